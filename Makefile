@@ -1,0 +1,44 @@
+# tapelib — two commands on a fresh Debian 12 machine: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build and the tests need; installed when missing.
+DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config mtx sg3-utils
+SIM_STATE ?= $(CURDIR)/.demo-state
+BIN := .build/debug/tapelib
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@echo "== tapelib against the simulated mid-size library (sim:midsize, state in $(SIM_STATE)) =="
+	$(BIN) inquiry --device sim:midsize --sim-state $(SIM_STATE)
+	$(BIN) changer status --device sim:midsize --sim-state $(SIM_STATE)
+	$(BIN) changer load --device sim:midsize --sim-state $(SIM_STATE) --slot 1 --drive 0
+	$(BIN) drive status --device sim:midsize --sim-state $(SIM_STATE) --drive 0
+	$(BIN) changer unload --device sim:midsize --sim-state $(SIM_STATE) --drive 0
+	@echo "== done; state kept in $(SIM_STATE) (remove it to start over) =="
+
+bench: deps
+	$(SWIFT) build -c release --product tapelib-bench
+	.build/release/tapelib-bench
+
+clean:
+	rm -rf .build $(SIM_STATE)

@@ -1,0 +1,64 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Module boundaries follow ../shared/docs/architecture.md:
+// SCSI is pure (Foundation only); only system-library targets touch C;
+// only Catalog imports GRDB; only executables import ArgumentParser.
+let package = Package(
+    name: "tapelib",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tapelib", targets: ["tapelib"]),
+        .executable(name: "tapelib-bench", targets: ["TapelibBench"]),
+        .library(name: "HWSim", targets: ["HWSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Pure SCSI layer: CDB builders, parsers, sense, the transport protocol.
+        .target(name: "SCSI", path: "Sources/SCSI"),
+        // Meaningful changer and drive operations over any SCSITransport.
+        .target(name: "TapeHardware", dependencies: ["SCSI"], path: "Sources/TapeHardware"),
+        // LTFS format and read-only check over TapeDrive.
+        .target(name: "LTFS", dependencies: ["SCSI", "TapeHardware"], path: "Sources/LTFS"),
+        // libudev, through pkg-config `libudev` (Debian: libudev-dev).
+        .systemLibrary(name: "CUdev", path: "Sources/CUdev", pkgConfig: "libudev",
+                       providers: [.apt(["libudev-dev"])]),
+        .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
+        // The catalog: GRDB over the system SQLite (libsqlite3-dev).
+        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+                path: "Sources/Catalog"),
+        // The byte-level simulator of changers and drives.
+        .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",
+                resources: [.copy("Profiles")]),
+        .executableTarget(
+            name: "tapelib",
+            dependencies: [
+                "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/tapelib"),
+        .executableTarget(
+            name: "TapelibBench",
+            dependencies: ["SCSI", "TapeHardware", "HWSim", "Catalog", "LTFS"],
+            path: "Benchmarks/TapelibBench"),
+
+        .testTarget(name: "SCSITests", dependencies: ["SCSI"], path: "Tests/SCSITests"),
+        .testTarget(name: "HWSimTests", dependencies: ["HWSim", "SCSI"], path: "Tests/HWSimTests"),
+        .testTarget(name: "TapeHardwareTests", dependencies: ["TapeHardware", "HWSim", "SCSI"],
+                    path: "Tests/TapeHardwareTests"),
+        .testTarget(name: "LTFSTests", dependencies: ["LTFS", "TapeHardware", "HWSim", "SCSI"],
+                    path: "Tests/LTFSTests"),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "HWSim", "SCSI"],
+                    path: "Tests/DiscoveryTests"),
+        .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
+                    path: "Tests/IntegrationTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import CUdev
+public enum DiscoveryModule {}

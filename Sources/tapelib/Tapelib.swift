@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Tapelib: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tapelib",
+        abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog.")
+    func run() async throws {}
+}

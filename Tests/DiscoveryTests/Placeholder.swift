@@ -1,0 +1,4 @@
+import Testing
+@testable import Discovery
+
+@Test func discoverytestsBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import HWSim
+
+@Test func hwsimtestsBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import SCSI
+
+@Test func integrationtestsBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import LTFS
+
+@Test func ltfstestsBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import SCSI
+
+@Test func scsitestsBuilds() { #expect(Bool(true)) }

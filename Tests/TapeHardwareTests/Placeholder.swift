@@ -1,0 +1,4 @@
+import Testing
+@testable import TapeHardware
+
+@Test func tapehardwaretestsBuilds() { #expect(Bool(true)) }

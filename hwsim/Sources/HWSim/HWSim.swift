@@ -1,0 +1,2 @@
+import SCSI
+public enum HWSimModule {}

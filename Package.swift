@@ -27,6 +27,9 @@ let package = Package(
         // libudev, through pkg-config `libudev` (Debian: libudev-dev).
         .systemLibrary(name: "CUdev", path: "Sources/CUdev", pkgConfig: "libudev",
                        providers: [.apt(["libudev-dev"])]),
+        // libsgutils2's sg_pt API; the library ships no pkg-config file (Debian: libsgutils2-dev).
+        .systemLibrary(name: "CSGUtils", path: "Sources/CSGUtils", providers: [.apt(["libsgutils2-dev"])]),
+        .target(name: "SGTransport", dependencies: ["SCSI", "CSGUtils"], path: "Sources/SGTransport"),
         .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
@@ -34,6 +37,12 @@ let package = Package(
         // The byte-level simulator of changers and drives.
         .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",
                 resources: [.copy("Profiles")]),
+        // The hwsim socket protocol, server over any SCSITransports, and its client transport.
+        .target(name: "HWSimServer", dependencies: ["SCSI"], path: "hwsim/Sources/HWSimServer"),
+        .executableTarget(name: "tapelib-hwsim",
+                          dependencies: ["HWSim", "HWSimServer", "SCSI", "SGTransport",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "hwsim/Sources/tapelib-hwsim"),
         .executableTarget(
             name: "tapelib",
             dependencies: [

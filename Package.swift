@@ -66,6 +66,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "HWSim", "SCSI"],
                     path: "Tests/DiscoveryTests"),
+        .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SCSI"],
+                    path: "Tests/SGTransportTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
                     path: "Tests/IntegrationTests"),
     ],

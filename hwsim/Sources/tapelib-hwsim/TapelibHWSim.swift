@@ -5,5 +5,5 @@ struct TapelibHWSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib-hwsim",
         abstract: "Run simulated tape libraries as a server on a Unix socket (see hwsim/SERVER.md).",
-        subcommands: [Serve.self])
+        subcommands: [Serve.self, SGRaw.self, SGLoad.self])
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SGTransport
+import SCSI
 
 @Suite("DeviceThread")
 struct DeviceThreadTests {

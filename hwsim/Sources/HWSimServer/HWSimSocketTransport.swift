@@ -71,19 +71,19 @@ public func makeHWSimTransport(url: String) throws(TransportError) -> HWSimSocke
 /// after a broken connection (the server may have been restarted).
 final class SocketConnection: @unchecked Sendable {
     private let path: String
-    private let worker: SocketWorker
+    private let worker: DeviceThread
     // Touched only on the worker thread.
     private var fd: Int32 = -1
 
     init(path: String) {
         self.path = path
-        self.worker = SocketWorker(name: "hwsim:" + path)
+        self.worker = DeviceThread(name: "hwsim:" + path)
     }
 
     deinit {
         let fd = self.fd
         if fd >= 0 { Glibc.close(fd) }
-        worker.stop()
+        worker.shutdown()
     }
 
     func roundTrip(_ message: WireMessage) async throws(TransportError) -> WireMessage {

@@ -1,11 +1,16 @@
 import Foundation
 
-/// A dedicated thread for one connection's blocking socket I/O (same design as SGTransport's
-/// DeviceThread; duplicated because this module must not depend on the Linux SG stack).
-final class SocketWorker: Sendable {
-    private let queue = SocketJobQueue()
+/// One dedicated OS thread that runs a device's blocking calls (open, SG_IO ioctl, socket or
+/// iSCSI I/O, close) one at a time, in submission order. It lives in SCSI (Foundation only,
+/// no I/O of its own) because every transport needs it.
+///
+/// Blocking syscalls must never run on Swift's cooperative pool (it has one thread per core):
+/// a few drives busy in a 20-minute REWIND would otherwise stall every other task in the
+/// process. Async callers suspend on a continuation while the thread works.
+public final class DeviceThread: Sendable {
+    private let queue = DeviceJobQueue()
 
-    init(name: String) {
+    public init(name: String) {
         let queue = self.queue
         let thread = Thread { queue.drain() }
         thread.name = name
@@ -15,13 +20,13 @@ final class SocketWorker: Sendable {
     deinit { queue.stop() }
 
     /// Stops the thread after the jobs already submitted have run.
-    func stop() { queue.stop() }
+    public func shutdown() { queue.stop() }
 
     /// Queues `job` on the device thread without waiting for it.
-    func post(_ job: @escaping @Sendable () -> Void) { queue.submit(job) }
+    public func post(_ job: @escaping @Sendable () -> Void) { queue.submit(job) }
 
     /// Runs `body` on the device thread and resumes the caller with its result.
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
             queue.submit { continuation.resume(returning: body()) }
         }
@@ -29,7 +34,7 @@ final class SocketWorker: Sendable {
 }
 
 /// The jobs waiting for a device thread; shared by the thread and its owner.
-private final class SocketJobQueue: @unchecked Sendable {
+private final class DeviceJobQueue: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [@Sendable () -> Void] = []

@@ -30,6 +30,10 @@ let package = Package(
         // libsgutils2's sg_pt API; the library ships no pkg-config file (Debian: libsgutils2-dev).
         .systemLibrary(name: "CSGUtils", path: "Sources/CSGUtils", providers: [.apt(["libsgutils2-dev"])]),
         .target(name: "SGTransport", dependencies: ["SCSI", "CSGUtils"], path: "Sources/SGTransport"),
+        // libiscsi, through pkg-config `libiscsi` (Debian: libiscsi-dev).
+        .systemLibrary(name: "CISCSI", path: "Sources/CISCSI", pkgConfig: "libiscsi",
+                       providers: [.apt(["libiscsi-dev"])]),
+        .target(name: "ISCSITransport", dependencies: ["SCSI", "CISCSI"], path: "Sources/ISCSITransport"),
         .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
@@ -69,7 +73,7 @@ let package = Package(
         .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SCSI"],
                     path: "Tests/SGTransportTests"),
         .testTarget(name: "ConformanceTests",
-                    dependencies: ["HWSimServer", "SGTransport", "SCSI", "TapeHardware", "HWSim", "tapelib-hwsim"],
+                    dependencies: ["HWSimServer", "SGTransport", "ISCSITransport", "SCSI", "HWSim", "tapelib-hwsim"],
                     path: "Tests/ConformanceTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
                     path: "Tests/IntegrationTests"),

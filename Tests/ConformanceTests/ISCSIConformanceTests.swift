@@ -178,12 +178,8 @@ final class TGTLibrary: @unchecked Sendable {
 
     func stop() {
         if let process, process.isRunning {
-            // tgtd ignores SIGTERM while it has targets: take the system down first.
-            _ = try? ToolRunner.run("tgtadm", ["-C", String(control), "--op", "delete", "--mode", "system"])
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(5)
-            while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            // tgtd ignores SIGTERM while it has targets, and keeps no state we need.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         process = nil

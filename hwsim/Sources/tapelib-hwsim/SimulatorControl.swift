@@ -30,8 +30,15 @@ struct SimulatorControl: HWSimControlHandler {
             return ControlReply(ok: true, values: inventory())
         case "identities":
             let profile = library.profile
-            var values = ["changer": profile.changer.serial]
-            for (index, drive) in profile.drives.enumerated() { values["drive\(index)"] = drive.identity.serial }
+            var values: [String: String] = [:]
+            let devices = [("changer", profile.changer)]
+                + profile.drives.enumerated().map { ("drive\($0.offset)", $0.element.identity) }
+            for (name, identity) in devices {
+                values[name] = identity.serial
+                values[name + ".vendor"] = identity.vendor
+                values[name + ".product"] = identity.product
+                values[name + ".revision"] = identity.revision
+            }
             return ControlReply(ok: true, values: values)
         case "location":
             let barcode = try request.required("barcode")

@@ -30,7 +30,7 @@ public enum DriveReadiness: Sendable, Equatable, CustomStringConvertible {
         case .noMedium: return "no medium"
         case .becomingReady: return "becoming ready"
         case .cleaning: return "cleaning cartridge installed"
-        case .operationInProgress(let p): return "operation in progress" + (p.map { String(format: " (%.0f%%)", $0 * 100) } ?? "")
+        case .operationInProgress(let p): return "operation in progress" + (p.map { " (\(Int($0 * 100))%)" } ?? "")
         case .notReady(let s): return s.text
         }
     }

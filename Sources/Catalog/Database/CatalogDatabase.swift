@@ -121,3 +121,17 @@ extension CatalogError {
         }
     }
 }
+
+extension CatalogDatabase {
+    /// Writes a consistent copy of the catalog to a new file (`VACUUM INTO`), e.g. for a backup
+    /// before an upgrade. Fails if `path` exists.
+    public func writeCopy(to path: String) async throws(CatalogError) {
+        do {
+            try await writer.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM INTO ?", arguments: [path])
+            }
+        } catch {
+            throw CatalogError(error)
+        }
+    }
+}

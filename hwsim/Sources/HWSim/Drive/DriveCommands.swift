@@ -21,8 +21,13 @@ extension LibraryCore {
             }
         }
         if op == 0x03 {
-            let pending = d.unitAttentions.isEmpty ? d.deferredSense : d.unitAttentions.removeFirst()
-            if d.unitAttentions.isEmpty || pending == d.deferredSense { d.deferredSense = nil }
+            let pending: SenseData?
+            if !d.unitAttentions.isEmpty {
+                pending = d.unitAttentions.removeFirst()
+            } else {
+                pending = d.deferredSense
+                d.deferredSense = nil
+            }
             return StandardInquiry.requestSense(cdb, current: pending ?? driveNotReadySense(d))
         }
         if let deferred = d.deferredSense, op != 0x12, op != 0xA0 {

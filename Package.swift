@@ -51,6 +51,7 @@ let package = Package(
             name: "tapelib",
             dependencies: [
                 "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim",
+                "SGTransport", "HWSimServer", "ISCSITransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

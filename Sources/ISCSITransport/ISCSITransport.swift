@@ -33,6 +33,14 @@ public final class ISCSITransport: SCSITransport {
         }
     }
 
+    /// A transport that logs in on its device thread before its first command, for callers
+    /// that cannot await (a synchronous device factory); login errors come from that `execute`.
+    public init(url: String, initiator: String = "iqn.2026-11.org.tapelib:initiator") {
+        self.url = url
+        self.thread = DeviceThread(name: "iscsi:" + url)
+        self.session = ISCSISession(pendingURL: url, initiator: initiator)
+    }
+
     public func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
         let session = self.session
         let outcome: Result<SCSIResult, TransportError> = await thread.run { session.execute(command) }
@@ -56,13 +64,35 @@ public final class ISCSITransport: SCSITransport {
 /// The libiscsi context; touched only on its transport's device thread.
 final class ISCSISession: @unchecked Sendable {
     private var context: OpaquePointer?
-    let lun: Int32
+    private(set) var lun: Int32
     let url: String
+    /// For a lazy session: the initiator name to log in with before the first command.
+    private var pendingInitiator: String?
 
     private init(context: OpaquePointer, lun: Int32, url: String) {
         self.context = context
         self.lun = lun
         self.url = url
+    }
+
+    init(pendingURL: String, initiator: String) {
+        self.url = pendingURL
+        self.lun = 0
+        self.pendingInitiator = initiator
+    }
+
+    /// Logs in now if this session was created lazily and has not logged in yet.
+    private func connectIfNeeded() -> TransportError? {
+        guard context == nil, let initiator = pendingInitiator else { return nil }
+        switch Self.login(url: url, initiator: initiator) {
+        case .success(let session):
+            // Take over the new session's context.
+            context = session.context
+            lun = session.lun
+            session.context = nil
+            return nil
+        case .failure(let error): return error
+        }
     }
 
     static func login(url: String, initiator: String) -> Result<ISCSISession, TransportError> {
@@ -91,6 +121,7 @@ final class ISCSISession: @unchecked Sendable {
     }
 
     func execute(_ command: SCSICommand) -> Result<SCSIResult, TransportError> {
+        if let error = connectIfNeeded() { return .failure(error) }
         guard let context else { return .failure(TransportError(.deviceGone, "\(url): session was closed")) }
         guard !command.cdb.isEmpty, command.cdb.count <= 16 else {
             return .failure(TransportError(.invalidDevice, "\(url): CDB length \(command.cdb.count) is not supported"))
@@ -173,6 +204,7 @@ final class ISCSISession: @unchecked Sendable {
     }
 
     func close() {
+        pendingInitiator = nil
         guard let context else { return }
         iscsi_logout_sync(context)
         iscsi_destroy_context(context)

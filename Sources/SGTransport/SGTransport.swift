@@ -18,6 +18,15 @@ public final class SGTransport: SCSITransport {
         self.handle = FileHandleBox(fd: fd)
     }
 
+    /// A transport that opens `path` on its device thread before its first command, for
+    /// callers that cannot await (a synchronous device factory). Open errors (device gone,
+    /// permission denied, busy) are thrown by that first `execute`.
+    public init(path: String) {
+        self.path = path
+        self.thread = DeviceThread(name: "sg:" + path)
+        self.handle = FileHandleBox(pendingPath: path)
+    }
+
     /// Opens `path` O_RDWR (the sg driver filters commands only on read-only opens), with
     /// O_NONBLOCK during open so a tape node cannot block, then clears O_NONBLOCK.
     public static func open(path: String) async throws(TransportError) -> SGTransport {
@@ -65,10 +74,10 @@ public final class SGTransport: SCSITransport {
         let handle = self.handle
         let path = self.path
         let outcome: Result<SCSIResult, TransportError> = await thread.run {
-            guard let fd = handle.fd else {
-                return .failure(TransportError(.deviceGone, "\(path): device was closed"))
+            switch handle.descriptor() {
+            case .success(let fd): return SGPassThrough.execute(command, fd: fd, path: path)
+            case .failure(let error): return .failure(error)
             }
-            return SGPassThrough.execute(command, fd: fd, path: path)
         }
         return try outcome.get()
     }
@@ -76,10 +85,27 @@ public final class SGTransport: SCSITransport {
 
 /// The file descriptor, touched only on the device thread.
 final class FileHandleBox: @unchecked Sendable {
-    private(set) var fd: Int32?
+    private var fd: Int32?
+    /// Set for a transport that opens lazily, until the open has been tried.
+    private var pendingPath: String?
     init(fd: Int32) { self.fd = fd }
+    init(pendingPath: String) { self.pendingPath = pendingPath }
+
+    /// The open descriptor, opening it first for a lazy transport (a failed open is retried
+    /// by the next command: the device may come back).
+    func descriptor() -> Result<Int32, TransportError> {
+        if let fd { return .success(fd) }
+        guard let path = pendingPath else {
+            return .failure(TransportError(.deviceGone, "device was closed"))
+        }
+        let opened = SGTransport.openNode(path)
+        if case .success(let fd) = opened { self.fd = fd }
+        return opened
+    }
+
     func close() {
         if let fd { Glibc.close(fd) }
         fd = nil
+        pendingPath = nil
     }
 }

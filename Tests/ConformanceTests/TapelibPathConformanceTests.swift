@@ -156,6 +156,33 @@ struct TapelibPathConformanceTests {
         return (slot.address, drive.address)
     }
 
+    @Test("each command's timeout and data phase reach the device through sg_io_hdr and the shim")
+    func timeoutsAndDirections() async throws {
+        let server = try HWSimServerProcess(profile: "midsize")
+        try await server.start()
+        defer { server.stop() }
+        // Default: the command class's timeout (READ ELEMENT STATUS: robot, 300 s).
+        _ = try Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "b8 12 00 00 00 10 00 00 10 00 00 00", dataIn: 4096)
+        var last = try await server.control(ControlRequest(op: "last-command", device: 0)).values ?? [:]
+        #expect(last["timeoutMs"] == String(CommandClass.robot.timeout.components.seconds * 1000))
+        #expect(last["direction"] == "in")
+        #expect(last["length"] == "4096")
+        // An explicit timeout, a data-out command.
+        _ = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "15 10 00 00 04 00", dataOut: "00000000")
+        last = try await server.control(ControlRequest(op: "last-command", device: 1)).values ?? [:]
+        #expect(last["timeoutMs"] == String(CommandClass.quick.timeout.components.seconds * 1000))
+        #expect(last["direction"] == "out")
+        #expect(last["length"] == "4")
+        let output = try ToolRunner.run(ConformancePaths.hwsimExecutable,
+                                        ["sg-raw", "--device", "/dev/hwsim/sg1", "--timeout", "77", "00", "00", "00", "00", "00", "00"],
+                                        environment: try server.shimEnvironment())
+        #expect(output.stdout.contains("status="))
+        last = try await server.control(ControlRequest(op: "last-command", device: 1)).values ?? [:]
+        #expect(last["timeoutMs"] == "77000")
+        #expect(last["direction"] == "none")
+        #expect(last["cdb"] == "000000000000")
+    }
+
     @Test("missing nodes, vanished devices and a stopped server map to typed transport errors")
     func transportErrors() async throws {
         let server = try HWSimServerProcess(profile: "midsize")

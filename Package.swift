@@ -29,7 +29,8 @@ let package = Package(
                        providers: [.apt(["libudev-dev"])]),
         .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
-        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 path: "Sources/Catalog"),
         // The byte-level simulator of changers and drives.
         .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",

@@ -61,8 +61,8 @@ struct DeviceOptions: ParsableArguments {
             return try OpenedDevice(single: DeviceTransports.sg(path: path))
         case .hwsim(let socket, let device):
             return try OpenedDevice(single: DeviceTransports.hwsim(socket: socket, device: device))
-        case .iscsi:
-            throw CLIError("iSCSI devices are not supported yet")
+        case .iscsi(let host, let port, let iqn, let lun):
+            return OpenedDevice(single: DeviceTransports.iscsi(host: host, port: port, iqn: iqn, lun: lun))
         }
     }
 }

@@ -25,7 +25,8 @@ struct FilesystemSignatureTests {
              type: "swap", label: "swap-label", uuid: "41111111-2222-4333-8444-555555555555"),
     ]
 
-    @Test("type, label and UUID of a freshly made file system", arguments: cases)
+    @Test("type, label and UUID of a freshly made file system",
+          arguments: cases.filter { Command.find($0.tool) != nil })
     func probesRealImage(_ testCase: Case) throws {
         let tool = try #require(Command.find(testCase.tool), "\(testCase.tool) is not installed")
         let directory = try TemporaryDirectory("fs")
@@ -62,7 +63,8 @@ struct FilesystemSignatureTests {
         }
     }
 
-    @Test("an ext4 image cut short before its superblock ends is not recognised")
+    @Test("an ext4 image cut short before its superblock ends is not recognised",
+          .enabled(if: Command.find("mkfs.ext4") != nil))
     func truncatedExt4() throws {
         let tool = try #require(Command.find("mkfs.ext4"))
         let directory = try TemporaryDirectory("fs")

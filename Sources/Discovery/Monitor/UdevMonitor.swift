@@ -28,60 +28,78 @@ public struct UdevMonitor: Sendable {
         self.requiredProperty = requiredProperty
     }
 
-    /// Starts a monitor thread; it stops when the stream's consumer goes away.
+    /// Opens the netlink socket now (so no event after this call is missed) and receives on a
+    /// thread of its own; the thread stops when the stream's consumer goes away.
     public func events() -> AsyncThrowingStream<DeviceEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: DeviceEvent.self, throwing: (any Error).self)
-        var pipeFDs: [Int32] = [-1, -1]
-        guard pipe(&pipeFDs) == 0 else {
-            continuation.finish(throwing: DiscoveryError(.io, "pipe for the udev monitor failed", errno: errno))
+        let opened: OpenMonitor
+        do {
+            opened = try open()
+        } catch {
+            continuation.finish(throwing: error)
             return stream
         }
-        for fd in pipeFDs {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-        }
-        let wakeRead = pipeFDs[0]
-        let wakeWrite = pipeFDs[1]
+        let wakeWrite = opened.wakeWrite
         continuation.onTermination = { _ in
             var byte: UInt8 = 1
             _ = write(wakeWrite, &byte, 1)
         }
-        let configuration = self
+        let requiredProperty = self.requiredProperty
         let thread = Thread {
-            configuration.receiveLoop(continuation: continuation, wakeFD: wakeRead)
-            close(wakeRead)
-            close(wakeWrite)
+            Self.receiveLoop(opened, requiredProperty: requiredProperty, continuation: continuation)
+            opened.close()
         }
         thread.name = "tapelib-udev-monitor"
         thread.start()
         return stream
     }
 
-    private func receiveLoop(continuation: AsyncThrowingStream<DeviceEvent, any Error>.Continuation, wakeFD: Int32) {
-        guard let udev = udev_new() else {
-            continuation.finish(throwing: DiscoveryError(.udevUnavailable, "udev_new failed"))
-            return
+    /// A monitor handed from the opening thread to the receiving thread, used by one at a time.
+    private struct OpenMonitor: @unchecked Sendable {
+        let udev: OpaquePointer
+        let monitor: OpaquePointer
+        let wakeRead: Int32
+        let wakeWrite: Int32
+
+        func close() {
+            udev_monitor_unref(monitor)
+            udev_unref(udev)
+            _ = Foundation.close(wakeRead)
+            _ = Foundation.close(wakeWrite)
         }
-        defer { udev_unref(udev) }
+    }
+
+    private func open() throws(DiscoveryError) -> OpenMonitor {
+        guard let udev = udev_new() else { throw DiscoveryError(.udevUnavailable, "udev_new failed") }
         guard let monitor = udev_monitor_new_from_netlink(udev, source.rawValue) else {
-            continuation.finish(throwing: DiscoveryError(.udevUnavailable,
-                "cannot open the \(source.rawValue) netlink monitor (no permission, or no netlink in this namespace)"))
-            return
+            udev_unref(udev)
+            throw DiscoveryError(.udevUnavailable,
+                "cannot open the \(source.rawValue) netlink monitor (no permission, or no netlink in this namespace)")
         }
-        defer { udev_monitor_unref(monitor) }
         for subsystem in subsystems {
             _ = udev_monitor_filter_add_match_subsystem_devtype(monitor, subsystem, nil)
         }
         let status = udev_monitor_enable_receiving(monitor)
-        guard status >= 0 else {
-            continuation.finish(throwing: DiscoveryError(.udevUnavailable, "udev_monitor_enable_receiving failed",
-                                                         errno: -status))
-            return
+        var pipeFDs: [Int32] = [-1, -1]
+        guard status >= 0, pipe(&pipeFDs) == 0 else {
+            let error = status < 0 ? -status : errno
+            udev_monitor_unref(monitor)
+            udev_unref(udev)
+            throw DiscoveryError(.udevUnavailable, "cannot start receiving \(source.rawValue) events", errno: error)
         }
-        let monitorFD = udev_monitor_get_fd(monitor)
+        for fd in pipeFDs {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        }
+        return OpenMonitor(udev: udev, monitor: monitor, wakeRead: pipeFDs[0], wakeWrite: pipeFDs[1])
+    }
+
+    private static func receiveLoop(_ opened: OpenMonitor, requiredProperty: String?,
+                                    continuation: AsyncThrowingStream<DeviceEvent, any Error>.Continuation) {
+        let monitorFD = udev_monitor_get_fd(opened.monitor)
         while true {
             var fds = [pollfd(fd: monitorFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: opened.wakeRead, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, -1)
             if ready < 0 {
                 if errno == EINTR { continue }
@@ -92,11 +110,13 @@ public struct UdevMonitor: Sendable {
                 continuation.finish()
                 return
             }
-            guard fds[0].revents & Int16(POLLIN) != 0, let handle = udev_monitor_receive_device(monitor) else { continue }
+            guard fds[0].revents & Int16(POLLIN) != 0,
+                  let handle = udev_monitor_receive_device(opened.monitor) else { continue }
             let device = UdevDevice(owning: handle)
-            if let requiredProperty, device.property(requiredProperty) != "1" { continue }
-            let event = DeviceEvent(action: DeviceEvent.Action(rawValue: device.action ?? "") ?? .other,
-                                    subsystem: device.subsystem ?? "", sysname: device.sysname,
+            let action = DeviceEvent.Action(rawValue: device.action ?? "") ?? .other
+            // Remove events pass regardless: what udev stored for the device may be gone.
+            if let requiredProperty, action != .remove, device.property(requiredProperty) != "1" { continue }
+            let event = DeviceEvent(action: action, subsystem: device.subsystem ?? "", sysname: device.sysname,
                                     devnode: device.devnode)
             if case .terminated = continuation.yield(event) { return }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import SCSI
 import Testing
 @testable import Discovery
 
@@ -85,29 +84,5 @@ struct SCSIDeviceRecordTests {
     func addresses(_ text: String, _ valid: Bool) {
         #expect((SCSIAddress(hctl: text) != nil) == valid)
         if valid { #expect(SCSIAddress(hctl: text)?.description == text) }
-    }
-}
-
-@Suite("Unit Serial Number VPD page")
-struct UnitSerialNumberPageTests {
-    @Test("truncated, wrong-page and blank inputs throw or give nil, never trap", arguments: [
-        [], [0x01], [0x01, 0x80], [0x01, 0x80, 0x00], [0x01, 0x83, 0x00, 0x00],
-    ] as [[UInt8]])
-    func malformed(_ bytes: [UInt8]) {
-        #expect(throws: SCSIParseError.self) { try UnitSerialNumberPage.parse(bytes) }
-    }
-
-    @Test("a page length longer than the data uses what is there; a blank serial is nil")
-    func lengths() throws {
-        #expect(try UnitSerialNumberPage.parse([0x01, 0x80, 0x00, 0xFF] + Array("ABC".utf8)) == "ABC")
-        #expect(try UnitSerialNumberPage.parse([0x01, 0x80, 0x00, 0x04, 0x20, 0x20, 0x00, 0x20]) == nil)
-        #expect(try UnitSerialNumberPage.parse([0x08, 0x80, 0x00, 0x00]) == nil)
-    }
-
-    @Test("the INQUIRY CDB asks for VPD page 80h (SPC-4 INQUIRY: EVPD bit 0 of byte 1, page code byte 2)")
-    func command() {
-        let command = UnitSerialNumberPage.inquiryCommand()
-        #expect(command.cdb == [0x12, 0x01, 0x80, 0x00, 0xFF, 0x00])
-        #expect(command.transfer == .fromDevice(allocationLength: 255))
     }
 }

@@ -1,3 +1,5 @@
+import SCSI
+
 /// What udev and sysfs say about one SCSI generic node, as plain values. Built by
 /// `UdevSCSIScanner`; turned into a `DiscoveredDevice` by `DiscoveredDevice.init(record:)`.
 struct SCSIDeviceRecord: Sendable, Hashable {
@@ -46,7 +48,8 @@ extension DiscoveredDevice {
             .first(where: { !$0.isEmpty }) {
             serial = fromUdev
             source = .udev
-        } else if let page = record.vpdPage80, let fromSysfs = try? UnitSerialNumberPage.parse(page) {
+        } else if let page = record.vpdPage80, let fromSysfs = try? UnitSerialNumber(parsing: page).serial,
+                  !fromSysfs.isEmpty {
             serial = fromSysfs
             source = .sysfs
         }

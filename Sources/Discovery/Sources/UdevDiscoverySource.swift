@@ -50,8 +50,9 @@ public struct UdevDiscoverySource: DiscoverySource {
 /// INQUIRY VPD page 80h through a transport.
 enum SerialQuery {
     static func unitSerialNumber(through transport: any SCSITransport) async -> String? {
-        guard let result = try? await transport.execute(UnitSerialNumberPage.inquiryCommand()),
-              result.status == .good else { return nil }
-        return (try? UnitSerialNumberPage.parse(result.data)) ?? nil
+        guard let result = try? await transport.execute(.inquiry(evpd: true, page: 0x80)),
+              result.status == .good,
+              let serial = try? UnitSerialNumber(parsing: result.data).serial, !serial.isEmpty else { return nil }
+        return serial
     }
 }

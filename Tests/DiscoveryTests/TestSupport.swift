@@ -56,3 +56,23 @@ struct TemporaryDirectory {
 }
 
 let isRoot = geteuid() == 0
+
+/// Serialises tests that change this host's block devices (attaching loop devices) with the
+/// tests that compare the whole device list against lsblk and /sys, across suites.
+actor HostDevices {
+    static let shared = HostDevices()
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func exclusively<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        while busy {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}

@@ -9,37 +9,39 @@ struct UdevMonitorTests {
     @Test("kernel events for a loop device reach the stream, received on the monitor's own thread",
           .enabled(if: isRoot && Command.find("losetup") != nil, "needs root and losetup"))
     func loopDeviceEvent() async throws {
-        let losetup = try #require(Command.find("losetup"))
-        let monitor = UdevMonitor(source: .kernel, subsystems: ["block"], requiredProperty: nil)
-        let events = monitor.events()
-        let directory = try TemporaryDirectory("monitor")
-        defer { directory.remove() }
-        let image = directory.path + "/disk.img"
-        #expect(FileManager.default.createFile(atPath: image, contents: nil))
-        try FileHandle(forWritingAtPath: image).map { try $0.truncate(atOffset: 1 << 20); try $0.close() }
-        let attached = try Command.run(losetup, ["--find", "--show", image])
-        try #require(attached.status == 0, "losetup: \(attached.stderr)")
-        let node = attached.stdout.trimmingWhitespace()
-        defer { _ = try? Command.run(losetup, ["--detach", node]) }
-        let name = String(node.split(separator: "/").last ?? "")
+        try await HostDevices.shared.exclusively {
+            let losetup = try #require(Command.find("losetup"))
+            let monitor = UdevMonitor(source: .kernel, subsystems: ["block"], requiredProperty: nil)
+            let events = monitor.events()
+            let directory = try TemporaryDirectory("monitor")
+            defer { directory.remove() }
+            let image = directory.path + "/disk.img"
+            #expect(FileManager.default.createFile(atPath: image, contents: nil))
+            try FileHandle(forWritingAtPath: image).map { try $0.truncate(atOffset: 1 << 20); try $0.close() }
+            let attached = try Command.run(losetup, ["--find", "--show", image])
+            try #require(attached.status == 0, "losetup: \(attached.stderr)")
+            let node = attached.stdout.trimmingWhitespace()
+            defer { _ = try? Command.run(losetup, ["--detach", node]) }
+            let name = String(node.split(separator: "/").last ?? "")
 
-        let received = try await withThrowingTaskGroup(of: DeviceEvent?.self) { group in
-            group.addTask {
-                for try await event in events where event.sysname == name { return event }
-                return nil
+            let received = try await withThrowingTaskGroup(of: DeviceEvent?.self) { group in
+                group.addTask {
+                    for try await event in events where event.sysname == name { return event }
+                    return nil
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
             }
-            group.addTask {
-                try await Task.sleep(for: .seconds(10))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+            let event = try #require(received, "no uevent for \(name) within 10 s")
+            #expect(event.subsystem == "block")
+            #expect(event.action == .change || event.action == .add)
+            #expect(event.devnode == node)
         }
-        let event = try #require(received, "no uevent for \(name) within 10 s")
-        #expect(event.subsystem == "block")
-        #expect(event.action == .change || event.action == .add)
-        #expect(event.devnode == node)
     }
 
     /// This process's open uevent netlink sockets: descriptors that are sockets whose inode

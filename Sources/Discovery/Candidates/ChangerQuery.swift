@@ -98,7 +98,7 @@ public enum ChangerQuery {
     static func standardInquiry(sgPath: String, through transport: any SCSITransport)
         async throws(DiscoveryError) -> StandardInquiry {
         do throws(SCSIError) {
-            let result = try await execute(.inquiry(), through: transport)
+            let result = try await DeviceCommand.run(.inquiry(), through: transport)
             do {
                 return try StandardInquiry(parsing: result.data)
             } catch {
@@ -117,7 +117,7 @@ public enum ChangerQuery {
         for _ in 0..<maximumPages {
             let command = SCSICommand.readElementStatus(elementType: type, startingAddress: start, count: pageSize,
                                                         volumeTag: volumeTag, dvcid: dvcid)
-            let result = try await execute(command, through: transport)
+            let result = try await DeviceCommand.run(command, through: transport)
             let report: ElementStatusReport
             do {
                 report = try ElementStatusReport(parsing: result.data)
@@ -133,15 +133,5 @@ public enum ChangerQuery {
         }
         var seen = Set<UInt16>()
         return collected.filter { seen.insert($0.address).inserted }
-    }
-
-    static func execute(_ command: SCSICommand, through transport: any SCSITransport) async throws(SCSIError) -> SCSIResult {
-        let result: SCSIResult
-        do {
-            result = try await transport.execute(command)
-        } catch {
-            throw .transport(error)
-        }
-        return try result.checked(opcode: command.operationCode)
     }
 }

@@ -50,8 +50,7 @@ public struct UdevDiscoverySource: DiscoverySource {
 /// INQUIRY VPD page 80h through a transport.
 enum SerialQuery {
     static func unitSerialNumber(through transport: any SCSITransport) async -> String? {
-        guard let result = try? await transport.execute(.inquiry(evpd: true, page: 0x80)),
-              result.status == .good,
+        guard let result = try? await DeviceCommand.run(.inquiry(evpd: true, page: 0x80), through: transport),
               let serial = try? UnitSerialNumber(parsing: result.data).serial, !serial.isEmpty else { return nil }
         return serial
     }

@@ -1,4 +1,0 @@
-import Testing
-@testable import SCSI
-
-@Test func scsitestsBuilds() { #expect(Bool(true)) }

@@ -81,4 +81,7 @@ public protocol LTFSTapeDevice: Sendable {
     func writeAttribute(_ attribute: MAMAttribute, partition: UInt8) async throws
     /// Whether end of data exists on a partition (log page 17h parameter 0203h).
     func endOfDataStatus(partition: UInt8) async throws -> EndOfDataStatus
+    /// The block of the nearest filemark before `block` on a partition, nil when the beginning
+    /// of the partition comes first. A default steps back with LOCATE and READ.
+    func previousFilemark(partition: UInt8, before block: UInt64, maxRecordLength: Int) async throws -> UInt64?
 }

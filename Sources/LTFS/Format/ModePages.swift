@@ -3,6 +3,7 @@
 public enum LTFSModePages {
     public static let mediumPartitionPageCode: UInt8 = 0x11
     public static let dataCompressionPageCode: UInt8 = 0x0F
+    public static let mediumConfigurationPageCode: UInt8 = 0x1D
 
     /// The Medium Partition mode page (SSC-4 table 137) set for two partitions:
     /// byte 3 additional partitions defined = 1; byte 4 FDP 0, SDP 0, IDP 1 (bit 5),

@@ -40,7 +40,14 @@ struct LTFSCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let device = try await LTFSDeviceOpening.open(target, createBlankImage: false)
+            let device: any LTFSTapeDevice
+            do {
+                device = try await LTFSDeviceOpening.open(target, createBlankImage: false)
+            } catch {
+                // Exit 1 means "recoverable"; a cartridge that cannot be opened is not that.
+                FileHandle.standardError.write(Data("tapelib ltfs check: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
             let report = await LTFSChecker().check(device)
             if json {
                 let encoder = JSONEncoder()
@@ -88,8 +95,8 @@ struct LTFSCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
-            let device = try await LTFSDeviceOpening.open(target, createBlankImage: true)
             do {
+                let device = try await LTFSDeviceOpening.open(target, createBlankImage: true)
                 let result = try await LTFSFormatter(options: options).format(device)
                 print("formatted LTFS volume \(result.volumeUUID)")
                 print("volume name: \(result.volumeName ?? "(none)")")

@@ -10,6 +10,11 @@ public enum LTFSXMLTreeParser {
     public static func parse(_ bytes: [UInt8], retainedDepth: Int = .max) throws(LTFSXMLError) -> LTFSXMLElement {
         // XMLParser stops at a NUL; a record padded with NULs is cut there.
         let trimmed = bytes.prefix { $0 != 0 }
+        // LTFS XML is UTF-8. Foundation's XMLParser on Linux traps on attribute values that are
+        // not valid UTF-8 (it bridges a nil NSString), so such input is refused before it gets there.
+        guard String(validating: trimmed, as: UTF8.self) != nil else {
+            throw .malformed("not valid UTF-8")
+        }
         let builder = TreeBuilder(retainedDepth: retainedDepth)
         let parser = XMLParser(data: Data(trimmed))
         parser.shouldResolveExternalEntities = false

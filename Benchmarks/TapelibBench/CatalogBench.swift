@@ -1,1 +1,101 @@
-func runCatalogBenchmarks() async {}
+import Catalog
+import Foundation
+
+/// Catalog figures (targets on the 2-core reference machine, issue 3):
+/// reconciling a 50,000-slot snapshot into an empty catalog ≤ 300 ms, a snapshot with 1% of
+/// cartridges moved ≤ 50 ms, a filtered 100-row slot page ≤ 1 ms median.
+func runCatalogBenchmarks() async {
+    do {
+        try await CatalogBenchmark.run()
+    } catch {
+        print("catalog benchmarks failed: \(error)")
+    }
+}
+
+enum CatalogBenchmark {
+    static let elementCount = 50_000
+    static let driveCount = 16
+    static let mailSlotCount = 40
+
+    static func run() async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tapelib-catalog-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let catalog = try CatalogDatabase(stateDirectory: directory)
+        let server = try await catalog.insert(MediaServer(hostname: "bench-media", hwid: "bench-hwid"))
+        guard let serverID = server.id else { return }
+        let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID))
+        guard let libraryID = library.id else { return }
+
+        var snapshot = makeSnapshot()
+        let clock = ContinuousClock()
+
+        let emptyStart = clock.now
+        let first = try await catalog.reconcile(library: libraryID, snapshot: snapshot)
+        report("catalog.reconcile.50k_empty", clock.now - emptyStart, target: 300,
+               detail: "\(first.slotsAdded) slots, \(first.cartridgesCreated.count) cartridges created")
+
+        let moves = moveOnePercent(&snapshot)
+        let movedStart = clock.now
+        let second = try await catalog.reconcile(library: libraryID, snapshot: snapshot)
+        report("catalog.reconcile.50k_1pct_moved", clock.now - movedStart, target: 50,
+               detail: "\(second.cartridgesMoved.count) of \(moves) moves applied")
+
+        let query = ListQuery(filter: "library_id=\"\(libraryID)\", full=\"true\", kind=\"storage\"",
+                              page: 120, limit: 100, sort: "element_address")
+        var samples: [Duration] = []
+        for _ in 0..<300 {
+            let start = clock.now
+            let page = try await catalog.listSlots(query)
+            samples.append(clock.now - start)
+            if page.items.count != 100 { print("unexpected page size \(page.items.count)") }
+        }
+        samples.sort()
+        report("catalog.slot_page.filtered_100", samples[samples.count / 2], target: 1, detail: "median of 300")
+    }
+
+    static func makeSnapshot() -> InventorySnapshot {
+        var elements: [InventoryElement] = []
+        elements.reserveCapacity(elementCount)
+        elements.append(InventoryElement(address: 0, kind: .transport, isFull: false))
+        for drive in 0..<driveCount {
+            elements.append(InventoryElement(address: 100 + drive, kind: .drive, isFull: false))
+        }
+        for mail in 0..<mailSlotCount {
+            elements.append(InventoryElement(address: 200 + mail, kind: .importExport, isFull: false))
+        }
+        let storageCount = elementCount - elements.count
+        for index in 0..<storageCount {
+            // Four of five storage slots hold a labelled LTO-9 cartridge.
+            let full = index % 5 != 4
+            let tag = full ? String(format: "%06dL9", index) : nil
+            elements.append(InventoryElement(address: 1000 + index, kind: .storage, isFull: full, volumeTag: tag))
+        }
+        return InventorySnapshot(elements: elements)
+    }
+
+    /// Moves 1% of the cartridges into empty storage slots, as a day of robot activity would.
+    static func moveOnePercent(_ snapshot: inout InventorySnapshot) -> Int {
+        let full = snapshot.elements.indices.filter { snapshot.elements[$0].kind == .storage && snapshot.elements[$0].isFull }
+        let empty = snapshot.elements.indices.filter { snapshot.elements[$0].kind == .storage && !snapshot.elements[$0].isFull }
+        let moves = full.count / 100
+        for step in 0..<moves {
+            let from = full[step * 97 % full.count]
+            let to = empty[step]
+            snapshot.elements[to].isFull = true
+            snapshot.elements[to].volumeTag = snapshot.elements[from].volumeTag
+            snapshot.elements[to].sourceElement = snapshot.elements[from].address
+            snapshot.elements[from].isFull = false
+            snapshot.elements[from].volumeTag = nil
+        }
+        return moves
+    }
+
+    static func report(_ name: String, _ duration: Duration, target: Double, detail: String) {
+        let milliseconds = Double(duration.components.seconds) * 1000
+            + Double(duration.components.attoseconds) / 1e15
+        let figure = milliseconds < 10 ? String(format: "%.3f", milliseconds) : String(format: "%.1f", milliseconds)
+        let verdict = milliseconds <= target ? "" : "  MISSED"
+        print("\(name): \(figure) ms (target ≤ \(Int(target)) ms) [\(detail)]\(verdict)")
+    }
+}

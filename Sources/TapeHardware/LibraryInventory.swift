@@ -91,3 +91,32 @@ public struct LibraryInventory: Sendable, Hashable, Codable {
         allElements.first { $0.full && $0.volumeTag == tag }
     }
 }
+
+extension InventoryElement {
+    enum CodingKeys: String, CodingKey {
+        case kind, address, number, full, volumeTag, alternateVolumeTag, sourceAddress, accessible
+        case exception, asc, ascq, driveSerial, driveVendor, driveProduct, importEnabled, exportEnabled
+    }
+
+    /// Encodes `volumeTag` (and the drive serial for drives) as null when absent, so that
+    /// scripts can rely on the keys being present.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(address, forKey: .address)
+        try c.encode(number, forKey: .number)
+        try c.encode(full, forKey: .full)
+        try c.encode(volumeTag, forKey: .volumeTag)
+        try c.encodeIfPresent(alternateVolumeTag, forKey: .alternateVolumeTag)
+        try c.encodeIfPresent(sourceAddress, forKey: .sourceAddress)
+        try c.encode(accessible, forKey: .accessible)
+        try c.encode(exception, forKey: .exception)
+        try c.encode(asc, forKey: .asc)
+        try c.encode(ascq, forKey: .ascq)
+        if kind == .drive { try c.encode(driveSerial, forKey: .driveSerial) }
+        try c.encodeIfPresent(driveVendor, forKey: .driveVendor)
+        try c.encodeIfPresent(driveProduct, forKey: .driveProduct)
+        try c.encodeIfPresent(importEnabled, forKey: .importEnabled)
+        try c.encodeIfPresent(exportEnabled, forKey: .exportEnabled)
+    }
+}

@@ -4,6 +4,6 @@ import ArgumentParser
 struct Tapelib: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib",
-        abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog.")
-    func run() async throws {}
+        abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog.",
+        subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self])
 }

@@ -124,6 +124,31 @@ import Testing
         #expect(barcodes == ["V00000L8", "V00002L8", "V00004L8"])
     }
 
+    @Test func vendorBytesAfterDescriptorsAndPages() throws {
+        // As PBS's test "status_page_too_large": each storage descriptor carries 5 extra
+        // (vendor) bytes counted in the descriptor length, and 5 stray bytes follow the page
+        // beyond BYTE COUNT OF REPORT. Volume tags are NUL padded.
+        func descriptor(_ address: UInt16, _ tag: String) -> [UInt8] {
+            BigEndian.bytes(UInt64(address), count: 2) + [0x01, 0, 0, 0, 0, 0, 0, 0x80]
+                + BigEndian.bytes(UInt64(address), count: 2)
+                + Array(tag.utf8) + Array(repeating: 0, count: 36 - tag.utf8.count) + [0, 0, 0, 0, 0]
+        }
+        let descriptors = descriptor(0, "0123456789") + descriptor(1, "1234567890")
+        let page = [0x02, 0x80, 0x00, 53, 0x00] + BigEndian.bytes(UInt64(descriptors.count), count: 3) + descriptors
+        let data = bytes("00 00 00 02 00") + BigEndian.bytes(UInt64(page.count), count: 3) + page + [0, 0, 0, 0, 0]
+        let report = try ElementStatusReport(parsing: data)
+        #expect(report.elements.compactMap(\.barcode) == ["0123456789", "1234567890"])
+        #expect(report.elements.map(\.sourceAddress) == [0, 1])
+        #expect(report.elements.allSatisfy { $0.identifier == nil })
+    }
+
+    @Test func staleLabelInEmptyElementIsNoBarcode() throws {
+        let e = ElementStatus(type: .storage, address: 0x1000, full: false, primaryVolumeTag: VolumeTag(identifier: "OLD001L8"))
+        let parsed = try ElementStatusReport(parsing: ElementStatusReport(elements: [e]).encoded())
+        #expect(parsed.elements.first?.primaryVolumeTag?.identifier == "OLD001L8")
+        #expect(parsed.elements.first?.barcode == nil)
+    }
+
     @Test func rejectsInvalidPageHeaders() {
         // Element type 7 does not exist.
         #expect(throws: SCSIParseError.self) {

@@ -141,6 +141,36 @@ import Testing
         #expect(throws: SCSIParseError.self) { try SenseData(parsing: [0x70, 0]) }
     }
 
+    @Test func signedInformationIsTheResidue() throws {
+        let fixed = try SenseData(parsing: bytes("F0 00 20 FF FF F8 00 0A 00 00 00 00 00 00 00 00 00 00"))
+        #expect(fixed.signedInformation == -2048)
+        let descriptor = try SenseData(parsing: bytes("72 00 00 00 00 00 00 0C 00 0A 80 00 00 00 00 00 00 00 00 10"))
+        #expect(descriptor.signedInformation == 16)
+    }
+
+    @Test(arguments: [
+        SenseData(senseKey: .notReady, additionalSense: .becomingReady, senseKeySpecific: .progress(0.25)),
+        SenseData(senseKey: .noSense, additionalSense: .filemarkDetected, filemark: true, information: 3),
+        SenseData(responseCode: 0x71, senseKey: .mediumError, additionalSense: .writeError),
+        SenseData(senseKey: .illegalRequest, additionalSense: .invalidFieldInCDB,
+                  senseKeySpecific: .fieldPointer(inCDB: true, bitPointer: 2, field: 4)),
+        SenseData(senseKey: .noSense, additionalSense: .endOfPartitionDetected, endOfMedium: true, incorrectLength: true),
+    ])
+    func encodersRoundTrip(sense: SenseData) throws {
+        func same(_ a: SenseData, _ b: SenseData) -> Bool {
+            a.senseKey == b.senseKey && a.additionalSense == b.additionalSense && a.filemark == b.filemark
+                && a.endOfMedium == b.endOfMedium && a.incorrectLength == b.incorrectLength
+                && a.information == b.information && a.senseKeySpecific == b.senseKeySpecific
+                && a.isDeferred == b.isDeferred
+        }
+        let fixed = sense.encodedFixed
+        #expect(fixed.count == 18 && fixed[7] == 10)
+        #expect(same(try SenseData(parsing: fixed), sense))
+        let descriptor = try SenseData(parsing: sense.encodedDescriptor)
+        #expect(descriptor.format == .descriptor)
+        #expect(same(descriptor, sense))
+    }
+
     @Test func senseParsingIsTotal() {
         let parsed = Fuzz.assertTotal(valid: [notReadyProgress, descriptorSense]) { b in
             _ = try SenseData(parsing: b)

@@ -59,8 +59,9 @@ public struct ElementStatus: Sendable, Hashable {
         self.identifier = identifier
     }
 
-    /// The barcode of the primary volume tag, if one was read.
-    public var barcode: String? { primaryVolumeTag?.identifier }
+    /// The barcode of the primary volume tag of a full element. An empty element's tag is
+    /// ignored: some changers leave the last cartridge's label in it (PBS does the same).
+    public var barcode: String? { full ? primaryVolumeTag?.identifier : nil }
 
     /// Decodes one element descriptor of `length` bytes (SMC-3 6.11.3):
     /// address (0–1), flags (2), ASC/ASCQ (4–5), byte 9 SVALID bit 7, INVERT bit 6, ED bit 3,

@@ -165,6 +165,43 @@ public struct SenseData: Sendable, Hashable, CustomStringConvertible {
                   fieldReplaceableUnit: fru, senseKeySpecific: sks, raw: bytes)
     }
 
+    /// INFORMATION as a signed number: the residue of a READ, WRITE or SPACE (requested
+    /// minus actual; negative when a record was longer than requested). Fixed format carries
+    /// 4 bytes, descriptor format 8.
+    public var signedInformation: Int64? {
+        guard let information else { return nil }
+        return format == .fixed ? Int64(Int32(truncatingIfNeeded: information)) : Int64(bitPattern: information)
+    }
+
+    /// Encodes fixed-format sense data (SPC-4 table 48, 18 bytes), for simulators and tests.
+    public var encodedFixed: [UInt8] {
+        var b = [UInt8](repeating: 0, count: 18)
+        b[0] = (isDeferred ? 0x71 : 0x70) | (information != nil ? 0x80 : 0)
+        b[2] = senseKey.rawValue | (filemark ? 0x80 : 0) | (endOfMedium ? 0x40 : 0) | (incorrectLength ? 0x20 : 0)
+        if let information { b.replaceSubrange(3..<7, with: BigEndian.bytes(information, count: 4)) }
+        b[7] = 10
+        if let csi = commandSpecificInformation { b.replaceSubrange(8..<12, with: BigEndian.bytes(csi, count: 4)) }
+        b[12] = additionalSense.asc
+        b[13] = additionalSense.ascq
+        b[14] = fieldReplaceableUnit
+        if let sks = senseKeySpecific { b.replaceSubrange(15..<18, with: sks.encoded) }
+        return b
+    }
+
+    /// Encodes descriptor-format sense data (SPC-4 table 27) with information, sense key
+    /// specific and stream commands descriptors as needed, for simulators and tests.
+    public var encodedDescriptor: [UInt8] {
+        var descriptors: [UInt8] = []
+        if let information { descriptors += [0x00, 0x0A, 0x80, 0x00] + BigEndian.bytes(information, count: 8) }
+        if let sks = senseKeySpecific { descriptors += [0x02, 0x06, 0x00, 0x00] + sks.encoded + [0x00] }
+        if filemark || endOfMedium || incorrectLength {
+            descriptors += [0x04, 0x02, 0x00,
+                            (filemark ? 0x80 : 0) | (endOfMedium ? 0x40 : 0) | (incorrectLength ? 0x20 : 0)]
+        }
+        return [isDeferred ? 0x73 : 0x72, senseKey.rawValue, additionalSense.asc, additionalSense.ascq, 0, 0, 0,
+                UInt8(truncatingIfNeeded: descriptors.count)] + descriptors
+    }
+
     /// Progress of a long operation (0…1) when the device reports one.
     public var progress: Double? {
         if case .progress(let fraction)? = senseKeySpecific { return fraction }

@@ -40,6 +40,23 @@ public enum SenseKeySpecific: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The three bytes with SKSV set (inverse of `init(senseKey:bytes:)`).
+    public var encoded: [UInt8] {
+        func split(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
+        switch self {
+        case .fieldPointer(let inCDB, let bit, let field):
+            return [0x80 | (inCDB ? 0x40 : 0) | (bit.map { 0x08 | $0 & 0x07 } ?? 0)] + split(field)
+        case .actualRetryCount(let n): return [0x80] + split(n)
+        case .progress(let f):
+            let v = UInt16(clamping: Int((max(0, min(f, 1)) * 65536).rounded(.down)))
+            return [0x80] + split(v)
+        case .segmentPointer(let sd, let bit, let field):
+            return [0x80 | (sd ? 0x20 : 0) | (bit.map { 0x08 | $0 & 0x07 } ?? 0)] + split(field)
+        case .unitAttentionQueueOverflow(let o): return [0x80 | (o ? 0x01 : 0), 0, 0]
+        case .other(let a, let b, let c): return [a | 0x80, b, c]
+        }
+    }
+
     /// Percent done (0…100) for a progress indication.
     public var percent: Double? {
         if case .progress(let f) = self { return f * 100 }

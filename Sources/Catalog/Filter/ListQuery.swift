@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+
+public enum SortDirection: String, Sendable, Equatable {
+    case ascending = "asc"
+    case descending = "desc"
+}
+
+/// Paging, sorting and filter_data of a list request, as the API received them.
+public struct ListQuery: Sendable, Equatable {
+    public static let defaultLimit = 50
+    public static let maximumLimit = 1000
+    public static let maximumPage = 1_000_000
+
+    public var filter: String?
+    /// 1-based.
+    public var page: Int
+    public var limit: Int
+    /// A field name from the resource's whitelist; nil for the resource's default order.
+    public var sort: String?
+    public var direction: SortDirection
+
+    public init(filter: String? = nil, page: Int = 1, limit: Int = ListQuery.defaultLimit,
+                sort: String? = nil, direction: SortDirection = .ascending) {
+        self.filter = filter; self.page = page; self.limit = limit; self.sort = sort; self.direction = direction
+    }
+
+    /// Builds a query from raw query-string values (`filter_data`, `page`, `limit`, `sort`,
+    /// `direction`), rejecting malformed numbers and directions.
+    public static func parse(filterData: String?, page: String?, limit: String?, sort: String?,
+                             direction: String?) throws(FilterError) -> ListQuery {
+        func number(_ text: String?, _ name: String, default value: Int) throws(FilterError) -> Int {
+            guard let text, !text.isEmpty else { return value }
+            guard text.utf8.count <= 9, let parsed = Int(text) else {
+                throw .invalidPaging("\(name) must be a positive integer")
+            }
+            return parsed
+        }
+        var query = ListQuery(filter: filterData,
+                              page: try number(page, "page", default: 1),
+                              limit: try number(limit, "limit", default: defaultLimit),
+                              sort: (sort?.isEmpty ?? true) ? nil : sort)
+        if let direction, !direction.isEmpty {
+            guard let parsed = SortDirection(rawValue: direction.lowercased()) else {
+                throw .invalidDirection(direction)
+            }
+            query.direction = parsed
+        }
+        return query
+    }
+}
+
+/// One page of a list and the number of rows matching the filter.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var page: Int
+    public var limit: Int
+}
+
+extension Page: Equatable where Item: Equatable {}
+
+/// A list query checked against a resource's whitelist: SQL text built only from whitelisted
+/// expressions and placeholders, every value bound as an argument.
+struct CompiledListQuery {
+    let whereClause: String
+    let arguments: StatementArguments
+    let orderClause: String
+    let limit: Int
+    let offset: Int
+
+    init(_ query: ListQuery, schema: ResourceSchema, extraConditions: [(sql: String, argument: DatabaseValue)] = [])
+        throws(FilterError) {
+        guard query.page >= 1, query.page <= ListQuery.maximumPage else {
+            throw .invalidPaging("page must be between 1 and \(ListQuery.maximumPage)")
+        }
+        guard query.limit >= 1, query.limit <= ListQuery.maximumLimit else {
+            throw .invalidPaging("limit must be between 1 and \(ListQuery.maximumLimit)")
+        }
+        var clauses: [String] = []
+        var values: [DatabaseValue] = []
+        for extra in extraConditions {
+            clauses.append(extra.sql)
+            values.append(extra.argument)
+        }
+        for condition in try FilterParser.parse(query.filter ?? "") {
+            let field = try schema.field(condition.field)
+            guard field.type.allowedOperators.contains(condition.comparison) else {
+                throw .operatorNotAllowed(field: field.name, operator: condition.comparison.rawValue)
+            }
+            let value = try Self.bindable(condition.value, comparison: condition.comparison, for: field)
+            switch condition.comparison {
+            case .equals: clauses.append("\(field.sql) = ?")
+            case .lessThan: clauses.append("\(field.sql) < ?")
+            case .greaterThan: clauses.append("\(field.sql) > ?")
+            case .contains: clauses.append("\(field.sql) LIKE ? ESCAPE '\\'")
+            }
+            if condition.comparison == .contains {
+                values.append(Self.likePattern(condition.value).databaseValue)
+            } else {
+                values.append(value)
+            }
+        }
+        whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments = StatementArguments(values)
+
+        let sortField = try {
+            () throws(FilterError) -> FilterField in
+            guard let name = query.sort else { return try schema.field(schema.defaultSort) }
+            guard let field = schema.fields[name] else {
+                throw FilterError.unknownSortField(name: name, resource: schema.resource)
+            }
+            return field
+        }()
+        let direction = query.direction == .ascending ? "ASC" : "DESC"
+        // The row id breaks ties so that pages never overlap or skip rows.
+        orderClause = "ORDER BY \(sortField.sql) \(direction), \(schema.table).id \(direction)"
+        limit = query.limit
+        offset = (query.page - 1) * query.limit
+    }
+
+    /// Converts a quoted filter value to what the column stores.
+    static func bindable(_ value: String, comparison: FilterOperator, for field: FilterField) throws(FilterError) -> DatabaseValue {
+        switch field.type {
+        case .text:
+            return value.databaseValue
+        case .enumeration(let allowed):
+            // Equality against a value the column can never hold is a client mistake worth a 400.
+            guard comparison != .equals || allowed.contains(value) else {
+                throw .invalidValue(field: field.name, value: value,
+                                    expected: "one of " + allowed.sorted().joined(separator: ", "))
+            }
+            return value.databaseValue
+        case .integer:
+            guard value.utf8.count <= 20, let number = Int64(value) else {
+                throw .invalidValue(field: field.name, value: value, expected: "an integer")
+            }
+            return number.databaseValue
+        case .boolean:
+            switch value.lowercased() {
+            case "true", "1", "yes": return true.databaseValue
+            case "false", "0", "no": return false.databaseValue
+            default: throw .invalidValue(field: field.name, value: value, expected: "true or false")
+            }
+        case .timestamp:
+            guard value.utf8.count <= 64, let date = ISO8601Timestamp.parse(value) else {
+                throw .invalidValue(field: field.name, value: value, expected: "an ISO 8601 timestamp")
+            }
+            return date.databaseValue
+        }
+    }
+
+    /// `%value%` with LIKE's wildcards escaped, so `~"50%"` means the text "50%".
+    static func likePattern(_ value: String) -> String {
+        var escaped = ""
+        for character in value {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+
+    func fetchPage<Record: FetchableRecord & Sendable>(_ db: Database, schema: ResourceSchema,
+                                                     as: Record.Type, page: Int) throws -> Page<Record> {
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(schema.table) \(whereClause)",
+                                     arguments: arguments) ?? 0
+        var pageArguments = arguments
+        pageArguments += [limit, offset]
+        let items = try Record.fetchAll(
+            db, sql: "SELECT \(schema.table).* FROM \(schema.table) \(whereClause) \(orderClause) LIMIT ? OFFSET ?",
+            arguments: pageArguments)
+        return Page(items: items, total: total, page: page, limit: limit)
+    }
+}

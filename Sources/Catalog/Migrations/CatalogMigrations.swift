@@ -1,0 +1,13 @@
+import GRDB
+
+/// The catalog's migrations in shipping order. Append only; never edit a registered one.
+enum CatalogMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration(SchemaV1.identifier, migrate: SchemaV1.migrate)
+        migrator.registerMigration(SchemaV2.identifier, migrate: SchemaV2.migrate)
+        return migrator
+    }
+
+    static var identifiers: [String] { [SchemaV1.identifier, SchemaV2.identifier] }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+/// A media server (seed: media_servers).
+public struct MediaServer: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "media_servers"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var hostname: String
+    public var hwid: String
+    public var description: String
+    /// "yes" / "no" as the seed's PATCH body carries it.
+    public var localServiceMode: String
+    public var lastOnline: Date?
+
+    public init(id: Int64? = nil, hostname: String, hwid: String, description: String = "",
+                localServiceMode: String = "no", lastOnline: Date? = nil) {
+        self.id = id; self.hostname = hostname; self.hwid = hwid; self.description = description
+        self.localServiceMode = localServiceMode; self.lastOnline = lastOnline
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A storage pool (seed: pool_list).
+public struct Pool: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "pools"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var name: String
+    public var type: PoolType
+    public var mediaServerId: Int64?
+    public var retentionPeriod: String
+    public var compressionType: String
+    public var description: String
+    public var healthState: PoolHealth
+    public var createdAt: Date
+    public var modifiedAt: Date
+
+    public init(id: Int64? = nil, name: String, type: PoolType, mediaServerId: Int64? = nil,
+                retentionPeriod: String = "1 year", compressionType: String = "None",
+                description: String = "", healthState: PoolHealth = .healthy,
+                createdAt: Date = Date(), modifiedAt: Date = Date()) {
+        self.id = id; self.name = name; self.type = type; self.mediaServerId = mediaServerId
+        self.retentionPeriod = retentionPeriod; self.compressionType = compressionType
+        self.description = description; self.healthState = healthState
+        self.createdAt = createdAt; self.modifiedAt = modifiedAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One global_configuration key and its value (stored as text, as the seed's PATCH sends it).
+public struct ConfigurationEntry: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "global_configuration"
+    public var key: String
+    public var value: String
+
+    public init(key: String, value: String) { self.key = key; self.value = value }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+
+/// A medium changer (seed: medium_changers). `scsiPath` is `[H:C:T:L]`.
+public struct MediumChanger: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "medium_changers"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var mediaServerId: Int64
+    public var scsiPath: String
+    public var device: String
+    public var vendor: String
+    public var product: String
+    public var revision: String
+    public var serial: String
+    public var storageElementCount: Int
+    public var importExportElementCount: Int
+    public var dataTransferElementCount: Int
+    public var transportElementCount: Int
+
+    public init(id: Int64? = nil, mediaServerId: Int64, scsiPath: String, device: String,
+                vendor: String = "", product: String = "", revision: String = "", serial: String = "",
+                storageElementCount: Int = 0, importExportElementCount: Int = 0,
+                dataTransferElementCount: Int = 0, transportElementCount: Int = 0) {
+        self.id = id; self.mediaServerId = mediaServerId; self.scsiPath = scsiPath; self.device = device
+        self.vendor = vendor; self.product = product; self.revision = revision; self.serial = serial
+        self.storageElementCount = storageElementCount; self.importExportElementCount = importExportElementCount
+        self.dataTransferElementCount = dataTransferElementCount; self.transportElementCount = transportElementCount
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A tape library (seed: tape_libraries): a changer, its drives and slots, on one media server.
+public struct TapeLibrary: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "tape_libraries"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var mediaServerId: Int64
+    public var poolId: Int64?
+    public var mediumChangerId: Int64?
+    public var description: String
+    public var lastSync: Date?
+    public var syncState: LibrarySyncState
+
+    public init(id: Int64? = nil, mediaServerId: Int64, poolId: Int64? = nil, mediumChangerId: Int64? = nil,
+                description: String = "", lastSync: Date? = nil, syncState: LibrarySyncState = .never) {
+        self.id = id; self.mediaServerId = mediaServerId; self.poolId = poolId
+        self.mediumChangerId = mediumChangerId; self.description = description
+        self.lastSync = lastSync; self.syncState = syncState
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A tape drive, in a library or still a candidate (seed: library_tape_drives).
+public struct LibraryTapeDrive: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "library_tape_drives"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var libraryId: Int64?
+    public var mediaServerId: Int64
+    public var device: String
+    public var scsiPath: String
+    /// Data-transfer element address of this drive in its changer.
+    public var sysTransferElement: Int?
+    public var serial: String
+    public var vendor: String
+    public var product: String
+    public var generation: Int?
+    public var state: DriveState
+    public var loadedCartridgeId: Int64?
+    public var mountsSinceCleaning: Int
+    public var bytesSinceCleaning: Int64
+    public var lastCleaning: Date?
+    /// TapeAlert flags 1...64 ever seen: flag n is bit n-1 (SSC-4 TapeAlert log page).
+    public var tapeAlertFlagsSeen: Int64
+    /// Since schema v2.
+    public var firmwareRevision: String
+
+    public init(id: Int64? = nil, libraryId: Int64? = nil, mediaServerId: Int64, device: String,
+                scsiPath: String, sysTransferElement: Int? = nil, serial: String = "", vendor: String = "",
+                product: String = "", generation: Int? = nil, state: DriveState = .online,
+                loadedCartridgeId: Int64? = nil, mountsSinceCleaning: Int = 0, bytesSinceCleaning: Int64 = 0,
+                lastCleaning: Date? = nil, tapeAlertFlagsSeen: Int64 = 0, firmwareRevision: String = "") {
+        self.id = id; self.libraryId = libraryId; self.mediaServerId = mediaServerId; self.device = device
+        self.scsiPath = scsiPath; self.sysTransferElement = sysTransferElement; self.serial = serial
+        self.vendor = vendor; self.product = product; self.generation = generation; self.state = state
+        self.loadedCartridgeId = loadedCartridgeId; self.mountsSinceCleaning = mountsSinceCleaning
+        self.bytesSinceCleaning = bytesSinceCleaning; self.lastCleaning = lastCleaning
+        self.tapeAlertFlagsSeen = tapeAlertFlagsSeen; self.firmwareRevision = firmwareRevision
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One changer element as the catalog last saw it (seed: library_slots).
+public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "library_slots"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var libraryId: Int64
+    public var elementAddress: Int
+    public var kind: SlotKind
+    public var full: Bool
+    public var volumeTag: String?
+    public var sourceElement: Int?
+    public var accessible: Bool
+    public var exception: Bool
+    public var asc: Int?
+    public var ascq: Int?
+
+    public init(id: Int64? = nil, libraryId: Int64, elementAddress: Int, kind: SlotKind, full: Bool = false,
+                volumeTag: String? = nil, sourceElement: Int? = nil, accessible: Bool = true,
+                exception: Bool = false, asc: Int? = nil, ascq: Int? = nil) {
+        self.id = id; self.libraryId = libraryId; self.elementAddress = elementAddress; self.kind = kind
+        self.full = full; self.volumeTag = volumeTag; self.sourceElement = sourceElement
+        self.accessible = accessible; self.exception = exception; self.asc = asc; self.ascq = ascq
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A cartridge (seed: tape_cartridges). `slotId` is set exactly when `location` is in a library.
+public struct TapeCartridge: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "tape_cartridges"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var volumeTag: String
+    public var tapeTypeId: Int64?
+    public var poolId: Int64?
+    public var status: CartridgeStatus
+    public var location: CartridgeLocation
+    public var slotId: Int64?
+    public var description: String
+    public var bytesWritten: Int64
+    public var nativeCapacity: Int64
+    public var mounts: Int
+    public var cleaningUsesLeft: Int?
+    public var ltfsState: LTFSState
+    public var ltfsCheckedAt: Date?
+    public var ltfsCheckVerdict: String?
+    public var lastError: String?
+    public var writeProtected: Bool
+    public var isWorm: Bool
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, volumeTag: String, tapeTypeId: Int64? = nil, poolId: Int64? = nil,
+                status: CartridgeStatus = .scratch, location: CartridgeLocation = .offline, slotId: Int64? = nil,
+                description: String = "", bytesWritten: Int64 = 0, nativeCapacity: Int64 = 0, mounts: Int = 0,
+                cleaningUsesLeft: Int? = nil, ltfsState: LTFSState = .unknown, ltfsCheckedAt: Date? = nil,
+                ltfsCheckVerdict: String? = nil, lastError: String? = nil, writeProtected: Bool = false,
+                isWorm: Bool = false, createdAt: Date = Date()) {
+        self.id = id; self.volumeTag = volumeTag; self.tapeTypeId = tapeTypeId; self.poolId = poolId
+        self.status = status; self.location = location; self.slotId = slotId; self.description = description
+        self.bytesWritten = bytesWritten; self.nativeCapacity = nativeCapacity; self.mounts = mounts
+        self.cleaningUsesLeft = cleaningUsesLeft; self.ltfsState = ltfsState; self.ltfsCheckedAt = ltfsCheckedAt
+        self.ltfsCheckVerdict = ltfsCheckVerdict; self.lastError = lastError
+        self.writeProtected = writeProtected; self.isWorm = isWorm; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+
+extension CatalogDatabase {
+    public func insert(_ record: BackupRecord) async throws(CatalogError) -> BackupRecord {
+        try await write { db in var row = record; try row.insert(db); return row }
+    }
+
+    /// Records a copy of `repositoryID` in a pool with the tape extents that hold it, atomically.
+    public func recordCopy(of repositoryID: Int64, inPool poolID: Int64, state: CopyState = .complete,
+                           extents: [RepositoryCopyExtent] = []) async throws(CatalogError) -> RepositoryCopy {
+        try await write { db in
+            var copy = RepositoryCopy(repositoryId: repositoryID, poolId: poolID, state: state)
+            try copy.insert(db)
+            guard let copyID = copy.id else { throw CatalogError.storage("copy inserted without an id") }
+            for var extent in extents {
+                extent.id = nil
+                extent.copyId = copyID
+                try extent.insert(db)
+            }
+            return copy
+        }
+    }
+
+    public func copies(of repositoryID: Int64) async throws(CatalogError) -> [RepositoryCopy] {
+        try await read { db in
+            try RepositoryCopy.filter(Column("repository_id") == repositoryID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// The parts of a copy in order: which cartridge, tape file and blocks to read.
+    public func extents(ofCopy copyID: Int64) async throws(CatalogError) -> [RepositoryCopyExtent] {
+        try await read { db in
+            try RepositoryCopyExtent.filter(Column("copy_id") == copyID).order(Column("part_index")).fetchAll(db)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+extension CatalogDatabase {
+    /// Queues a library operation; the id is the queue number the API reports.
+    public func enqueue(_ task: LibraryTask) async throws(CatalogError) -> LibraryTask {
+        try await write { db in var row = task; try row.insert(db); return row }
+    }
+
+    public func enqueue(_ task: BackupTask) async throws(CatalogError) -> BackupTask {
+        try await write { db in var row = task; try row.insert(db); return row }
+    }
+
+    /// Records a library task's new status (committed before the hardware step it announces).
+    /// Start and finish times follow the status; a final status cannot change again.
+    @discardableResult
+    public func updateLibraryTask(_ id: Int64, status: TaskStatus, progressPercent: Double? = nil,
+                                  phase: String? = nil, failure: TaskFailure? = nil,
+                                  now: Date = Date()) async throws(CatalogError) -> LibraryTask {
+        if let progressPercent, !(0...100).contains(progressPercent) {
+            throw .invalidArgument("progress \(progressPercent) outside 0...100")
+        }
+        return try await write { db in
+            guard var task = try LibraryTask.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "tl_task_queue", identifier: String(id))
+            }
+            if task.status.isFinal && task.status != status {
+                throw CatalogError.invalidArgument("task \(id) already ended as \(task.status.rawValue)")
+            }
+            task.status = status
+            if let progressPercent { task.progressPercent = progressPercent }
+            if let phase { task.phase = phase }
+            if task.startedAt == nil && status != .new && status != .assigned { task.startedAt = now }
+            if status.isFinal && task.finishedAt == nil { task.finishedAt = now }
+            if status == .done { task.progressPercent = 100 }
+            if let failure {
+                task.errorMessage = failure.message; task.senseKey = failure.senseKey
+                task.asc = failure.asc; task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
+            }
+            try task.update(db)
+            return task
+        }
+    }
+
+    /// Library tasks not yet final, oldest first within priority (higher priority first).
+    public func pendingLibraryTasks(library libraryID: Int64? = nil) async throws(CatalogError) -> [LibraryTask] {
+        try await read { db in
+            var request = LibraryTask.filter(!TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
+                .contains(Column("status")))
+            if let libraryID { request = request.filter(Column("library_id") == libraryID) }
+            return try request.order(Column("priority").desc, Column("created_at"), Column("id")).fetchAll(db)
+        }
+    }
+
+    public func appendLog(_ entry: TaskLogEntry) async throws(CatalogError) {
+        _ = try await write { db in var row = entry; try row.insert(db); return row }
+    }
+
+    // MARK: Scheduled jobs
+
+    public func insert(_ job: ScheduledJob) async throws(CatalogError) -> ScheduledJob {
+        try await write { db in var row = job; try row.insert(db); return row }
+    }
+
+    /// Starts an execution of a job and stamps the job's last run.
+    public func startExecution(job jobID: Int64, tlTaskID: Int64? = nil, taskID: Int64? = nil,
+                               now: Date = Date()) async throws(CatalogError) -> JobExecution {
+        try await write { db in
+            guard try ScheduledJob.exists(db, key: jobID) else {
+                throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(jobID))
+            }
+            var execution = JobExecution(jobId: jobID, startedAt: now, tlTaskId: tlTaskID, taskId: taskID)
+            try execution.insert(db)
+            try db.execute(sql: "UPDATE scheduled_jobs SET last_run_at = ? WHERE id = ?", arguments: [now, jobID])
+            return execution
+        }
+    }
+
+    @discardableResult
+    public func finishExecution(_ id: Int64, status: ExecutionStatus, message: String = "",
+                                now: Date = Date()) async throws(CatalogError) -> JobExecution {
+        guard status != .running else { throw .invalidArgument("an execution cannot finish as RUNNING") }
+        return try await write { db in
+            guard var execution = try JobExecution.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "job_executions", identifier: String(id))
+            }
+            execution.status = status
+            execution.finishedAt = now
+            execution.message = message
+            try execution.update(db)
+            return execution
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import SCSI
+
+/// Executes commands on one transport with the retry policy every device needs:
+/// UNIT ATTENTION after power-on or a medium change is reported once and the command
+/// retried; NOT READY "becoming ready" (04h/01h) is retried for a while, as PBS does after a
+/// library power-on (scsi-reference.md, READ ELEMENT STATUS field quirks).
+public struct CommandRunner: Sendable {
+    public let transport: any SCSITransport
+    /// How long to keep retrying NOT READY, becoming ready.
+    public var becomingReadyTimeout: Duration
+    /// Pause between retries; 0 against an instant simulator.
+    public var retryInterval: Duration
+    public var maxUnitAttentionRetries: Int
+
+    public init(transport: any SCSITransport, becomingReadyTimeout: Duration = .seconds(300),
+                retryInterval: Duration = .milliseconds(500), maxUnitAttentionRetries: Int = 4) {
+        self.transport = transport
+        self.becomingReadyTimeout = becomingReadyTimeout
+        self.retryInterval = retryInterval
+        self.maxUnitAttentionRetries = maxUnitAttentionRetries
+    }
+
+    /// Runs `command`; returns the GOOD result or throws a typed `SCSIError`.
+    public func run(_ command: SCSICommand) async throws(SCSIError) -> SCSIResult {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: becomingReadyTimeout)
+        var unitAttentions = 0
+        while true {
+            let result: SCSIResult
+            do {
+                result = try await transport.execute(command)
+            } catch {
+                throw .transport(error)
+            }
+            do {
+                return try result.checked(opcode: command.operationCode)
+            } catch {
+                if error.matches(.unitAttention), unitAttentions < maxUnitAttentionRetries {
+                    unitAttentions += 1
+                    continue
+                }
+                if error.matches(.notReady, .becomingReady), clock.now < deadline {
+                    try? await Task.sleep(for: retryInterval)
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Runs `command` and returns the raw result even on CHECK CONDITION (for READ/WRITE,
+    /// whose sense carries FILEMARK/EOM/ILI that are not failures).
+    public func runRaw(_ command: SCSICommand) async throws(SCSIError) -> SCSIResult {
+        var unitAttentions = 0
+        while true {
+            let result: SCSIResult
+            do {
+                result = try await transport.execute(command)
+            } catch {
+                throw .transport(error)
+            }
+            if result.status == .checkCondition, let sense = result.senseData,
+               sense.senseKey == .unitAttention, unitAttentions < maxUnitAttentionRetries {
+                unitAttentions += 1
+                continue
+            }
+            return result
+        }
+    }
+
+    /// Runs `command` and parses its data with `parse`.
+    public func run<T>(_ command: SCSICommand,
+                       parse: ([UInt8]) throws(SCSIParseError) -> T) async throws(SCSIError) -> T {
+        let result = try await run(command)
+        do {
+            return try parse(result.data)
+        } catch {
+            throw .parse(error)
+        }
+    }
+}

@@ -1,0 +1,274 @@
+import SCSI
+
+/// A medium changer (SMC-3): inventory, moves, import/export.
+///
+/// An actor: a library has one robot, so multi-command sequences on one changer
+/// (inventory pages, a move and its re-read) never interleave.
+public actor MediumChanger {
+    public let runner: CommandRunner
+    private var cachedAssignment: ElementAssignment?
+
+    /// Elements per READ ELEMENT STATUS request. PBS asks for 1,000; the allocation length
+    /// stays within 16 bits because some changers read only its low two bytes
+    /// (scsi-reference.md, field quirks), so the page is sized to fit 0xFFFF.
+    public var maxElementsPerRequest: Int = 1_000
+
+    /// After a HARDWARE ERROR 04h/03h on MOVE MEDIUM (back-to-back moves on some libraries,
+    /// mhVTL issue 115) the move is retried once after this pause.
+    public var moveRetryPause: Duration = .seconds(2)
+
+    public init(transport: any SCSITransport, retryInterval: Duration = .milliseconds(500),
+                becomingReadyTimeout: Duration = .seconds(300)) {
+        self.runner = CommandRunner(transport: transport, becomingReadyTimeout: becomingReadyTimeout,
+                                    retryInterval: retryInterval)
+    }
+
+    public func setMoveRetryPause(_ pause: Duration) { moveRetryPause = pause }
+
+    // MARK: Identity
+
+    public func inquiry() async throws(SCSIError) -> StandardInquiry {
+        try await runner.run(.inquiry(allocationLength: 96)) { (d) throws(SCSIParseError) in
+            try StandardInquiry(parsing: d)
+        }
+    }
+
+    /// Unit serial number (VPD 80h), nil when the changer has none.
+    public func serialNumber() async throws(SCSIError) -> String? {
+        do {
+            return try await runner.run(.inquiry(evpd: true, page: 0x80, allocationLength: 252)) {
+                (d) throws(SCSIParseError) in try UnitSerialNumber(parsing: d).serial
+            }
+        } catch where error.matches(.illegalRequest) {
+            return nil
+        }
+    }
+
+    public func testUnitReady() async throws(SCSIError) {
+        _ = try await runner.run(.testUnitReady())
+    }
+
+    // MARK: Element addresses
+
+    /// First address and count of each element type (mode page 1Dh, SMC-3 table 29).
+    public func elementAssignment() async throws(SCSIError) -> ElementAssignment {
+        if let cachedAssignment { return cachedAssignment }
+        let assignment = try await readElementAssignment()
+        cachedAssignment = assignment
+        return assignment
+    }
+
+    private func readElementAssignment() async throws(SCSIError) -> ElementAssignment {
+        // mtx reads page 1Dh with MODE SENSE(6), DBD set, allocation length 0x88 (scsi-reference.md).
+        try await runner.run(.modeSense6(page: 0x1D, dbd: true, allocationLength: 0x88)) {
+            (d) throws(SCSIParseError) in try ElementAssignment(modeSense6: d)
+        }
+    }
+
+    // MARK: Inventory
+
+    /// Reads the status of every element, one request series per element type (which also
+    /// sidesteps tgt's overlapping all-types pages), paged, with volume tags and the drives'
+    /// identifiers (DVCID).
+    public func inventory(volumeTags: Bool = true, driveIdentifiers: Bool = true)
+        async throws(SCSIError) -> LibraryInventory
+    {
+        let assignment = try await elementAssignment()
+        var reports: [ElementStatusReport] = []
+        for range in assignment.ranges where range.count > 0 {
+            let wantIdentifiers = driveIdentifiers && range.type == .dataTransfer
+            reports += try await readElements(range, volumeTags: volumeTags, identifiers: wantIdentifiers)
+        }
+        return LibraryInventory(merging: ElementStatusReport.merged(reports))
+    }
+
+    private func readElements(_ range: ElementAssignment.Range, volumeTags: Bool, identifiers: Bool)
+        async throws(SCSIError) -> [ElementStatusReport]
+    {
+        // Worst case per descriptor: 12 fixed + 2×36 tags + 4 + 34 identifier bytes.
+        let descriptorBound = 12 + 72 + 4 + 34 + 2
+        let perRequest = max(1, min(maxElementsPerRequest, (0xFFFF - 16) / descriptorBound))
+        var reports: [ElementStatusReport] = []
+        var next = Int(range.firstAddress)
+        let end = Int(range.firstAddress) + range.count
+        while next < end {
+            let count = min(perRequest, end - next)
+            var report = try await readElementPage(type: range.type, start: UInt16(next), count: count,
+                                                   volumeTags: volumeTags, identifiers: identifiers)
+            report.elements.removeAll { $0.type != range.type || Int($0.address) >= end }
+            guard let last = report.elements.map(\.address).max() else { break }
+            reports.append(report)
+            next = Int(last) + 1
+        }
+        return reports
+    }
+
+    private func readElementPage(type: ElementType, start: UInt16, count: Int,
+                                 volumeTags: Bool, identifiers: Bool)
+        async throws(SCSIError) -> ElementStatusReport
+    {
+        let command = SCSICommand.readElementStatus(
+            elementType: type, startingAddress: start, count: UInt16(count),
+            volumeTag: volumeTags, dvcid: identifiers, allocationLength: 0xFFFF)
+        do {
+            return try await runner.run(command) { (d) throws(SCSIParseError) in
+                try ElementStatusReport(parsing: d)
+            }
+        } catch where identifiers && error.matches(.illegalRequest) {
+            // IBM TS3500 refuses DVCID together with VOLTAG: read the tags, then the
+            // identifiers alone; a changer that refuses those too (Qualstar) has none.
+            var report = try await readElementPage(type: type, start: start, count: count,
+                                                   volumeTags: volumeTags, identifiers: false)
+            guard volumeTags else { return report }
+            let idCommand = SCSICommand.readElementStatus(
+                elementType: type, startingAddress: start, count: UInt16(count),
+                volumeTag: false, dvcid: true, allocationLength: 0xFFFF)
+            if let ids = try? await runner.run(idCommand, parse: { (d) throws(SCSIParseError) in
+                try ElementStatusReport(parsing: d)
+            }) {
+                for i in report.elements.indices {
+                    report.elements[i].identifier = ids.element(at: report.elements[i].address)?.identifier
+                }
+            }
+            return report
+        }
+    }
+
+    // MARK: Moves
+
+    /// MOVE MEDIUM from one element address to another with the first transport element.
+    public func move(from source: UInt16, to destination: UInt16,
+                     eepos: ElementExtendPosition = .noChange) async throws(SCSIError) {
+        let assignment = try await elementAssignment()
+        let picker = assignment.range(of: .mediumTransport)?.firstAddress ?? 0
+        let command = SCSICommand.moveMedium(transport: picker, source: source,
+                                             destination: destination, eepos: eepos)
+        do {
+            _ = try await runner.run(command)
+        } catch where error.matches(.hardwareError) && error.sense?.additionalSense.asc == 0x04 {
+            // Back-to-back MOVE MEDIUM can fail with HARDWARE ERROR 04h/03h (mhVTL issue 115).
+            try? await Task.sleep(for: moveRetryPause)
+            _ = try await runner.run(command)
+        }
+    }
+
+    /// Loads the cartridge in storage/import-export slot `slot` (mtx numbering) into drive `drive`.
+    public func load(slot: Int, drive: Int) async throws(ChangerError) -> InventoryElement {
+        let inventory = try await wrap { () async throws(SCSIError) in try await self.inventory() }
+        guard let source = inventory.slot(number: slot) else { throw .noSuchSlot(slot) }
+        guard let target = inventory.drive(number: drive) else { throw .noSuchDrive(drive) }
+        guard source.full else { throw .slotEmpty(slot) }
+        guard !target.full else { throw .driveFull(drive, target.volumeTag) }
+        try await wrap { () async throws(SCSIError) in try await self.move(from: source.address, to: target.address) }
+        return source
+    }
+
+    /// Unloads drive `drive` into `slot`, or the slot it came from, or the first empty storage slot.
+    public func unload(drive: Int, to slot: Int? = nil) async throws(ChangerError) -> InventoryElement {
+        let inventory = try await wrap { () async throws(SCSIError) in try await self.inventory() }
+        guard let source = inventory.drive(number: drive) else { throw .noSuchDrive(drive) }
+        guard source.full else { throw .driveEmpty(drive) }
+        let target: InventoryElement
+        if let slot {
+            guard let t = inventory.slot(number: slot) else { throw .noSuchSlot(slot) }
+            guard !t.full else { throw .slotFull(slot, t.volumeTag) }
+            target = t
+        } else if let home = source.sourceAddress.flatMap(inventory.element(address:)),
+                  home.kind != .drive, !home.full {
+            target = home
+        } else if let free = inventory.storage.first(where: { !$0.full && $0.accessible }) {
+            target = free
+        } else {
+            throw .noFreeSlot
+        }
+        try await wrap { () async throws(SCSIError) in try await self.move(from: source.address, to: target.address) }
+        return target
+    }
+
+    /// Moves a cartridge between two slots (mtx `transfer`).
+    public func transfer(from slot: Int, to destination: Int) async throws(ChangerError) {
+        let inventory = try await wrap { () async throws(SCSIError) in try await self.inventory() }
+        guard let s = inventory.slot(number: slot) else { throw .noSuchSlot(slot) }
+        guard let d = inventory.slot(number: destination) else { throw .noSuchSlot(destination) }
+        guard s.full else { throw .slotEmpty(slot) }
+        guard !d.full else { throw .slotFull(destination, d.volumeTag) }
+        try await wrap { () async throws(SCSIError) in try await self.move(from: s.address, to: d.address) }
+    }
+
+    /// OPEN/CLOSE IMPORT EXPORT ELEMENT (SMC-3 6.5).
+    public func setImportExport(open: Bool, address: UInt16) async throws(SCSIError) {
+        _ = try await runner.run(open ? .openImportExportElement(address: address)
+                                      : .closeImportExportElement(address: address))
+    }
+
+    public func initializeElementStatus() async throws(SCSIError) {
+        _ = try await runner.run(.initializeElementStatus())
+        cachedAssignment = nil
+    }
+
+    private func wrap<T>(_ body: () async throws(SCSIError) -> T) async throws(ChangerError) -> T {
+        do { return try await body() } catch { throw .scsi(error) }
+    }
+}
+
+/// Why a changer operation was refused or failed.
+public enum ChangerError: Error, Sendable, Hashable, CustomStringConvertible {
+    case noSuchSlot(Int)
+    case noSuchDrive(Int)
+    case slotEmpty(Int)
+    case slotFull(Int, String?)
+    case driveEmpty(Int)
+    case driveFull(Int, String?)
+    case noFreeSlot
+    case scsi(SCSIError)
+
+    public var description: String {
+        switch self {
+        case .noSuchSlot(let n): return "no slot \(n) in this library"
+        case .noSuchDrive(let n): return "no drive \(n) in this library"
+        case .slotEmpty(let n): return "slot \(n) is empty"
+        case .slotFull(let n, let tag): return "slot \(n) is full" + (tag.map { " (\($0))" } ?? "")
+        case .driveEmpty(let n): return "drive \(n) is empty"
+        case .driveFull(let n, let tag): return "drive \(n) is loaded" + (tag.map { " (\($0))" } ?? "")
+        case .noFreeSlot: return "no empty storage slot to unload into"
+        case .scsi(let e): return e.description
+        }
+    }
+
+    public var sense: SenseData? {
+        if case .scsi(let e) = self { return e.sense }
+        return nil
+    }
+}
+
+extension LibraryInventory {
+    /// Numbers elements as operators expect (mtx): storage 1…n then import/export n+1…,
+    /// drives and transports from 0, each in element-address order.
+    public init(merging report: ElementStatusReport) {
+        func convert(_ e: ElementStatus, _ kind: InventoryElement.Kind, _ number: Int) -> InventoryElement {
+            InventoryElement(
+                kind: kind, address: e.address, number: number, full: e.full,
+                volumeTag: e.primaryVolumeTag?.identifier.nilIfEmpty,
+                alternateVolumeTag: e.alternateVolumeTag?.identifier.nilIfEmpty,
+                sourceAddress: e.sourceAddress, accessible: e.accessible, exception: e.exception,
+                asc: e.additionalSense.asc, ascq: e.additionalSense.ascq,
+                driveSerial: e.identifier?.serial, driveVendor: e.identifier?.vendor,
+                driveProduct: e.identifier?.product,
+                importEnabled: kind == .importExport ? e.importEnabled : nil,
+                exportEnabled: kind == .importExport ? e.exportEnabled : nil)
+        }
+        let transports = report.elements(ofType: .mediumTransport)
+        let storage = report.elements(ofType: .storage)
+        let ie = report.elements(ofType: .importExport)
+        let drives = report.elements(ofType: .dataTransfer)
+        self.init(
+            transports: transports.enumerated().map { convert($1, .transport, $0) },
+            drives: drives.enumerated().map { convert($1, .drive, $0) },
+            storage: storage.enumerated().map { convert($1, .storage, $0 + 1) },
+            importExport: ie.enumerated().map { convert($1, .importExport, storage.count + $0 + 1) })
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

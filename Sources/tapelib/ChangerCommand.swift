@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import SCSI
+import TapeHardware
+
+struct ChangerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "changer",
+        abstract: "Medium changer: inventory and moves (mtx-style numbering: slots 1…, drives 0…).",
+        subcommands: [Status.self, Move.self, Load.self, Unload.self, Transfer.self, MailSlot.self])
+
+    /// `changer status --json`: arrays of elements with address, mtx number, full and volume tag.
+    struct StatusReport: Encodable {
+        var device: String
+        var vendor: String
+        var product: String
+        var revision: String
+        var serial: String?
+        var transports: [InventoryElement]
+        var drives: [InventoryElement]
+        var storage: [InventoryElement]
+        var importExport: [InventoryElement]
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drives, slots, mail slots and barcodes.")
+        @OptionGroup var device: DeviceOptions
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let opened = try device.open()
+                defer { opened.close() }
+                let changer = MediumChanger(transport: opened.changerTransport)
+                let inquiry = try await changer.inquiry()
+                let serial = try await changer.serialNumber()
+                let inventory = try await changer.inventory()
+                if json {
+                    try Output.printJSON(StatusReport(
+                        device: device.device, vendor: inquiry.vendor, product: inquiry.product,
+                        revision: inquiry.revision, serial: serial, transports: inventory.transports,
+                        drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport))
+                } else {
+                    print(ChangerStatusText.render(inventory, name: "\(inquiry.vendor) \(inquiry.product)", serial: serial))
+                }
+            }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "MOVE MEDIUM between two element addresses (see `changer status --json`).")
+        @OptionGroup var device: DeviceOptions
+        @Option(help: "Source element address.") var from: UInt16
+        @Option(help: "Destination element address.") var to: UInt16
+
+        func run() async throws {
+            try await reportingFailures {
+                let opened = try device.open()
+                defer { opened.close() }
+                let changer = MediumChanger(transport: opened.changerTransport)
+                try await changer.move(from: from, to: to)
+                print("moved element \(from) → element \(to)")
+            }
+        }
+    }
+
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Load a cartridge from a slot into a drive.")
+        @OptionGroup var device: DeviceOptions
+        @Option(help: "Slot number (storage 1…, then import/export).") var slot: Int
+        @Option(help: "Drive number (0…).") var drive: Int = 0
+
+        func run() async throws {
+            try await reportingFailures {
+                let opened = try device.open()
+                defer { opened.close() }
+                let changer = MediumChanger(transport: opened.changerTransport)
+                let source = try await changer.load(slot: slot, drive: drive)
+                print("loaded \(source.volumeTag ?? "(no barcode)") from slot \(slot) into drive \(drive)")
+            }
+        }
+    }
+
+    struct Unload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Unload a drive into a slot (default: the slot it came from).")
+        @OptionGroup var device: DeviceOptions
+        @Option(help: "Drive number (0…).") var drive: Int = 0
+        @Option(help: "Destination slot number.") var slot: Int?
+
+        func run() async throws {
+            try await reportingFailures {
+                let opened = try device.open()
+                defer { opened.close() }
+                // Eject from the drive first when we can reach it (a real library's robot cannot
+                // pull a threaded tape); a drive that is already unloaded answers GOOD.
+                if let drive = try? opened.drive(drive), opened.simulator != nil {
+                    _ = try? await TapeDrive(transport: drive).unload()
+                }
+                let changer = MediumChanger(transport: opened.changerTransport)
+                let target = try await changer.unload(drive: drive, to: slot)
+                print("unloaded drive \(drive) into slot \(target.number)")
+            }
+        }
+    }
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a cartridge from one slot to another.")
+        @OptionGroup var device: DeviceOptions
+        @Option(help: "Source slot number.") var from: Int
+        @Option(help: "Destination slot number.") var to: Int
+
+        func run() async throws {
+            try await reportingFailures {
+                let opened = try device.open()
+                defer { opened.close() }
+                try await MediumChanger(transport: opened.changerTransport).transfer(from: from, to: to)
+                print("transferred slot \(from) → slot \(to)")
+            }
+        }
+    }
+
+    struct MailSlot: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mailslot", abstract: "Open or close an import/export element.")
+        @OptionGroup var device: DeviceOptions
+        @Argument(help: "open or close") var action: String
+        @Option(help: "Import/export slot number (default: the first).") var slot: Int?
+
+        func validate() throws {
+            guard action == "open" || action == "close" else { throw ValidationError("action must be open or close") }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let opened = try device.open()
+                defer { opened.close() }
+                let changer = MediumChanger(transport: opened.changerTransport)
+                let inventory = try await changer.inventory()
+                let element = try slot.map { n throws -> InventoryElement in
+                    guard let e = inventory.slot(number: n), e.kind == .importExport else {
+                        throw CLIError("slot \(n) is not an import/export slot")
+                    }
+                    return e
+                } ?? inventory.importExport.first
+                guard let element else { throw CLIError("this library has no import/export slot") }
+                try await changer.setImportExport(open: action == "open", address: element.address)
+                print("\(action == "open" ? "opened" : "closed") import/export slot \(element.number)")
+            }
+        }
+    }
+}
+
+/// mtx-like text for `changer status`.
+enum ChangerStatusText {
+    static func render(_ inv: LibraryInventory, name: String, serial: String?) -> String {
+        var lines: [String] = []
+        lines.append("  Storage Changer \(name)\(serial.map { " (serial \($0))" } ?? ""): \(inv.drives.count) Drives, "
+                     + "\(inv.storage.count + inv.importExport.count) Slots ( \(inv.importExport.count) Import/Export )")
+        func tag(_ e: InventoryElement) -> String {
+            e.volumeTag.map { ":VolumeTag = \($0)" } ?? ""
+        }
+        for d in inv.drives {
+            var line = "Data Transfer Element \(d.number):"
+            if d.full {
+                let from = d.sourceAddress.flatMap(inv.element(address:)).map { "(Storage Element \($0.number) Loaded)" }
+                line += "Full " + (from ?? "(Unknown Storage Element Loaded)") + tag(d)
+            } else {
+                line += "Empty"
+            }
+            if let serial = d.driveSerial { line += "  [serial \(serial)]" }
+            lines.append(line)
+        }
+        for s in inv.storage {
+            lines.append("      Storage Element \(s.number):" + (s.full ? "Full " + tag(s) : "Empty")
+                         + (s.exception ? "  [exception \(hex(s.asc))/\(hex(s.ascq))]" : ""))
+        }
+        for s in inv.importExport {
+            lines.append("      Storage Element \(s.number) IMPORT/EXPORT:" + (s.full ? "Full " + tag(s) : "Empty"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func hex(_ v: UInt8) -> String { String(format: "%02Xh", v) }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import HWSim
+import SCSI
+import TapeHardware
+
+/// `--device URL` and `--sim-state DIR`, shared by every command that talks to hardware.
+struct DeviceOptions: ParsableArguments {
+    @Option(name: .long, help: "Device: /dev/sgN, sim:PROFILE, hwsim:SOCKET#N or iscsi://HOST:PORT/IQN/LUN.")
+    var device: String
+
+    @Option(name: .long, help: "With sim:PROFILE, a directory that keeps the simulator's state between runs.")
+    var simState: String?
+
+    func validate() throws {
+        do {
+            _ = try DeviceAddress.parse(device)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    var address: DeviceAddress {
+        get throws { try DeviceAddress.parse(device) }
+    }
+
+    /// The transports behind the address: the changer (if it is one) and the drives.
+    func open() throws -> OpenedDevice {
+        switch try address {
+        case .simulator(let profileName):
+            let profile: LibraryProfile
+            if profileName.hasSuffix(".json") {
+                profile = try LibraryProfile.load(from: URL(fileURLWithPath: profileName))
+            } else {
+                profile = try LibraryProfile.named(profileName)
+            }
+            let library: SimulatedLibrary
+            if let simState {
+                library = try SimulatedLibrary(profile: profile,
+                                               stateDirectory: URL(fileURLWithPath: simState, isDirectory: true))
+            } else {
+                library = try SimulatedLibrary(profile: profile)
+            }
+            return OpenedDevice(
+                changer: library.changerTransport,
+                drives: (0..<library.driveCount).map { library.driveTransport($0) },
+                simulator: library)
+        case .sg(let path):
+            return try OpenedDevice(single: DeviceTransports.sg(path: path))
+        case .hwsim(let socket, let device):
+            return try OpenedDevice(single: DeviceTransports.hwsim(socket: socket, device: device))
+        case .iscsi:
+            throw CLIError("iSCSI devices are not supported yet")
+        }
+    }
+}
+
+/// What a device address opened.
+struct OpenedDevice {
+    /// For a library address (sim:), the changer; for a single device, that device.
+    var changer: (any SCSITransport)?
+    var drives: [any SCSITransport]
+    var single: (any SCSITransport)?
+    var simulator: SimulatedLibrary?
+
+    init(changer: any SCSITransport, drives: [any SCSITransport], simulator: SimulatedLibrary) {
+        self.changer = changer
+        self.drives = drives
+        self.simulator = simulator
+    }
+
+    init(single: any SCSITransport) {
+        self.single = single
+        self.drives = []
+    }
+
+    var changerTransport: any SCSITransport { changer ?? single ?? drives[0] }
+
+    /// Drive `n` of a library address, or the single device when the address names a drive.
+    func drive(_ n: Int?) throws -> any SCSITransport {
+        if let single {
+            if let n, n != 0 {
+                throw CLIError("--device names one device; --drive \(n) needs a library address (sim:…) or the drive's own device")
+            }
+            return single
+        }
+        let n = n ?? 0
+        guard drives.indices.contains(n) else {
+            throw CLIError("no drive \(n): this library has \(drives.count) drive(s), numbered 0–\(max(0, drives.count - 1))")
+        }
+        return drives[n]
+    }
+
+    /// Flushes simulator state before the process exits.
+    func close() {
+        try? simulator?.save()
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

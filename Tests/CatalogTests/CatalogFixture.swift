@@ -1,0 +1,30 @@
+import Foundation
+@testable import Catalog
+
+/// A fresh in-memory catalog with one media server and one library.
+struct CatalogFixture {
+    let catalog: CatalogDatabase
+    let serverID: Int64
+    let libraryID: Int64
+
+    init() async throws {
+        catalog = try CatalogDatabase.inMemory()
+        let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "525a99154f3505a2"))
+        serverID = try #require(server.id)
+        let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID, description: "test library"))
+        libraryID = try #require(library.id)
+    }
+
+    func addSlot(_ address: Int, _ kind: SlotKind = .storage) async throws -> Int64 {
+        let slot = try await catalog.insert(LibrarySlot(libraryId: libraryID, elementAddress: address, kind: kind))
+        return try #require(slot.id)
+    }
+}
+
+func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-tests-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+import Testing

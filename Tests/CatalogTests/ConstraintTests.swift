@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import Catalog
+
+@Suite struct ConstraintTests {
+    @Test func volumeTagIsUniquePerInstallation() async throws {
+        let fixture = try await CatalogFixture()
+        _ = try await fixture.catalog.registerCartridge(volumeTag: "RB1001L9")
+        await #expect(throws: CatalogError.self) {
+            _ = try await fixture.catalog.registerCartridge(volumeTag: "RB1001L9")
+        }
+    }
+
+    @Test func slotHoldsAtMostOneCartridge() async throws {
+        let fixture = try await CatalogFixture()
+        let slot = try await fixture.addSlot(1000)
+        let first = try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9")
+        let second = try await fixture.catalog.registerCartridge(volumeTag: "AAA002L9")
+        try await fixture.catalog.placeCartridge(try #require(first.id), inSlot: slot)
+        do {
+            try await fixture.catalog.placeCartridge(try #require(second.id), inSlot: slot)
+            Issue.record("a second cartridge was placed in an occupied slot")
+        } catch {
+            guard case CatalogError.constraintViolation = error else { Issue.record("unexpected \(error)"); return }
+        }
+        let stillOffline = try await fixture.catalog.cartridge(volumeTag: "AAA002L9")
+        #expect(stillOffline?.location == .offline)
+        #expect(stillOffline?.slotId == nil)
+    }
+
+    @Test func cartridgeIsInOnePlaceAtATime() async throws {
+        let fixture = try await CatalogFixture()
+        let a = try await fixture.addSlot(1000)
+        let b = try await fixture.addSlot(1001)
+        let cartridge = try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9")
+        let id = try #require(cartridge.id)
+        try await fixture.catalog.placeCartridge(id, inSlot: a)
+        let moved = try await fixture.catalog.placeCartridge(id, inSlot: b)
+        #expect(moved.slotId == b)
+        // Slot a is free again: another cartridge can go there.
+        let other = try await fixture.catalog.registerCartridge(volumeTag: "AAA002L9")
+        try await fixture.catalog.placeCartridge(try #require(other.id), inSlot: a)
+    }
+
+    @Test func locationFollowsElementKind() async throws {
+        let fixture = try await CatalogFixture()
+        let drive = try await fixture.addSlot(1, .drive)
+        let mail = try await fixture.addSlot(10, .importExport)
+        let id = try #require(try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9").id)
+        #expect(try await fixture.catalog.placeCartridge(id, inSlot: drive).location == .drive)
+        #expect(try await fixture.catalog.placeCartridge(id, inSlot: mail).location == .importExport)
+        #expect(try await fixture.catalog.removeCartridgeFromLibrary(id, to: .vault).location == .vault)
+    }
+
+    @Test func storedLocationMustMatchSlot() async throws {
+        // Bypasses the API to show the schema itself rejects an inconsistent row.
+        let fixture = try await CatalogFixture()
+        let drive = try await fixture.addSlot(1, .drive)
+        let storage = try await fixture.addSlot(1000)
+        await #expect(throws: CatalogError.self) {
+            try await fixture.catalog.write { db in
+                var row = TapeCartridge(volumeTag: "BAD001L9", location: .slot, slotId: drive)
+                try row.insert(db)
+            }
+        }
+        await #expect(throws: CatalogError.self) {
+            try await fixture.catalog.write { db in
+                var row = TapeCartridge(volumeTag: "BAD002L9", location: .offline, slotId: storage)
+                try row.insert(db)
+            }
+        }
+        await #expect(throws: CatalogError.self) {
+            try await fixture.catalog.write { db in
+                var row = TapeCartridge(volumeTag: "BAD003L9", location: .slot, slotId: nil)
+                try row.insert(db)
+            }
+        }
+    }
+
+    @Test func slotAddressIsUniqueWithinLibrary() async throws {
+        let fixture = try await CatalogFixture()
+        _ = try await fixture.addSlot(1000)
+        await #expect(throws: CatalogError.self) { _ = try await fixture.addSlot(1000) }
+    }
+
+    @Test func occupiedSlotCannotBeDeleted() async throws {
+        let fixture = try await CatalogFixture()
+        let slot = try await fixture.addSlot(1000)
+        let id = try #require(try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9").id)
+        try await fixture.catalog.placeCartridge(id, inSlot: slot)
+        await #expect(throws: CatalogError.self) {
+            try await fixture.catalog.write { db in
+                try db.execute(sql: "DELETE FROM library_slots WHERE id = ?", arguments: [slot])
+            }
+        }
+    }
+
+    @Test func sha256MustBeLowercaseHex() async throws {
+        let fixture = try await CatalogFixture()
+        let pool = try await fixture.catalog.insert(Pool(name: "tape_pool", type: .tapeLibrary))
+        let poolID = try #require(pool.id)
+        let good = String(repeating: "ab", count: 32)
+        _ = try await fixture.catalog.insert(BackupRecord(client: "c", resource: "/home", resourceType: "File system",
+                                                          backupType: .full, poolId: poolID, sha256: good))
+        await #expect(throws: CatalogError.self) {
+            _ = try await fixture.catalog.insert(BackupRecord(client: "c", resource: "/home", resourceType: "File system",
+                                                              backupType: .full, poolId: poolID, sha256: "XYZ"))
+        }
+    }
+
+    @Test func foreignKeysAreEnforced() async throws {
+        let fixture = try await CatalogFixture()
+        await #expect(throws: CatalogError.self) {
+            _ = try await fixture.catalog.insert(LibrarySlot(libraryId: 999, elementAddress: 1, kind: .storage))
+        }
+    }
+
+    @Test func scsiPathIsValidated() async throws {
+        let fixture = try await CatalogFixture()
+        #expect(SCSIPath("[8:0:0:0]") != nil)
+        #expect(SCSIPath("8:0:0:0") == nil)
+        #expect(SCSIPath("[8:0:0]") == nil)
+        #expect(SCSIPath("[a:0:0:0]") == nil)
+        await #expect(throws: CatalogError.self) {
+            _ = try await fixture.catalog.insert(MediumChanger(mediaServerId: fixture.serverID, scsiPath: "/dev/sg2",
+                                                               device: "/dev/sg2"))
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import Catalog
+
+@Suite struct MigrationTests {
+    @Test func emptyFileGetsTheWholeSchemaInWALMode() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let catalog = try CatalogDatabase(stateDirectory: directory + "/state")
+        #expect(try await catalog.appliedMigrations() == CatalogDatabase.knownMigrations)
+        #expect(try await catalog.journalMode() == "wal")
+        #expect(FileManager.default.fileExists(atPath: directory + "/state/catalog.sqlite"))
+        #expect(try await catalog.tapeTypes().types.count == SeedV1.tapeTypes.count)
+        #expect(try await catalog.globalConfiguration()["tape_library_mount_point"] == "/opt/rubackup/mnt")
+    }
+
+    @Test func reopeningIsANoOp() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let catalog = try CatalogDatabase(stateDirectory: directory)
+            _ = try await catalog.registerCartridge(volumeTag: "KEEP01L9")
+        }
+        let reopened = try CatalogDatabase(stateDirectory: directory)
+        #expect(try await reopened.cartridge(volumeTag: "KEEP01L9") != nil)
+        #expect(try await reopened.tapeTypes().types.count == SeedV1.tapeTypes.count)
+    }
+
+    /// Tests/CatalogTests/Fixtures/catalog-v1.sqlite was written by the v1 migrations
+    /// (see `writeV1Fixture`); upgrading it must keep its rows and add v2.
+    @Test func upgradesAFileMadeByV1() async throws {
+        let fixture = try #require(Bundle.module.url(forResource: "catalog-v1", withExtension: "sqlite",
+                                                     subdirectory: "Fixtures"))
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/catalog.sqlite"
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+
+        let catalog = try CatalogDatabase(path: path)
+        #expect(try await catalog.appliedMigrations() == [SchemaV1.identifier, SchemaV2.identifier])
+        let cartridge = try #require(try await catalog.cartridge(volumeTag: "FIX001L9"))
+        #expect(cartridge.location == .slot)
+        let libraries = try await catalog.listLibraries(ListQuery())
+        #expect(libraries.total == 1)
+        let libraryID = try #require(libraries.items.first?.id)
+        #expect(try await catalog.slots(library: libraryID).count == 4)
+        // The v2 column exists and takes writes.
+        let server = try #require(try await catalog.listMediaServers(ListQuery()).items.first?.id)
+        let drive = try await catalog.insert(LibraryTapeDrive(libraryId: libraryID, mediaServerId: server,
+                                                              device: "/dev/sg9", scsiPath: "[6:0:2:0]",
+                                                              sysTransferElement: 1, firmwareRevision: "Q3D1"))
+        #expect(drive.firmwareRevision == "Q3D1")
+    }
+
+    /// Regenerates the v1 fixture: `TAPELIB_WRITE_CATALOG_FIXTURE=/path/catalog-v1.sqlite swift test
+    /// --filter writeV1Fixture`. Run once when v1 shipped; never needed again.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TAPELIB_WRITE_CATALOG_FIXTURE"] != nil))
+    func writeV1Fixture() async throws {
+        let output = try #require(ProcessInfo.processInfo.environment["TAPELIB_WRITE_CATALOG_FIXTURE"])
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let catalog = try CatalogDatabase(path: directory + "/v1.sqlite", migrateUpTo: SchemaV1.identifier)
+        let server = try await catalog.insert(MediaServer(hostname: "fixture-media", hwid: "fixture-hwid"))
+        let library = try await catalog.insert(TapeLibrary(mediaServerId: try #require(server.id)))
+        _ = try await catalog.reconcile(library: try #require(library.id), snapshot: InventorySnapshot(elements: [
+            InventoryElement(address: 1, kind: .drive, isFull: false),
+            InventoryElement(address: 10, kind: .importExport, isFull: false),
+            InventoryElement(address: 1000, kind: .storage, isFull: true, volumeTag: "FIX001L9"),
+            InventoryElement(address: 1001, kind: .storage, isFull: false),
+        ]))
+        try? FileManager.default.removeItem(atPath: output)
+        try await catalog.writeCopy(to: output)
+    }
+
+    @Test func stateDirectoryFollowsArchitecture() {
+        #expect(StateDirectory.resolve(override: "/tmp/x", effectiveUserID: 0, environment: [:]) == "/tmp/x")
+        #expect(StateDirectory.resolve(override: nil, effectiveUserID: 0, environment: ["XDG_STATE_HOME": "/s"])
+                == "/var/lib/tapelib")
+        #expect(StateDirectory.resolve(override: nil, effectiveUserID: 1000,
+                                       environment: ["XDG_STATE_HOME": "/s", "HOME": "/home/op"]) == "/s/tapelib")
+        #expect(StateDirectory.resolve(override: nil, effectiveUserID: 1000, environment: ["HOME": "/home/op"])
+                == "/home/op/.local/state/tapelib")
+        // A relative XDG_STATE_HOME is invalid per the XDG spec and ignored.
+        #expect(StateDirectory.resolve(override: nil, effectiveUserID: 1000,
+                                       environment: ["XDG_STATE_HOME": "rel", "HOME": "/home/op"])
+                == "/home/op/.local/state/tapelib")
+    }
+}

@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "TapeHardwareTests", dependencies: ["TapeHardware", "HWSim", "SCSI"],
                     path: "Tests/TapeHardwareTests"),
         .testTarget(name: "LTFSTests", dependencies: ["LTFS", "TapeHardware", "HWSim", "SCSI"],
-                    path: "Tests/LTFSTests"),
+                    path: "Tests/LTFSTests", exclude: ["Fixtures"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "HWSim", "SCSI"],

@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "ISCSITransport", dependencies: ["SCSI", "CISCSI"], path: "Sources/ISCSITransport"),
         .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
-        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 path: "Sources/Catalog"),
         // The byte-level simulator of changers and drives.
         .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",
@@ -66,7 +67,7 @@ let package = Package(
         .testTarget(name: "TapeHardwareTests", dependencies: ["TapeHardware", "HWSim", "SCSI"],
                     path: "Tests/TapeHardwareTests"),
         .testTarget(name: "LTFSTests", dependencies: ["LTFS", "TapeHardware", "HWSim", "SCSI"],
-                    path: "Tests/LTFSTests"),
+                    path: "Tests/LTFSTests", exclude: ["Fixtures"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "HWSim", "SCSI"],

@@ -55,7 +55,8 @@ struct DeviceOptions: ParsableArguments {
                 changer: library.changerTransport,
                 drives: (0..<library.driveCount).map { library.driveTransport($0) },
                 simulator: library)
-        case .sg, .hwsim, .iscsi where !simFault.isEmpty:
+        // A `where` clause binds only the last pattern of a case: give each its own.
+        case .sg where !simFault.isEmpty, .hwsim where !simFault.isEmpty, .iscsi where !simFault.isEmpty:
             throw CLIError("--sim-fault needs a sim:PROFILE device")
         case .sg(let path):
             return try OpenedDevice(single: DeviceTransports.sg(path: path))

@@ -183,6 +183,22 @@ struct TapelibPathConformanceTests {
         #expect(last["cdb"] == "000000000000")
     }
 
+    @Test("a command slower than its timeout fails as timed out; the device answers the next command")
+    func commandTimeout() async throws {
+        let server = try HWSimServerProcess(profile: "midsize")
+        try await server.start()
+        defer { server.stop() }
+        #expect(try await server.control(ControlRequest(op: "latency", device: 1, args: ["ms": "2500"])).ok)
+        let output = try await ToolRunner.run(ConformancePaths.hwsimExecutable,
+                                              ["sg-raw", "--device", "/dev/hwsim/sg1", "--timeout", "1", "12", "00", "00", "00", "24", "00", "--in", "36"],
+                                              environment: try await server.shimEnvironment())
+        #expect(output.stdout.contains("error=timed-out"), "\(output.combined)")
+        #expect(try await server.control(ControlRequest(op: "latency", device: 1, args: ["ms": "0"])).ok)
+        let after = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "12 00 00 00 24 00", dataIn: 36)
+        #expect(after.status == 0)
+        #expect(after.data.count == 36)
+    }
+
     @Test("missing nodes, vanished devices and a stopped server map to typed transport errors")
     func transportErrors() async throws {
         let server = try HWSimServerProcess(profile: "midsize")

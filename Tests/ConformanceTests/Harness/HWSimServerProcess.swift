@@ -29,7 +29,13 @@ enum ConformancePaths {
     static var hwsimExecutable: String { buildDirectory.appendingPathComponent("tapelib-hwsim").path }
 
     /// Builds (if needed) and returns the shim: `make -C hwsim/shim print`, as `make shim` does.
-    static func shim() async throws -> String {
+    /// Built once per test process, so suites running in parallel never load a half-written
+    /// library.
+    static func shim() async throws -> String { try await shimBuild.value }
+
+    private static let shimBuild = Task { try await buildShim() }
+
+    private static func buildShim() async throws -> String {
         if let override = ProcessInfo.processInfo.environment["TAPELIB_SGSHIM"] { return override }
         let output = try await ToolRunner.run("make", [
             "-s", "--no-print-directory", "-C", packageRoot.appendingPathComponent("hwsim/shim").path,

@@ -83,8 +83,8 @@ struct RealToolConformanceTests {
         #expect(loaderinfo.stdout.contains("Number of Data Transfer Elements: \(inventory["drives"] ?? "?")"))
     }
 
-    @Test("mtx load, unload, transfer and eepos move cartridges as the simulator records",
-          .enabled(if: ToolRunner.available("mtx"), "mtx is not installed"))
+    @Test("mtx inventory, load, unload, transfer and eepos move cartridges as the simulator records",
+          .enabled(if: ToolRunner.available("mtx", "sg_turs"), "mtx or sg3-utils is not installed"))
     func mtxMoves() async throws {
         let server = try await Self.started()
         defer { server.stop() }
@@ -96,6 +96,12 @@ struct RealToolConformanceTests {
             Issue.record("the profile needs a full and an empty slot")
             return
         }
+
+        // mtx inventory (INITIALIZE ELEMENT STATUS) rescans and changes nothing.
+        try await Self.settle(server, "/dev/hwsim/sg0")
+        let rescan = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "inventory"])
+        #expect(rescan.exitCode == 0, "\(rescan.combined)")
+        #expect(try await Self.inventory(server) == inventory)
 
         let load = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "1"])
         #expect(load.exitCode == 0, "\(load.combined)")

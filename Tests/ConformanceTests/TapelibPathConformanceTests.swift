@@ -199,6 +199,30 @@ struct TapelibPathConformanceTests {
         #expect(after.data.count == 36)
     }
 
+    @Test("injected sense comes back byte for byte through SG_IO; REQUEST SENSE gets 252 bytes of room")
+    func injectedSense() async throws {
+        let server = try HWSimServerProcess(profile: "midsize")
+        try await server.start()
+        defer { server.stop() }
+        _ = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")   // power-on UA
+        let armed = try await server.control(ControlRequest(
+            op: "fail-next", device: 1, args: ["opcode": "00", "key": "04", "asc": "44", "ascq": "00", "count": "1"]))
+        #expect(armed.ok, "\(armed.message ?? "")")
+        let failed = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+        // Fixed format (SPC-4 table 48): response code 70h, key in byte 2, ASC/ASCQ in 12–13.
+        #expect(failed.status == 0x02)
+        #expect(failed.sense.first.map { $0 & 0x7F } == 0x70)
+        #expect(failed.sense.count >= 14 && failed.sense[2] & 0x0F == 0x04 && failed.sense[12] == 0x44 && failed.sense[13] == 0x00)
+        // The fault fired once: the next TUR reports the empty drive instead.
+        let next = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+        #expect(next.sense.count >= 14 && next.sense[12] == 0x3A)
+        // REQUEST SENSE as a data-in command with the 252-byte maximum allocation.
+        let requested = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "03 00 00 00 fc 00", dataIn: 252)
+        #expect(requested.status == 0)
+        #expect(requested.data.count >= 18)
+        #expect(requested.residual == 252 - requested.data.count)
+    }
+
     @Test("missing nodes, vanished devices and a stopped server map to typed transport errors")
     func transportErrors() async throws {
         let server = try HWSimServerProcess(profile: "midsize")

@@ -56,6 +56,7 @@ struct SGTransportErrorTests {
         let error = TransportError.fromErrno(EACCES, path: "/dev/sg3", operation: "open")
         #expect(error.message.contains("group `tape`"))
         #expect(error.message.contains("50-udev-default.rules"))
+        #expect(error.message.contains("61-tapelib.rules"))
     }
 
     @Test("host status other than DID_OK is a transport error", arguments: [

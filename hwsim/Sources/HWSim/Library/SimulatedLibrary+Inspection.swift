@@ -64,14 +64,14 @@ extension SimulatedLibrary {
             core.importExport[mailSlot - 1].cartridge = c
             core.importExport[mailSlot - 1].source = nil
             core.changerUnitAttentions.append(SenseData(.unitAttention, AdditionalSense(0x28, 0x01)))
-            try? LibraryStateStore.saveIfPersistent(core, stateDirectory)
         }
+        try save()
     }
 
     /// An operator takes the cartridge out of a mail slot; returns its barcode.
     @discardableResult
     public func operatorRemove(mailSlot: Int) throws -> String {
-        try withCore { core in
+        let barcode = try withCore { core in
             guard core.importExport.indices.contains(mailSlot - 1), let c = core.importExport[mailSlot - 1].cartridge else {
                 throw ProfileError("mail slot \(mailSlot) is empty")
             }
@@ -79,9 +79,10 @@ extension SimulatedLibrary {
             core.importExport[mailSlot - 1].cartridge = nil
             core.importExport[mailSlot - 1].source = nil
             core.changerUnitAttentions.append(SenseData(.unitAttention, AdditionalSense(0x28, 0x01)))
-            try? LibraryStateStore.saveIfPersistent(core, stateDirectory)
             return c.barcode
         }
+        try save()
+        return barcode
     }
 
     /// Virtual time since the library was built.
@@ -117,11 +118,5 @@ extension SimulatedLibrary {
             }
             core.changerPreventRemoval = false
         }
-    }
-}
-
-extension LibraryStateStore {
-    static func saveIfPersistent(_ core: LibraryCore, _ dir: URL?) throws {
-        if let dir { try save(core, to: dir) }
     }
 }

@@ -76,8 +76,32 @@ public enum FileBackendImage {
         cartridge.dirty = false
     }
 
+    /// The contents of a cartridge as values, taken under the library's lock and written
+    /// without it (the record arrays are shared, not copied).
+    public struct Contents: Sendable {
+        public var partitions: [TapePartition]
+        public var attributes: [MAMKey: MAMAttribute]
+        public var capacity: Int64
+        public var generation: LTOGeneration
+        public var writeProtected: Bool
+
+        public init(_ c: Cartridge) {
+            partitions = c.partitions
+            attributes = c.attributes
+            capacity = c.capacity
+            generation = c.generation
+            writeProtected = c.writeProtected
+        }
+    }
+
     /// Writes `cartridge` to `directory` in the same layout, replacing what was there.
     public static func save(_ cartridge: Cartridge, to directory: URL) throws {
+        try save(Contents(cartridge), to: directory)
+        cartridge.dirty = false
+    }
+
+    /// Writes cartridge contents to `directory` in the same layout, replacing what was there.
+    public static func save(_ cartridge: Contents, to directory: URL) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] {
@@ -124,7 +148,6 @@ public enum FileBackendImage {
 
         """
         try Data(conf.utf8).write(to: directory.appendingPathComponent("filedebug_tc_conf.xml"))
-        cartridge.dirty = false
     }
 
     /// The LTO generation a `cart_type` such as `L5` names.

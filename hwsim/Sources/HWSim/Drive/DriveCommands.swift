@@ -44,6 +44,7 @@ extension LibraryCore {
             case 0xA0: return StandardInquiry.reportLUNs(cdb)
             case 0x05: return .good(readBlockLimits(cdb))
             case 0x08: return try read(d, cdb, delay: &delay)
+            case 0x13: return try verify(d, cdb, delay: &delay)
             case 0x0A: return try write(d, cdb, transfer, delay: &delay)
             case 0x10: return try writeFilemarks(d, cdb)
             case 0x11, 0x91: return try space(d, cdb, delay: &delay)

@@ -9,7 +9,7 @@ final class VirtualClock: @unchecked Sendable {
     private var accumulated: Duration = .zero
     private let origin = ContinuousClock.now
 
-    init(speed: Double) { self.speed = max(0, speed) }
+    init(speed: Double) { self.speed = speed.isFinite ? max(0, speed) : 0 }
 
     /// Virtual time since the library was built.
     var now: Duration {

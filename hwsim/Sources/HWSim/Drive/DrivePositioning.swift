@@ -12,7 +12,8 @@ extension LibraryCore {
             count = cdb.s24(2)
         } else {
             if cdb.u16(12) != 0 { throw CommandFailure(.invalidField(cdbByte: 12)) }
-            count = Int(truncatingIfNeeded: Int64(bitPattern: cdb.u64(4)))
+            // A count beyond any tape is as good as the largest one (and cannot overflow).
+            count = max(-(1 << 48), min(1 << 48, Int(truncatingIfNeeded: Int64(bitPattern: cdb.u64(4)))))
         }
         let part = c.partitions[d.partition]
         let objects = part.objects

@@ -14,7 +14,7 @@ public enum HWSimBenchmarks {
         let t = library.driveTransport(0)
         _ = try await t.execute(SCSICommand(cdb: [0x00, 0, 0, 0, 0, 0]))
         let record = [UInt8](repeating: 0x5A, count: recordSize)
-        let cdb: [UInt8] = [0x0A, 0, UInt8(recordSize >> 16), UInt8((recordSize >> 8) & 0xFF), UInt8(recordSize & 0xFF), 0]
+        let cdb: [UInt8] = [0x0A, 0, UInt8(truncatingIfNeeded: recordSize >> 16), UInt8((recordSize >> 8) & 0xFF), UInt8(recordSize & 0xFF), 0]
         let count = totalBytes / recordSize
         let clock = ContinuousClock()
         let start = clock.now

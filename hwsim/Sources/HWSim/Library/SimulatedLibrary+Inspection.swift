@@ -42,9 +42,9 @@ extension SimulatedLibrary {
     public func elementAddress(_ location: ElementLocation) -> UInt16 {
         withCore { core in
             switch location {
-            case .slot(let n): return UInt16(core.firstAddress(.storage) + n - 1)
-            case .mailSlot(let n): return UInt16(core.firstAddress(.importExport) + n - 1)
-            case .drive(let n): return UInt16(core.firstAddress(.dataTransfer) + n)
+            case .slot(let n): return UInt16(clamping: core.firstAddress(.storage) + n - 1)
+            case .mailSlot(let n): return UInt16(clamping: core.firstAddress(.importExport) + n - 1)
+            case .drive(let n): return UInt16(clamping: core.firstAddress(.dataTransfer) + n)
             }
         }
     }
@@ -94,11 +94,14 @@ extension SimulatedLibrary {
     /// 0 = instant, 1 = real time, 0.1 = ten times faster than real.
     public var speed: Double {
         get { withCore { $0.clock.speed } }
-        set { withCore { $0.clock.setSpeed(newValue) } }
+        set { withCore { $0.clock.setSpeed(newValue.isFinite ? newValue : 0) } }
     }
 
     /// Replaces the quirk set (see `QuirkSet`).
     public func setQuirks(_ quirks: QuirkSet) {
+        var quirks = quirks
+        if !quirks.becomingReadySeconds.isFinite { quirks.becomingReadySeconds = 0 }
+        quirks.becomingReadySeconds = min(86_400, max(0, quirks.becomingReadySeconds))
         withCore { core in
             core.profile.quirks = quirks
             core.changerReadyAt = core.clock.now + .seconds(quirks.becomingReadySeconds)

@@ -9,6 +9,9 @@ public enum FileBackendImage {
         public var description: String
     }
 
+    /// LTO drives define at most four partitions; files naming others are not part of the image.
+    static let maximumPartitions = 4
+
     /// Loads a directory's records, filemarks, end of data and attributes into `cartridge`,
     /// replacing its contents. A partition exists when it has at least one file; a partition
     /// whose last object has no `_E` after it has no end of data.
@@ -22,10 +25,10 @@ public enum FileBackendImage {
         var attributeFiles: [(Int, String)] = []
         for name in names {
             let parts = name.split(separator: "_", omittingEmptySubsequences: false)
-            if parts.count == 3, let p = Int(parts[0]), let b = Int(parts[1]), p >= 0, b >= 0,
+            if parts.count == 3, let p = Int(parts[0]), let b = Int(parts[1]), p >= 0, p < maximumPartitions, b >= 0,
                let kind = parts[2].first, parts[2].count == 1, "RFE".contains(kind) {
                 objects[p, default: [:]][b] = kind
-            } else if parts.count == 3, parts[0] == "attr", let p = Int(parts[1]), p >= 0, p < 256,
+            } else if parts.count == 3, parts[0] == "attr", let p = Int(parts[1]), p >= 0, p < maximumPartitions,
                       UInt16(parts[2], radix: 16) != nil {
                 attributeFiles.append((p, name))
             }

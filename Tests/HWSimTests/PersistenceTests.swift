@@ -54,8 +54,10 @@ import Testing
             let lib = try SimulatedLibrary(profile: profile, stateDirectory: dir)
             #expect(try await Sim.move(lib, from: 0x1000, to: 0x1006).status == .good)
         }
-        let again = try SimulatedLibrary(profile: profile, stateDirectory: dir)
+        let again = try SimulatedLibrary(profileNamed: "midsize", stateDirectory: dir)  // the saved profile wins
+        #expect(again.profile.name == "autoloader")
         #expect(again.location(of: "A00001L8") == .slot(7))
+        #expect(again.inventory().map(\.barcode) == ["A00002L8", "A00003L8", "A00004L8", "A00005L8", "A00006L8", "A00001L8", "CLN001L1"])
         // Blank cartridges need no directory.
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("cartridges/A00002L8").path))
     }

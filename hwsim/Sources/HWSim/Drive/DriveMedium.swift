@@ -22,6 +22,7 @@ extension LibraryCore {
         }
         if d.generation.access(to: c.generation) == .none {
             d.threaded = false
+            d.tapeAlerts.insert(0x0C)  // TapeAlert: unsupported format
             let s = SenseData(.mediumError, .incompatibleMedium)
             d.deferredSense = s
             return s

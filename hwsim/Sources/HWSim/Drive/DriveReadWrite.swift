@@ -168,6 +168,7 @@ extension LibraryCore {
     /// Write protection, read-only compatibility and WORM append-only rules.
     func checkWritable(_ d: DriveUnit, _ c: Cartridge) throws(CommandFailure) {
         if c.writeProtected || d.generation.access(to: c.generation) == .readOnly {
+            d.tapeAlerts.insert(0x09)  // TapeAlert: write protect
             throw CommandFailure(SenseData(.dataProtect, .writeProtected))
         }
         if c.kind == .worm && d.position < c.partitions[d.partition].objects.count {

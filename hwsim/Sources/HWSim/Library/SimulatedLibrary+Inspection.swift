@@ -27,6 +27,22 @@ extension SimulatedLibrary {
         }
     }
 
+    /// Every cartridge and where it is, in element address order of the locations.
+    public func inventory() -> [(location: ElementLocation, barcode: String)] {
+        withCore { core in
+            var out: [(location: ElementLocation, barcode: String)] = []
+            for (c, type, index) in core.allCartridges() {
+                switch type {
+                case .storage: out.append((.slot(index + 1), c.barcode))
+                case .importExport: out.append((.mailSlot(index + 1), c.barcode))
+                case .dataTransfer: out.append((.drive(index), c.barcode))
+                case .transport: break
+                }
+            }
+            return out
+        }
+    }
+
     /// Barcode at a location, if full.
     public func barcode(at location: ElementLocation) -> String? {
         withCore { core in

@@ -32,6 +32,16 @@ public final class SimulatedLibrary: Sendable {
         }
     }
 
+    /// A built-in profile by name (`autoloader`, `midsize`, `large`), in memory or persistent.
+    public convenience init(profileNamed name: String, stateDirectory: URL? = nil, speed: Double = 0) throws {
+        let profile = try LibraryProfile.named(name)
+        if let stateDirectory {
+            try self.init(profile: profile, stateDirectory: stateDirectory, speed: speed)
+        } else {
+            try self.init(profile: profile, speed: speed)
+        }
+    }
+
     public var profile: LibraryProfile { withCore { $0.profile } }
     public var driveCount: Int { withCore { $0.drives.count } }
 

@@ -67,6 +67,7 @@ extension LibraryCore {
             case 0x8C: return try readAttribute(d, cdb)
             case 0x8D: return try writeAttribute(d, cdb, transfer)
             case 0xA2: return try securityProtocolIn(cdb)
+            case 0xA3: return SupportedOperationCodes.report(cdb, SupportedOperationCodes.drive)
             default: return .check(.invalidOpcode)
             }
         } catch {

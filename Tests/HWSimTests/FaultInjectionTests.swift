@@ -32,6 +32,17 @@ import Testing
         #expect(try await Sim.move(lib, from: 0x1000, to: 0x100).status == .good)
     }
 
+    @Test func jammedExchangeChangesNothing() async throws {
+        let lib = try Sim.library()
+        lib.jamRobot()
+        // EXCHANGE MEDIUM (SMC-3 table 16): slot 1 → slot 2 → slot 7.
+        let cdb: [UInt8] = [0xA6, 0, 0, 0, 0x10, 0x00, 0x10, 0x01, 0x10, 0x06, 0, 0]
+        #expect(try await Sim.run(lib.changerTransport, cdb).senseTriple == [0x04, 0x15, 0x01])
+        #expect(lib.barcode(at: .slot(1)) == "A00001L8")
+        #expect(lib.barcode(at: .slot(2)) == "A00002L8")
+        #expect(lib.barcode(at: .slot(7)) == nil)
+    }
+
     @Test func backToBackMoveQuirk() async throws {
         let lib = try Sim.library { $0.quirks.backToBackMoveHardwareError = true }
         #expect(try await Sim.move(lib, from: 0x1000, to: 0x1006).status == .good)

@@ -48,12 +48,13 @@ extension LibraryCore {
         }
         if src == dst1 { throw CommandFailure(.invalidField(cdbByte: 6)) }
         try checkAccessible(src); try checkAccessible(dst1); try checkAccessible(dst2)
-        try releaseFromDrive(src)
-        try releaseFromDrive(dst1)
         if faults.robotJams > 0 {
             faults.robotJams -= 1
             jamRobot(at: src)
         }
+        if let jam = transports[0].exception { throw CommandFailure(SenseData(.hardwareError, jam)) }
+        try releaseFromDrive(src)
+        try releaseFromDrive(dst1)
         let first = cartridge(at: src), second = cartridge(at: dst1)
         let firstSource = newSource(moving: src), secondSource = newSource(moving: dst1)
         setContent(at: src, nil, source: nil)

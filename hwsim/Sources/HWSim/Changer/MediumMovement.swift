@@ -128,6 +128,7 @@ extension LibraryCore {
         guard e.0 == .dataTransfer else { return }
         let d = drives[e.1]
         guard d.cartridge != nil else { return }
+        if let busy = d.busy, clock.now >= busy.end { finishBusy(d) }  // e.g. a cleaning cycle that is over
         if d.preventRemoval { throw CommandFailure(.removalPrevented) }
         if d.threaded { ejectCartridge(d) }
         d.busy = nil

@@ -13,7 +13,9 @@ extension LibraryCore {
         if let busy = d.busy {
             if clock.now >= busy.end {
                 finishBusy(d)
-            } else if op != 0x12 && op != 0xA0 {
+            } else if op != 0x12 && op != 0xA0 && op != 0x4D && op != 0xA3 {
+                // INQUIRY, REPORT LUNS, LOG SENSE and REPORT SUPPORTED OPERATION CODES still
+                // answer during a background operation, as LTO drives do.
                 let s = busySense(busy)
                 if clock.speed == 0 { clock.advance(by: (busy.end - busy.start) / 4) }
                 if op == 0x03 { return .good(s.bytes.truncated(to: Int(cdb[4]))) }

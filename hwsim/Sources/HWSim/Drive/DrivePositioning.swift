@@ -18,7 +18,12 @@ extension LibraryCore {
         let part = c.partitions[d.partition]
         let objects = part.objects
         var p = d.position
-        defer { d.position = p; delay += TimingModel.robotMove / 8 }
+        let from = p
+        defer {
+            d.position = p
+            // Spacing costs like winding over the distance moved.
+            delay += TimingModel.rewind(fraction: Double(abs(p - from)) / Double(max(1, objects.count)))
+        }
         switch code {
         case 0x00:  // logical blocks
             if count >= 0 {

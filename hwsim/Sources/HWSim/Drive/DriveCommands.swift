@@ -124,12 +124,12 @@ extension LibraryCore {
                 throw CommandFailure(failure)
             }
             if d.busy?.kind == .load { d.busy = nil }  // the command itself takes the load time
-            schedule(d, .load, TimingModel.load, immediate: cdb.bit(1, 0), delay: &delay)
+            schedule(d, .load, TimingModel.load(d.generation), immediate: cdb.bit(1, 0), delay: &delay)
         } else {
             if d.preventRemoval { throw CommandFailure(.removalPrevented) }
             if d.threaded {
                 ejectCartridge(d)
-                schedule(d, .load, TimingModel.unload, immediate: cdb.bit(1, 0), delay: &delay)
+                schedule(d, .load, TimingModel.unload(d.generation), immediate: cdb.bit(1, 0), delay: &delay)
             }
         }
         return .good()

@@ -36,7 +36,7 @@ extension LibraryCore {
         c.loadCount += 1
         if clock.speed > 0 {
             let now = clock.now
-            d.busy = BusyOperation(kind: .load, start: now, end: now + TimingModel.load)
+            d.busy = BusyOperation(kind: .load, start: now, end: now + TimingModel.load(d.generation))
         }
         return nil
     }

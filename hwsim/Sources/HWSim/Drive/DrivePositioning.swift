@@ -22,7 +22,7 @@ extension LibraryCore {
         defer {
             d.position = p
             // Spacing costs like winding over the distance moved.
-            delay += TimingModel.rewind(fraction: Double(abs(p - from)) / Double(max(1, objects.count)))
+            delay += TimingModel.rewind(fraction: Double(abs(p - from)) / Double(max(1, objects.count)), generation: d.generation)
         }
         switch code {
         case 0x00:  // logical blocks
@@ -127,7 +127,7 @@ extension LibraryCore {
         }
         d.position = objectIndex
         let span = Double(abs(objectIndex - from)) / Double(max(1, part.objects.count))
-        schedule(d, .locate, TimingModel.rewind(fraction: span), immediate: cdb.bit(1, 0), delay: &delay)
+        schedule(d, .locate, TimingModel.rewind(fraction: span, generation: d.generation), immediate: cdb.bit(1, 0), delay: &delay)
         return .good()
     }
 
@@ -179,7 +179,7 @@ extension LibraryCore {
         let fraction = Double(d.position) / Double(max(1, c.partitions[d.partition].objects.count))
         d.partition = 0
         d.position = 0
-        schedule(d, .rewind, TimingModel.rewind(fraction: fraction), immediate: cdb.bit(1, 0), delay: &delay)
+        schedule(d, .rewind, TimingModel.rewind(fraction: fraction, generation: d.generation), immediate: cdb.bit(1, 0), delay: &delay)
         return .good()
     }
 }

@@ -92,6 +92,23 @@ import Testing
         #expect(try await Sim.run(lib.driveTransport(0), [0x00, 0, 0, 0, 0, 0]).senseTriple == [0x06, 0x29, 0x00])
     }
 
+    @Test func virtualTimeFollowsTheTimingModel() async throws {
+        let lib = try Sim.library("midsize")
+        let t8 = try await Sim.load(lib, slot: 1, drive: 0)
+        let t9 = try await Sim.load(lib, slot: 30, drive: 2)
+        // UNLOAD (SSC-4 table 22, LOAD = 0): 20 s on LTO-8, 24 s on LTO-9; instant in real time.
+        var before = lib.virtualTime
+        #expect(try await Sim.run(t8, [0x1B, 0, 0, 0, 0, 0]).status == .good)
+        #expect(lib.virtualTime - before == .seconds(20))
+        before = lib.virtualTime
+        #expect(try await Sim.run(t9, [0x1B, 0, 0, 0, 0, 0]).status == .good)
+        #expect(lib.virtualTime - before == .seconds(24))
+        // A robot move: 8 s.
+        before = lib.virtualTime
+        #expect(try await Sim.move(lib, from: lib.elementAddress(.drive(0)), to: lib.elementAddress(.slot(1))).status == .good)
+        #expect(lib.virtualTime - before == .seconds(8))
+    }
+
     @Test func realTimeSpeedDelaysMoves() async throws {
         let lib = try Sim.library()
         lib.speed = 0.01  // a robot move of 8 s takes 80 ms

@@ -29,7 +29,7 @@ import Testing
         // The cartridge directory is in the LTFS file-backend layout.
         let tape = dir.appendingPathComponent("cartridges/B00001L8")
         let files = try FileManager.default.contentsOfDirectory(atPath: tape.path).sorted()
-        #expect(files == ["0_0_R", "0_1_F", "0_2_R", "0_3_E", "attr_0_806", "filedebug_tc_conf.xml"])
+        #expect(files == ["0_0_R", "0_1_F", "0_2_R", "0_3_E", "attr_0_806", "attr_0_9", "filedebug_tc_conf.xml"])
         #expect(try Data(contentsOf: tape.appendingPathComponent("0_2_R")) == Data([4, 5]))
         #expect(try Data(contentsOf: tape.appendingPathComponent("attr_0_806")) == Data(attr(0x0806)))
 

@@ -91,6 +91,13 @@ public enum FileBackendImage {
         public init(_ c: Cartridge) {
             partitions = c.partitions
             attributes = c.attributes
+            // The reference backend keeps the volume change reference as `attr_0_9` too.
+            let vcr = MAMKey(partition: 0, id: 0x0009)
+            if attributes[vcr] == nil {
+                let v = c.volumeChangeReference
+                attributes[vcr] = MAMAttribute(formatByte: 0x00, value: [UInt8(v >> 24), UInt8((v >> 16) & 0xFF),
+                                                                          UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)])
+            }
             capacity = c.capacity
             generation = c.generation
             writeProtected = c.writeProtected

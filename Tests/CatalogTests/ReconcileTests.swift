@@ -166,3 +166,31 @@ import Testing
         #expect(slot.exception && !slot.accessible && slot.asc == 0x83 && slot.ascq == 0x02)
     }
 }
+
+@Suite struct SlotCountTests {
+    /// Totals answered from library_slot_counts must equal a real COUNT(*) after any sync.
+    @Test func cachedTotalsMatchCounting() async throws {
+        let fixture = try await CatalogFixture()
+        let snapshots = [
+            ReconcileTests.snapshot(storage: [1000: "AAA001L9", 1001: "AAA002L9"], drives: [1: "AAA003L9"]),
+            ReconcileTests.snapshot(storage: [1002: "AAA001L9", 1001: "AAA002L9", 1005: "AAA004L9"]),
+            InventorySnapshot(elements: [InventoryElement(address: 1000, kind: .importExport, isFull: true, volumeTag: "AAA001L9")]),
+        ]
+        for snapshot in snapshots {
+            _ = try await fixture.catalog.reconcile(library: fixture.libraryID, snapshot: snapshot)
+            _ = try await fixture.addSlot(2000 + snapshot.elements.count)
+            for kind in SlotKind.allCases {
+                for full in ["true", "false"] {
+                    let cached = "library_id=\"\(fixture.libraryID)\", kind=\"\(kind.rawValue)\", full=\"\(full)\""
+                    // The range condition forces a real COUNT(*).
+                    let counted = cached + ", element_address>\"-1\""
+                    let fast = try await fixture.catalog.listSlots(ListQuery(filter: cached))
+                    let slow = try await fixture.catalog.listSlots(ListQuery(filter: counted))
+                    #expect(fast.total == slow.total, "\(kind) full=\(full)")
+                }
+            }
+            let all = try await fixture.catalog.listSlots(ListQuery(filter: "library_id=\"\(fixture.libraryID)\""))
+            #expect(all.total == (try await fixture.catalog.slots(library: fixture.libraryID)).count)
+        }
+    }
+}

@@ -65,6 +65,8 @@ extension Page: Equatable where Item: Equatable {}
 struct CompiledListQuery {
     let whereClause: String
     let arguments: StatementArguments
+    /// `SELECT SUM(…)` over the schema's count cache when it can answer the total, else nil.
+    let cachedCountSQL: String?
     let orderClause: String
     let limit: Int
     let offset: Int
@@ -83,7 +85,23 @@ struct CompiledListQuery {
             clauses.append(extra.sql)
             values.append(extra.argument)
         }
-        for condition in try FilterParser.parse(query.filter ?? "") {
+        let conditions = try FilterParser.parse(query.filter ?? "")
+        var cacheClauses: [String] = []
+        var cacheUsable = extraConditions.isEmpty && schema.countCache != nil
+        var cacheHasRequired = false
+        for condition in conditions {
+            guard let cache = schema.countCache, condition.comparison == .equals,
+                  let column = cache.fields[condition.field] else { cacheUsable = false; continue }
+            cacheClauses.append("\(column) = ?")
+            if condition.field == cache.required { cacheHasRequired = true }
+        }
+        if cacheUsable, cacheHasRequired, let cache = schema.countCache {
+            cachedCountSQL = "SELECT COALESCE(SUM(\(cache.countColumn)), 0) FROM \(cache.table) WHERE "
+                + cacheClauses.joined(separator: " AND ")
+        } else {
+            cachedCountSQL = nil
+        }
+        for condition in conditions {
             let field = try schema.field(condition.field)
             guard field.type.allowedOperators.contains(condition.comparison) else {
                 throw .operatorNotAllowed(field: field.name, operator: condition.comparison.rawValue)
@@ -162,7 +180,8 @@ struct CompiledListQuery {
 
     func fetchPage<Record: FetchableRecord & Sendable>(_ db: Database, schema: ResourceSchema,
                                                      as: Record.Type, page: Int) throws -> Page<Record> {
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(schema.table) \(whereClause)",
+        // Every condition is an equality bound in order, so the count cache takes the same arguments.
+        let total = try Int.fetchOne(db, sql: cachedCountSQL ?? "SELECT COUNT(*) FROM \(schema.table) \(whereClause)",
                                      arguments: arguments) ?? 0
         var pageArguments = arguments
         pageArguments += [limit, offset]

@@ -68,8 +68,11 @@ struct Reconciler {
     }
 
     mutating func apply(_ snapshot: InventorySnapshot) throws -> ReconcileSummary {
+        var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
+        trace.mark("validate")
         let storedSlots = try loadSlots()
+        trace.mark("load slots")
 
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
@@ -89,8 +92,8 @@ struct Reconciler {
         var detachSet = Set<Int64>()
         var tagByCartridgeID: [Int64: String] = [:]
         var cartridgeAtAddress: [Int: String] = [:]
-        var reportedSlotIDs = Set<Int64>()
-        reportedSlotIDs.reserveCapacity(storedSlots.count)
+        var reportedStoredSlots = 0
+        var counts = SlotCountDelta()
 
         for element in elements {
             let tag = Self.normalizedTag(element.volumeTag)
@@ -107,7 +110,7 @@ struct Reconciler {
             var occupant: (id: Int64, tag: String)?
             if let stored = storedSlots[element.address] {
                 slotID = stored.id
-                reportedSlotIDs.insert(slotID)
+                reportedStoredSlots += 1
                 if let id = stored.occupantID, let tag = stored.occupantTag { occupant = (id, tag) }
                 kindChanged = stored.kind != element.kind.rawValue
                 if kindChanged || stored.full != element.isFull || stored.volumeTag != tag
@@ -124,6 +127,10 @@ struct Reconciler {
                     updateSlot.bind(9, slotID)
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
+                    if kindChanged || stored.full != element.isFull {
+                        counts.remove(kind: stored.kind, full: stored.full)
+                        counts.add(kind: element.kind.rawValue, full: element.isFull)
+                    }
                 }
             } else {
                 slotID = nextSlotID
@@ -134,8 +141,9 @@ struct Reconciler {
                     BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
                 ])
                 summary.slotsAdded += 1
+                counts.add(kind: element.kind.rawValue, full: element.isFull)
             }
-            if let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
+            if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
             if occupant?.tag == desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
@@ -148,6 +156,7 @@ struct Reconciler {
             }
         }
         try slotInserts.flush()
+        trace.mark("walk elements")
 
         // Which of the cartridges to place the catalog already knows, and where they are.
         let known = try knownCartridges(placements.map(\.volumeTag))
@@ -159,10 +168,15 @@ struct Reconciler {
             }
         }
 
+        trace.mark("known cartridges")
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
-        for stored in storedSlots.values where !reportedSlotIDs.contains(stored.id) {
+        let reportedAddresses = reportedStoredSlots == storedSlots.count
+            ? Set<Int>() : Set(elements.map(\.address))
+        for (address, stored) in storedSlots
+        where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
             removedSlotIDs.append(stored.id)
+            counts.remove(kind: stored.kind, full: stored.full)
             if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
                 detach.append(occupantID)
                 tagByCartridgeID[occupantID] = tag
@@ -233,13 +247,17 @@ struct Reconciler {
             }
         }
         try cartridgeInserts.flush()
+        trace.mark("place cartridges")
         for id in detach where !placedIDs.contains(id) {
             if let tag = tagByCartridgeID[id] { summary.cartridgesMarkedOffline.append(tag) }
         }
 
         try reconcileDrives(snapshot.drives, cartridgeAtAddress: cartridgeAtAddress, idByTag: idByTag)
+        try counts.apply(db, library: libraryID)
         try db.execute(sql: "UPDATE tape_libraries SET last_sync = ?, sync_state = 'synced' WHERE id = ?",
                        arguments: [nowValue, libraryID])
+        trace.mark("drives")
+        trace.report()
         return summary
     }
 
@@ -308,6 +326,9 @@ struct Reconciler {
 
     private func loadSlots() throws -> [Int: StoredSlot] {
         var slots: [Int: StoredSlot] = [:]
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM library_slots WHERE library_id = ?",
+                                     arguments: [libraryID]) ?? 0
+        slots.reserveCapacity(count)
         let query = try BulkStatement(db, sql: """
             SELECT s.element_address, s.id, s.kind, s.full, s.volume_tag, s.source_element, s.accessible,
                 s.exception, s.asc, s.ascq, c.id, c.volume_tag
@@ -339,14 +360,20 @@ struct Reconciler {
 
     /// Rejects snapshots no changer can produce, before anything is written.
     static func validated(_ elements: [InventoryElement]) throws -> [InventoryElement] {
-        var addresses = Set<Int>()
+        // Element addresses are 16-bit (SMC-3): a bitmap finds duplicates without hashing.
+        var seen = [Bool](repeating: false, count: 0x10000)
+        var sorted = true
+        var previous = -1
         for element in elements {
             guard (0...0xFFFF).contains(element.address) else {
                 throw CatalogError.invalidArgument("element address \(element.address) outside 0...65535")
             }
-            guard addresses.insert(element.address).inserted else {
+            guard !seen[element.address] else {
                 throw CatalogError.invalidArgument("element address \(element.address) reported twice")
             }
+            seen[element.address] = true
+            if element.address < previous { sorted = false }
+            previous = element.address
             if let source = element.sourceElement, !(0...0xFFFF).contains(source) {
                 throw CatalogError.invalidArgument("source element \(source) outside 0...65535")
             }
@@ -354,6 +381,36 @@ struct Reconciler {
                 throw CatalogError.invalidArgument("volume tag longer than 32 bytes at element \(element.address)")
             }
         }
-        return elements.sorted { $0.address < $1.address }
+        return sorted ? elements : elements.sorted { $0.address < $1.address }
+    }
+}
+
+/// Phase timings of a reconciliation, printed to stderr when TAPELIB_RECONCILE_TRACE is set.
+struct PhaseTrace {
+    private let enabled = ProcessInfo.processInfo.environment["TAPELIB_RECONCILE_TRACE"] != nil
+    private let clock = ContinuousClock()
+    private var last = ContinuousClock.now
+    private var lastCPU = PhaseTrace.threadCPU()
+    private var phases: [(String, Duration, Double)] = []
+
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
+    }
+
+    mutating func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = clock.now
+        let cpu = Self.threadCPU()
+        phases.append((phase, now - last, cpu - lastCPU))
+        last = now
+        lastCPU = cpu
+    }
+
+    func report() {
+        guard enabled else { return }
+        let line = phases.map { "\($0.0) \($0.1) (CPU \(Int($0.2)) ms)" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data(("reconcile: " + line + "\n").utf8))
     }
 }

@@ -8,9 +8,38 @@ extension CatalogDatabase {
     /// that no element reports any more become offline. The physical library is the truth.
     public func reconcile(library libraryID: Int64, snapshot: InventorySnapshot,
                           now: Date = Date()) async throws(CatalogError) -> ReconcileSummary {
-        try await write { db in
-            var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
-            return try reconciler.apply(snapshot)
+        do {
+            return try await writer.writeWithoutTransaction { db in
+                // Reconcile only writes references it has just read or created in this same
+                // transaction (the library, tape types, slot ids it assigned), and detaches
+                // cartridges before deleting their slots, so SQLite's per-row foreign-key look-ups
+                // are redundant here and cost a quarter of a large sync. The pragma only takes
+                // effect outside a transaction, hence the manual transaction; the tests run
+                // `PRAGMA foreign_key_check` after every reconciliation.
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                let result = Result { () throws -> ReconcileSummary in
+                    var summary = ReconcileSummary()
+                    try db.inTransaction {
+                        var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
+                        summary = try reconciler.apply(snapshot)
+                        return .commit
+                    }
+                    return summary
+                }
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                return try result.get()
+            }
+        } catch {
+            throw CatalogError(error)
+        }
+    }
+
+    /// Foreign-key violations in the whole catalog (empty when consistent); for tests and `check`.
+    public func foreignKeyViolations() async throws(CatalogError) -> [String] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? -1) -> \(row[2] as String? ?? "?")"
+            }
         }
     }
 }
@@ -22,7 +51,7 @@ struct Reconciler {
     /// What the catalog holds for one element, and the cartridge recorded in it.
     private struct StoredSlot {
         let id: Int64
-        let kind: String
+        let kind: SlotKind
         let full: Bool
         let volumeTag: String?
         let sourceElement: Int?
@@ -112,7 +141,7 @@ struct Reconciler {
                 slotID = stored.id
                 reportedStoredSlots += 1
                 if let id = stored.occupantID, let tag = stored.occupantTag { occupant = (id, tag) }
-                kindChanged = stored.kind != element.kind.rawValue
+                kindChanged = stored.kind != element.kind
                 if kindChanged || stored.full != element.isFull || stored.volumeTag != tag
                     || stored.sourceElement != element.sourceElement || stored.accessible != element.isAccessible
                     || stored.exception != (element.exception != nil) || stored.asc != asc || stored.ascq != ascq {
@@ -128,7 +157,7 @@ struct Reconciler {
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
                     if kindChanged || stored.full != element.isFull {
-                        counts.remove(kind: stored.kind, full: stored.full)
+                        counts.remove(kind: stored.kind.rawValue, full: stored.full)
                         counts.add(kind: element.kind.rawValue, full: element.isFull)
                     }
                 }
@@ -173,10 +202,10 @@ struct Reconciler {
         var removedSlotIDs: [Int64] = []
         let reportedAddresses = reportedStoredSlots == storedSlots.count
             ? Set<Int>() : Set(elements.map(\.address))
-        for (address, stored) in storedSlots
+        for (address, stored) in storedSlots.all
         where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
             removedSlotIDs.append(stored.id)
-            counts.remove(kind: stored.kind, full: stored.full)
+            counts.remove(kind: stored.kind.rawValue, full: stored.full)
             if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
                 detach.append(occupantID)
                 tagByCartridgeID[occupantID] = tag
@@ -204,7 +233,7 @@ struct Reconciler {
         var addressBySlotID: [Int64: Int] = [:]
         if placements.contains(where: { known[$0.volumeTag]?.slotID != nil }) {
             addressBySlotID.reserveCapacity(storedSlots.count)
-            for (address, slot) in storedSlots { addressBySlotID[slot.id] = address }
+            for (address, slot) in storedSlots.all { addressBySlotID[slot.id] = address }
         }
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
@@ -324,11 +353,30 @@ struct Reconciler {
         summary.drivesUpdated += changes.count
     }
 
-    private func loadSlots() throws -> [Int: StoredSlot] {
-        var slots: [Int: StoredSlot] = [:]
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM library_slots WHERE library_id = ?",
-                                     arguments: [libraryID]) ?? 0
-        slots.reserveCapacity(count)
+    /// The library's stored elements indexed by their 16-bit address (no hashing on the hot path).
+    private struct StoredSlots {
+        private var byAddress: [StoredSlot?]
+        private(set) var count = 0
+
+        init() { byAddress = [] }
+
+        subscript(address: Int) -> StoredSlot? {
+            byAddress.indices.contains(address) ? byAddress[address] : nil
+        }
+
+        mutating func insert(_ slot: StoredSlot, at address: Int) {
+            if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
+            if byAddress[address] == nil { count += 1 }
+            byAddress[address] = slot
+        }
+
+        var all: [(Int, StoredSlot)] {
+            byAddress.indices.compactMap { address in byAddress[address].map { (address, $0) } }
+        }
+    }
+
+    private func loadSlots() throws -> StoredSlots {
+        var slots = StoredSlots()
         let query = try BulkStatement(db, sql: """
             SELECT s.element_address, s.id, s.kind, s.full, s.volume_tag, s.source_element, s.accessible,
                 s.exception, s.asc, s.ascq, c.id, c.volume_tag
@@ -337,11 +385,15 @@ struct Reconciler {
             """)
         query.bind(1, libraryID)
         while try query.step() {
-            slots[query.int(0)] = StoredSlot(
-                id: query.int64(1), kind: query.text(2) ?? "", full: query.bool(3), volumeTag: query.text(4),
+            let address = query.int(0)
+            guard (0...0xFFFF).contains(address), let kind = SlotKind(rawValue: query.text(2) ?? "") else {
+                throw CatalogError.storage("library_slots row with address \(address) or kind out of range")
+            }
+            slots.insert(StoredSlot(
+                id: query.int64(1), kind: kind, full: query.bool(3), volumeTag: query.text(4),
                 sourceElement: query.optionalInt(5), accessible: query.bool(6), exception: query.bool(7),
                 asc: query.optionalInt(8), ascq: query.optionalInt(9),
-                occupantID: query.optionalInt64(10), occupantTag: query.text(11))
+                occupantID: query.optionalInt64(10), occupantTag: query.text(11)), at: address)
         }
         return slots
     }

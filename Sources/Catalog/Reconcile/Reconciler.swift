@@ -230,11 +230,9 @@ struct Reconciler {
             summary.slotsRemoved = removedSlotIDs.count
         }
 
-        var addressBySlotID: [Int64: Int] = [:]
-        if placements.contains(where: { known[$0.volumeTag]?.slotID != nil }) {
-            addressBySlotID.reserveCapacity(storedSlots.count)
-            for (address, slot) in storedSlots.all { addressBySlotID[slot.id] = address }
-        }
+        // Where moved cartridges came from, for the summary: one pass over the stored slots.
+        let previousSlotIDs = Set(placements.compactMap { known[$0.volumeTag]?.slotID })
+        let addressBySlotID = storedSlots.addresses(of: previousSlotIDs)
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
@@ -368,6 +366,15 @@ struct Reconciler {
             if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
             if byAddress[address] == nil { count += 1 }
             byAddress[address] = slot
+        }
+
+        func addresses(of slotIDs: Set<Int64>) -> [Int64: Int] {
+            guard !slotIDs.isEmpty else { return [:] }
+            var addresses: [Int64: Int] = [:]
+            for address in byAddress.indices {
+                if let slot = byAddress[address], slotIDs.contains(slot.id) { addresses[slot.id] = address }
+            }
+            return addresses
         }
 
         var all: [(Int, StoredSlot)] {

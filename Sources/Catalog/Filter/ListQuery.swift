@@ -71,8 +71,7 @@ struct CompiledListQuery {
     let limit: Int
     let offset: Int
 
-    init(_ query: ListQuery, schema: ResourceSchema, extraConditions: [(sql: String, argument: DatabaseValue)] = [])
-        throws(FilterError) {
+    init(_ query: ListQuery, schema: ResourceSchema) throws(FilterError) {
         guard query.page >= 1, query.page <= ListQuery.maximumPage else {
             throw .invalidPaging("page must be between 1 and \(ListQuery.maximumPage)")
         }
@@ -81,13 +80,9 @@ struct CompiledListQuery {
         }
         var clauses: [String] = []
         var values: [DatabaseValue] = []
-        for extra in extraConditions {
-            clauses.append(extra.sql)
-            values.append(extra.argument)
-        }
         let conditions = try FilterParser.parse(query.filter ?? "")
         var cacheClauses: [String] = []
-        var cacheUsable = extraConditions.isEmpty && schema.countCache != nil
+        var cacheUsable = schema.countCache != nil
         var cacheHasRequired = false
         for condition in conditions {
             guard let cache = schema.countCache, condition.comparison == .equals,
@@ -122,19 +117,20 @@ struct CompiledListQuery {
         whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments = StatementArguments(values)
 
-        let sortField = try {
-            () throws(FilterError) -> FilterField in
-            guard let name = query.sort else { return try schema.field(schema.defaultSort) }
-            guard let field = schema.fields[name] else {
-                throw FilterError.unknownSortField(name: name, resource: schema.resource)
-            }
-            return field
-        }()
+        let sortField = try Self.sortField(query.sort, schema: schema)
         let direction = query.direction == .ascending ? "ASC" : "DESC"
         // The row id breaks ties so that pages never overlap or skip rows.
         orderClause = "ORDER BY \(sortField.sql) \(direction), \(schema.table).id \(direction)"
         limit = query.limit
         offset = (query.page - 1) * query.limit
+    }
+
+    static func sortField(_ name: String?, schema: ResourceSchema) throws(FilterError) -> FilterField {
+        guard let name else { return try schema.field(schema.defaultSort) }
+        guard let field = schema.fields[name] else {
+            throw .unknownSortField(name: name, resource: schema.resource)
+        }
+        return field
     }
 
     /// Converts a quoted filter value to what the column stores.

@@ -19,7 +19,7 @@ extension CatalogDatabase {
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 let result = Result { () throws -> ReconcileSummary in
                     var summary = ReconcileSummary()
-                    try db.inTransaction {
+                    try db.inTransaction(.immediate) {
                         var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
                         summary = try reconciler.apply(snapshot)
                         return .commit

@@ -393,7 +393,7 @@ struct Reconciler {
         query.bind(1, libraryID)
         while try query.step() {
             let address = query.int(0)
-            guard (0...0xFFFF).contains(address), let kind = SlotKind(rawValue: query.text(2) ?? "") else {
+            guard (0...0xFFFF).contains(address), let kind = SlotKind(leadingByte: query.firstByte(2)) else {
                 throw CatalogError.storage("library_slots row with address \(address) or kind out of range")
             }
             slots.insert(StoredSlot(

@@ -49,10 +49,9 @@ public enum ChangerQuery {
     public static func identity(of changer: DiscoveredDevice, through transport: any SCSITransport) async -> ChangerIdentity {
         do throws(DiscoveryError) {
             let (bays, identifierProblem) = try await driveBays(sgPath: changer.sgPath, through: transport)
-            _ = identifierProblem   // bays without a serial carry the reason in grouping
             return ChangerIdentity(changer: changer, dataTransferElements: bays.map {
                 DataTransferElementIdentity(elementAddress: $0.elementAddress, serial: $0.serial)
-            })
+            }, identifierProblem: identifierProblem)
         } catch {
             return ChangerIdentity(changer: changer, dataTransferElements: [], queryProblem: error.description)
         }

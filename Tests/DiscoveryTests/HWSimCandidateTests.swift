@@ -205,4 +205,42 @@ struct HWSimTrackerTests {
         }
         #expect(changerNow.sgPath == "/dev/sg3")
     }
+
+    /// The hwsim source, except that its hotplug events cannot be opened (as on a host where
+    /// netlink is not available).
+    private struct SourceWithoutEvents: DiscoverySource {
+        let inner: TransportDiscoverySource
+        var name: String { "hwsim without events" }
+        func devices() async throws(DiscoveryError) -> [DiscoveredDevice] { try await inner.devices() }
+        func transport(for sgPath: String) async throws(DiscoveryError) -> any SCSITransport {
+            try await inner.transport(for: sgPath)
+        }
+        func deviceEvents() -> AsyncThrowingStream<DeviceEvent, any Error> {
+            AsyncThrowingStream { $0.finish(throwing: DiscoveryError(.udevUnavailable, "no netlink here")) }
+        }
+    }
+
+    @Test("without hotplug events the tracker polls, and still notices a drive going away")
+    func pollingFallback() async throws {
+        let simulated = try library(drives: [("SIMDRIVE-A", .t10VendorProductSerial)])
+        let inner = TransportDiscoverySource()
+        inner.add(path: "/dev/sg1", address: address(1), transport: simulated.driveTransport(0))
+        let tracker = DeviceTracker(source: SourceWithoutEvents(inner: inner), pollInterval: .milliseconds(20))
+        let drive = RegisteredDevice(serial: "SIMDRIVE-A", kind: .drive)
+        _ = try await tracker.register(drive)
+        let changes = await tracker.changes()
+        let service = Task { try await tracker.run() }
+        inner.remove(path: "/dev/sg1")
+        var offline = false
+        for await change in changes {
+            if case .wentOffline(let error) = change, error.device == drive {
+                offline = true
+                break
+            }
+        }
+        #expect(offline)
+        service.cancel()
+        // Cancelling the service ends run().
+        await #expect(throws: CancellationError.self) { try await service.value }
+    }
 }

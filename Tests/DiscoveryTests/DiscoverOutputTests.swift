@@ -14,7 +14,8 @@ private let binary: String = {
 private let discoverCommandBuilt: Bool = {
     guard FileManager.default.isExecutableFile(atPath: binary),
           let help = try? Command.run(binary, ["discover", "--help"]) else { return false }
-    return help.status == 0
+    // An unknown subcommand makes the root print its own help, so look for discover's options.
+    return help.status == 0 && help.stdout.contains("--candidates")
 }()
 
 private func checkDocument(_ data: Data) throws {

@@ -114,11 +114,21 @@ public struct UdevMonitor: Sendable {
                   let handle = udev_monitor_receive_device(opened.monitor) else { continue }
             let device = UdevDevice(owning: handle)
             let action = DeviceEvent.Action(rawValue: device.action ?? "") ?? .other
-            // Remove events pass regardless: what udev stored for the device may be gone.
-            if let requiredProperty, action != .remove, device.property(requiredProperty) != "1" { continue }
+            // Remove events pass regardless: what udev stored for the device may be gone. Without
+            // tapelib's rules installed the tag is missing, so a drive or changer is also
+            // recognised by its scsi_device's peripheral type.
+            if let requiredProperty, action != .remove, device.property(requiredProperty) != "1",
+               !isTapeLibraryDevice(device) { continue }
             let event = DeviceEvent(action: action, subsystem: device.subsystem ?? "", sysname: device.sysname,
                                     devnode: device.devnode)
             if case .terminated = continuation.yield(event) { return }
         }
+    }
+
+    private static func isTapeLibraryDevice(_ device: UdevDevice) -> Bool {
+        guard let type = device.parent(subsystem: "scsi", devtype: "scsi_device")?.attribute("type").flatMap(Int.init) else {
+            return false
+        }
+        return DeviceKind(peripheralDeviceType: type) != nil
     }
 }

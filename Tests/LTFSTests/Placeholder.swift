@@ -1,4 +1,0 @@
-import Testing
-@testable import LTFS
-
-@Test func ltfstestsBuilds() { #expect(Bool(true)) }

@@ -23,7 +23,9 @@ struct DiscoverCommand: AsyncParsableCommand {
         if let sim {
             source = try SimulatedDiscovery.source(profile: sim)
         } else {
-            source = UdevDiscoverySource()
+            // SG_IO reads VPD 80h for drives udev has no serial for, and the changers' element
+            // status for --candidates.
+            source = UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) })
         }
         let report = try await DiscoveryReport.scan(source: source)
         var found: Candidates?

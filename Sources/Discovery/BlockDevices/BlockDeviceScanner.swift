@@ -18,7 +18,8 @@ public enum BlockDeviceScanner {
         let name = device.sysname
         guard let majorMinor = device.attribute("dev"), !majorMinor.hasPrefix("1:") else { return nil }
         let backingFile = device.attribute("loop/backing_file")
-        if name.hasPrefix("loop"), backingFile == nil { return nil }
+        // An unattached loop device has no backing file (its partitions, loop0p1, have none either).
+        if device.devtype != "partition", name.hasPrefix("loop"), backingFile == nil { return nil }
 
         let path = device.devnode ?? "/dev/\(name)"
         let sectors = device.attribute("size").flatMap { UInt64($0) } ?? 0

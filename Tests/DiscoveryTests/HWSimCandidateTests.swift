@@ -93,6 +93,22 @@ struct HWSimCandidateTests {
         #expect(candidates.changers.first?.bays.map(\.drive?.sgPath) == ["/dev/sg2", "/dev/sg1"])
     }
 
+    @Test("a changer still becoming ready is offered with the reason, and its drives are still listed")
+    func becomingReady() async throws {
+        var quirks = QuirkSet()
+        quirks.becomingReadySeconds = 300
+        let simulated = try library(drives: [("SIMDRIVE-A", .t10VendorProductSerial)], quirks: quirks)
+        let source = TransportDiscoverySource()
+        source.add(path: "/dev/sg1", address: address(1), transport: simulated.driveTransport(0))
+        source.add(path: "/dev/sg3", address: address(3), transport: simulated.changerTransport)
+        let candidates = try await CandidateFinder(source: source).candidates(mode: .automatic)
+        let group = try #require(candidates.changers.first)
+        #expect(group.problem?.code == .changerNotQueried)
+        #expect(group.problem?.message.contains("NOT READY") == true, "\(group.problem?.message ?? "")")
+        #expect(candidates.drives.map(\.drive.sgPath) == ["/dev/sg1"])
+        #expect(candidates.drives.first?.problem?.message.contains("could not be queried") == true)
+    }
+
     @Test("manual mode lists every changer and drive of two libraries")
     func manualMode() async throws {
         let first = try library(drives: [("L1-D0", .t10VendorProductSerial)])

@@ -21,7 +21,13 @@ public struct UdevMonitor: Sendable {
     /// Only events whose device has this property set to "1" pass; nil passes all.
     public var requiredProperty: String?
 
-    public init(source: EventSource = .udev, subsystems: [String] = ["scsi_generic"],
+    /// udev's events when udevd runs (its control socket exists), the kernel's otherwise: a
+    /// udev monitor on a host without udevd would open fine and never receive anything.
+    public static var availableSource: EventSource {
+        access("/run/udev/control", F_OK) == 0 ? .udev : .kernel
+    }
+
+    public init(source: EventSource = UdevMonitor.availableSource, subsystems: [String] = ["scsi_generic"],
                 requiredProperty: String? = UdevMonitor.tagProperty) {
         self.source = source
         self.subsystems = subsystems

@@ -201,3 +201,26 @@ struct BlockDeviceTests {
         }
     }
 }
+
+/// Device kinds this machine cannot create (no device-mapper or md driver in its kernel):
+/// classified from the sysfs facts such devices have.
+@Suite("Block device types")
+struct BlockDeviceTypeTests {
+    @Test("classification from kernel name, devtype and dm/uuid", arguments: [
+        ("vda", "disk", nil, BlockDeviceType.disk),
+        ("sda", "disk", nil, .disk),
+        ("nvme0n1", "disk", nil, .disk),
+        ("sda1", "partition", nil, .partition),
+        ("md0p1", "partition", nil, .partition),
+        ("loop3", "disk", nil, .loop),
+        ("zram0", "disk", nil, .zram),
+        ("md127", "disk", nil, .md),
+        ("sr0", "disk", nil, .rom),
+        ("dm-0", "disk", "LVM-k2mXs0yV1o3Z7J0ZyqI3p5bZkJ3kQw0Ac9f8bG2dHqWn5cQmYb0aE1rT4uJ6kLx", .lvm),
+        ("dm-1", "disk", "CRYPT-LUKS2-0b5f7c1e2d3a4b5c6d7e8f9a0b1c2d3e-luks", .deviceMapper),
+        ("dm-2", "disk", nil, .deviceMapper),
+    ] as [(String, String?, String?, BlockDeviceType)])
+    func classify(_ name: String, _ devtype: String?, _ uuid: String?, _ expected: BlockDeviceType) {
+        #expect(BlockDeviceType(kernelName: name, devtype: devtype, deviceMapperUUID: uuid) == expected)
+    }
+}

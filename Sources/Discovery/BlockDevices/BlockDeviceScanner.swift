@@ -48,17 +48,8 @@ public enum BlockDeviceScanner {
     }
 
     static func deviceType(of device: UdevDevice) -> BlockDeviceType {
-        let name = device.sysname
-        if device.devtype == "partition" { return .partition }
-        if name.hasPrefix("loop") { return .loop }
-        if name.hasPrefix("zram") { return .zram }
-        if name.hasPrefix("md") { return .md }
-        if name.hasPrefix("sr") { return .rom }
-        if name.hasPrefix("dm-") {
-            // LVM names its device-mapper targets' uuids "LVM-<vg uuid><lv uuid>".
-            return device.attribute("dm/uuid")?.hasPrefix("LVM-") == true ? .lvm : .deviceMapper
-        }
-        return .disk
+        BlockDeviceType(kernelName: device.sysname, devtype: device.devtype,
+                        deviceMapperUUID: device.sysname.hasPrefix("dm-") ? device.attribute("dm/uuid") : nil)
     }
 
     /// The filesystem signature of a device node, nil when it cannot be opened (no permission,

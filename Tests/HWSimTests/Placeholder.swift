@@ -1,4 +1,0 @@
-import Testing
-@testable import HWSim
-
-@Test func hwsimtestsBuilds() { #expect(Bool(true)) }

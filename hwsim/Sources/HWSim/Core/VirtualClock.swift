@@ -1,0 +1,64 @@
+import Foundation
+
+/// The simulator's clock. Modelled durations (robot moves, loads, rewinds, erases) advance
+/// virtual time; `speed` scales how much real time they take: 0 = instant (the default, for
+/// tests), 1 = real time. With speed > 0 virtual time follows real time divided by the speed.
+final class VirtualClock: @unchecked Sendable {
+    private(set) var speed: Double
+    private var manualOffset: Duration = .zero
+    private var accumulated: Duration = .zero
+    private let origin = ContinuousClock.now
+
+    init(speed: Double) { self.speed = max(0, speed) }
+
+    /// Virtual time since the library was built.
+    var now: Duration {
+        if speed == 0 { return manualOffset + accumulated }
+        return manualOffset + (ContinuousClock.now - origin) / speed
+    }
+
+    func advance(by d: Duration) { manualOffset += d }
+
+    func setSpeed(_ s: Double) {
+        let current = now
+        speed = max(0, s)
+        // Keep virtual time continuous across a speed change.
+        manualOffset = .zero; accumulated = .zero
+        if speed == 0 { accumulated = current } else { manualOffset = current - (ContinuousClock.now - origin) / speed }
+    }
+
+    /// Accounts an operation of virtual length `d`; returns the real time the caller must wait.
+    func elapse(_ d: Duration) -> Duration {
+        guard d > .zero else { return .zero }
+        if speed == 0 { accumulated += d; return .zero }
+        return d * speed
+    }
+}
+
+/// Modelled durations of mechanical operations (typical figures from drive manuals).
+struct TimingModel {
+    static let robotMove: Duration = .seconds(8)
+    static let robotScan: Duration = .seconds(60)
+    static let load: Duration = .seconds(15)
+    static let unload: Duration = .seconds(20)
+    static let cleaning: Duration = .seconds(90)
+    static let shortErase: Duration = .seconds(5)
+
+    /// Rewind time grows with how far the tape is wound (full length ≈ 100 s).
+    static func rewind(fraction: Double) -> Duration { .milliseconds(Int64(2_000 + 98_000 * min(1, max(0, fraction)))) }
+
+    /// Long erase writes the whole tape at native speed.
+    static func longErase(capacity: Int64, generation: LTOGeneration) -> Duration {
+        .seconds(Double(capacity) / Double(generation.megabytesPerSecond * 1_000_000))
+    }
+
+    /// Formatting: about a minute, LTO-9 media optimisation on top (first format).
+    static func format(generation: LTOGeneration) -> Duration {
+        generation == .lto9 ? .seconds(40 * 60) : .seconds(60)
+    }
+
+    /// Streaming time for `bytes` at the drive's native rate.
+    static func transfer(bytes: Int, generation: LTOGeneration) -> Duration {
+        .nanoseconds(Int64(Double(bytes) * 1_000 / Double(generation.megabytesPerSecond)))
+    }
+}

@@ -1,0 +1,160 @@
+import SCSI
+
+/// The tape drive device server (SSC-4): dispatch and the small commands.
+extension LibraryCore {
+    func driveCommand(_ d: DriveUnit, _ cdb: CDB, _ transfer: DataTransfer, delay: inout Duration) -> CommandReply {
+        let op = cdb.opcode
+        let exempt = Self.isUnitAttentionExempt(op)
+        if !exempt, !d.unitAttentions.isEmpty { return .check(d.unitAttentions.removeFirst()) }
+        if let until = faults.notReadyUntil[d.index + 1], clock.now < until, op != 0x12, op != 0xA0 {
+            let s = SenseData.becomingReady
+            return op == 0x03 ? .good(s.bytes.truncated(to: Int(cdb[4]))) : .check(s)
+        }
+        if let busy = d.busy {
+            if clock.now >= busy.end {
+                finishBusy(d)
+            } else if op != 0x12 && op != 0xA0 {
+                let s = busySense(busy)
+                if clock.speed == 0 { clock.advance(by: (busy.end - busy.start) / 4) }
+                if op == 0x03 { return .good(s.bytes.truncated(to: Int(cdb[4]))) }
+                return .check(s)
+            }
+        }
+        if op == 0x03 {
+            let pending = d.unitAttentions.isEmpty ? d.deferredSense : d.unitAttentions.removeFirst()
+            if d.unitAttentions.isEmpty || pending == d.deferredSense { d.deferredSense = nil }
+            return StandardInquiry.requestSense(cdb, current: pending ?? driveNotReadySense(d))
+        }
+        if let deferred = d.deferredSense, op != 0x12, op != 0xA0 {
+            d.deferredSense = nil
+            return .check(deferred)
+        }
+        do throws(CommandFailure) {
+            switch op {
+            case 0x00:
+                _ = try requireMounted(d)
+                return .good()
+            case 0x12:
+                return StandardInquiry.inquiry(cdb, deviceType: 0x01, removable: true, identity: d.profile.identity)
+            case 0xA0: return StandardInquiry.reportLUNs(cdb)
+            case 0x05: return .good(readBlockLimits(cdb))
+            case 0x08: return try read(d, cdb, delay: &delay)
+            case 0x0A: return try write(d, cdb, transfer, delay: &delay)
+            case 0x10: return try writeFilemarks(d, cdb)
+            case 0x11, 0x91: return try space(d, cdb, delay: &delay)
+            case 0x2B, 0x92: return try locate(d, cdb, delay: &delay)
+            case 0x34: return try readPosition(d, cdb)
+            case 0x01: return try rewind(d, cdb, delay: &delay)
+            case 0x1B: return try loadUnload(d, cdb, delay: &delay)
+            case 0x1E:
+                // PREVENT ALLOW MEDIUM REMOVAL (SPC-4 table 160): PREVENT bits 1–0 of byte 4.
+                d.preventRemoval = cdb[4] & 0x03 != 0
+                return .good()
+            case 0x1A, 0x5A: return try driveModeSense(d, cdb)
+            case 0x15, 0x55: return try driveModeSelect(d, cdb, transfer)
+            case 0x19: return try erase(d, cdb, delay: &delay)
+            case 0x04: return try formatMedium(d, cdb, delay: &delay)
+            case 0x0B: return try setCapacity(d, cdb, delay: &delay)
+            case 0x44: return try reportDensitySupport(d, cdb)
+            case 0x4D: return try driveLogSense(d, cdb)
+            case 0x4C: return .good()  // LOG SELECT: counters are not resettable; accepted
+            case 0x8C: return try readAttribute(d, cdb)
+            case 0x8D: return try writeAttribute(d, cdb, transfer)
+            case 0xA2: return try securityProtocolIn(cdb)
+            default: return .check(.invalidOpcode)
+            }
+        } catch {
+            return .check(error.sense, data: error.data)
+        }
+    }
+
+    /// NOT READY with the progress of an IMMED operation (SPC-4 4.5.2.4.4).
+    func busySense(_ busy: BusyOperation) -> SenseData {
+        let total = busy.end - busy.start
+        let done = clock.now - busy.start
+        let fraction = total > .zero ? min(1, max(0, done / total)) : 1
+        var s = SenseData(.notReady, busy.notReady)
+        s.progress = UInt16(min(65535, Int(fraction * 65536)))
+        return s
+    }
+
+    /// REQUEST SENSE's answer when nothing is pending: NOT READY if there is no medium.
+    func driveNotReadySense(_ d: DriveUnit) -> SenseData? {
+        d.mounted == nil ? .mediumNotPresent : nil
+    }
+
+    func requireMounted(_ d: DriveUnit) throws(CommandFailure) -> Cartridge {
+        guard let c = d.mounted else { throw CommandFailure(.mediumNotPresent) }
+        return c
+    }
+
+    /// READ BLOCK LIMITS (SSC-4 table 34 / 35): granularity 0, maximum 8 MiB, minimum 1.
+    func readBlockLimits(_ cdb: CDB) -> [UInt8] {
+        var b = ResponseBuffer(capacity: 6)
+        b.u8(0)
+        b.u24(Self.maximumBlockLength)
+        b.u16(1)
+        return b.bytes
+    }
+
+    static let maximumBlockLength = 0x80_0000
+
+    /// LOAD/UNLOAD (SSC-4 table 22): IMMED byte 1 bit 0; byte 4 HOLD bit 3, EOT bit 2,
+    /// RETEN bit 1, LOAD bit 0.
+    func loadUnload(_ d: DriveUnit, _ cdb: CDB, delay: inout Duration) throws(CommandFailure) -> CommandReply {
+        let load = cdb.bit(4, 0)
+        if load && cdb.bit(4, 2) { throw CommandFailure(.invalidField(cdbByte: 4, bit: 2)) }
+        guard d.cartridge != nil else { throw CommandFailure(.mediumNotPresent) }
+        if load {
+            if d.threaded {
+                d.partition = 0; d.position = 0
+                return .good()
+            }
+            if let failure = threadCartridge(d) {
+                d.deferredSense = nil
+                throw CommandFailure(failure)
+            }
+            if d.busy?.kind == .load { d.busy = nil }  // the command itself takes the load time
+            schedule(d, .load, TimingModel.load, immediate: cdb.bit(1, 0), delay: &delay)
+        } else {
+            if d.preventRemoval { throw CommandFailure(.removalPrevented) }
+            if d.threaded {
+                ejectCartridge(d)
+                schedule(d, .load, TimingModel.unload, immediate: cdb.bit(1, 0), delay: &delay)
+            }
+        }
+        return .good()
+    }
+
+    /// A long operation: with IMMED it runs in the background (NOT READY with progress until
+    /// done) — in instant mode only erase, format and cleaning keep such a window, so that
+    /// simple sequences never need polling; without IMMED the command itself takes the time.
+    func schedule(_ d: DriveUnit, _ kind: BusyOperation.Kind, _ duration: Duration, immediate: Bool,
+                  delay: inout Duration) {
+        let keepsWindow = clock.speed > 0 || kind == .erase || kind == .format || kind == .cleaning
+        if immediate && keepsWindow {
+            let now = clock.now
+            d.busy = BusyOperation(kind: kind, start: now, end: now + duration)
+        } else {
+            delay += duration
+        }
+    }
+
+    /// SECURITY PROTOCOL IN (SPC-4 table 267): protocol 00h only, i.e. no encryption.
+    func securityProtocolIn(_ cdb: CDB) throws(CommandFailure) -> CommandReply {
+        let allocation = cdb.u32(6)
+        guard cdb[1] == 0x00 else { throw CommandFailure(.invalidField(cdbByte: 1)) }
+        switch cdb.u16(2) {
+        case 0x0000:
+            // Supported security protocol list (SPC-4 table 270): only protocol 00h.
+            var b = ResponseBuffer(capacity: 9)
+            b.zeros(6); b.u16(1); b.u8(0x00)
+            return .good(b.bytes.truncated(to: allocation))
+        case 0x0001:
+            // Certificate data (SPC-4 table 271): none.
+            return .good([0, 0, 0, 0].truncated(to: allocation))
+        default:
+            throw CommandFailure(.invalidField(cdbByte: 2))
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import SCSI
-public enum HWSimModule {}

@@ -96,6 +96,8 @@ import Testing
         #expect(report.verdict == .inconsistent)
         #expect(report.problems == ["the data partition's (b) end of data is missing; recovering it needs a deep recovery"])
         #expect(report.volume?.volumeUUID == "e9d3ab8c-24d2-4b1c-9a00-116a53370f26")
+        #expect(report.volume?.volumeName == "TestVol")
+        #expect(report.volume?.blockSize == 524_288)
     }
 
     @Test func blankUnpartitioned() async throws {

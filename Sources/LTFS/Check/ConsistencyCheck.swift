@@ -73,7 +73,8 @@ private struct Judgement {
         // Details from the labels; indexes and attributes are added below.
         let (vol1, label) = labels[0]
         details = LTFSVolumeDetails(
-            volumeUUID: label.volumeUUID, volumeName: nil, volumeSerial: vol1.volumeSerial,
+            volumeUUID: label.volumeUUID, volumeName: Self.nonEmpty(reading.mamVolumeName.value??.stringValue),
+            volumeSerial: vol1.volumeSerial,
             barcode: Self.nonEmpty(reading.mamBarcode.value??.stringValue), blockSize: label.blockSize,
             compression: label.compression, formatTime: label.formatTime.formatted, formatVersion: label.version,
             creator: label.creator, indexes: [], currentIndex: nil, coherency: [],
@@ -134,8 +135,7 @@ private struct Judgement {
             if ipAfter > 0 {
                 flag(.recoverable, "\(ipAfter) block(s) on the index partition follow its last index")
             }
-        case .none(let after):
-            _ = after
+        case .none:
             ipRewriteBlock = ipEnd
             flag(.recoverable, "the index is missing on the index partition",
                  repair: "write the data partition's generation \(dpIndex.generation) index to the index partition at \(ipLetter)/\(ipRewriteBlock)")

@@ -21,6 +21,8 @@ public struct LTFSVolumeReader: Sendable {
         }
         guard present.count >= 2 else { return reading }
 
+        reading.mamVolumeName = await observe { try await device.readAttribute(MAMAttributeID.userMediumTextLabel, partition: 0) }
+        reading.mamBarcode = await observe { try await device.readAttribute(MAMAttributeID.barcode, partition: 0) }
         let blockSize = reading.partitions.lazy.compactMap { Self.labelBlockSize($0) }.first
             ?? Self.fallbackRecordLength
         for i in reading.partitions.indices {
@@ -43,8 +45,6 @@ public struct LTFSVolumeReader: Sendable {
                 try await device.readAttribute(MAMAttributeID.volumeCoherencyInformation, partition: partition)
             }
         }
-        reading.mamVolumeName = await observe { try await device.readAttribute(MAMAttributeID.userMediumTextLabel, partition: 0) }
-        reading.mamBarcode = await observe { try await device.readAttribute(MAMAttributeID.barcode, partition: 0) }
         return reading
     }
 

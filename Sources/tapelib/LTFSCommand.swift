@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HWSim
 import LTFS
 
 /// `tapelib ltfs check|format`: LTFS on a cartridge image or a loaded cartridge.
@@ -40,15 +41,15 @@ struct LTFSCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let device: any LTFSTapeDevice
+            let opened: LTFSDeviceOpening.Opened
             do {
-                device = try await LTFSDeviceOpening.open(target, createBlankImage: false)
+                opened = try LTFSDeviceOpening.open(target, barcode: nil, forFormat: false)
             } catch {
                 // Exit 1 means "recoverable"; a cartridge that cannot be opened is not that.
                 FileHandle.standardError.write(Data("tapelib ltfs check: \(error)\n".utf8))
                 throw ExitCode(2)
             }
-            let report = await LTFSChecker().check(device)
+            let report = await LTFSChecker().check(opened.device)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -96,8 +97,9 @@ struct LTFSCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
             do {
-                let device = try await LTFSDeviceOpening.open(target, createBlankImage: true)
-                let result = try await LTFSFormatter(options: options).format(device)
+                let opened = try LTFSDeviceOpening.open(target, barcode: barcode, forFormat: true)
+                let result = try await LTFSFormatter(options: options).format(opened.device)
+                try opened.image?.save()
                 print("formatted LTFS volume \(result.volumeUUID)")
                 print("volume name: \(result.volumeName ?? "(none)")")
                 print("barcode: \(result.barcode ?? "(none)")")
@@ -118,9 +120,85 @@ enum LTFSDeviceOpening {
         var description: String
     }
 
-    static func open(_ target: LTFSCommand.Target, createBlankImage: Bool) async throws -> any LTFSTapeDevice {
-        // TODO(ltfs, issue 5): load `--image` into an in-process HWSim drive and `--device` through
-        // TapeDrive, then adapt TapeDrive to LTFSTapeDevice. Neither has landed in main yet.
-        throw Unavailable(description: "LTFS on --image/--device needs TapeDrive and HWSim, which are not in this build yet")
+    /// An opened cartridge: the device, and for an image the simulator holding it.
+    struct Opened {
+        var device: any LTFSTapeDevice
+        var image: LTFSImageCartridge?
+    }
+
+    static func open(_ target: LTFSCommand.Target, barcode: String?, forFormat: Bool) throws -> Opened {
+        if let image = target.image {
+            let cartridge = try LTFSImageCartridge(directory: URL(fileURLWithPath: image), barcode: barcode,
+                                                   createBlank: forFormat)
+            return Opened(device: cartridge.device, image: cartridge)
+        }
+        // TODO(ltfs, issue 5): `--device D --drive N` through TapeHardware's TapeDrive once it has
+        // landed; LTFS needs only an `LTFSTapeDevice` (TransportTapeDevice bridges a transport).
+        throw Unavailable(description: "--device is not wired yet: it needs TapeDrive, which is not in this build")
+    }
+}
+
+/// A cartridge image directory (the LTFS reference "file" backend layout) loaded into an
+/// in-process simulated library with one drive of the cartridge's generation, which can read
+/// and write it. Nothing is written back unless `save()` is called.
+struct LTFSImageCartridge {
+    let directory: URL
+    let barcode: String
+    let library: SimulatedLibrary
+    let device: TransportTapeDevice
+
+    /// The reference backend emulates a 3,072 MB cartridge; images made here are the same size.
+    static let imageCapacity: Double = 3_072 * 1_048_576
+
+    init(directory: URL, barcode: String?, createBlank: Bool) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: directory.path, isDirectory: &isDirectory)
+        let holdsImage = exists && isDirectory.boolValue
+            && ((try? fm.contentsOfDirectory(atPath: directory.path)) ?? []).contains { $0.hasPrefix("0_") }
+        guard holdsImage || createBlank else {
+            throw LTFSDeviceOpening.Unavailable(description: "\(directory.path) is not a cartridge image directory")
+        }
+        if exists, !isDirectory.boolValue {
+            throw LTFSDeviceOpening.Unavailable(description: "\(directory.path) is not a directory")
+        }
+        let generation = (holdsImage ? FileBackendImage.generation(ofImage: directory) : nil)
+            ?? barcode.flatMap(Self.generation(barcode:)) ?? .lto5
+        let tag = barcode ?? "IMAGE0" + generation.barcodeSuffix
+        let cartridge = CartridgeProfile(barcode: tag, generation: generation, location: .drive(0),
+                                         image: holdsImage ? directory.path : nil)
+        let drive = DriveProfile(identity: DeviceIdentity(vendor: "IBM", product: "ULT3580-TD\(generation.number)",
+                                                          revision: "SIM1", serial: "LTFSIMAGE1"),
+                                 generation: generation)
+        let profile = LibraryProfile(
+            name: "ltfs-image", changer: DeviceIdentity(vendor: "IBM", product: "3572-TL", revision: "SIM1", serial: "LTFSIMAGE0"),
+            storageSlots: 1, importExportSlots: 0, drives: [drive], cartridges: [cartridge],
+            capacityScale: Self.imageCapacity / Double(generation.nativeCapacity), powerOnUnitAttention: false)
+        self.directory = directory
+        self.barcode = tag
+        self.library = try SimulatedLibrary(profile: profile)
+        self.device = TransportTapeDevice(transport: library.driveTransport(0), barcode: barcode)
+    }
+
+    /// The generation an LTO barcode's media suffix names (L5, L6, M8, …), if any.
+    static func generation(barcode: String) -> LTOGeneration? {
+        guard barcode.count == 8 else { return nil }
+        let suffix = String(barcode.suffix(2))
+        return LTOGeneration.allCases.first { $0.barcodeSuffix == suffix }
+    }
+
+    /// Writes the cartridge back to the directory.
+    func save() throws {
+        try library.withCartridge(barcode) { cartridge in
+            // The reference backend keeps the volume change reference as attr_0_9; HWSim keeps it
+            // as a cartridge property and saves the attribute only when the image had one.
+            let vcrKey = MAMKey(partition: 0, id: 0x0009)
+            if cartridge.attributes[vcrKey] == nil {
+                let vcr = cartridge.volumeChangeReference
+                cartridge.attributes[vcrKey] = HWSim.MAMAttribute(
+                    formatByte: 0x00, value: (0..<4).map { UInt8(truncatingIfNeeded: vcr >> UInt32(24 - 8 * $0)) })
+            }
+            try FileBackendImage.save(cartridge, to: directory)
+        }
     }
 }

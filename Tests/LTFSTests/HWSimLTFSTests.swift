@@ -1,13 +1,14 @@
 import Foundation
 import HWSim
 import SCSI
+import TapeHardware
 import Testing
 @testable import LTFS
 
 /// LTFS through the byte-level simulator: each cartridge sits in a one-drive library of its
-/// generation, and LTFS talks SSC-4 to the drive through `TransportTapeDevice`.
+/// generation, and LTFS talks to it through TapeHardware's `TapeDrive` (`TapeDriveDevice`).
 enum SimulatedLTFSLibrary {
-    static func library(_ cartridge: CartridgeProfile, drive: LTOGeneration? = nil) throws -> SimulatedLibrary {
+    static func library(_ cartridge: CartridgeProfile, drive: HWSim.LTOGeneration? = nil) throws -> SimulatedLibrary {
         let generation = drive ?? cartridge.generation
         let profile = LibraryProfile(
             name: "ltfs-test",
@@ -26,14 +27,16 @@ enum SimulatedLTFSLibrary {
         return try library(CartridgeProfile(barcode: "IMAGE0L5", generation: generation, location: .drive(0), image: dir.path))
     }
 
-    static func blank(_ barcode: String, _ generation: LTOGeneration, kind: CartridgeKind = .data,
-                      writeProtected: Bool = false, drive: LTOGeneration? = nil) throws -> SimulatedLibrary {
+    static func blank(_ barcode: String, _ generation: HWSim.LTOGeneration, kind: CartridgeKind = .data,
+                      writeProtected: Bool = false, drive: HWSim.LTOGeneration? = nil) throws -> SimulatedLibrary {
         try library(CartridgeProfile(barcode: barcode, kind: kind, generation: generation, location: .drive(0),
                                      writeProtected: writeProtected), drive: drive)
     }
 
-    static func device(_ library: SimulatedLibrary, barcode: String? = nil) -> TransportTapeDevice {
-        TransportTapeDevice(transport: library.driveTransport(0), barcode: barcode)
+    static func device(_ library: SimulatedLibrary, barcode: String? = nil) -> TapeDriveDevice {
+        TapeDriveDevice(drive: TapeDrive(transport: library.driveTransport(0), pollInterval: .milliseconds(1),
+                                         retryInterval: .zero),
+                        barcode: barcode)
     }
 }
 
@@ -88,11 +91,11 @@ enum SimulatedLTFSLibrary {
     }
 
     @Test(arguments: [
-        (LTFSFormatOptions(volumeName: "Лента №1 – 日本語", barcode: "RB0001L6"), LTOGeneration.lto6),
+        (LTFSFormatOptions(volumeName: "Лента №1 – 日本語", barcode: "RB0001L6"), HWSim.LTOGeneration.lto6),
         (LTFSFormatOptions(barcode: "QQ0001L8", blockSize: 262_144, compression: false), .lto8),
         (LTFSFormatOptions(volumeName: "x", barcode: "QQ0002L9", blockSize: 4096), .lto9),
     ])
-    func roundTrips(_ options: LTFSFormatOptions, _ generation: LTOGeneration) async throws {
+    func roundTrips(_ options: LTFSFormatOptions, _ generation: HWSim.LTOGeneration) async throws {
         let barcode = try #require(options.barcode)
         let library = try SimulatedLTFSLibrary.blank(barcode, generation)
         let device = SimulatedLTFSLibrary.device(library, barcode: barcode)

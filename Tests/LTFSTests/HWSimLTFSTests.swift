@@ -49,16 +49,28 @@ enum SimulatedLTFSLibrary {
         ("bad_dp_eod_missing", .inconsistent), ("blank_unpartitioned", .blank),
     ]
 
-    /// The same verdicts and details as over the file-backed double, and nothing written.
+    /// The same verdicts and details as over the file-backed double, and not one command that
+    /// changes the medium, its attributes or the drive's settings.
     @Test(arguments: verdicts)
     func referenceImagesGetTheirVerdicts(_ image: String, _ verdict: LTFSVerdict) async throws {
         let library = try SimulatedLTFSLibrary.image(image)
-        let report = await LTFSChecker().check(SimulatedLTFSLibrary.device(library))
+        let attributesBefore = library.withCartridge("IMAGE0L5") { $0.attributes }
+        let recorder = RecordingTransport(library.driveTransport(0))
+        let device = TapeDriveDevice(drive: TapeDrive(transport: recorder, pollInterval: .milliseconds(1),
+                                                      retryInterval: .zero))
+        let report = await LTFSChecker().check(device)
         #expect(report.verdict == verdict, "\(report.lines)")
         let double = await LTFSChecker().check(SimulatedLTFSDrive(try SimulatedCartridge.fixture(image)))
         #expect(report == double)
-        let written = library.withCartridge("IMAGE0L5") { $0.lifetimeBytesWritten }
-        #expect(written == 0)
+
+        // SSC-4/SPC-4 opcodes that write: FORMAT MEDIUM 04h, WRITE(6) 0Ah, SET CAPACITY 0Bh,
+        // WRITE FILEMARKS(6) 10h, MODE SELECT 15h/55h, ERASE 19h, LOG SELECT 4Ch, WRITE ATTRIBUTE 8Dh.
+        let writing: Set<UInt8> = [0x04, 0x0A, 0x0B, 0x10, 0x15, 0x19, 0x4C, 0x55, 0x8D]
+        let sent = await recorder.opcodes
+        #expect(!sent.isEmpty)
+        #expect(sent.filter { writing.contains($0) }.isEmpty)
+        #expect(library.withCartridge("IMAGE0L5") { $0.lifetimeBytesWritten } == 0)
+        #expect(library.withCartridge("IMAGE0L5") { $0.attributes } == attributesBefore)
     }
 
     @Test func formatMatchesTheReferenceAndChecksConsistent() async throws {
@@ -147,5 +159,20 @@ enum SimulatedLTFSLibrary {
         #expect(library.withCartridge("IMAGE0L5") { $0.lifetimeBytesWritten } == 0)
         _ = try await LTFSFormatter(options: LTFSFormatOptions(barcode: "RUL001", force: true)).format(device)
         #expect(await LTFSChecker().check(device).verdict == .consistent)
+    }
+}
+
+/// A transport that forwards to another and records each command's operation code.
+actor RecordingTransport: SCSITransport {
+    let inner: any SCSITransport
+    private(set) var opcodes: [UInt8] = []
+
+    init(_ inner: any SCSITransport) {
+        self.inner = inner
+    }
+
+    func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
+        opcodes.append(command.operationCode)
+        return try await inner.execute(command)
     }
 }

@@ -57,9 +57,7 @@ struct LTFSCommand: AsyncParsableCommand {
             defer { cartridge.close(saveImage: false) }
             let report = await LTFSChecker().check(cartridge.device)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try Output.printJSON(report)
             } else {
                 report.lines.forEach { print($0) }
             }

@@ -176,3 +176,16 @@ actor RecordingTransport: SCSITransport {
         return try await inner.execute(command)
     }
 }
+
+@Suite struct HWSimDriveQuirkTests {
+    /// A drive that refuses the Medium Configuration page (05h/24h/00h): the cartridge type
+    /// comes from another page's block descriptor, WORM from volume statistics (0081h).
+    @Test func wormIsKnownWithoutMediumConfigurationPage() async throws {
+        let library = try SimulatedLTFSLibrary.blank("WRM002LW", .lto6, kind: .worm)
+        library.failNext(1, opcode: 0x5A, device: 1, with: HWSim.SenseData(.illegalRequest, .invalidFieldInCDB))
+        let device = SimulatedLTFSLibrary.device(library)
+        let info = try await device.cartridgeInfo()
+        #expect(info.isWORM)
+        #expect(info.generation == 6)
+    }
+}

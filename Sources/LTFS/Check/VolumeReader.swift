@@ -9,7 +9,15 @@ public struct LTFSVolumeReader: Sendable {
     public init() {}
 
     public func read(_ device: some LTFSTapeDevice) async -> VolumeReading {
-        let cartridge = await observe { try await device.load(); return try await device.cartridgeInfo() }
+        do {
+            try await device.load()
+        } catch {
+            return VolumeReading(cartridge: .failed("\(error)"), capacities: .failed("the cartridge is not loaded"))
+        }
+        // A check does not depend on the cartridge type; a drive that cannot tell does not stop it.
+        var info = LTFSCartridgeInfo(generation: nil)
+        if let known = try? await device.cartridgeInfo() { info = known }
+        let cartridge = Observed<LTFSCartridgeInfo>.value(info)
         let capacities = await observe { try await device.partitionCapacities() }
         var reading = VolumeReading(cartridge: cartridge, capacities: capacities)
         guard case .value = cartridge, case .value(let caps) = capacities else { return reading }

@@ -20,11 +20,33 @@ public struct TapeDriveDevice: LTFSTapeDevice {
     public func cartridgeInfo() async throws -> LTFSCartridgeInfo {
         // Header WP (SSC-4 table 91), the block descriptor's density code (SSC-4 table 92) and
         // the Medium Configuration page's WORMM bit (SSC-4 table 102, byte 2 bit 0).
-        let parameters = try await drive.modeSense(page: LTFSModePages.mediumConfigurationPageCode)
+        let (parameters, configuredWORM) = try await mediumConfiguration()
+        var worm = configuredWORM
+        if worm == nil { worm = (try? await drive.volumeStatistics())?.worm }
         let density = parameters.blockDescriptors.first?.densityCode ?? 0
-        let worm = parameters.page(LTFSModePages.mediumConfigurationPageCode)?.body.first.map { $0 & 0x01 != 0 } ?? false
         return LTFSCartridgeInfo(generation: LTODensity.generation(densityCode: density), barcode: barcode,
-                                 isWORM: worm, isWriteProtected: parameters.writeProtected)
+                                 isWORM: worm ?? false, isWriteProtected: parameters.writeProtected)
+    }
+
+    /// MODE SENSE of the Medium Configuration page, or for drives without it (05h/24h/00h) of
+    /// the Data Compression page: the header and block descriptor come with any page. The WORM
+    /// bit is known only from page 1Dh.
+    func mediumConfiguration() async throws -> (ModeParameters, Bool?) {
+        let code = LTFSModePages.mediumConfigurationPageCode
+        var refused = false
+        var sensed: ModeParameters?
+        do {
+            sensed = try await drive.modeSense(page: code)
+        } catch {
+            guard error.matches(.illegalRequest) else { throw error }
+            refused = true
+        }
+        if let sensed, !refused {
+            let wormBit = sensed.page(code)?.body.first.map { $0 & 0x01 != 0 }
+            return (sensed, wormBit)
+        }
+        let fallback = try await drive.modeSense(page: LTFSModePages.dataCompressionPageCode)
+        return (fallback, nil)
     }
 
     public func partitionCapacities() async throws -> [PartitionCapacity] {

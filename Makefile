@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need; installed when missing.
-DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config mtx sg3-utils
+DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config mtx sg3-utils libiscsi-dev tgt stenc
 SIM_STATE ?= $(CURDIR)/.demo-state
 BIN := .build/debug/tapelib
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench clean shim
 
 all: build
 
@@ -23,7 +23,7 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: deps shim
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -42,3 +42,8 @@ bench: deps
 
 clean:
 	rm -rf .build $(SIM_STATE)
+
+# The sg shim (hwsim/shim): LD_PRELOAD library that maps /dev/hwsim/sgN to a tapelib-hwsim
+# server. Prints the library's absolute path as its last line.
+shim:
+	@$(MAKE) -s --no-print-directory -C hwsim/shim OUT=$(CURDIR)/.build/shim print

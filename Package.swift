@@ -27,17 +27,32 @@ let package = Package(
         // libudev, through pkg-config `libudev` (Debian: libudev-dev).
         .systemLibrary(name: "CUdev", path: "Sources/CUdev", pkgConfig: "libudev",
                        providers: [.apt(["libudev-dev"])]),
+        // libsgutils2's sg_pt API; the library ships no pkg-config file (Debian: libsgutils2-dev).
+        .systemLibrary(name: "CSGUtils", path: "Sources/CSGUtils", providers: [.apt(["libsgutils2-dev"])]),
+        .target(name: "SGTransport", dependencies: ["SCSI", "CSGUtils"], path: "Sources/SGTransport"),
+        // libiscsi, through pkg-config `libiscsi` (Debian: libiscsi-dev).
+        .systemLibrary(name: "CISCSI", path: "Sources/CISCSI", pkgConfig: "libiscsi",
+                       providers: [.apt(["libiscsi-dev"])]),
+        .target(name: "ISCSITransport", dependencies: ["SCSI", "CISCSI"], path: "Sources/ISCSITransport"),
         .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
-        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 path: "Sources/Catalog"),
         // The byte-level simulator of changers and drives.
         .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",
                 resources: [.copy("Profiles")]),
+        // The hwsim socket protocol, server over any SCSITransports, and its client transport.
+        .target(name: "HWSimServer", dependencies: ["SCSI"], path: "hwsim/Sources/HWSimServer"),
+        .executableTarget(name: "tapelib-hwsim",
+                          dependencies: ["HWSim", "HWSimServer", "SCSI", "SGTransport",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "hwsim/Sources/tapelib-hwsim"),
         .executableTarget(
             name: "tapelib",
             dependencies: [
                 "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim",
+                "SGTransport", "HWSimServer", "ISCSITransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,6 +72,11 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "HWSim", "SCSI"],
                     path: "Tests/DiscoveryTests"),
+        .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SCSI"],
+                    path: "Tests/SGTransportTests"),
+        .testTarget(name: "ConformanceTests",
+                    dependencies: ["HWSimServer", "SGTransport", "ISCSITransport", "SCSI", "tapelib-hwsim"],
+                    path: "Tests/ConformanceTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
                     path: "Tests/IntegrationTests"),
     ],

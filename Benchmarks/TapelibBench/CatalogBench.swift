@@ -20,8 +20,11 @@ enum CatalogBenchmark {
     static func run() async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tapelib-catalog-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let catalog = try CatalogDatabase(stateDirectory: directory)
+        let keep = ProcessInfo.processInfo.environment["TAPELIB_BENCH_KEEP_CATALOG"] != nil
+        defer { if keep { print("catalog kept in \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) } }
+        let environment = ProcessInfo.processInfo.environment
+        let catalog = environment["TAPELIB_BENCH_CATALOG_IN_MEMORY"] != nil
+            ? try CatalogDatabase.inMemory() : try CatalogDatabase(stateDirectory: directory)
         let server = try await catalog.insert(MediaServer(hostname: "bench-media", hwid: "bench-hwid"))
         guard let serverID = server.id else { return }
         let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID))
@@ -31,27 +34,50 @@ enum CatalogBenchmark {
         let clock = ContinuousClock()
 
         let emptyStart = clock.now
+        let emptyCPU = processCPUTime()
         let first = try await catalog.reconcile(library: libraryID, snapshot: snapshot)
         report("catalog.reconcile.50k_empty", clock.now - emptyStart, target: 300,
-               detail: "\(first.slotsAdded) slots, \(first.cartridgesCreated.count) cartridges created")
+               detail: "\(first.slotsAdded) slots, \(first.cartridgesCreated.count) cartridges created, "
+                   + cpu(since: emptyCPU))
 
         let moves = moveOnePercent(&snapshot)
         let movedStart = clock.now
+        let movedCPU = processCPUTime()
         let second = try await catalog.reconcile(library: libraryID, snapshot: snapshot)
         report("catalog.reconcile.50k_1pct_moved", clock.now - movedStart, target: 50,
-               detail: "\(second.cartridgesMoved.count) of \(moves) moves applied")
+               detail: "\(second.cartridgesMoved.count) of \(moves) moves applied, " + cpu(since: movedCPU))
 
-        let query = ListQuery(filter: "library_id=\"\(libraryID)\", full=\"true\", kind=\"storage\"",
-                              page: 120, limit: 100, sort: "element_address")
-        var samples: [Duration] = []
-        for _ in 0..<300 {
-            let start = clock.now
-            let page = try await catalog.listSlots(query)
-            samples.append(clock.now - start)
-            if page.items.count != 100 { print("unexpected page size \(page.items.count)") }
+        if environment["TAPELIB_BENCH_SKIP_PAGES"] != nil { return }
+        // Full storage slots of the library in element order, with the total for the pager.
+        let filter = "library_id=\"\(libraryID)\", kind=\"storage\", full=\"true\""
+        for (name, page) in [("first", 1), ("deep", 200)] {
+            let query = ListQuery(filter: filter, page: page, limit: 100, sort: "element_address")
+            var samples: [Duration] = []
+            let start = processCPUTime()
+            for _ in 0..<300 {
+                let start = clock.now
+                let page = try await catalog.listSlots(query)
+                samples.append(clock.now - start)
+                if page.items.count != 100 { print("unexpected page size \(page.items.count)") }
+            }
+            let cpuPerQuery = (processCPUTime() - start) / 300
+            samples.sort()
+            report("catalog.slot_page.filtered_100.\(name)_page", samples[samples.count / 2], target: 1,
+                   detail: "median of 300, page \(page), CPU " + String(format: "%.3f ms", cpuPerQuery * 1000) + "/query")
         }
-        samples.sort()
-        report("catalog.slot_page.filtered_100", samples[samples.count / 2], target: 1, detail: "median of 300")
+    }
+
+    /// User + system CPU seconds of this process: on a shared machine wall time includes
+    /// waiting for a core, so both figures are printed.
+    static func processCPUTime() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func cpu(since start: Double) -> String {
+        String(format: "CPU %.1f ms", (processCPUTime() - start) * 1000)
     }
 
     static func makeSnapshot() -> InventorySnapshot {

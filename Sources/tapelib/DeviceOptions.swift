@@ -12,11 +12,20 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .long, help: "With sim:PROFILE, a directory that keeps the simulator's state between runs.")
     var simState: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "With sim:PROFILE, arm a simulator fault before the command (repeatable): jam[:N], clean:DRIVE, "
+        + "alert:DRIVE:FLAGS, media-error:BARCODE:BLOCK, not-ready:DEVICE:SECONDS, gone:DEVICE, "
+        + "sense:DEVICE:OPCODE:KEY/ASC/ASCQ[:N], quirk:NAME."))
+    var simFault: [String] = []
+
     func validate() throws {
         do {
             _ = try DeviceAddress.parse(device)
         } catch {
             throw ValidationError(error.description)
+        }
+        for spec in simFault {
+            do { _ = try SimFault.parse(spec) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -41,16 +50,19 @@ struct DeviceOptions: ParsableArguments {
             } else {
                 library = try SimulatedLibrary(profile: profile)
             }
+            for spec in simFault { try SimFault.parse(spec).apply(to: library) }
             return OpenedDevice(
                 changer: library.changerTransport,
                 drives: (0..<library.driveCount).map { library.driveTransport($0) },
                 simulator: library)
+        case .sg, .hwsim, .iscsi where !simFault.isEmpty:
+            throw CLIError("--sim-fault needs a sim:PROFILE device")
         case .sg(let path):
             return try OpenedDevice(single: DeviceTransports.sg(path: path))
         case .hwsim(let socket, let device):
             return try OpenedDevice(single: DeviceTransports.hwsim(socket: socket, device: device))
-        case .iscsi:
-            throw CLIError("iSCSI devices are not supported yet")
+        case .iscsi(let host, let port, let iqn, let lun):
+            return OpenedDevice(single: DeviceTransports.iscsi(host: host, port: port, iqn: iqn, lun: lun))
         }
     }
 }

@@ -1,12 +1,23 @@
+import HWSimServer
+import ISCSITransport
 import SCSI
+import SGTransport
 
-/// Transports for real devices and hwsim servers; wired as those transports land.
+/// Transports for real devices, hwsim servers and iSCSI targets. Each opens on its own device
+/// thread before its first command, so open/login errors surface from that command.
 enum DeviceTransports {
     static func sg(path: String) throws -> any SCSITransport {
-        throw CLIError("SG_IO devices (\(path)) are not wired into this build yet")
+        SGTransport(path: path)
     }
 
     static func hwsim(socket: String, device: Int) throws -> any SCSITransport {
-        throw CLIError("hwsim servers (\(socket)) are not wired into this build yet")
+        guard let index = UInt16(exactly: device) else {
+            throw CLIError("hwsim device number \(device) is out of range")
+        }
+        return HWSimSocketTransport(socketPath: socket, device: index)
+    }
+
+    static func iscsi(host: String, port: Int, iqn: String, lun: Int) -> any SCSITransport {
+        ISCSITransport(url: "iscsi://\(host):\(port)/\(iqn)/\(lun)")
     }
 }

@@ -5,5 +5,5 @@ struct Tapelib: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib",
         abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog.",
-        subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self])
+        subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self, CatalogCommand.self])
 }

@@ -177,6 +177,7 @@ import Testing
                 at += 8 + bytes
             }
         }
+        print("hwsim large READ ELEMENT STATUS + walk: \(elapsed)")
         #expect(elements == 1 + 10_000 + 40 + 24)
         // The bench target (release) is 20 ms; a debug build gets more room.
         #expect(elapsed < .milliseconds(500))

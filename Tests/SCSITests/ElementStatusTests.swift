@@ -142,6 +142,23 @@ import Testing
         #expect(report.elements.allSatisfy { $0.identifier == nil })
     }
 
+    @Test func mhvtlSpectraDataTransferPage() throws {
+        // mhVTL's Spectra personalities (usr/smc.c, dvcid_serial_only): the data transfer
+        // page sets PVOLTAG and AVOLTAG (C0h) but each descriptor is 16 + 36 + 10 = 62 bytes:
+        // fixed fields, primary tag, then the identification descriptor (code set 2, type 0,
+        // 10-byte serial) with no alternate tag.
+        let descriptor = bytes("01 00 09 00 00 00 00 00 00 81 10 00") + ascii("SPC001L6", 32) + bytes("00 00 00 00")
+            + bytes("02 00 00 0A") + ascii("XYZZY_A1", 10)
+        #expect(descriptor.count == 62)
+        let page = bytes("04 C0 00 3E 00 00 00 3E") + descriptor
+        let data = bytes("01 00 00 01 00") + BigEndian.bytes(UInt64(page.count), count: 3) + page
+        let drive = try #require(try ElementStatusReport(parsing: data).elements.first)
+        #expect(drive.barcode == "SPC001L6")
+        #expect(drive.alternateVolumeTag == nil)
+        #expect(drive.identifier?.serial == "XYZZY_A1")
+        #expect(drive.sourceAddress == 0x1000)
+    }
+
     @Test func staleLabelInEmptyElementIsNoBarcode() throws {
         let e = ElementStatus(type: .storage, address: 0x1000, full: false, primaryVolumeTag: VolumeTag(identifier: "OLD001L8"))
         let parsed = try ElementStatusReport(parsing: ElementStatusReport(elements: [e]).encoded())
@@ -243,5 +260,23 @@ import Testing
         var zeroLength = Self.storageAndDrive
         zeroLength.replaceSubrange(10..<12, with: [0, 0])  // descriptor length 0 with data
         #expect(throws: SCSIParseError.self) { try ElementStatusReport(parsing: zeroLength) }
+    }
+}
+
+@Suite struct ElementNumberingTests {
+    @Test func mtxStyleNumbers() {
+        let elements = [
+            ElementStatus(type: .dataTransfer, address: 0x101), ElementStatus(type: .dataTransfer, address: 0x100),
+            ElementStatus(type: .importExport, address: 0x10),
+            ElementStatus(type: .storage, address: 0x1001), ElementStatus(type: .storage, address: 0x1000),
+            ElementStatus(type: .mediumTransport, address: 0),
+        ]
+        let n = ElementNumbering(elements)
+        #expect(n.address(ofSlot: 1) == 0x1000 && n.address(ofSlot: 2) == 0x1001)
+        #expect(n.address(ofSlot: 3) == 0x10 && n.isImportExport(slot: 3) && !n.isImportExport(slot: 2))
+        #expect(n.address(ofSlot: 0) == nil && n.address(ofSlot: 4) == nil)
+        #expect(n.slotNumber(of: 0x10) == 3)
+        #expect(n.address(ofDrive: 0) == 0x100 && n.driveIndex(of: 0x101) == 1)
+        #expect(n.transports == [0])
     }
 }

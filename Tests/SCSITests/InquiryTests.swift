@@ -96,3 +96,26 @@ import Testing
         Fuzz.assertTotal(valid: [bytes("00 00 00 08 00 00 00 00 00 01 00 00 00 00 00 00")]) { _ = try LUNList(parsing: $0) }
     }
 }
+
+@Suite struct SupportedOperationCodesTests {
+    // SPC-4 tables 257–261: MODE SENSE(6) without timeouts; READ POSITION service action 06h
+    // with a timeouts descriptor (nominal 30 s, recommended 60 s).
+    static let data: [UInt8] = bytes("""
+        00 00 00 1C
+        1A 00 00 00 00 00 00 06
+        34 00 00 06 00 03 00 0A 00 0A 00 00 00 00 00 1E 00 00 00 3C
+        """)
+
+    @Test func parsesDescriptorsAndTimeouts() throws {
+        let s = try SupportedOperationCodes(parsing: Self.data)
+        #expect(s.commands.count == 2)
+        #expect(s.commands[0] == SupportedCommand(operationCode: 0x1A, serviceAction: nil, cdbLength: 6,
+                                                  nominalTimeout: nil, recommendedTimeout: nil))
+        #expect(s.commands[1].serviceAction == 6 && s.commands[1].recommendedTimeout == 60)
+        #expect(s.supports(0x34, serviceAction: 6) && !s.supports(0x5A))
+    }
+
+    @Test func parserIsTotal() {
+        Fuzz.assertTotal(valid: [Self.data]) { _ = try SupportedOperationCodes(parsing: $0) }
+    }
+}

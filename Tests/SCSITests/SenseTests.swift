@@ -216,3 +216,33 @@ import Testing
         }
     }
 }
+
+/// `SCSITransport.run` maps transport errors and status to `SCSIError`.
+@Suite struct TransportRunTests {
+    struct Canned: SCSITransport {
+        let result: Result<SCSIResult, TransportError>
+        func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult { try result.get() }
+    }
+
+    @Test func transportErrorIsWrapped() async {
+        let t = Canned(result: .failure(TransportError(.deviceGone, "gone")))
+        await #expect(throws: SCSIError.transport(TransportError(.deviceGone, "gone"))) {
+            try await t.run(.testUnitReady())
+        }
+    }
+
+    @Test func busyIsStatusError() async {
+        let t = Canned(result: .success(SCSIResult(status: .busy)))
+        await #expect(throws: SCSIError.status(.busy, opcode: 0x00)) { try await t.run(.testUnitReady()) }
+    }
+
+    @Test func goodReturnsData() async throws {
+        let t = Canned(result: .success(SCSIResult(status: .good, data: [0, 0x80, 0, 0, 0, 1])))
+        let r = try await t.run(.readBlockLimits())
+        let limits = try SCSIError.parsing { () throws(SCSIParseError) in try BlockLimits(parsing: r.data) }
+        #expect(limits.maximumBlockLength == 0x800000)
+        #expect(throws: SCSIError.self) {
+            try SCSIError.parsing { () throws(SCSIParseError) in try BlockLimits(parsing: [0]) }
+        }
+    }
+}

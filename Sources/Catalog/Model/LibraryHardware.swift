@@ -127,6 +127,24 @@ public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Decodes by column name without Codable: slot pages are the hottest list.
+    public init(row: Row) throws {
+        id = row["id"]
+        libraryId = row["library_id"]
+        elementAddress = row["element_address"]
+        guard let kind = SlotKind(rawValue: row["kind"] ?? "") else {
+            throw CatalogError.storage("library_slots row with unknown kind")
+        }
+        self.kind = kind
+        full = row["full"]
+        volumeTag = row["volume_tag"]
+        sourceElement = row["source_element"]
+        accessible = row["accessible"]
+        exception = row["exception"]
+        asc = row["asc"]
+        ascq = row["ascq"]
+    }
 }
 
 /// A cartridge (seed: tape_cartridges). `slotId` is set exactly when `location` is in a library.

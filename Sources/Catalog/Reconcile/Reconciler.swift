@@ -15,11 +15,11 @@ extension CatalogDatabase {
     }
 }
 
-/// The reconciliation algorithm. Loads the library's slots and the cartridges once, diffs in
-/// memory, and writes only what changed with cached statements (a 50,000-slot library must
-/// reconcile in well under a second).
+/// The reconciliation algorithm. Loads the library's slots (with their cartridges) once, diffs in
+/// memory, and writes only what changed: new rows in multi-row inserts with ids assigned here,
+/// changes through cached statements (a 50,000-slot library must sync in well under a second).
 struct Reconciler {
-    /// What the catalog holds for one element.
+    /// What the catalog holds for one element, and the cartridge recorded in it.
     private struct StoredSlot {
         let id: Int64
         let kind: String
@@ -30,6 +30,8 @@ struct Reconciler {
         let exception: Bool
         let asc: Int?
         let ascq: Int?
+        let occupantID: Int64?
+        let occupantTag: String?
     }
 
     private struct StoredCartridge {
@@ -46,10 +48,14 @@ struct Reconciler {
 
     /// Cleaning cartridges are good for about 50 uses (scsi-reference.md).
     static let cleaningUses = 50
+    /// Above this many cartridges to place, one scan of tape_cartridges beats a look-up each.
+    static let scanThreshold = 2_000
 
     let db: Database
     let libraryID: Int64
-    let now: DatabaseValue
+    /// `now` in GRDB's date text format, bound as text on each new cartridge.
+    let now: String
+    let nowValue: DatabaseValue
     var summary = ReconcileSummary()
 
     init(db: Database, libraryID: Int64, now: Date) throws {
@@ -57,43 +63,36 @@ struct Reconciler {
         else { throw CatalogError.notFound(resource: "tape_libraries", identifier: String(libraryID)) }
         self.db = db
         self.libraryID = libraryID
-        self.now = now.databaseValue
+        self.nowValue = now.databaseValue
+        self.now = String.fromDatabaseValue(now.databaseValue) ?? ""
     }
 
     mutating func apply(_ snapshot: InventorySnapshot) throws -> ReconcileSummary {
         let elements = try Self.validated(snapshot.elements)
         let storedSlots = try loadSlots()
-        let cartridges = try loadCartridges()
 
-        var addressBySlotID: [Int64: Int] = [:]
-        addressBySlotID.reserveCapacity(storedSlots.count)
-        for (address, slot) in storedSlots { addressBySlotID[slot.id] = address }
-        var occupantBySlotID: [Int64: (id: Int64, tag: String)] = [:]
-        var tagByCartridgeID: [Int64: String] = [:]
-        for (tag, cartridge) in cartridges {
-            if let slotID = cartridge.slotID { occupantBySlotID[slotID] = (cartridge.id, tag) }
-        }
-
-        let insertSlot = try db.cachedStatement(sql: """
-            INSERT INTO library_slots (library_id, element_address, kind, full, volume_tag, source_element,
-                accessible, exception, asc, ascq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let updateSlot = try db.cachedStatement(sql: """
+        // The write transaction is exclusive, so ids handed out here cannot collide.
+        var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
+        var slotInserts = BatchInsert(db, table: "library_slots", columns: [
+            "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
+            "accessible", "exception", "asc", "ascq",
+        ])
+        let updateSlot = try BulkStatement(db, sql: """
             UPDATE library_slots SET kind = ?, full = ?, volume_tag = ?, source_element = ?, accessible = ?,
                 exception = ?, asc = ?, ascq = ? WHERE id = ?
             """)
 
-        var seenAddresses = Set<Int>()
-        seenAddresses.reserveCapacity(elements.count)
         var seenTags = Set<String>()
         seenTags.reserveCapacity(elements.count)
         var placements: [Placement] = []
         var detach: [Int64] = []
         var detachSet = Set<Int64>()
+        var tagByCartridgeID: [Int64: String] = [:]
         var cartridgeAtAddress: [Int: String] = [:]
+        var reportedSlotIDs = Set<Int64>()
+        reportedSlotIDs.reserveCapacity(storedSlots.count)
 
         for element in elements {
-            seenAddresses.insert(element.address)
             let tag = Self.normalizedTag(element.volumeTag)
             var desiredTag: String? = element.isFull ? tag : nil
             if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
@@ -105,31 +104,39 @@ struct Reconciler {
             let ascq = element.exception.map { Int($0.ascq) }
             let slotID: Int64
             var kindChanged = false
+            var occupant: (id: Int64, tag: String)?
             if let stored = storedSlots[element.address] {
                 slotID = stored.id
+                reportedSlotIDs.insert(slotID)
+                if let id = stored.occupantID, let tag = stored.occupantTag { occupant = (id, tag) }
                 kindChanged = stored.kind != element.kind.rawValue
                 if kindChanged || stored.full != element.isFull || stored.volumeTag != tag
                     || stored.sourceElement != element.sourceElement || stored.accessible != element.isAccessible
                     || stored.exception != (element.exception != nil) || stored.asc != asc || stored.ascq != ascq {
-                    updateSlot.setUncheckedArguments([
-                        element.kind.rawValue, element.isFull, tag, element.sourceElement, element.isAccessible,
-                        element.exception != nil, asc, ascq, slotID,
-                    ])
+                    updateSlot.bind(1, element.kind.rawValue)
+                    updateSlot.bind(2, element.isFull)
+                    updateSlot.bind(3, tag)
+                    updateSlot.bind(4, element.sourceElement)
+                    updateSlot.bind(5, element.isAccessible)
+                    updateSlot.bind(6, element.exception != nil)
+                    updateSlot.bind(7, asc)
+                    updateSlot.bind(8, ascq)
+                    updateSlot.bind(9, slotID)
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
                 }
             } else {
-                insertSlot.setUncheckedArguments([
-                    libraryID, element.address, element.kind.rawValue, element.isFull, tag, element.sourceElement,
-                    element.isAccessible, element.exception != nil, asc, ascq,
+                slotID = nextSlotID
+                nextSlotID += 1
+                try slotInserts.append([
+                    .integer(slotID), .integer(libraryID), BulkValue(element.address), .text(element.kind.rawValue),
+                    BulkValue(element.isFull), BulkValue(tag), BulkValue(element.sourceElement),
+                    BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
                 ])
-                try insertSlot.execute()
-                slotID = db.lastInsertedRowID
                 summary.slotsAdded += 1
             }
             if let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
-            let occupant = occupantBySlotID[slotID]
             if occupant?.tag == desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
                 detach.append(occupant.id)
@@ -138,58 +145,72 @@ struct Reconciler {
             if let desiredTag {
                 placements.append(Placement(volumeTag: desiredTag, slotID: slotID,
                                             location: element.kind.cartridgeLocation, address: element.address))
-                if let known = cartridges[desiredTag], known.slotID != nil, detachSet.insert(known.id).inserted {
-                    detach.append(known.id)
-                    tagByCartridgeID[known.id] = desiredTag
-                }
+            }
+        }
+        try slotInserts.flush()
+
+        // Which of the cartridges to place the catalog already knows, and where they are.
+        let known = try knownCartridges(placements.map(\.volumeTag))
+        for placement in placements {
+            if let cartridge = known[placement.volumeTag], cartridge.slotID != nil,
+               detachSet.insert(cartridge.id).inserted {
+                detach.append(cartridge.id)
+                tagByCartridgeID[cartridge.id] = placement.volumeTag
             }
         }
 
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
-        for (address, stored) in storedSlots where !seenAddresses.contains(address) {
+        for stored in storedSlots.values where !reportedSlotIDs.contains(stored.id) {
             removedSlotIDs.append(stored.id)
-            if let occupant = occupantBySlotID[stored.id], detachSet.insert(occupant.id).inserted {
-                detach.append(occupant.id)
-                tagByCartridgeID[occupant.id] = occupant.tag
+            if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
+                detach.append(occupantID)
+                tagByCartridgeID[occupantID] = tag
             }
         }
 
         // Two phases keep UNIQUE(slot_id) satisfied while cartridges swap places.
-        let detachCartridge = try db.cachedStatement(
-            sql: "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE id = ?")
+        let detachCartridge = try BulkStatement(
+            db, sql: "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE id = ?")
         for id in detach {
-            detachCartridge.setUncheckedArguments([id])
+            detachCartridge.bind(1, id)
             try detachCartridge.execute()
         }
         if !removedSlotIDs.isEmpty {
-            let clearDrives = try db.cachedStatement(
-                sql: "UPDATE library_tape_drives SET loaded_cartridge_id = NULL WHERE library_id = ?")
-            try clearDrives.execute(arguments: [libraryID])
-            let deleteSlot = try db.cachedStatement(sql: "DELETE FROM library_slots WHERE id = ?")
+            try db.execute(sql: "UPDATE library_tape_drives SET loaded_cartridge_id = NULL WHERE library_id = ?",
+                           arguments: [libraryID])
+            let deleteSlot = try BulkStatement(db, sql: "DELETE FROM library_slots WHERE id = ?")
             for id in removedSlotIDs {
-                deleteSlot.setUncheckedArguments([id])
+                deleteSlot.bind(1, id)
                 try deleteSlot.execute()
             }
             summary.slotsRemoved = removedSlotIDs.count
         }
 
+        var addressBySlotID: [Int64: Int] = [:]
+        if placements.contains(where: { known[$0.volumeTag]?.slotID != nil }) {
+            addressBySlotID.reserveCapacity(storedSlots.count)
+            for (address, slot) in storedSlots { addressBySlotID[slot.id] = address }
+        }
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
-        let placeCartridge = try db.cachedStatement(
-            sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
-        let insertCartridge = try db.cachedStatement(sql: """
-            INSERT INTO tape_cartridges (volume_tag, tape_type_id, status, location, slot_id, native_capacity,
-                cleaning_uses_left, is_worm, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let placeCartridge = try BulkStatement(
+            db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
+        var nextCartridgeID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM tape_cartridges") ?? 1
+        var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
+            "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
+            "cleaning_uses_left", "is_worm", "created_at",
+        ])
         var tapeTypes: TapeTypeTable?
         for placement in placements {
-            if let known = cartridges[placement.volumeTag] {
-                placeCartridge.setUncheckedArguments([placement.slotID, placement.location.rawValue, known.id])
+            if let cartridge = known[placement.volumeTag] {
+                placeCartridge.bind(1, placement.slotID)
+                placeCartridge.bind(2, placement.location.rawValue)
+                placeCartridge.bind(3, cartridge.id)
                 try placeCartridge.execute()
-                placedIDs.insert(known.id)
-                idByTag[placement.volumeTag] = known.id
-                let from = known.slotID.flatMap { addressBySlotID[$0] }
+                placedIDs.insert(cartridge.id)
+                idByTag[placement.volumeTag] = cartridge.id
+                let from = cartridge.slotID.flatMap { addressBySlotID[$0] }
                 if from != placement.address {
                     summary.cartridgesMoved.append(.init(volumeTag: placement.volumeTag, fromAddress: from,
                                                          toAddress: placement.address))
@@ -198,32 +219,54 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                insertCartridge.setUncheckedArguments([
-                    placement.volumeTag, type?.id,
-                    isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue,
-                    placement.location.rawValue, placement.slotID, type?.nativeCapacity ?? 0,
-                    isCleaning ? Self.cleaningUses : nil, type?.isWorm ?? false, now,
+                let id = nextCartridgeID
+                nextCartridgeID += 1
+                try cartridgeInserts.append([
+                    .integer(id), .text(placement.volumeTag), BulkValue(type?.id),
+                    .text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue),
+                    .text(placement.location.rawValue), .integer(placement.slotID),
+                    .integer(type?.nativeCapacity ?? 0), BulkValue(isCleaning ? Self.cleaningUses : nil),
+                    BulkValue(type?.isWorm ?? false), .text(now),
                 ])
-                try insertCartridge.execute()
-                idByTag[placement.volumeTag] = db.lastInsertedRowID
+                idByTag[placement.volumeTag] = id
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
+        try cartridgeInserts.flush()
         for id in detach where !placedIDs.contains(id) {
             if let tag = tagByCartridgeID[id] { summary.cartridgesMarkedOffline.append(tag) }
         }
 
-        try reconcileDrives(snapshot.drives, cartridgeAtAddress: cartridgeAtAddress, idByTag: idByTag,
-                            cartridges: cartridges)
+        try reconcileDrives(snapshot.drives, cartridgeAtAddress: cartridgeAtAddress, idByTag: idByTag)
         try db.execute(sql: "UPDATE tape_libraries SET last_sync = ?, sync_state = 'synced' WHERE id = ?",
-                       arguments: [now, libraryID])
+                       arguments: [nowValue, libraryID])
         return summary
+    }
+
+    /// The catalog's cartridges among `tags`: one indexed look-up each for a few, one scan for many.
+    private func knownCartridges(_ tags: [String]) throws -> [String: StoredCartridge] {
+        var known: [String: StoredCartridge] = [:]
+        if tags.count > Self.scanThreshold {
+            let query = try BulkStatement(db, sql: "SELECT volume_tag, id, slot_id FROM tape_cartridges")
+            while try query.step() {
+                known[query.text(0) ?? ""] = StoredCartridge(id: query.int64(1), slotID: query.optionalInt64(2))
+            }
+        } else {
+            let query = try BulkStatement(db, sql: "SELECT id, slot_id FROM tape_cartridges WHERE volume_tag = ?")
+            for tag in tags {
+                query.bind(1, tag)
+                if try query.step() {
+                    known[tag] = StoredCartridge(id: query.int64(0), slotID: query.optionalInt64(1))
+                    while try query.step() {}
+                }
+            }
+        }
+        return known
     }
 
     /// Points each drive of the library at the cartridge its data-transfer element holds.
     private mutating func reconcileDrives(_ drives: [InventoryDrive], cartridgeAtAddress: [Int: String],
-                                          idByTag: [String: Int64],
-                                          cartridges: [String: StoredCartridge]) throws {
+                                          idByTag: [String: Int64]) throws {
         let rows = try Row.fetchAll(db, sql: """
             SELECT id, sys_transfer_element, loaded_cartridge_id, serial FROM library_tape_drives
             WHERE library_id = ? AND sys_transfer_element IS NOT NULL
@@ -237,7 +280,12 @@ struct Reconciler {
             let address: Int = row[1]
             let loaded: Int64? = row[2]
             let serial: String = row[3]
-            let desired = cartridgeAtAddress[address].flatMap { idByTag[$0] ?? cartridges[$0]?.id }
+            var desired = cartridgeAtAddress[address].flatMap { idByTag[$0] }
+            if desired == nil, let tag = cartridgeAtAddress[address] {
+                // Unchanged since the last sync, so not among this run's placements.
+                desired = try Int64.fetchOne(db, sql: "SELECT id FROM tape_cartridges WHERE volume_tag = ?",
+                                             arguments: [tag])
+            }
             if desired != loaded { changes.append((id, desired)) }
             if serial.isEmpty, let reported = serialByAddress[address] {
                 try db.execute(sql: "UPDATE library_tape_drives SET serial = ? WHERE id = ?", arguments: [reported, id])
@@ -260,31 +308,33 @@ struct Reconciler {
 
     private func loadSlots() throws -> [Int: StoredSlot] {
         var slots: [Int: StoredSlot] = [:]
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT element_address, id, kind, full, volume_tag, source_element, accessible, exception, asc, ascq
-            FROM library_slots WHERE library_id = ?
-            """, arguments: [libraryID])
-        while let row = try cursor.next() {
-            slots[row[0]] = StoredSlot(id: row[1], kind: row[2], full: row[3], volumeTag: row[4],
-                                       sourceElement: row[5], accessible: row[6], exception: row[7],
-                                       asc: row[8], ascq: row[9])
+        let query = try BulkStatement(db, sql: """
+            SELECT s.element_address, s.id, s.kind, s.full, s.volume_tag, s.source_element, s.accessible,
+                s.exception, s.asc, s.ascq, c.id, c.volume_tag
+            FROM library_slots s LEFT JOIN tape_cartridges c ON c.slot_id = s.id
+            WHERE s.library_id = ?
+            """)
+        query.bind(1, libraryID)
+        while try query.step() {
+            slots[query.int(0)] = StoredSlot(
+                id: query.int64(1), kind: query.text(2) ?? "", full: query.bool(3), volumeTag: query.text(4),
+                sourceElement: query.optionalInt(5), accessible: query.bool(6), exception: query.bool(7),
+                asc: query.optionalInt(8), ascq: query.optionalInt(9),
+                occupantID: query.optionalInt64(10), occupantTag: query.text(11))
         }
         return slots
     }
 
-    private func loadCartridges() throws -> [String: StoredCartridge] {
-        var cartridges: [String: StoredCartridge] = [:]
-        let cursor = try Row.fetchCursor(db, sql: "SELECT volume_tag, id, slot_id FROM tape_cartridges")
-        while let row = try cursor.next() {
-            cartridges[row[0]] = StoredCartridge(id: row[1], slotID: row[2])
-        }
-        return cartridges
-    }
-
+    /// The volume tag without the space padding of the 32-byte field (SMC-3 primary volume tag).
     static func normalizedTag(_ tag: String?) -> String? {
         guard let tag else { return nil }
-        let trimmed = tag.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty ? nil : trimmed
+        let utf8 = tag.utf8
+        guard let first = utf8.first, let last = utf8.last else { return nil }
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }
+        if !blank(first) && !blank(last) { return tag }
+        guard let start = utf8.firstIndex(where: { !blank($0) }),
+              let end = utf8.lastIndex(where: { !blank($0) }) else { return nil }
+        return String(tag[start...end])
     }
 
     /// Rejects snapshots no changer can produce, before anything is written.

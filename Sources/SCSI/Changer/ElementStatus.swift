@@ -89,7 +89,7 @@ public struct ElementStatus: Sendable, Hashable {
             mediumType: ElementMediumType(rawValue: b9 & 0x07) ?? .unspecified,
             sourceAddress: b9 & 0x80 != 0 ? source : nil, inverted: b9 & 0x40 != 0)
         if primaryTag { element.primaryVolumeTag = try VolumeTag.parse(&r) }
-        if alternateTag { element.alternateVolumeTag = try VolumeTag.parse(&r) }
+        if alternateTag && hasAlternateTag(r) { element.alternateVolumeTag = try VolumeTag.parse(&r) }
         // Identification descriptor: code set, identifier type, reserved, length, identifier.
         // Devices without DVCID support leave these bytes reserved (zero length).
         if r.remaining >= 4 {
@@ -107,6 +107,21 @@ public struct ElementStatus: Sendable, Hashable {
             }
         }
         return element
+    }
+
+    /// Whether the bytes after the primary tag hold the alternate tag that AVOLTAG announces.
+    /// mhVTL's Spectra and HP MSL personalities set AVOLTAG on data transfer pages but send
+    /// only the identification descriptor there: when fewer than 36 bytes remain, or the
+    /// remaining bytes are exactly one identification descriptor (code set 1–3, reserved 0,
+    /// length = the rest), there is no alternate tag.
+    static func hasAlternateTag(_ r: ByteReader) -> Bool {
+        let remaining = r.remaining
+        guard remaining >= 32 else { return false }
+        let base = r.bytes.startIndex + r.offset
+        let codeSet = r.bytes[base] & 0x0F
+        let looksLikeIdentifier = (1...3).contains(codeSet) && r.bytes[base + 2] == 0
+            && Int(r.bytes[base + 3]) == remaining - 4
+        return !looksLikeIdentifier
     }
 
     /// Encodes this element as a descriptor of an element status page (the inverse of the

@@ -102,11 +102,9 @@ public struct ElementStatusReport: Sendable, Hashable {
         var alternateTag: Bool
         var descriptorLength: Int
         var byteCount: Int
-        /// The shortest usable cut descriptor: fixed fields and the announced volume
-        /// identifiers (the last tag's reserved and sequence bytes may be missing).
-        var minimumDescriptorLength: Int {
-            12 + (primaryTag ? 36 : 0) + (alternateTag ? 36 : 0) - (primaryTag || alternateTag ? 4 : 0)
-        }
+        /// The shortest usable cut descriptor: fixed fields and the primary volume
+        /// identifier (its reserved and sequence bytes may be missing).
+        var minimumDescriptorLength: Int { primaryTag ? 12 + 32 : 12 }
 
         init?(_ b: [UInt8]) {
             guard b.count == 8, let type = ElementType(rawValue: b[0]), type != .all,
@@ -116,7 +114,8 @@ public struct ElementStatusReport: Sendable, Hashable {
             alternateTag = b[1] & 0x40 != 0
             descriptorLength = Int(b[2]) << 8 | Int(b[3])
             byteCount = Int(b[5]) << 16 | Int(b[6]) << 8 | Int(b[7])
-            let minimum = 12 + (primaryTag ? 36 : 0) + (alternateTag ? 36 : 0)
+            // AVOLTAG does not raise the minimum: some emulations set it without a tag.
+            let minimum = 12 + (primaryTag ? 36 : 0)
             if byteCount > 0 {
                 guard descriptorLength >= minimum, byteCount % descriptorLength == 0 else { return nil }
             } else if descriptorLength != 0 && descriptorLength < minimum {

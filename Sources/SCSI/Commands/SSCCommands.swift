@@ -70,7 +70,8 @@ extension SCSICommand {
     public static func read6(length: Int, fixed: Bool = false, sili: Bool = false,
                              blockSize: Int = 0) -> SCSICommand {
         let field = UInt64(max(0, min(length, 0xFF_FFFF)))
-        let bufferSize = fixed ? Int(field) * max(0, blockSize) : Int(field)
+        let product = Int(field).multipliedReportingOverflow(by: max(0, blockSize))
+        let bufferSize = fixed ? (product.overflow ? Int.max : product.partialValue) : Int(field)
         let b1: UInt8 = (sili && !fixed ? 0x02 : 0) | (fixed ? 0x01 : 0)
         return SCSICommand(cdb: [0x08, b1] + BigEndian.bytes(field, count: 3) + [0],
                            transfer: .fromDevice(allocationLength: bufferSize))

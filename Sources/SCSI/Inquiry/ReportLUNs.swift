@@ -6,6 +6,23 @@ public struct LUNList: Sendable, Hashable {
     /// True when LUN LIST LENGTH exceeded the transfer.
     public var isTruncated: Bool
 
+    public init(luns: [UInt64]) {
+        self.luns = luns
+        self.isTruncated = false
+    }
+
+    /// Encodes REPORT LUNS data.
+    public var encoded: [UInt8] {
+        BigEndian.bytes(UInt64(luns.count * 8), count: 4) + [0, 0, 0, 0]
+            + luns.flatMap { BigEndian.bytes($0, count: 8) }
+    }
+
+    /// The 8-byte LUN for a single-level LUN number (peripheral addressing below 256,
+    /// flat addressing above; SAM-5 4.7).
+    public static func lun(_ number: UInt16) -> UInt64 {
+        number < 256 ? UInt64(number) << 48 : (UInt64(0x4000 | number & 0x3FFF)) << 48
+    }
+
     public init(parsing data: [UInt8]) throws(SCSIParseError) {
         var r = ByteReader(data, context: "REPORT LUNS data")
         let length = Int(try r.u32())

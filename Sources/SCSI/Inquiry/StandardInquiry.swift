@@ -62,4 +62,19 @@ public struct StandardInquiry: Sendable, Hashable {
         self.revision = revision
         self.vendorSpecific = []
     }
+
+    /// Encodes standard INQUIRY data (96 bytes: the 36 mandatory ones, vendor specific
+    /// bytes, zero padding), for simulators and tests.
+    public var encoded: [UInt8] {
+        func text(_ s: String, _ n: Int) -> [UInt8] {
+            let b = Array(s.utf8.prefix(n))
+            return b + Array(repeating: 0x20, count: n - b.count)
+        }
+        var out: [UInt8] = [peripheralQualifier << 5 | deviceType.rawValue, removable ? 0x80 : 0, version,
+                            0x10 | responseDataFormat & 0x0F, 91, 0,
+                            attachedMediumChanger ? 0x08 : 0, commandQueueing ? 0x02 : 0]
+        out += text(vendor, 8) + text(product, 16) + text(revision, 4)
+        out += Array(vendorSpecific.prefix(60))
+        return out + Array(repeating: 0, count: 96 - out.count)
+    }
 }

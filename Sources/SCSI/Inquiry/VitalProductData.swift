@@ -32,6 +32,14 @@ public struct SupportedVPDPages: Sendable, Hashable {
 public struct UnitSerialNumber: Sendable, Hashable {
     /// PRODUCT SERIAL NUMBER, with leading and trailing spaces removed.
     public var serial: String
+
+    public init(serial: String) { self.serial = serial }
+
+    /// Encodes page 80h for a device of `deviceType`.
+    public func encoded(deviceType: PeripheralDeviceType) -> [UInt8] {
+        let b = Array(serial.utf8.prefix(255))
+        return [deviceType.rawValue, 0x80, 0, UInt8(b.count)] + b
+    }
     public init(parsing data: [UInt8]) throws(SCSIParseError) {
         let body = try VPDPage(parsing: data, expectedPage: 0x80).body
         let trimmed = ByteReader.trimmedASCII(body)
@@ -66,6 +74,33 @@ public struct DesignationDescriptor: Sendable, Hashable, CustomStringConvertible
     /// DESIGNATOR TYPE raw value.
     public var typeValue: UInt8
     public var designator: [UInt8]
+
+    public init(codeSet: CodeSet, type: DesignatorType, association: DesignatorAssociation = .logicalUnit,
+                protocolIdentifier: UInt8 = 0, piv: Bool = false, designator: [UInt8]) {
+        self.protocolIdentifier = protocolIdentifier
+        self.codeSetValue = codeSet.rawValue
+        self.piv = piv
+        self.association = association
+        self.typeValue = type.rawValue
+        self.designator = designator
+    }
+
+    init(protocolIdentifier: UInt8, codeSetValue: UInt8, piv: Bool, association: DesignatorAssociation,
+         typeValue: UInt8, designator: [UInt8]) {
+        self.protocolIdentifier = protocolIdentifier
+        self.codeSetValue = codeSetValue
+        self.piv = piv
+        self.association = association
+        self.typeValue = typeValue
+        self.designator = designator
+    }
+
+    /// The descriptor bytes (SPC-4 table 460).
+    public var encoded: [UInt8] {
+        [protocolIdentifier << 4 | codeSetValue & 0x0F,
+         (piv ? 0x80 : 0) | association.rawValue << 4 | typeValue & 0x0F, 0,
+         UInt8(truncatingIfNeeded: designator.count)] + designator.prefix(255)
+    }
 
     public var codeSet: CodeSet? { CodeSet(rawValue: codeSetValue) }
     public var type: DesignatorType? { DesignatorType(rawValue: typeValue) }
@@ -109,6 +144,14 @@ public struct DesignationDescriptor: Sendable, Hashable, CustomStringConvertible
 /// Device Identification, page 83h (SPC-4 table 459).
 public struct DeviceIdentification: Sendable, Hashable {
     public var descriptors: [DesignationDescriptor]
+
+    public init(descriptors: [DesignationDescriptor]) { self.descriptors = descriptors }
+
+    /// Encodes page 83h for a device of `deviceType`.
+    public func encoded(deviceType: PeripheralDeviceType) -> [UInt8] {
+        let body = descriptors.flatMap(\.encoded)
+        return [deviceType.rawValue, 0x83] + BigEndian.bytes(UInt64(body.count), count: 2) + body
+    }
 
     public init(parsing data: [UInt8]) throws(SCSIParseError) {
         let body = try VPDPage(parsing: data, expectedPage: 0x83).body

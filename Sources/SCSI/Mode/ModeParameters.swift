@@ -166,6 +166,23 @@ public struct ModeParameters: Sendable, Hashable {
                   blockDescriptors: descriptors, pages: pages)
     }
 
+    /// MODE SENSE(6) data as a device returns it (mode data length filled in), for
+    /// simulators and tests.
+    public func encodedSense6() -> [UInt8] {
+        var list = modeSelect6List()
+        list[0] = UInt8(truncatingIfNeeded: list.count - 1)
+        list[2] = deviceSpecific
+        return list
+    }
+
+    /// MODE SENSE(10) data as a device returns it, for simulators and tests.
+    public func encodedSense10() -> [UInt8] {
+        var list = modeSelect10List()
+        list.replaceSubrange(0..<2, with: BigEndian.bytes(UInt64(list.count - 2), count: 2))
+        list[3] = deviceSpecific
+        return list
+    }
+
     /// A MODE SELECT(6) parameter list: 4-byte header (mode data length reserved, 0),
     /// short block descriptors, pages. For tape drives pass `deviceSpecific` with the
     /// buffered mode (10h = buffered) — WP is ignored by MODE SELECT.

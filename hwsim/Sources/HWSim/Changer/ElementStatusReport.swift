@@ -1,15 +1,12 @@
 import SCSI
 
 /// READ ELEMENT STATUS (SMC-3 6.11): element status data, pages and descriptors.
+/// The report is written into one preallocated buffer: a 10,000-slot library answers in
+/// a few milliseconds.
 extension LibraryCore {
-    /// Elements in ascending address order as (type, index, address); built once per call
-    /// from the fixed address ranges, cheap even for 10,000 slots.
-    func elementsInAddressOrder() -> [(ElementType, Int)] {
-        let ranges = ElementType.allCases.map { ($0, firstAddress($0)) }.sorted { $0.1 < $1.1 }
-        var out: [(ElementType, Int)] = []
-        out.reserveCapacity(transports.count + storage.count + importExport.count + drives.count)
-        for (t, _) in ranges { for i in 0..<count(t) { out.append((t, i)) } }
-        return out
+    /// Element types in ascending order of their first address (pages follow address order).
+    func typesInAddressOrder() -> [ElementType] {
+        ElementType.allCases.filter { count($0) > 0 }.sorted { firstAddress($0) < firstAddress($1) }
     }
 
     func readElementStatus(_ cdb: CDB) throws(CommandFailure) -> [UInt8] {
@@ -29,127 +26,117 @@ extension LibraryCore {
         }
         let wanted = typeCode == 0 ? nil : ElementType(rawValue: typeCode)
 
-        // Select: elements of the type at or after the starting address, up to the number asked.
-        var selected: [(ElementType, Int)] = []
+        // Select: a run of indices per type, for elements at or after the starting address,
+        // up to the number asked, in address order.
+        var pages: [(ElementType, Range<Int>)] = []
+        var left = requested
         var anyAtOrAfter = false
-        for e in elementsInAddressOrder() {
-            if let w = wanted, e.0 != w { continue }
-            let address = firstAddress(e.0) + e.1
-            guard address >= start else { continue }
+        for t in typesInAddressOrder() where wanted == nil || wanted == t {
+            let first = firstAddress(t)
+            let lower = max(0, start - first)
+            guard lower < count(t) else { continue }
             anyAtOrAfter = true
-            guard selected.count < requested else { break }
-            selected.append(e)
+            let n = min(left, count(t) - lower)
+            if n > 0 { pages.append((t, lower..<(lower + n))) }
+            left -= n
         }
         if !anyAtOrAfter { throw CommandFailure(.invalidElementAddress) }
-
-        // Group consecutive elements of one type into pages.
-        var pages: [(ElementType, ArraySlice<(ElementType, Int)>)] = []
-        var runStart = 0
-        for i in selected.indices where i == selected.count - 1 || selected[i + 1].0 != selected[i].0 {
-            pages.append((selected[i].0, selected[runStart...i]))
-            runStart = i + 1
-        }
 
         let identifierLength = dvcid ? drives.map { identifier(of: $0).count }.max() ?? 0 : 0
         func descriptorLength(_ t: ElementType) -> Int {
             12 + (voltag ? 36 : 0) + 4 + (t == .dataTransfer ? identifierLength : 0)
         }
-        let overlapping = profile.quirks.overlappingElementPages && typeCode == 0
+        // tgt's quirk: page offsets ignore the 8-byte page headers, so each page after the
+        // first starts 8 bytes early and overwrites the end of the one before.
+        let overlap = profile.quirks.overlappingElementPages && typeCode == 0 ? 8 : 0
         var total = 0
         for p in pages { total += 8 + descriptorLength(p.0) * p.1.count }
-        if overlapping && !pages.isEmpty { total -= 8 * (pages.count - 1) }
+        if !pages.isEmpty { total -= overlap * (pages.count - 1) }
+        let elementCount = pages.reduce(0) { $0 + $1.1.count }
 
-        // Element status data header (SMC-3 table 55).
-        var b = ResponseBuffer(capacity: 8 + total)
-        b.u16(selected.first.map { firstAddress($0.0) + $0.1 } ?? 0)
-        b.u16(selected.count)
-        b.u8(0)
-        b.u24(total)
-        for p in pages {
-            if overlapping && b.count > 8 {
-                // tgt's offsets ignore page headers: the next page overwrites the last 8 bytes.
-                b.bytes.removeLast(8)
-            }
-            let length = descriptorLength(p.0)
-            // Element status page header (SMC-3 table 56): type, PVOLTAG bit 7, descriptor
-            // length, byte count of descriptor data.
-            b.u8(p.0.rawValue)
-            b.u8(voltag ? 0x80 : 0x00)
-            b.u16(length)
-            b.u8(0)
-            b.u24(length * p.1.count)
-            for e in p.1 {
-                appendDescriptor(&b, e, voltag: voltag, dvcid: dvcid, identifierLength: identifierLength)
+        var out = [UInt8](repeating: 0, count: 8 + total)
+        out.withUnsafeMutableBufferPointer { b in
+            func put16(_ at: Int, _ v: Int) { b[at] = UInt8(truncatingIfNeeded: v >> 8); b[at + 1] = UInt8(truncatingIfNeeded: v) }
+            // Element status data header (SMC-3 table 55).
+            if let p = pages.first { put16(0, firstAddress(p.0) + p.1.lowerBound) }
+            put16(2, elementCount)
+            b[5] = UInt8(truncatingIfNeeded: total >> 16); put16(6, total)
+            var at = 8
+            for (pageIndex, p) in pages.enumerated() {
+                if pageIndex > 0 { at -= overlap }
+                let length = descriptorLength(p.0)
+                let bytes = length * p.1.count
+                // Element status page header (SMC-3 table 56).
+                b[at] = p.0.rawValue
+                b[at + 1] = voltag ? 0x80 : 0x00
+                put16(at + 2, length)
+                b[at + 5] = UInt8(truncatingIfNeeded: bytes >> 16); put16(at + 6, bytes)
+                at += 8
+                for i in p.1 {
+                    writeDescriptor(b, at: at, type: p.0, index: i, voltag: voltag, dvcid: dvcid)
+                    at += length
+                }
             }
         }
-        return b.bytes.truncated(to: allocation)
+        return out.truncated(to: allocation)
     }
 
     /// One element descriptor (SMC-3 tables 58 transport, 60 storage, 62 import/export,
-    /// 64 data transfer): address, flags, ASC/ASCQ, SVALID + source, volume tag, identifier.
-    private func appendDescriptor(_ b: inout ResponseBuffer, _ e: (ElementType, Int), voltag: Bool,
-                                  dvcid: Bool, identifierLength: Int) {
-        let address = firstAddress(e.0) + e.1
-        let cartridge = self.cartridge(at: e)
-        let full: UInt8 = cartridge != nil ? 0x01 : 0
-        var flags: UInt8
-        var exception: AdditionalSense?
-        switch e.0 {
-        case .transport:
-            exception = transports[e.1].exception
-            flags = full
-        case .storage:
-            exception = storage[e.1].exception
-            flags = full | 0x08                                   // ACCESS
-        case .importExport:
-            exception = importExport[e.1].exception
-            let imported = cartridge != nil && importExport[e.1].source == nil
-            flags = full | (imported ? 0x02 : 0)                  // IMPEXP
-                | (mailSlotOpen ? 0 : 0x08)                       // ACCESS while closed
-                | 0x30                                            // INENAB, EXENAB
+    /// 64 data transfer) into a zeroed buffer: address, flags, ASC/ASCQ, SVALID + medium type
+    /// + source, primary volume tag (table 67), device identifier.
+    private func writeDescriptor(_ b: UnsafeMutableBufferPointer<UInt8>, at: Int, type: ElementType, index: Int,
+                                 voltag: Bool, dvcid: Bool) {
+        let address = firstAddress(type) + index
+        let slot: ElementSlot
+        switch type {
+        case .transport: slot = transports[index]
+        case .storage: slot = storage[index]
+        case .importExport: slot = importExport[index]
         case .dataTransfer:
-            exception = drives[e.1].exception
-            flags = full | 0x08
+            let d = drives[index]
+            slot = ElementSlot(cartridge: d.cartridge, source: d.source, exception: d.exception)
         }
-        if exception != nil { flags |= 0x04 }                     // EXCEPT
-        b.u16(address)
-        b.u8(flags)
-        b.u8(0)
-        b.u8(exception?.asc ?? 0)
-        b.u8(exception?.ascq ?? 0)
-        b.zeros(3)
-        let source = cartridge != nil ? self.source(at: e) : nil
-        var mediumType: UInt8 = 0
+        let cartridge = slot.cartridge
+        var flags: UInt8 = cartridge != nil ? 0x01 : 0                  // FULL
+        switch type {
+        case .transport: break
+        case .storage, .dataTransfer: flags |= 0x08                     // ACCESS
+        case .importExport:
+            if cartridge != nil && slot.source == nil { flags |= 0x02 } // IMPEXP: placed by the operator
+            if !mailSlotOpen { flags |= 0x08 }                          // ACCESS while closed
+            flags |= 0x30                                               // INENAB, EXENAB
+        }
+        if slot.exception != nil { flags |= 0x04 }                      // EXCEPT
+        b[at] = UInt8(address >> 8)
+        b[at + 1] = UInt8(address & 0xFF)
+        b[at + 2] = flags
+        b[at + 4] = slot.exception?.asc ?? 0
+        b[at + 5] = slot.exception?.ascq ?? 0
         if let c = cartridge {
-            switch c.kind {
-            case .data: mediumType = 1
-            case .cleaning: mediumType = 2
-            case .worm: mediumType = 4
+            var byte9: UInt8
+            switch c.kind {                                             // MEDIUM TYPE
+            case .data: byte9 = 1
+            case .cleaning: byte9 = 2
+            case .worm: byte9 = 4
+            }
+            if let source = slot.source {
+                byte9 |= 0x80                                           // SVALID
+                b[at + 10] = UInt8(source >> 8)
+                b[at + 11] = UInt8(source & 0xFF)
+            }
+            b[at + 9] = byte9
+            if voltag {
+                for (k, v) in c.volumeTag.enumerated() { b[at + 12 + k] = v }
             }
         }
-        b.u8((source != nil ? 0x80 : 0) | mediumType)              // SVALID, MEDIUM TYPE
-        b.u16(Int(source ?? 0))
-        if voltag {
-            // Primary volume tag (SMC-3 table 67): 32 bytes identifier, 2 reserved, 2 sequence.
-            if let c = cartridge {
-                b.ascii(c.barcode, width: 32)
-                b.zeros(4)
-            } else {
-                b.zeros(36)
-            }
-        }
-        // Device identifier fields (code set, identifier type, length, identifier).
-        if e.0 == .dataTransfer && dvcid {
-            let id = identifier(of: drives[e.1])
-            let style = drives[e.1].profile.identifierStyle
-            b.u8(style == .none ? 0 : 0x02)
-            b.u8(style == .t10VendorProductSerial ? 0x01 : 0x00)
-            b.u8(0)
-            b.u8(id.count)
-            b.append(id)
-            b.zeros(identifierLength - id.count)
-        } else {
-            b.zeros(4)
+        if type == .dataTransfer && dvcid {
+            let o = at + 12 + (voltag ? 36 : 0)
+            let id = identifier(of: drives[index])
+            let style = drives[index].profile.identifierStyle
+            b[o] = style == .none ? 0 : 0x02                            // CODE SET: ASCII
+            b[o + 1] = style == .t10VendorProductSerial ? 0x01 : 0x00   // IDENTIFIER TYPE
+            b[o + 3] = UInt8(id.count)
+            for (k, v) in id.enumerated() { b[o + 4 + k] = v }
         }
     }
 

@@ -79,7 +79,7 @@ extension LibraryCore {
         let done = clock.now - busy.start
         let fraction = total > .zero ? min(1, max(0, done / total)) : 1
         var s = SenseData(.notReady, busy.notReady)
-        s.progress = UInt16(min(65535, Int(fraction * 65536)))
+        s.progress = UInt16(min(65535, Int((fraction * 65536).rounded())))
         return s
     }
 

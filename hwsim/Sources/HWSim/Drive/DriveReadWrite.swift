@@ -14,7 +14,11 @@ extension LibraryCore {
             return try readFixed(d, c, blocks: length, delay: &delay)
         }
         let part = c.partitions[d.partition]
-        try checkReadable(d, c, part)
+        do { try checkReadable(d, c, part) } catch {
+            var s = error.sense
+            s.information = Int64(length)
+            throw CommandFailure(s)
+        }
         let object = part.objects[d.position]
         if c.mediaErrorBlocks[d.partition]?.contains(d.position) == true {
             throw CommandFailure(SenseData(.mediumError, .unrecoveredReadError, information: Int64(length)))

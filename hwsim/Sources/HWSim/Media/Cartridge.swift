@@ -22,6 +22,8 @@ public struct MAMKey: Sendable, Hashable, Comparable {
 /// Mutated only under the owning library's lock.
 public final class Cartridge: @unchecked Sendable {
     public let barcode: String
+    /// The primary volume tag identifier: the barcode, space padded to 32 bytes (SMC-3 table 67).
+    let volumeTag: [UInt8]
     public var kind: CartridgeKind
     public var generation: LTOGeneration
     public var partitions: [TapePartition]
@@ -46,6 +48,7 @@ public final class Cartridge: @unchecked Sendable {
     public init(barcode: String, kind: CartridgeKind, generation: LTOGeneration, capacity: Int64,
                 writeProtected: Bool = false, cleaningUsesLeft: Int = 50) {
         self.barcode = barcode
+        self.volumeTag = ResponseBuffer.ascii(barcode, width: 32)
         self.kind = kind
         self.generation = generation
         self.capacity = capacity

@@ -1,0 +1,62 @@
+import GRDB
+import GRDBSQLite
+
+/// A value bound by `BatchInsert`.
+enum BulkValue {
+    case integer(Int64)
+    case text(String)
+    case null
+
+    init(_ value: Int?) { self = value.map { .integer(Int64($0)) } ?? .null }
+    init(_ value: Int64?) { self = value.map { .integer($0) } ?? .null }
+    init(_ value: Bool) { self = .integer(value ? 1 : 0) }
+    init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+}
+
+/// Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements: SQLite's cost per
+/// executed statement (program start, statement journal) is paid once per chunk instead of once
+/// per row. Rows must carry explicit ids when the caller needs them afterwards.
+struct BatchInsert {
+    static let rowsPerStatement = 128
+
+    private let db: Database
+    private let table: String
+    private let columns: [String]
+    private var pending: [BulkValue] = []
+    private(set) var rowCount = 0
+
+    init(_ db: Database, table: String, columns: [String]) {
+        self.db = db
+        self.table = table
+        self.columns = columns
+        pending.reserveCapacity(columns.count * Self.rowsPerStatement)
+    }
+
+    mutating func append(_ row: [BulkValue]) throws {
+        guard row.count == columns.count else {
+            throw CatalogError.storage("batch insert into \(table): \(row.count) values for \(columns.count) columns")
+        }
+        pending.append(contentsOf: row)
+        rowCount += 1
+        if pending.count == columns.count * Self.rowsPerStatement { try flush() }
+    }
+
+    mutating func flush() throws {
+        guard !pending.isEmpty else { return }
+        let rows = pending.count / columns.count
+        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            + Array(repeating: placeholders, count: rows).joined(separator: ", ")
+        let statement = try BulkStatement(db, sql: sql)
+        for (offset, value) in pending.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let number): statement.bind(index, number)
+            case .text(let text): statement.bind(index, text)
+            case .null: statement.bind(index, Int64?.none)
+            }
+        }
+        try statement.execute()
+        pending.removeAll(keepingCapacity: true)
+    }
+}

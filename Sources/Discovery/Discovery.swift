@@ -1,2 +1,0 @@
-import CUdev
-public enum DiscoveryModule {}

@@ -1,0 +1,75 @@
+/// Keeps the list of visible drives and changers current from a discovery source's hotplug
+/// events, and tracks the registered ones by serial: a registered device that disappears is
+/// reported offline (its tasks fail with `DeviceOfflineError`), one that comes back under
+/// another sg node is re-bound.
+///
+/// `run()` is the long-running part (a service in the ServiceGroup; conform it with
+/// `extension DeviceTracker: Service {}` where ServiceLifecycle is imported).
+public actor DeviceTracker {
+    public let source: any DiscoverySource
+    public private(set) var devices: [DiscoveredDevice] = []
+    private var presence: [RegisteredDevice: DevicePresence] = [:]
+    private var subscribers: [Int: AsyncStream<PresenceChange>.Continuation] = [:]
+    private var nextSubscriber = 0
+
+    public init(source: any DiscoverySource) {
+        self.source = source
+    }
+
+    /// Starts tracking a registered device; it is bound to the visible device with its serial.
+    public func register(_ device: RegisteredDevice) async throws(DiscoveryError) -> DevicePresence {
+        if devices.isEmpty { devices = try await source.devices() }
+        let key = CandidateGrouping.normalized(device.serial)
+        let state: DevicePresence
+        if let found = devices.first(where: { $0.kind == device.kind && CandidateGrouping.normalized($0.serial) == key }) {
+            state = .online(found)
+        } else {
+            state = .offline(DeviceOfflineError(device: device, lastPath: nil))
+        }
+        presence[device] = state
+        return state
+    }
+
+    public func unregister(_ device: RegisteredDevice) {
+        presence[device] = nil
+    }
+
+    public func presence(of device: RegisteredDevice) -> DevicePresence? { presence[device] }
+
+    /// Changes from now on, for each subscriber.
+    public func changes() -> AsyncStream<PresenceChange> {
+        let (stream, continuation) = AsyncStream.makeStream(of: PresenceChange.self)
+        let id = nextSubscriber
+        nextSubscriber += 1
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeSubscriber(id) }
+        }
+        return stream
+    }
+
+    private func removeSubscriber(_ id: Int) { subscribers[id] = nil }
+
+    /// Rescans the source and reports what changed.
+    @discardableResult
+    public func refresh() async throws(DiscoveryError) -> [PresenceChange] {
+        let scanned = try await source.devices()
+        let (changes, newPresence) = PresenceDiff.changes(registered: presence, before: devices, after: scanned)
+        devices = scanned
+        presence = newPresence
+        for change in changes {
+            for subscriber in subscribers.values { subscriber.yield(change) }
+        }
+        return changes
+    }
+
+    /// Rescans on every hotplug event until cancelled. A scan after each event (rather than
+    /// applying events one by one) keeps the state right even when events were missed.
+    public func run() async throws {
+        try await refresh()
+        for try await _ in source.deviceEvents() {
+            try Task.checkCancellation()
+            try await refresh()
+        }
+    }
+}

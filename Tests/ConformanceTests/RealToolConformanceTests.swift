@@ -1,0 +1,251 @@
+import Foundation
+import HWSimServer
+import SCSI
+import Testing
+
+/// Real clients (mtx, sg3_utils, stenc) against a tapelib-hwsim server through the sg shim:
+/// their parsed output must match what the simulator says it holds.
+@Suite("mtx and sg3_utils against hwsim", .serialized)
+struct RealToolConformanceTests {
+    /// Inventory keys (`slotN`, `mailN`, `driveN`, counts) from the server.
+    static func inventory(_ server: HWSimServerProcess) async throws -> [String: String] {
+        let reply = try await server.control(ControlRequest(op: "inventory"))
+        #expect(reply.ok)
+        return reply.values ?? [:]
+    }
+
+    static func identities(_ server: HWSimServerProcess) async throws -> [String: String] {
+        let reply = try await server.control(ControlRequest(op: "identities"))
+        #expect(reply.ok)
+        return reply.values ?? [:]
+    }
+
+    static func started(_ profile: String = "midsize") async throws -> HWSimServerProcess {
+        let server = try HWSimServerProcess(profile: profile)
+        try await server.start()
+        return server
+    }
+
+    /// Consumes pending UNIT ATTENTIONs (power on, medium changed) the way an initiator does
+    /// after a reset: mtx and sg3_utils report them instead of retrying (sg_turs exits 6 for one).
+    static func settle(_ server: HWSimServerProcess, _ node: String) throws {
+        for _ in 0..<8 where try server.runTool("sg_turs", [node]).exitCode == 6 {}
+    }
+
+    static func full(_ inventory: [String: String]) -> [String: String] {
+        inventory.filter { $0.key.hasPrefix("slot") && $0.key != "slots" || $0.key.hasPrefix("mail") && $0.key != "mailSlots"
+            || $0.key.hasPrefix("drive") && $0.key != "drives" }
+    }
+
+    @Test("mtx status lists every slot, drive and barcode the simulator holds",
+          .enabled(if: ToolRunner.available("mtx"), "mtx is not installed"))
+    func mtxStatus() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        let output = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"])
+        #expect(output.exitCode == 0, "\(output.combined)")
+        let status = try MtxStatus(output.stdout)
+        let inventory = try await Self.inventory(server)
+        #expect(String(status.driveCount) == inventory["drives"])
+        #expect(String(status.importExportCount) == inventory["mailSlots"])
+        #expect(String(status.slotCount - status.importExportCount) == inventory["slots"])
+        #expect(status.slots.count == status.slotCount, "mtx printed a line for every slot")
+        #expect(status.drives.count == status.driveCount)
+        #expect(status.inventoryKeys() == Self.full(inventory))
+    }
+
+    @Test("mtx inquiry, tapeinfo and loaderinfo report the profile's identities",
+          .enabled(if: ToolRunner.available("mtx", "tapeinfo", "loaderinfo", "sg_turs"), "mtx or sg3-utils is not installed"))
+    func mtxIdentity() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        let ids = try await Self.identities(server)
+        try Self.settle(server, "/dev/hwsim/sg0")
+        let inquiry = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "inquiry"])
+        #expect(inquiry.exitCode == 0)
+        #expect(inquiry.stdout.contains("Product Type: Medium Changer"))
+        #expect(inquiry.stdout.contains("Vendor ID: '\(Self.padded(ids["changer.vendor"], 8))'"))
+        #expect(inquiry.stdout.contains("Product ID: '\(Self.padded(ids["changer.product"], 16))'"))
+
+        let tapeinfo = try server.runTool("tapeinfo", ["-f", "/dev/hwsim/sg1"])
+        #expect(tapeinfo.exitCode == 0, "\(tapeinfo.combined)")
+        #expect(tapeinfo.stdout.contains("Product Type: Tape Drive"))
+        #expect(tapeinfo.stdout.contains("SerialNumber: '\(ids["drive0"] ?? "?")'"))
+        #expect(tapeinfo.stdout.contains("MaxBlock: 8388608"))
+
+        let loaderinfo = try server.runTool("loaderinfo", ["-f", "/dev/hwsim/sg0"])
+        #expect(loaderinfo.exitCode == 0, "\(loaderinfo.combined)")
+        let inventory = try await Self.inventory(server)
+        #expect(loaderinfo.stdout.contains("Number of Storage Elements: \(inventory["slots"] ?? "?")"))
+        #expect(loaderinfo.stdout.contains("Number of Import/Export Elements: \(inventory["mailSlots"] ?? "?")"))
+        #expect(loaderinfo.stdout.contains("Number of Data Transfer Elements: \(inventory["drives"] ?? "?")"))
+    }
+
+    @Test("mtx load, unload, transfer and eepos move cartridges as the simulator records",
+          .enabled(if: ToolRunner.available("mtx"), "mtx is not installed"))
+    func mtxMoves() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        var inventory = try await Self.inventory(server)
+        let storageCount = Int(inventory["slots"] ?? "") ?? 0
+        guard let (fullSlot, barcode) = inventory.filter({ $0.key.hasPrefix("slot") && $0.key != "slots" })
+            .compactMap({ entry in Int(entry.key.dropFirst(4)).map { ($0, entry.value) } }).min(by: { $0.0 < $1.0 }),
+              let emptySlot = (1...storageCount).first(where: { inventory["slot\($0)"] == nil }) else {
+            Issue.record("the profile needs a full and an empty slot")
+            return
+        }
+
+        let load = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "1"])
+        #expect(load.exitCode == 0, "\(load.combined)")
+        inventory = try await Self.inventory(server)
+        #expect(inventory["drive1"] == barcode)
+        #expect(inventory["slot\(fullSlot)"] == nil)
+        let afterLoad = try MtxStatus(try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"]).stdout)
+        #expect(afterLoad.drives[1] == .some(barcode))
+        #expect(afterLoad.driveSources[1] == fullSlot)
+
+        let unload = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "unload", String(emptySlot), "1"])
+        #expect(unload.exitCode == 0, "\(unload.combined)")
+        inventory = try await Self.inventory(server)
+        #expect(inventory["slot\(emptySlot)"] == barcode)
+        #expect(inventory["drive1"] == nil)
+
+        let transfer = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "transfer", String(emptySlot), String(fullSlot)])
+        #expect(transfer.exitCode == 0, "\(transfer.combined)")
+        inventory = try await Self.inventory(server)
+        #expect(inventory["slot\(fullSlot)"] == barcode)
+
+        // eepos 0 transfer into an empty import/export slot (EEPOS in MOVE MEDIUM byte 11).
+        guard let mailCount = Int(inventory["mailSlots"] ?? ""),
+              let emptyMail = (1...max(1, mailCount)).first(where: { inventory["mail\($0)"] == nil }) else { return }
+        let eepos = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "eepos", "0", "transfer",
+                                               String(fullSlot), String(storageCount + emptyMail)])
+        #expect(eepos.exitCode == 0, "\(eepos.combined)")
+        inventory = try await Self.inventory(server)
+        #expect(inventory["mail\(emptyMail)"] == barcode)
+
+        // A move from an empty slot fails with the changer's sense, and mtx says so.
+        let bad = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "0"])
+        #expect(bad.exitCode != 0)
+    }
+
+    @Test("sg_inq and sg_vpd (sn, di) report each device's identity",
+          .enabled(if: ToolRunner.available("sg_inq", "sg_vpd"), "sg3-utils is not installed"))
+    func sgInquiry() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        let ids = try await Self.identities(server)
+        let driveCount = Int(try await Self.inventory(server)["drives"] ?? "") ?? 0
+        for device in 0...driveCount {
+            let name = device == 0 ? "changer" : "drive\(device - 1)"
+            let node = "/dev/hwsim/sg\(device)"
+            let inq = try server.runTool("sg_inq", [node])
+            #expect(inq.exitCode == 0, "\(inq.combined)")
+            #expect(inq.stdout.contains("PDT=\(device == 0 ? 8 : 1)"))
+            #expect(inq.stdout.contains("Vendor identification: \(ids[name + ".vendor"] ?? "?")"))
+            let sn = try server.runTool("sg_vpd", ["-p", "sn", node])
+            #expect(sn.exitCode == 0, "\(sn.combined)")
+            #expect(sn.stdout.contains("Unit serial number: \(ids[name] ?? "?")"))
+            let di = try server.runTool("sg_vpd", ["-p", "di", node])
+            #expect(di.exitCode == 0, "\(di.combined)")
+            #expect(di.stdout.contains(ids[name] ?? "?"), "device identification names the serial")
+        }
+        let missing = try server.runTool("sg_inq", ["/dev/hwsim/sg\(driveCount + 1)"])
+        #expect(missing.exitCode != 0)
+        #expect(missing.combined.contains("No such file or directory"))
+    }
+
+    @Test("sg_logs shows injected TapeAlert flags, volume statistics and tape capacity",
+          .enabled(if: ToolRunner.available("sg_logs", "sg_turs", "mtx"), "sg3-utils or mtx is not installed"))
+    func sgLogs() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        let inventory = try await Self.inventory(server)
+        guard let (slot, barcode) = inventory.filter({ $0.key.hasPrefix("slot") && $0.key != "slots" })
+            .compactMap({ entry in Int(entry.key.dropFirst(4)).map { ($0, entry.value) } }).min(by: { $0.0 < $1.0 }) else {
+            Issue.record("no cartridge in the profile")
+            return
+        }
+        #expect(try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(slot), "0"]).exitCode == 0)
+        // The load raises UNIT ATTENTION 6/28/00 on the drive; sg_logs does not retry it.
+        try Self.settle(server, "/dev/hwsim/sg1")
+        let raised = try await server.control(ControlRequest(op: "tapealert", device: 1, args: ["flags": "14,1e"]))
+        #expect(raised.ok)
+
+        // One full-length read (-m): reading page 2Eh clears the flags, and without -m sg_logs
+        // first reads 4 bytes to learn the length — hwsim clears on that probe already.
+        let alerts = try server.runTool("sg_logs", ["-m", "1024", "-p", "0x2e", "/dev/hwsim/sg1"])
+        #expect(alerts.exitCode == 0, "\(alerts.combined)")
+        let raisedLines = alerts.stdout.split(separator: "\n").filter { $0.hasSuffix(": 1") }
+        #expect(raisedLines.count == 2, "exactly the two injected flags are set: \(raisedLines)")
+        #expect(raisedLines.contains { $0.contains("Cleaning required") })     // flag 14h
+        #expect(raisedLines.contains { $0.contains("Hardware A") })            // flag 1Eh
+        let cleared = try server.runTool("sg_logs", ["-m", "1024", "-p", "0x2e", "/dev/hwsim/sg1"])
+        #expect(!cleared.stdout.split(separator: "\n").contains { $0.hasSuffix(": 1") }, "reading 2Eh cleared the flags")
+
+        let statistics = try server.runTool("sg_logs", ["-p", "0x17", "/dev/hwsim/sg1"])
+        #expect(statistics.exitCode == 0, "\(statistics.combined)")
+        #expect(statistics.stdout.contains("Volume serial number: \(barcode)"))
+
+        let capacity = try server.runTool("sg_logs", ["-p", "0x31", "/dev/hwsim/sg1"])
+        #expect(capacity.exitCode == 0, "\(capacity.combined)")
+        #expect(capacity.stdout.contains("Main partition maximum capacity"))
+    }
+
+    @Test("sg_read_attr, sg_read_block_limits and sg_raw on a loaded drive",
+          .enabled(if: ToolRunner.available("sg_read_attr", "sg_read_block_limits", "sg_raw", "sg_turs", "mtx"),
+                   "sg3-utils or mtx is not installed"))
+    func sgAttributesAndRaw() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        #expect(try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", "1", "0"]).exitCode == 0)
+        try Self.settle(server, "/dev/hwsim/sg1")
+        let inventory = try await Self.inventory(server)
+
+        let attributes = try server.runTool("sg_read_attr", ["/dev/hwsim/sg1"])
+        #expect(attributes.exitCode == 0, "\(attributes.combined)")
+        #expect(attributes.stdout.contains("Load count: 1"))
+        #expect(attributes.stdout.contains("Medium serial number:"))
+        if let barcode = inventory["drive0"] { #expect(attributes.stdout.contains(barcode)) }
+
+        let limits = try server.runTool("sg_read_block_limits", ["/dev/hwsim/sg1"])
+        #expect(limits.exitCode == 0, "\(limits.combined)")
+        #expect(limits.combined.contains("Maximum block size: 8388608"))     // sg_read_block_limits prints to stderr
+
+        // WRITE(6) one 4-byte variable record, REWIND, READ(6) it back: data through SG_IO both ways.
+        let payload = FileManager.default.temporaryDirectory.appendingPathComponent("hwsim-rec-\(UUID().uuidString.prefix(6))")
+        try Data([0xDE, 0xAD, 0xBE, 0xEF]).write(to: payload)
+        defer { try? FileManager.default.removeItem(at: payload) }
+        let write = try server.runTool("sg_raw", ["-s", "4", "-i", payload.path, "/dev/hwsim/sg1", "0a", "00", "00", "00", "04", "00"])
+        #expect(write.exitCode == 0, "\(write.combined)")
+        #expect(try server.runTool("sg_raw", ["/dev/hwsim/sg1", "01", "00", "00", "00", "00", "00"]).exitCode == 0)
+        let read = try server.runTool("sg_raw", ["-r", "4", "/dev/hwsim/sg1", "08", "00", "00", "00", "04", "00"])
+        #expect(read.exitCode == 0, "\(read.combined)")
+        #expect(read.combined.lowercased().contains("de ad be ef"))
+
+        // A CDB the drive refuses comes back as CHECK CONDITION with its sense decoded.
+        let bad = try server.runTool("sg_raw", ["/dev/hwsim/sg1", "ff", "00", "00", "00", "00", "00"])
+        #expect(bad.exitCode != 0)
+        #expect(bad.combined.contains("Illegal Request"))
+    }
+
+    @Test("stenc --detail reads the drive's identity and encryption status",
+          .enabled(if: ToolRunner.available("stenc"), "stenc is not installed"))
+    func stencDetail() async throws {
+        let server = try await Self.started()
+        defer { server.stop() }
+        let ids = try await Self.identities(server)
+        let output = try server.runTool("stenc", ["-f", "/dev/hwsim/sg1", "--detail"])
+        #expect(output.stdout.contains("Device Mfg:              \(ids["drive0.vendor"] ?? "?")"))
+        #expect(output.stdout.contains("Product ID:              \(ids["drive0.product"] ?? "?")"))
+        withKnownIssue("hwsim does not answer SECURITY PROTOCOL IN (A2h) for the tape data encryption pages") {
+            #expect(output.exitCode == 0, "\(output.combined)")
+            #expect(output.stdout.contains("Drive Encryption:"))
+        }
+    }
+
+    static func padded(_ text: String?, _ width: Int) -> String {
+        let value = text ?? "?"
+        return value.count >= width ? String(value.prefix(width)) : value + String(repeating: " ", count: width - value.count)
+    }
+}

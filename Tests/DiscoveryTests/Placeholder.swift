@@ -1,4 +1,0 @@
-import Testing
-@testable import Discovery
-
-@Test func discoverytestsBuilds() { #expect(Bool(true)) }

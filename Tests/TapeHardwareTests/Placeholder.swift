@@ -1,4 +1,0 @@
-import Testing
-@testable import TapeHardware
-
-@Test func tapehardwaretestsBuilds() { #expect(Bool(true)) }

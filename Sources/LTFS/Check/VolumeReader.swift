@@ -79,6 +79,7 @@ public struct LTFSVolumeReader: Sendable {
     func readLastIndex(_ device: some LTFSTapeDevice, partition: UInt8, endOfData: UInt64,
                        blockSize: Int) async -> IndexConstructReading {
         var before = endOfData
+        var endsWithFilemark = false
         var construct = IndexConstructReading(trailingFilemark: .value(nil), blocksAfterIndex: endOfData)
         for _ in 0..<Self.constructsSearched {
             let trailing = await observe {
@@ -88,6 +89,8 @@ public struct LTFSVolumeReader: Sendable {
                 return IndexConstructReading(trailingFilemark: trailing, blocksAfterIndex: construct.blocksAfterIndex)
             }
             construct = IndexConstructReading(trailingFilemark: trailing, blocksAfterIndex: endOfData - trailingBlock - 1)
+            if before == endOfData { endsWithFilemark = trailingBlock + 1 == endOfData }
+            construct.endsWithFilemark = endsWithFilemark
             guard trailingBlock >= LTFSVolumeLayout.firstIndexBlock else { return construct }
             let leading = await observe {
                 try await device.previousFilemark(partition: partition, before: trailingBlock, maxRecordLength: blockSize)

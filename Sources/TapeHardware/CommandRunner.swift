@@ -22,8 +22,11 @@ public struct CommandRunner: Sendable {
 
     /// Runs `command`; returns the GOOD result or throws a typed `SCSIError`.
     public func run(_ command: SCSICommand) async throws(SCSIError) -> SCSIResult {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: becomingReadyTimeout)
+        // The wait is counted in retries rather than read from a clock, so that a simulator
+        // whose time is virtual (waits cost nothing) gives up after the same simulated time.
+        let interval = retryInterval > .zero ? retryInterval : .milliseconds(500)
+        let maxNotReadyRetries = max(1, Int((becomingReadyTimeout / interval).rounded(.up)))
+        var notReadyRetries = 0
         var unitAttentions = 0
         while true {
             let result: SCSIResult
@@ -39,8 +42,9 @@ public struct CommandRunner: Sendable {
                     unitAttentions += 1
                     continue
                 }
-                if error.matches(.notReady, .becomingReady), clock.now < deadline {
-                    try? await Task.sleep(for: retryInterval)
+                if error.matches(.notReady, .becomingReady), notReadyRetries < maxNotReadyRetries {
+                    notReadyRetries += 1
+                    if retryInterval > .zero { try? await Task.sleep(for: retryInterval) }
                     continue
                 }
                 throw error

@@ -31,7 +31,7 @@ struct ChangerCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try device.open()
                 defer { opened.close() }
-                let changer = MediumChanger(transport: opened.changerTransport)
+                let changer = opened.changerDevice()
                 let inquiry = try await changer.inquiry()
                 let serial = try await changer.serialNumber()
                 let inventory = try await changer.inventory()
@@ -58,7 +58,7 @@ struct ChangerCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try device.open()
                 defer { opened.close() }
-                let changer = MediumChanger(transport: opened.changerTransport)
+                let changer = opened.changerDevice()
                 try await changer.move(from: from, to: to)
                 print("moved element \(from) → element \(to)")
             }
@@ -75,7 +75,7 @@ struct ChangerCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try device.open()
                 defer { opened.close() }
-                let changer = MediumChanger(transport: opened.changerTransport)
+                let changer = opened.changerDevice()
                 let source = try await changer.load(slot: slot, drive: drive)
                 print("loaded \(source.volumeTag ?? "(no barcode)") from slot \(slot) into drive \(drive)")
             }
@@ -95,10 +95,10 @@ struct ChangerCommand: AsyncParsableCommand {
                 defer { opened.close() }
                 // Eject from the drive first when we can reach it (a real library's robot cannot
                 // pull a threaded tape); a drive that is already unloaded answers GOOD.
-                if let drive = try? opened.drive(drive), opened.simulator != nil {
-                    _ = try? await TapeDrive(transport: drive).unload()
+                if opened.simulator != nil {
+                    _ = try? await (try? opened.driveDevice(drive))?.unload()
                 }
-                let changer = MediumChanger(transport: opened.changerTransport)
+                let changer = opened.changerDevice()
                 let target = try await changer.unload(drive: drive, to: slot)
                 print("unloaded drive \(drive) into slot \(target.number)")
             }
@@ -115,7 +115,7 @@ struct ChangerCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try device.open()
                 defer { opened.close() }
-                try await MediumChanger(transport: opened.changerTransport).transfer(from: from, to: to)
+                try await opened.changerDevice().transfer(from: from, to: to)
                 print("transferred slot \(from) → slot \(to)")
             }
         }
@@ -136,7 +136,7 @@ struct ChangerCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try device.open()
                 defer { opened.close() }
-                let changer = MediumChanger(transport: opened.changerTransport)
+                let changer = opened.changerDevice()
                 let inventory = try await changer.inventory()
                 let element = try slot.map { n throws -> InventoryElement in
                     guard let e = inventory.slot(number: n), e.kind == .importExport else {

@@ -35,7 +35,11 @@ struct DeviceOptions: ParsableArguments {
 
     /// The transports behind the address: the changer (if it is one) and the drives.
     func open() throws -> OpenedDevice {
-        switch try address {
+        let address = try self.address
+        if !simFault.isEmpty, case .simulator = address {} else if !simFault.isEmpty {
+            throw CLIError("--sim-fault needs a sim:PROFILE device")
+        }
+        switch address {
         case .simulator(let profileName):
             let profile: LibraryProfile
             if profileName.hasSuffix(".json") {
@@ -51,13 +55,15 @@ struct DeviceOptions: ParsableArguments {
                 library = try SimulatedLibrary(profile: profile)
             }
             for spec in simFault { try SimFault.parse(spec).apply(to: library) }
+            // At instant speed waits pass on the virtual clock (see InstantWaitTransport).
+            func transport(_ device: Int) -> any SCSITransport {
+                library.speed == 0 ? InstantWaitTransport(library: library, device: device, step: .milliseconds(500))
+                                   : library.transport(device: device)
+            }
             return OpenedDevice(
-                changer: library.changerTransport,
-                drives: (0..<library.driveCount).map { library.driveTransport($0) },
+                changer: transport(0),
+                drives: (0..<library.driveCount).map { transport($0 + 1) },
                 simulator: library)
-        // A `where` clause binds only the last pattern of a case: give each its own.
-        case .sg where !simFault.isEmpty, .hwsim where !simFault.isEmpty, .iscsi where !simFault.isEmpty:
-            throw CLIError("--sim-fault needs a sim:PROFILE device")
         case .sg(let path):
             return try OpenedDevice(single: DeviceTransports.sg(path: path))
         case .hwsim(let socket, let device):
@@ -75,6 +81,23 @@ struct OpenedDevice {
     var drives: [any SCSITransport]
     var single: (any SCSITransport)?
     var simulator: SimulatedLibrary?
+
+    /// Real time to sleep between retries and polls: none against an instant simulator, whose
+    /// transport lets the same time pass on its virtual clock.
+    var retryInterval: Duration {
+        if let simulator, simulator.speed == 0 { return .zero }
+        return .milliseconds(500)
+    }
+
+    func changerDevice() -> MediumChanger {
+        MediumChanger(transport: changerTransport, retryInterval: retryInterval)
+    }
+
+    func driveDevice(_ n: Int?) throws -> TapeDrive {
+        let interval = retryInterval
+        return TapeDrive(transport: try drive(n), pollInterval: interval > .zero ? .seconds(1) : .zero,
+                         retryInterval: interval)
+    }
 
     init(changer: any SCSITransport, drives: [any SCSITransport], simulator: SimulatedLibrary) {
         self.changer = changer

@@ -25,7 +25,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                let drive = TapeDrive(transport: try opened.drive(options.drive))
+                let drive = try opened.driveDevice(options.drive)
                 let status = try await drive.status()
                 if json {
                     try Output.printJSON(status)
@@ -44,7 +44,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                try await TapeDrive(transport: try opened.drive(options.drive)).rewind()
+                try await try opened.driveDevice(options.drive).rewind()
                 print("rewound")
             }
         }
@@ -58,7 +58,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                try await TapeDrive(transport: try opened.drive(options.drive)).unload()
+                try await try opened.driveDevice(options.drive).unload()
                 print("ejected")
             }
         }
@@ -74,8 +74,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                let drive = TapeDrive(transport: try opened.drive(options.drive))
-                if opened.simulator != nil { await drive.setPollInterval(.milliseconds(50)) }
+                let drive = try opened.driveDevice(options.drive)
                 try await drive.rewind()
                 let bar = ProgressBar(long ? "long erase" : "erase")
                 try await drive.erase(long: long) { bar.update($0) }

@@ -168,3 +168,26 @@ import Testing
         #expect(report.verdict == .consistent, "\(report.lines)")
     }
 }
+
+extension CheckScenarioTests {
+    /// A crash after the filemark that ends new data but before the index: the newest index is
+    /// the one before the data, and the data after it is unflushed.
+    @Test func dataClosedByAFilemarkWithoutIndexIsUnflushedData() async throws {
+        var c = try base()
+        c.partitions[1] += [.record([UInt8](repeating: 0x44, count: 4096)), .record([UInt8](repeating: 0x45, count: 100)), .filemark]
+        let report = await check(c)
+        #expect(report.verdict == .recoverable, "\(report.lines)")
+        #expect(report.problems.first?.hasPrefix("unflushed data: 3 block(s) on the data partition after its last index (generation 1 at b/5)") == true)
+        #expect(report.repairs.first == "write a new generation 2 index at b/10 and on the index partition at a/5")
+    }
+}
+
+extension CheckScenarioTests {
+    @Test func dataAfterAClosedDataSectionStillNeedsAFilemark() async throws {
+        var c = try base()
+        c.partitions[1] += [.record([UInt8](repeating: 0x44, count: 512)), .filemark, .record([UInt8](repeating: 0x45, count: 100))]
+        let report = await check(c)
+        #expect(report.verdict == .recoverable, "\(report.lines)")
+        #expect(report.repairs.first == "write a filemark at b/10, a new generation 2 index at b/11 and on the index partition at a/5")
+    }
+}

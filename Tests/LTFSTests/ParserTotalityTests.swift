@@ -42,7 +42,7 @@ import Testing
             if (try? VOL1Label.decode(input)) != nil { parsed += 1 }
             if (try? MAMAttribute.decode(input)) != nil { parsed += 1 }
             if (try? VolumeCoherency.decode(value: Array(input.dropFirst(5)))) != nil { parsed += 1 }
-            if (try? LogPageParameters(input)) != nil { parsed += 1 }
+            if (try? EndOfDataList.status(of: 1, in: input)) != nil { parsed += 1 }
         }
         #expect(parsed > 0)
     }

@@ -87,3 +87,24 @@ import Testing
         #expect(throws: LTFSXMLError.self) { try LTFSLabel.decode(Array(letter.utf8)) }
     }
 }
+
+extension XMLTests {
+    /// An index of tens of thousands of files is over 10 MB, past libxml2's limit for one
+    /// parse chunk; it must still parse (the file tree itself is not kept).
+    @Test func indexLargerThanTenMegabytesParses() throws {
+        let record = try #require(SimulatedCartridge.fixture("fresh_rules").record(0, 5))
+        var files = ""
+        for i in 0..<40_000 {
+            files += "<file><name>file-\(i).dat</name><length>1234</length><readonly>false</readonly>"
+                + "<fileuid>\(i + 2)</fileuid><extentinfo><extent><fileoffset>0</fileoffset>"
+                + "<partition>b</partition><startblock>\(i + 7)</startblock><byteoffset>0</byteoffset>"
+                + "<bytecount>1234</bytecount></extent></extentinfo></file>\n"
+        }
+        let text = String(decoding: record, as: UTF8.self)
+            .replacingOccurrences(of: "<contents/>", with: "<contents>\n" + files + "</contents>")
+        let bytes = Array(text.utf8)
+        #expect(bytes.count > 10_000_000)
+        let index = try LTFSIndex.decode(bytes)
+        #expect(index == (try LTFSIndex.decode(record)))
+    }
+}

@@ -100,23 +100,25 @@ import Testing
         #expect(after.storage.map(\.volumeTag) == before.storage.map(\.volumeTag))
     }
 
-    /// The simulator's clock is virtual: NOT READY lasts until virtual time passes, which a
-    /// helper task advances while the changer keeps retrying.
-    static func advancing(_ library: SimulatedLibrary, by d: Duration) -> Task<Void, Never> {
-        Task {
-            try? await Task.sleep(for: .milliseconds(50))
-            library.advanceClock(by: d)
+    /// The simulator's clock is virtual: NOT READY lasts until virtual time passes. This
+    /// transport lets `step` of virtual time pass after each NOT READY answer, so the retry
+    /// policy is exercised deterministically (no race with wall-clock time).
+    struct ClockAdvancingTransport: SCSITransport {
+        let library: SimulatedLibrary
+        let step: Duration
+        func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
+            let result = try await library.changerTransport.execute(command)
+            if result.senseData?.senseKey == .notReady { library.advanceClock(by: step) }
+            return result
         }
     }
 
     @Test func becomingReadyIsWaitedOut() async throws {
         let library = try SimulatedLibrary(profile: .named("autoloader"))
         library.makeNotReady(device: 0, for: .seconds(30))
-        let clock = Self.advancing(library, by: .seconds(31))
-        let changer = MediumChanger(transport: library.changerTransport, retryInterval: .milliseconds(5),
-                                    becomingReadyTimeout: .seconds(10))
+        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library, step: .seconds(5)),
+                                    retryInterval: .zero, becomingReadyTimeout: .seconds(60))
         let inventory = try await changer.inventory()
-        await clock.value
         #expect(!inventory.storage.isEmpty)
     }
 
@@ -192,11 +194,9 @@ import Testing
     @Test func becomingReadyAfterPowerOnQuirk() async throws {
         let library = try Self.quirky { $0.becomingReadySeconds = 120 }
         library.powerCycle()
-        let clock = Self.advancing(library, by: .seconds(121))
-        let changer = MediumChanger(transport: library.changerTransport, retryInterval: .milliseconds(5),
-                                    becomingReadyTimeout: .seconds(10))
+        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library, step: .seconds(10)),
+                                    retryInterval: .zero, becomingReadyTimeout: .seconds(60))
         let inventory = try await changer.inventory()
-        await clock.value
         #expect(inventory.storage.count == 80)
     }
 }

@@ -146,9 +146,15 @@ private struct Judgement {
         }
         if dpAfter > 0 {
             let newGeneration = max(dpIndex.generation, current.generation) + 1
+            let closed = reading.partitions.first { $0.partition == volume.dataPartition }?.lastIndex?.endsWithFilemark ?? false
+            // The index construct starts with a filemark; when the data already ends with one,
+            // the new index goes straight to end of data.
+            let write = closed
+                ? "write a new generation \(newGeneration) index at \(dpLetter)/\(dpEnd)"
+                : "write a filemark at \(dpLetter)/\(dpEnd), a new generation \(newGeneration) index at \(dpLetter)/\(dpEnd + 1)"
             flag(.recoverable,
                  "unflushed data: \(dpAfter) block(s) on the data partition after its last index (generation \(dpIndex.generation) at \(dpIndex.location))",
-                 repair: "write a filemark at \(dpLetter)/\(dpEnd), a new generation \(newGeneration) index at \(dpLetter)/\(dpEnd + 1) and on the index partition at \(ipLetter)/\(ipRewriteBlock)")
+                 repair: write + " and on the index partition at \(ipLetter)/\(ipRewriteBlock)")
         }
         if verdict >= .inconsistent { return }
         details?.currentIndex = Self.summary(current)

@@ -9,7 +9,15 @@ public struct LTFSVolumeReader: Sendable {
     public init() {}
 
     public func read(_ device: some LTFSTapeDevice) async -> VolumeReading {
-        let cartridge = await observe { try await device.load(); return try await device.cartridgeInfo() }
+        do {
+            try await device.load()
+        } catch {
+            return VolumeReading(cartridge: .failed("\(error)"), capacities: .failed("the cartridge is not loaded"))
+        }
+        // A check does not depend on the cartridge type; a drive that cannot tell does not stop it.
+        var info = LTFSCartridgeInfo(generation: nil)
+        if let known = try? await device.cartridgeInfo() { info = known }
+        let cartridge = Observed<LTFSCartridgeInfo>.value(info)
         let capacities = await observe { try await device.partitionCapacities() }
         var reading = VolumeReading(cartridge: cartridge, capacities: capacities)
         guard case .value = cartridge, case .value(let caps) = capacities else { return reading }
@@ -65,33 +73,56 @@ public struct LTFSVolumeReader: Sendable {
 
     /// From end of data back over filemarks: the last filemark is the index's trailing one
     /// (blocks after it are data written after the last index), the filemark before it
-    /// precedes the index. An index never starts before block 5.
+    /// precedes the index. An index never starts before block 5. When what sits between two
+    /// filemarks is not XML (a crash between a data filemark and its index), the search goes
+    /// one construct further back, a few times at most, so data is never read as an index.
     func readLastIndex(_ device: some LTFSTapeDevice, partition: UInt8, endOfData: UInt64,
                        blockSize: Int) async -> IndexConstructReading {
-        let trailing = await observe {
-            try await device.previousFilemark(partition: partition, before: endOfData, maxRecordLength: blockSize)
-        }
-        guard case .value(let trailingBlock?) = trailing else {
-            return IndexConstructReading(trailingFilemark: trailing, blocksAfterIndex: endOfData)
-        }
-        var construct = IndexConstructReading(trailingFilemark: trailing, blocksAfterIndex: endOfData - trailingBlock - 1)
-        guard trailingBlock >= LTFSVolumeLayout.firstIndexBlock else { return construct }
-        let leading = await observe {
-            try await device.previousFilemark(partition: partition, before: trailingBlock, maxRecordLength: blockSize)
-        }
-        construct.leadingFilemark = leading
-        guard case .value(let leadingBlock?) = leading, leadingBlock + 1 < trailingBlock else { return construct }
-        if case .failed(let why) = await observe({ try await device.locate(partition: partition, block: leadingBlock + 1); return true }) {
-            construct.records = [.failed(why)]
-            return construct
-        }
-        for _ in (leadingBlock + 1)..<trailingBlock {
-            let read = await observe { try await device.readRecord(maxLength: blockSize) }
-            construct.records.append(read)
-            if case .value(.record) = read { continue }
-            break
+        var before = endOfData
+        var endsWithFilemark = false
+        var construct = IndexConstructReading(trailingFilemark: .value(nil), blocksAfterIndex: endOfData)
+        for _ in 0..<Self.constructsSearched {
+            let trailing = await observe {
+                try await device.previousFilemark(partition: partition, before: before, maxRecordLength: blockSize)
+            }
+            guard case .value(let trailingBlock?) = trailing else {
+                return IndexConstructReading(trailingFilemark: trailing, blocksAfterIndex: construct.blocksAfterIndex)
+            }
+            construct = IndexConstructReading(trailingFilemark: trailing, blocksAfterIndex: endOfData - trailingBlock - 1)
+            if before == endOfData { endsWithFilemark = trailingBlock + 1 == endOfData }
+            construct.endsWithFilemark = endsWithFilemark
+            guard trailingBlock >= LTFSVolumeLayout.firstIndexBlock else { return construct }
+            let leading = await observe {
+                try await device.previousFilemark(partition: partition, before: trailingBlock, maxRecordLength: blockSize)
+            }
+            construct.leadingFilemark = leading
+            guard case .value(let leadingBlock?) = leading, leadingBlock + 1 < trailingBlock else { return construct }
+            if case .failed(let why) = await observe({ try await device.locate(partition: partition, block: leadingBlock + 1); return true }) {
+                construct.records = [.failed(why)]
+                return construct
+            }
+            for _ in (leadingBlock + 1)..<trailingBlock {
+                let read = await observe { try await device.readRecord(maxLength: blockSize) }
+                construct.records.append(read)
+                guard case .value(.record(let bytes)) = read else { break }
+                if construct.records.count == 1, !Self.looksLikeXML(bytes) { break }
+            }
+            guard case .value(.record(let first))? = construct.records.first, !Self.looksLikeXML(first),
+                  leadingBlock >= LTFSVolumeLayout.firstIndexBlock else { return construct }
+            before = trailingBlock
         }
         return construct
+    }
+
+    /// How many filemark-delimited sections a check looks through for the newest index.
+    static let constructsSearched = 4
+
+    /// Whether a record can start an XML document: optional BOM and whitespace, then `<`.
+    static func looksLikeXML(_ record: [UInt8]) -> Bool {
+        var bytes = record[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        return first == UInt8(ascii: "<")
     }
 
     static func labelBlockSize(_ partition: PartitionReading) -> Int? {

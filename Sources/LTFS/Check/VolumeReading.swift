@@ -38,6 +38,8 @@ public struct IndexConstructReading: Sendable, Hashable {
     public var trailingFilemark: Observed<UInt64?>
     /// Blocks between that filemark and end of data: data written after the last index.
     public var blocksAfterIndex: UInt64
+    /// Whether the block before end of data is a filemark (data after the index already closed).
+    public var endsWithFilemark: Bool = false
     /// The filemark before the trailing one (the index starts after it).
     public var leadingFilemark: Observed<UInt64?>?
     /// The index's records, in order.

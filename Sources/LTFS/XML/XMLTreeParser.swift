@@ -16,7 +16,9 @@ public enum LTFSXMLTreeParser {
             throw .malformed("not valid UTF-8")
         }
         let builder = TreeBuilder(retainedDepth: retainedDepth)
-        let parser = XMLParser(data: Data(trimmed))
+        // A stream is parsed in chunks; one chunk over 10 MB trips libxml2's huge-input limit, and
+        // an index of many files is larger than that.
+        let parser = XMLParser(stream: InputStream(data: Data(trimmed)))
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = false
         parser.delegate = builder

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Runs the built `tapelib` executable as an operator would.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var executable: URL {
+        let env = ProcessInfo.processInfo.environment["TAPELIB_BIN"]
+        return env.map { URL(fileURLWithPath: $0) }
+            ?? packageRoot.appendingPathComponent(".build/debug/tapelib")
+    }
+
+    static func run(_ arguments: [String]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes fully before waiting so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func json(_ arguments: [String]) throws -> [String: Any] {
+        let result = try run(arguments)
+        guard result.status == 0 else {
+            throw CLIFailure(description: "tapelib \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw CLIFailure(description: "not a JSON object: \(result.stdout.prefix(200))")
+        }
+        return object
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tapelib-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    var description: String
+}

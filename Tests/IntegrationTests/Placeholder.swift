@@ -1,4 +1,0 @@
-import Testing
-@testable import SCSI
-
-@Test func integrationtestsBuilds() { #expect(Bool(true)) }

@@ -34,7 +34,9 @@ let package = Package(
         .systemLibrary(name: "CISCSI", path: "Sources/CISCSI", pkgConfig: "libiscsi",
                        providers: [.apt(["libiscsi-dev"])]),
         .target(name: "ISCSITransport", dependencies: ["SCSI", "CISCSI"], path: "Sources/ISCSITransport"),
-        .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
+        // Discovery asks changers for their inventory through TapeHardware (one implementation
+        // of paging and the DVCID field quirks), so it sits above TapeHardware.
+        .target(name: "Discovery", dependencies: ["SCSI", "TapeHardware", "CUdev"], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")],

@@ -71,13 +71,8 @@ public enum ChangerQuery {
 
     static func standardInquiry(sgPath: String, through transport: any SCSITransport)
         async throws(DiscoveryError) -> StandardInquiry {
-        do throws(SCSIError) {
-            let result = try await DeviceCommand.run(.inquiry(), through: transport)
-            do {
-                return try StandardInquiry(parsing: result.data)
-            } catch {
-                throw SCSIError.parse(error)
-            }
+        do {
+            return try await CommandRunner(transport: transport, becomingReadyTimeout: .zero).inquiry()
         } catch {
             throw DiscoveryError(.deviceQueryFailed, "INQUIRY to \(sgPath) failed: \(error)")
         }

@@ -30,7 +30,7 @@ median_ms() { # command...
 }
 
 mtx_lines=$(mtx -f /dev/hwsim/sg0 status | grep -c 'Storage Element')
-tapelib_slots=$("$BIN/tapelib" changer status --json --device /dev/hwsim/sg0 | grep -c '"kind" : "storage"\|"kind" : "import_export"')
+tapelib_slots=$("$BIN/tapelib" changer status --json --device /dev/hwsim/sg0 | grep -cE '"kind": ?"(storage|import_export)"')
 mtx_ms=$(median_ms mtx -f /dev/hwsim/sg0 status)
 tapelib_ms=$(median_ms "$BIN/tapelib" changer status --json --device /dev/hwsim/sg0)
 ratio=$(awk -v t="$tapelib_ms" -v m="$mtx_ms" 'BEGIN {printf "%.2f", t/m}')

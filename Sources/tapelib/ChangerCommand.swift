@@ -10,7 +10,7 @@ struct ChangerCommand: AsyncParsableCommand {
         subcommands: [Status.self, Move.self, Load.self, Unload.self, Transfer.self, MailSlot.self])
 
     /// `changer status --json`: arrays of elements with address, mtx number, full and volume tag.
-    struct StatusReport: Encodable {
+    struct StatusReport {
         var device: String
         var vendor: String
         var product: String
@@ -20,6 +20,47 @@ struct ChangerCommand: AsyncParsableCommand {
         var drives: [InventoryElement]
         var storage: [InventoryElement]
         var importExport: [InventoryElement]
+
+        var json: String {
+            var w = JSONWriter(capacity: 160 * (storage.count + importExport.count + drives.count + 8))
+            w.beginObject()
+            w.field("device", device)
+            w.field("vendor", vendor)
+            w.field("product", product)
+            w.field("revision", revision)
+            w.field("serial", serial)
+            for (key, elements) in [("transports", transports), ("drives", drives), ("storage", storage),
+                                    ("import_export", importExport)] {
+                w.beginArray(key: key)
+                for e in elements { Self.write(e, to: &w) }
+                w.endArray()
+            }
+            w.endObject()
+            return w.text
+        }
+
+        /// The same keys as InventoryElement's Encodable form (snake case; `volume_tag`
+        /// always present, null when empty).
+        static func write(_ e: InventoryElement, to w: inout JSONWriter) {
+            w.beginObject()
+            w.field("kind", e.kind.rawValue)
+            w.field("address", Int(e.address))
+            w.field("number", e.number)
+            w.field("full", e.full)
+            w.field("volume_tag", e.volumeTag)
+            if let t = e.alternateVolumeTag { w.field("alternate_volume_tag", t) }
+            if let s = e.sourceAddress { w.field("source_address", Int(s)) }
+            w.field("accessible", e.accessible)
+            w.field("exception", e.exception)
+            w.field("asc", Int(e.asc))
+            w.field("ascq", Int(e.ascq))
+            if e.kind == .drive { w.field("drive_serial", e.driveSerial) }
+            if let v = e.driveVendor { w.field("drive_vendor", v) }
+            if let p = e.driveProduct { w.field("drive_product", p) }
+            if let i = e.importEnabled { w.field("import_enabled", i) }
+            if let x = e.exportEnabled { w.field("export_enabled", x) }
+            w.endObject()
+        }
     }
 
     struct Status: AsyncParsableCommand {
@@ -36,10 +77,11 @@ struct ChangerCommand: AsyncParsableCommand {
                 let serial = try await changer.serialNumber()
                 let inventory = try await changer.inventory()
                 if json {
-                    try Output.printJSON(StatusReport(
+                    print(StatusReport(
                         device: device.device, vendor: inquiry.vendor, product: inquiry.product,
                         revision: inquiry.revision, serial: serial, transports: inventory.transports,
-                        drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport))
+                        drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport).json,
+                          terminator: "")
                 } else {
                     print(ChangerStatusText.render(inventory, name: "\(inquiry.vendor) \(inquiry.product)", serial: serial))
                 }

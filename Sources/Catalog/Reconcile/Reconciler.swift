@@ -59,8 +59,8 @@ struct Reconciler {
         let exception: Bool
         let asc: Int?
         let ascq: Int?
-        let occupantID: Int64?
-        let occupantTag: String?
+        var occupantID: Int64?
+        var occupantTag: String?
     }
 
     private struct StoredCartridge {
@@ -157,8 +157,8 @@ struct Reconciler {
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
                     if kindChanged || stored.full != element.isFull {
-                        counts.remove(kind: stored.kind.rawValue, full: stored.full)
-                        counts.add(kind: element.kind.rawValue, full: element.isFull)
+                        counts.remove(kind: stored.kind.rawValue, full: stored.full, address: element.address)
+                        counts.add(kind: element.kind.rawValue, full: element.isFull, address: element.address)
                     }
                 }
             } else {
@@ -170,7 +170,7 @@ struct Reconciler {
                     BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
                 ])
                 summary.slotsAdded += 1
-                counts.add(kind: element.kind.rawValue, full: element.isFull)
+                counts.add(kind: element.kind.rawValue, full: element.isFull, address: element.address)
             }
             if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
@@ -205,7 +205,7 @@ struct Reconciler {
         for (address, stored) in storedSlots.all
         where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
             removedSlotIDs.append(stored.id)
-            counts.remove(kind: stored.kind.rawValue, full: stored.full)
+            counts.remove(kind: stored.kind.rawValue, full: stored.full, address: address)
             if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
                 detach.append(occupantID)
                 tagByCartridgeID[occupantID] = tag
@@ -362,6 +362,12 @@ struct Reconciler {
             byAddress.indices.contains(address) ? byAddress[address] : nil
         }
 
+        mutating func setOccupant(id: Int64, tag: String?, at address: Int) {
+            guard byAddress.indices.contains(address) else { return }
+            byAddress[address]?.occupantID = id
+            byAddress[address]?.occupantTag = tag
+        }
+
         mutating func insert(_ slot: StoredSlot, at address: Int) {
             if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
             if byAddress[address] == nil { count += 1 }
@@ -382,13 +388,15 @@ struct Reconciler {
         }
     }
 
+    /// The library's slots, then the cartridges sitting in them. Two lean reads instead of one
+    /// LEFT JOIN: the join looked up the slot_id index and then the cartridge row for each of
+    /// 50,000 slots; scanning the cartridges and finding each one's slot by rowid costs a third.
     private func loadSlots() throws -> StoredSlots {
         var slots = StoredSlots()
         let query = try BulkStatement(db, sql: """
-            SELECT s.element_address, s.id, s.kind, s.full, s.volume_tag, s.source_element, s.accessible,
-                s.exception, s.asc, s.ascq, c.id, c.volume_tag
-            FROM library_slots s LEFT JOIN tape_cartridges c ON c.slot_id = s.id
-            WHERE s.library_id = ?
+            SELECT element_address, id, kind, full, volume_tag, source_element, accessible,
+                exception, asc, ascq
+            FROM library_slots WHERE library_id = ?
             """)
         query.bind(1, libraryID)
         while try query.step() {
@@ -400,7 +408,18 @@ struct Reconciler {
                 id: query.int64(1), kind: kind, full: query.bool(3), volumeTag: query.text(4),
                 sourceElement: query.optionalInt(5), accessible: query.bool(6), exception: query.bool(7),
                 asc: query.optionalInt(8), ascq: query.optionalInt(9),
-                occupantID: query.optionalInt64(10), occupantTag: query.text(11)), at: address)
+                occupantID: nil, occupantTag: nil), at: address)
+        }
+        guard slots.count > 0 else { return slots }
+        // CROSS JOIN keeps cartridges as the outer loop: one table scan, one rowid seek each.
+        let occupants = try BulkStatement(db, sql: """
+            SELECT s.element_address, c.id, c.volume_tag
+            FROM tape_cartridges c CROSS JOIN library_slots s ON s.id = c.slot_id
+            WHERE c.slot_id IS NOT NULL AND s.library_id = ?
+            """)
+        occupants.bind(1, libraryID)
+        while try occupants.step() {
+            slots.setOccupant(id: occupants.int64(1), tag: occupants.text(2), at: occupants.int(0))
         }
         return slots
     }

@@ -19,11 +19,15 @@ extension CatalogDatabase {
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 let result = Result { () throws -> ReconcileSummary in
                     var summary = ReconcileSummary()
+                    var trace = PhaseTrace()
                     try db.inTransaction(.immediate) {
                         var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
                         summary = try reconciler.apply(snapshot)
+                        trace.mark("apply")
                         return .commit
                     }
+                    trace.mark("commit")
+                    trace.report()
                     return summary
                 }
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
@@ -100,8 +104,8 @@ struct Reconciler {
         var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
         trace.mark("validate")
-        let storedSlots = try loadSlots()
-        trace.mark("load slots")
+        let storedSlots = try loadSlots(&trace)
+        trace.mark("load occupants")
 
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
@@ -157,8 +161,8 @@ struct Reconciler {
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
                     if kindChanged || stored.full != element.isFull {
-                        counts.remove(kind: stored.kind.rawValue, full: stored.full, address: element.address)
-                        counts.add(kind: element.kind.rawValue, full: element.isFull, address: element.address)
+                        counts.remove(kind: stored.kind, full: stored.full, address: element.address)
+                        counts.add(kind: element.kind, full: element.isFull, address: element.address)
                     }
                 }
             } else {
@@ -170,7 +174,7 @@ struct Reconciler {
                     BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
                 ])
                 summary.slotsAdded += 1
-                counts.add(kind: element.kind.rawValue, full: element.isFull, address: element.address)
+                counts.add(kind: element.kind, full: element.isFull, address: element.address)
             }
             if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
@@ -205,7 +209,7 @@ struct Reconciler {
         for (address, stored) in storedSlots.all
         where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
             removedSlotIDs.append(stored.id)
-            counts.remove(kind: stored.kind.rawValue, full: stored.full, address: address)
+            counts.remove(kind: stored.kind, full: stored.full, address: address)
             if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
                 detach.append(occupantID)
                 tagByCartridgeID[occupantID] = tag
@@ -250,7 +254,7 @@ struct Reconciler {
                 placeCartridge.bind(3, cartridge.id)
                 try placeCartridge.execute()
                 placedIDs.insert(cartridge.id)
-                idByTag[placement.volumeTag] = cartridge.id
+                if placement.location == .drive { idByTag[placement.volumeTag] = cartridge.id }
                 let from = cartridge.slotID.flatMap { addressBySlotID[$0] }
                 if from != placement.address {
                     summary.cartridgesMoved.append(.init(volumeTag: placement.volumeTag, fromAddress: from,
@@ -269,7 +273,7 @@ struct Reconciler {
                     .integer(type?.nativeCapacity ?? 0), BulkValue(isCleaning ? Self.cleaningUses : nil),
                     BulkValue(type?.isWorm ?? false), .text(now),
                 ])
-                idByTag[placement.volumeTag] = id
+                if placement.location == .drive { idByTag[placement.volumeTag] = id }
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
@@ -391,7 +395,7 @@ struct Reconciler {
     /// The library's slots, then the cartridges sitting in them. Two lean reads instead of one
     /// LEFT JOIN: the join looked up the slot_id index and then the cartridge row for each of
     /// 50,000 slots; scanning the cartridges and finding each one's slot by rowid costs a third.
-    private func loadSlots() throws -> StoredSlots {
+    private func loadSlots(_ trace: inout PhaseTrace) throws -> StoredSlots {
         var slots = StoredSlots()
         let query = try BulkStatement(db, sql: """
             SELECT element_address, id, kind, full, volume_tag, source_element, accessible,
@@ -410,6 +414,7 @@ struct Reconciler {
                 asc: query.optionalInt(8), ascq: query.optionalInt(9),
                 occupantID: nil, occupantTag: nil), at: address)
         }
+        trace.mark("load slots")
         guard slots.count > 0 else { return slots }
         // CROSS JOIN keeps cartridges as the outer loop: one table scan, one rowid seek each.
         let occupants = try BulkStatement(db, sql: """

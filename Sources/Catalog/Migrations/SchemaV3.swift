@@ -7,6 +7,10 @@ import GRDB
 ///   per row with no one-time setup, so an IN list of three or more values built an ephemeral
 ///   b-tree for every inserted or updated row (four per cartridge): two thirds of a bulk insert.
 ///   The OR chains accept exactly the same values.
+/// - library_slots gains element_digest (see `ElementDigest`), also at the end of the page
+///   index: reconcile reads a library's addresses, kinds and digests from that index alone and
+///   reads rows only for elements whose digest changed. Existing rows get 0: their first sync
+///   after the upgrade compares them in full.
 /// - The pool index of cartridges becomes partial (`pool_id IS NOT NULL`): reconcile creates
 ///   cartridges without a pool, and an index of NULLs answers no query.
 /// - library_slot_counts is replaced by library_slot_block_counts: the same counts per library,
@@ -36,6 +40,7 @@ enum SchemaV3 {
                 exception INTEGER NOT NULL DEFAULT 0 CHECK (exception = 0 OR exception = 1),
                 asc INTEGER CHECK (asc BETWEEN 0 AND 255),
                 ascq INTEGER CHECK (ascq BETWEEN 0 AND 255),
+                element_digest INTEGER NOT NULL DEFAULT 0,
                 UNIQUE (library_id, element_address)
             );
             INSERT INTO library_slots_v3 (id, library_id, element_address, kind, full, volume_tag, source_element,
@@ -44,7 +49,8 @@ enum SchemaV3 {
                     accessible, exception, asc, ascq FROM library_slots ORDER BY id;
             DROP TABLE library_slots;
             ALTER TABLE library_slots_v3 RENAME TO library_slots;
-            CREATE INDEX library_slots_kind_page ON library_slots(library_id, kind, full, element_address);
+            CREATE INDEX library_slots_kind_page
+                ON library_slots(library_id, kind, full, element_address, element_digest);
 
             -- A cartridge is in at most one place: one slot_id column. A slot holds at most one
             -- cartridge: slot_id is UNIQUE. The location names the element kind (checked by the

@@ -8,6 +8,13 @@ extension CatalogDatabase {
     /// that no element reports any more become offline. The physical library is the truth.
     public func reconcile(library libraryID: Int64, snapshot: InventorySnapshot,
                           now: Date = Date()) async throws(CatalogError) -> ReconcileSummary {
+        try await reconcile(library: libraryID, snapshot: snapshot, now: now, skipUnchanged: true)
+    }
+
+    /// `skipUnchanged: false` reads every stored element in full, as before element digests:
+    /// the tests compare both paths on random snapshots.
+    func reconcile(library libraryID: Int64, snapshot: InventorySnapshot, now: Date,
+                   skipUnchanged: Bool) async throws(CatalogError) -> ReconcileSummary {
         do {
             return try await writer.writeWithoutTransaction { db in
                 // Reconcile only writes references it has just read or created in this same
@@ -22,6 +29,7 @@ extension CatalogDatabase {
                     var trace = PhaseTrace()
                     try db.inTransaction(.immediate) {
                         var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
+                        reconciler.skipUnchanged = skipUnchanged
                         summary = try reconciler.apply(snapshot)
                         trace.mark("apply")
                         return .commit
@@ -48,23 +56,29 @@ extension CatalogDatabase {
     }
 }
 
-/// The reconciliation algorithm. Loads the library's slots (with their cartridges) once, diffs in
-/// memory, and writes only what changed: new rows in multi-row inserts with ids assigned here,
-/// changes through cached statements (a 50,000-slot library must sync in well under a second).
+/// The reconciliation algorithm. Reads a lean digest of the library's elements (address, slot
+/// id, kind, fullness, element digest, occupant id) from covering indexes, skips every element
+/// whose digest still matches, reads the few others in full and diffs them, and writes only what
+/// changed: new rows in multi-row inserts with ids assigned here, changes through cached
+/// statements (a 50,000-slot library with 1% moved must sync in tens of milliseconds).
 struct Reconciler {
-    /// What the catalog holds for one element, and the cartridge recorded in it.
+    /// What the lean read knows of a stored element.
     private struct StoredSlot {
         let id: Int64
         let kind: SlotKind
         let full: Bool
+        let digest: Int64
+        var occupantID: Int64?
+    }
+
+    /// The rest of a stored element, read only when its digest no longer matches.
+    private struct StoredDetail {
         let volumeTag: String?
         let sourceElement: Int?
         let accessible: Bool
         let exception: Bool
         let asc: Int?
         let ascq: Int?
-        var occupantID: Int64?
-        var occupantTag: String?
     }
 
     private struct StoredCartridge {
@@ -72,11 +86,23 @@ struct Reconciler {
         let slotID: Int64?
     }
 
+    /// An element whose digest did not match (or that is new), with what it should hold.
+    private struct Pending {
+        let index: Int
+        let tag: String?
+        let desiredTag: String?
+        /// The cartridge that will sit in the element: known, or the id a new one will get.
+        var cartridgeID: Int64?
+        var known: StoredCartridge?
+    }
+
     private struct Placement {
         let volumeTag: String
         let slotID: Int64
         let location: CartridgeLocation
         let address: Int
+        let cartridgeID: Int64
+        let known: StoredCartridge?
     }
 
     /// Cleaning cartridges are good for about 50 uses (scsi-reference.md).
@@ -90,6 +116,8 @@ struct Reconciler {
     let now: String
     let nowValue: DatabaseValue
     var summary = ReconcileSummary()
+    /// False: treat every stored element as changed (the reference path of the tests).
+    var skipUnchanged = true
 
     init(db: Database, libraryID: Int64, now: Date) throws {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tape_libraries WHERE id = ?", arguments: [libraryID]) != nil
@@ -107,28 +135,13 @@ struct Reconciler {
         let storedSlots = try loadSlots(&trace)
         trace.mark("load occupants")
 
-        // The write transaction is exclusive, so ids handed out here cannot collide.
-        var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
-        var slotInserts = BatchInsert(db, table: "library_slots", columns: [
-            "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
-            "accessible", "exception", "asc", "ascq",
-        ])
-        let updateSlot = try BulkStatement(db, sql: """
-            UPDATE library_slots SET kind = ?, full = ?, volume_tag = ?, source_element = ?, accessible = ?,
-                exception = ?, asc = ?, ascq = ? WHERE id = ?
-            """)
-
+        // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
         var seenTags = Set<String>()
         seenTags.reserveCapacity(elements.count)
-        var placements: [Placement] = []
-        var detach: [Int64] = []
-        var detachSet = Set<Int64>()
-        var tagByCartridgeID: [Int64: String] = [:]
+        var pending: [Pending] = []
         var cartridgeAtAddress: [Int: String] = [:]
         var reportedStoredSlots = 0
-        var counts = SlotCountDelta()
-
-        for element in elements {
+        for (index, element) in elements.enumerated() {
             let tag = Self.normalizedTag(element.volumeTag)
             var desiredTag: String? = element.isFull ? tag : nil
             if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
@@ -136,19 +149,72 @@ struct Reconciler {
                 summary.duplicateVolumeTags.append(candidate)
                 desiredTag = nil
             }
+            if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
+            if let stored = storedSlots[element.address] {
+                reportedStoredSlots += 1
+                if skipUnchanged && stored.digest == ElementDigest.of(
+                    element, tag: tag, placed: desiredTag != nil, occupant: stored.occupantID) { continue }
+            }
+            pending.append(Pending(index: index, tag: tag, desiredTag: desiredTag))
+        }
+        trace.mark("digests")
+
+        // Which of the cartridges to place the catalog already knows; ids for the others.
+        let known = try knownCartridges(pending.compactMap(\.desiredTag))
+        var nextCartridgeID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM tape_cartridges") ?? 1
+        for position in pending.indices {
+            guard let desiredTag = pending[position].desiredTag else { continue }
+            if let cartridge = known[desiredTag] {
+                pending[position].known = cartridge
+                pending[position].cartridgeID = cartridge.id
+            } else {
+                pending[position].cartridgeID = nextCartridgeID
+                nextCartridgeID += 1
+            }
+        }
+        trace.mark("known cartridges")
+
+        // Pass 2, over changed and new elements only.
+        // The write transaction is exclusive, so ids handed out here cannot collide.
+        var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
+        var slotInserts = BatchInsert(db, table: "library_slots", columns: [
+            "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
+            "accessible", "exception", "asc", "ascq", "element_digest",
+        ])
+        let updateSlot = try BulkStatement(db, sql: """
+            UPDATE library_slots SET kind = ?, full = ?, volume_tag = ?, source_element = ?, accessible = ?,
+                exception = ?, asc = ?, ascq = ?, element_digest = ? WHERE id = ?
+            """)
+        let updateDigest = try BulkStatement(db, sql: "UPDATE library_slots SET element_digest = ? WHERE id = ?")
+        let detailQuery = try BulkStatement(db, sql: """
+            SELECT volume_tag, source_element, accessible, exception, asc, ascq FROM library_slots WHERE id = ?
+            """)
+        let tagQuery = try BulkStatement(db, sql: "SELECT volume_tag FROM tape_cartridges WHERE id = ?")
+        var placements: [Placement] = []
+        var detach: [Int64] = []
+        var detachSet = Set<Int64>()
+        var tagByCartridgeID: [Int64: String] = [:]
+        var counts = SlotCountDelta()
+
+        for item in pending {
+            let element = elements[item.index]
+            let tag = item.tag
             let asc = element.exception.map { Int($0.asc) }
             let ascq = element.exception.map { Int($0.ascq) }
+            let digest = ElementDigest.of(element, tag: tag, placed: item.desiredTag != nil, occupant: item.cartridgeID)
             let slotID: Int64
             var kindChanged = false
             var occupant: (id: Int64, tag: String)?
             if let stored = storedSlots[element.address] {
                 slotID = stored.id
-                reportedStoredSlots += 1
-                if let id = stored.occupantID, let tag = stored.occupantTag { occupant = (id, tag) }
+                let detail = try readDetail(detailQuery, slotID: slotID)
+                if let id = stored.occupantID, let occupantTag = try cartridgeTag(tagQuery, id: id) {
+                    occupant = (id, occupantTag)
+                }
                 kindChanged = stored.kind != element.kind
-                if kindChanged || stored.full != element.isFull || stored.volumeTag != tag
-                    || stored.sourceElement != element.sourceElement || stored.accessible != element.isAccessible
-                    || stored.exception != (element.exception != nil) || stored.asc != asc || stored.ascq != ascq {
+                if kindChanged || stored.full != element.isFull || detail.volumeTag != tag
+                    || detail.sourceElement != element.sourceElement || detail.accessible != element.isAccessible
+                    || detail.exception != (element.exception != nil) || detail.asc != asc || detail.ascq != ascq {
                     updateSlot.bind(1, element.kind.rawValue)
                     updateSlot.bind(2, element.isFull)
                     updateSlot.bind(3, tag)
@@ -157,13 +223,18 @@ struct Reconciler {
                     updateSlot.bind(6, element.exception != nil)
                     updateSlot.bind(7, asc)
                     updateSlot.bind(8, ascq)
-                    updateSlot.bind(9, slotID)
+                    updateSlot.bind(9, digest)
+                    updateSlot.bind(10, slotID)
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
                     if kindChanged || stored.full != element.isFull {
                         counts.remove(kind: stored.kind, full: stored.full, address: element.address)
                         counts.add(kind: element.kind, full: element.isFull, address: element.address)
                     }
+                } else if digest != stored.digest {
+                    updateDigest.bind(1, digest)
+                    updateDigest.bind(2, slotID)
+                    try updateDigest.execute()
                 }
             } else {
                 slotID = nextSlotID
@@ -172,47 +243,46 @@ struct Reconciler {
                     .integer(slotID), .integer(libraryID), BulkValue(element.address), .text(element.kind.rawValue),
                     BulkValue(element.isFull), BulkValue(tag), BulkValue(element.sourceElement),
                     BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
+                    .integer(digest),
                 ])
                 summary.slotsAdded += 1
                 counts.add(kind: element.kind, full: element.isFull, address: element.address)
             }
-            if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
-            if occupant?.tag == desiredTag && !kindChanged { continue }
+            if occupant?.tag == item.desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
                 detach.append(occupant.id)
                 tagByCartridgeID[occupant.id] = occupant.tag
             }
-            if let desiredTag {
+            if let desiredTag = item.desiredTag, let cartridgeID = item.cartridgeID {
                 placements.append(Placement(volumeTag: desiredTag, slotID: slotID,
-                                            location: element.kind.cartridgeLocation, address: element.address))
+                                            location: element.kind.cartridgeLocation, address: element.address,
+                                            cartridgeID: cartridgeID, known: item.known))
             }
         }
         try slotInserts.flush()
-        trace.mark("walk elements")
+        trace.mark("write slots")
 
-        // Which of the cartridges to place the catalog already knows, and where they are.
-        let known = try knownCartridges(placements.map(\.volumeTag))
+        // Known cartridges that sit elsewhere leave their old place first.
         for placement in placements {
-            if let cartridge = known[placement.volumeTag], cartridge.slotID != nil,
-               detachSet.insert(cartridge.id).inserted {
+            if let cartridge = placement.known, cartridge.slotID != nil, detachSet.insert(cartridge.id).inserted {
                 detach.append(cartridge.id)
                 tagByCartridgeID[cartridge.id] = placement.volumeTag
             }
         }
 
-        trace.mark("known cartridges")
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
-        let reportedAddresses = reportedStoredSlots == storedSlots.count
-            ? Set<Int>() : Set(elements.map(\.address))
-        for (address, stored) in storedSlots.all
-        where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
-            removedSlotIDs.append(stored.id)
-            counts.remove(kind: stored.kind, full: stored.full, address: address)
-            if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
-                detach.append(occupantID)
-                tagByCartridgeID[occupantID] = tag
+        if reportedStoredSlots != storedSlots.count {
+            let reportedAddresses = Set(elements.map(\.address))
+            for (address, stored) in storedSlots.all where !reportedAddresses.contains(address) {
+                removedSlotIDs.append(stored.id)
+                counts.remove(kind: stored.kind, full: stored.full, address: address)
+                if let occupantID = stored.occupantID, let tag = try cartridgeTag(tagQuery, id: occupantID),
+                   detachSet.insert(occupantID).inserted {
+                    detach.append(occupantID)
+                    tagByCartridgeID[occupantID] = tag
+                }
             }
         }
 
@@ -235,26 +305,25 @@ struct Reconciler {
         }
 
         // Where moved cartridges came from, for the summary: one pass over the stored slots.
-        let previousSlotIDs = Set(placements.compactMap { known[$0.volumeTag]?.slotID })
+        let previousSlotIDs = Set(placements.compactMap { $0.known?.slotID })
         let addressBySlotID = storedSlots.addresses(of: previousSlotIDs)
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
-        var nextCartridgeID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM tape_cartridges") ?? 1
         var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
             "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
         ])
         var tapeTypes: TapeTypeTable?
         for placement in placements {
-            if let cartridge = known[placement.volumeTag] {
+            if placement.location == .drive { idByTag[placement.volumeTag] = placement.cartridgeID }
+            if let cartridge = placement.known {
                 placeCartridge.bind(1, placement.slotID)
                 placeCartridge.bind(2, placement.location.rawValue)
                 placeCartridge.bind(3, cartridge.id)
                 try placeCartridge.execute()
                 placedIDs.insert(cartridge.id)
-                if placement.location == .drive { idByTag[placement.volumeTag] = cartridge.id }
                 let from = cartridge.slotID.flatMap { addressBySlotID[$0] }
                 if from != placement.address {
                     summary.cartridgesMoved.append(.init(volumeTag: placement.volumeTag, fromAddress: from,
@@ -264,16 +333,13 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                let id = nextCartridgeID
-                nextCartridgeID += 1
                 try cartridgeInserts.append([
-                    .integer(id), .text(placement.volumeTag), BulkValue(type?.id),
+                    .integer(placement.cartridgeID), .text(placement.volumeTag), BulkValue(type?.id),
                     .text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue),
                     .text(placement.location.rawValue), .integer(placement.slotID),
                     .integer(type?.nativeCapacity ?? 0), BulkValue(isCleaning ? Self.cleaningUses : nil),
                     BulkValue(type?.isWorm ?? false), .text(now),
                 ])
-                if placement.location == .drive { idByTag[placement.volumeTag] = id }
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
@@ -355,10 +421,33 @@ struct Reconciler {
         summary.drivesUpdated += changes.count
     }
 
+    private func readDetail(_ statement: BulkStatement, slotID: Int64) throws -> StoredDetail {
+        statement.bind(1, slotID)
+        guard try statement.step() else {
+            throw CatalogError.storage("library_slots row \(slotID) vanished during reconcile")
+        }
+        let detail = StoredDetail(volumeTag: statement.text(0), sourceElement: statement.optionalInt(1),
+                                  accessible: statement.bool(2), exception: statement.bool(3),
+                                  asc: statement.optionalInt(4), ascq: statement.optionalInt(5))
+        while try statement.step() {}
+        return detail
+    }
+
+    private func cartridgeTag(_ statement: BulkStatement, id: Int64) throws -> String? {
+        statement.bind(1, id)
+        guard try statement.step() else { return nil }
+        let tag = statement.text(0)
+        while try statement.step() {}
+        return tag
+    }
+
     /// The library's stored elements indexed by their 16-bit address (no hashing on the hot path).
     private struct StoredSlots {
         private var byAddress: [StoredSlot?]
         private(set) var count = 0
+        /// Slot id → address, dense from the smallest id (reconcile hands out ids in runs).
+        private var addressBySlot: [Int32] = []
+        private var firstSlotID: Int64 = 0
 
         init() { byAddress = [] }
 
@@ -366,16 +455,33 @@ struct Reconciler {
             byAddress.indices.contains(address) ? byAddress[address] : nil
         }
 
-        mutating func setOccupant(id: Int64, tag: String?, at address: Int) {
-            guard byAddress.indices.contains(address) else { return }
-            byAddress[address]?.occupantID = id
-            byAddress[address]?.occupantTag = tag
-        }
-
         mutating func insert(_ slot: StoredSlot, at address: Int) {
             if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
             if byAddress[address] == nil { count += 1 }
             byAddress[address] = slot
+        }
+
+        /// Builds the slot id → address map once all slots are in (nil when ids are too sparse).
+        mutating func indexSlotIDs(minimum: Int64, maximum: Int64) -> Bool {
+            guard count > 0, maximum >= minimum, maximum - minimum < Int64(max(count, 1024) * 4) else { return false }
+            firstSlotID = minimum
+            addressBySlot = Array(repeating: -1, count: Int(maximum - minimum) + 1)
+            for address in byAddress.indices {
+                if let slot = byAddress[address] { addressBySlot[Int(slot.id - minimum)] = Int32(address) }
+            }
+            return true
+        }
+
+        func address(ofSlot id: Int64) -> Int? {
+            let offset = id - firstSlotID
+            guard offset >= 0, offset < Int64(addressBySlot.count) else { return nil }
+            let address = addressBySlot[Int(offset)]
+            return address < 0 ? nil : Int(address)
+        }
+
+        mutating func setOccupant(_ cartridgeID: Int64, at address: Int) {
+            guard byAddress.indices.contains(address) else { return }
+            byAddress[address]?.occupantID = cartridgeID
         }
 
         func addresses(of slotIDs: Set<Int64>) -> [Int64: Int] {
@@ -392,39 +498,49 @@ struct Reconciler {
         }
     }
 
-    /// The library's slots, then the cartridges sitting in them. Two lean reads instead of one
-    /// LEFT JOIN: the join looked up the slot_id index and then the cartridge row for each of
-    /// 50,000 slots; scanning the cartridges and finding each one's slot by rowid costs a third.
+    /// The library's elements from the covering page index (no table rows), then which cartridge
+    /// sits in each from the slot_id index of tape_cartridges (no table rows either).
     private func loadSlots(_ trace: inout PhaseTrace) throws -> StoredSlots {
         var slots = StoredSlots()
         let query = try BulkStatement(db, sql: """
-            SELECT element_address, id, kind, full, volume_tag, source_element, accessible,
-                exception, asc, ascq
-            FROM library_slots WHERE library_id = ?
+            SELECT element_address, id, kind, full, element_digest
+            FROM library_slots INDEXED BY library_slots_kind_page WHERE library_id = ?
             """)
         query.bind(1, libraryID)
+        var minimumID = Int64.max
+        var maximumID = Int64.min
         while try query.step() {
             let address = query.int(0)
             guard (0...0xFFFF).contains(address), let kind = SlotKind(leadingByte: query.firstByte(2)) else {
                 throw CatalogError.storage("library_slots row with address \(address) or kind out of range")
             }
-            slots.insert(StoredSlot(
-                id: query.int64(1), kind: kind, full: query.bool(3), volumeTag: query.text(4),
-                sourceElement: query.optionalInt(5), accessible: query.bool(6), exception: query.bool(7),
-                asc: query.optionalInt(8), ascq: query.optionalInt(9),
-                occupantID: nil, occupantTag: nil), at: address)
+            let id = query.int64(1)
+            minimumID = min(minimumID, id)
+            maximumID = max(maximumID, id)
+            slots.insert(StoredSlot(id: id, kind: kind, full: query.bool(3), digest: query.int64(4)), at: address)
         }
         trace.mark("load slots")
         guard slots.count > 0 else { return slots }
-        // CROSS JOIN keeps cartridges as the outer loop: one table scan, one rowid seek each.
-        let occupants = try BulkStatement(db, sql: """
-            SELECT s.element_address, c.id, c.volume_tag
-            FROM tape_cartridges c CROSS JOIN library_slots s ON s.id = c.slot_id
-            WHERE c.slot_id IS NOT NULL AND s.library_id = ?
-            """)
-        occupants.bind(1, libraryID)
-        while try occupants.step() {
-            slots.setOccupant(id: occupants.int64(1), tag: occupants.text(2), at: occupants.int(0))
+        if slots.indexSlotIDs(minimum: minimumID, maximum: maximumID) {
+            let occupants = try BulkStatement(db, sql: """
+                SELECT slot_id, id FROM tape_cartridges WHERE slot_id BETWEEN ? AND ?
+                """)
+            occupants.bind(1, minimumID)
+            occupants.bind(2, maximumID)
+            while try occupants.step() {
+                if let address = slots.address(ofSlot: occupants.int64(0)) {
+                    slots.setOccupant(occupants.int64(1), at: address)
+                }
+            }
+        } else {
+            // Slot ids of this library scattered among others': look the occupants up by join.
+            let occupants = try BulkStatement(db, sql: """
+                SELECT s.element_address, c.id
+                FROM tape_cartridges c CROSS JOIN library_slots s ON s.id = c.slot_id
+                WHERE c.slot_id IS NOT NULL AND s.library_id = ?
+                """)
+            occupants.bind(1, libraryID)
+            while try occupants.step() { slots.setOccupant(occupants.int64(1), at: occupants.int(0)) }
         }
         return slots
     }

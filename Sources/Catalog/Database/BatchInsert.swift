@@ -33,10 +33,18 @@ struct BatchInsert {
     }
 
     mutating func append(_ row: [BulkValue]) throws {
-        guard row.count == columns.count else {
-            throw CatalogError.storage("batch insert into \(table): \(row.count) values for \(columns.count) columns")
+        for value in row { add(value) }
+        try endRow()
+    }
+
+    /// Adds the next value of the current row (no array per row: a sync adds 90,000 rows).
+    mutating func add(_ value: BulkValue) { pending.append(value) }
+
+    /// Ends the current row, which must have one value per column.
+    mutating func endRow() throws {
+        guard pending.count == (rowCount % Self.rowsPerStatement + 1) * columns.count else {
+            throw CatalogError.storage("batch insert into \(table): row \(rowCount) has the wrong number of values")
         }
-        pending.append(contentsOf: row)
         rowCount += 1
         if pending.count == columns.count * Self.rowsPerStatement { try flush() }
     }

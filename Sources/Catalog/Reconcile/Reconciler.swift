@@ -24,6 +24,9 @@ extension CatalogDatabase {
                 // effect outside a transaction, hence the manual transaction; the tests run
                 // `PRAGMA foreign_key_check` after every reconciliation.
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                // The commit of a large sync would also checkpoint; the checkpointer does it after.
+                let autoCheckpoint = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+                if checkpointer != nil { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
                 let result = Result { () throws -> ReconcileSummary in
                     var summary = ReconcileSummary()
                     var trace = PhaseTrace()
@@ -39,6 +42,10 @@ extension CatalogDatabase {
                     return summary
                 }
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
+                if let checkpointer {
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
+                    checkpointer.checkpointSoon()
+                }
                 return try result.get()
             }
         } catch {
@@ -57,7 +64,7 @@ extension CatalogDatabase {
 }
 
 /// The reconciliation algorithm. Reads a lean digest of the library's elements (address, slot
-/// id, kind, fullness, element digest, occupant id) from covering indexes, skips every element
+/// id, element digest, occupant id) from covering indexes, skips every element
 /// whose digest still matches, reads the few others in full and diffs them, and writes only what
 /// changed: new rows in multi-row inserts with ids assigned here, changes through cached
 /// statements (a 50,000-slot library with 1% moved must sync in tens of milliseconds).
@@ -65,14 +72,14 @@ struct Reconciler {
     /// What the lean read knows of a stored element.
     private struct StoredSlot {
         let id: Int64
-        let kind: SlotKind
-        let full: Bool
         let digest: Int64
         var occupantID: Int64?
     }
 
     /// The rest of a stored element, read only when its digest no longer matches.
     private struct StoredDetail {
+        let kind: SlotKind
+        let full: Bool
         let volumeTag: String?
         let sourceElement: Int?
         let accessible: Bool
@@ -187,7 +194,8 @@ struct Reconciler {
             """)
         let updateDigest = try BulkStatement(db, sql: "UPDATE library_slots SET element_digest = ? WHERE id = ?")
         let detailQuery = try BulkStatement(db, sql: """
-            SELECT volume_tag, source_element, accessible, exception, asc, ascq FROM library_slots WHERE id = ?
+            SELECT kind, full, volume_tag, source_element, accessible, exception, asc, ascq
+            FROM library_slots WHERE id = ?
             """)
         let tagQuery = try BulkStatement(db, sql: "SELECT volume_tag FROM tape_cartridges WHERE id = ?")
         var placements: [Placement] = []
@@ -211,8 +219,8 @@ struct Reconciler {
                 if let id = stored.occupantID, let occupantTag = try cartridgeTag(tagQuery, id: id) {
                     occupant = (id, occupantTag)
                 }
-                kindChanged = stored.kind != element.kind
-                if kindChanged || stored.full != element.isFull || detail.volumeTag != tag
+                kindChanged = detail.kind != element.kind
+                if kindChanged || detail.full != element.isFull || detail.volumeTag != tag
                     || detail.sourceElement != element.sourceElement || detail.accessible != element.isAccessible
                     || detail.exception != (element.exception != nil) || detail.asc != asc || detail.ascq != ascq {
                     updateSlot.bind(1, element.kind.rawValue)
@@ -227,8 +235,8 @@ struct Reconciler {
                     updateSlot.bind(10, slotID)
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
-                    if kindChanged || stored.full != element.isFull {
-                        counts.remove(kind: stored.kind, full: stored.full, address: element.address)
+                    if kindChanged || detail.full != element.isFull {
+                        counts.remove(kind: detail.kind, full: detail.full, address: element.address)
                         counts.add(kind: element.kind, full: element.isFull, address: element.address)
                     }
                 } else if digest != stored.digest {
@@ -239,12 +247,19 @@ struct Reconciler {
             } else {
                 slotID = nextSlotID
                 nextSlotID += 1
-                try slotInserts.append([
-                    .integer(slotID), .integer(libraryID), BulkValue(element.address), .text(element.kind.rawValue),
-                    BulkValue(element.isFull), BulkValue(tag), BulkValue(element.sourceElement),
-                    BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
-                    .integer(digest),
-                ])
+                slotInserts.add(.integer(slotID))
+                slotInserts.add(.integer(libraryID))
+                slotInserts.add(BulkValue(element.address))
+                slotInserts.add(.text(element.kind.rawValue))
+                slotInserts.add(BulkValue(element.isFull))
+                slotInserts.add(BulkValue(tag))
+                slotInserts.add(BulkValue(element.sourceElement))
+                slotInserts.add(BulkValue(element.isAccessible))
+                slotInserts.add(BulkValue(element.exception != nil))
+                slotInserts.add(BulkValue(asc))
+                slotInserts.add(BulkValue(ascq))
+                slotInserts.add(.integer(digest))
+                try slotInserts.endRow()
                 summary.slotsAdded += 1
                 counts.add(kind: element.kind, full: element.isFull, address: element.address)
             }
@@ -277,7 +292,8 @@ struct Reconciler {
             let reportedAddresses = Set(elements.map(\.address))
             for (address, stored) in storedSlots.all where !reportedAddresses.contains(address) {
                 removedSlotIDs.append(stored.id)
-                counts.remove(kind: stored.kind, full: stored.full, address: address)
+                let detail = try readDetail(detailQuery, slotID: stored.id)
+                counts.remove(kind: detail.kind, full: detail.full, address: address)
                 if let occupantID = stored.occupantID, let tag = try cartridgeTag(tagQuery, id: occupantID),
                    detachSet.insert(occupantID).inserted {
                     detach.append(occupantID)
@@ -333,13 +349,17 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                try cartridgeInserts.append([
-                    .integer(placement.cartridgeID), .text(placement.volumeTag), BulkValue(type?.id),
-                    .text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue),
-                    .text(placement.location.rawValue), .integer(placement.slotID),
-                    .integer(type?.nativeCapacity ?? 0), BulkValue(isCleaning ? Self.cleaningUses : nil),
-                    BulkValue(type?.isWorm ?? false), .text(now),
-                ])
+                cartridgeInserts.add(.integer(placement.cartridgeID))
+                cartridgeInserts.add(.text(placement.volumeTag))
+                cartridgeInserts.add(BulkValue(type?.id))
+                cartridgeInserts.add(.text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue))
+                cartridgeInserts.add(.text(placement.location.rawValue))
+                cartridgeInserts.add(.integer(placement.slotID))
+                cartridgeInserts.add(.integer(type?.nativeCapacity ?? 0))
+                cartridgeInserts.add(BulkValue(isCleaning ? Self.cleaningUses : nil))
+                cartridgeInserts.add(BulkValue(type?.isWorm ?? false))
+                cartridgeInserts.add(.text(now))
+                try cartridgeInserts.endRow()
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
@@ -426,9 +446,13 @@ struct Reconciler {
         guard try statement.step() else {
             throw CatalogError.storage("library_slots row \(slotID) vanished during reconcile")
         }
-        let detail = StoredDetail(volumeTag: statement.text(0), sourceElement: statement.optionalInt(1),
-                                  accessible: statement.bool(2), exception: statement.bool(3),
-                                  asc: statement.optionalInt(4), ascq: statement.optionalInt(5))
+        guard let kind = SlotKind(leadingByte: statement.firstByte(0)) else {
+            throw CatalogError.storage("library_slots row \(slotID) with a kind out of range")
+        }
+        let detail = StoredDetail(kind: kind, full: statement.bool(1), volumeTag: statement.text(2),
+                                  sourceElement: statement.optionalInt(3), accessible: statement.bool(4),
+                                  exception: statement.bool(5), asc: statement.optionalInt(6),
+                                  ascq: statement.optionalInt(7))
         while try statement.step() {}
         return detail
     }
@@ -503,7 +527,7 @@ struct Reconciler {
     private func loadSlots(_ trace: inout PhaseTrace) throws -> StoredSlots {
         var slots = StoredSlots()
         let query = try BulkStatement(db, sql: """
-            SELECT element_address, id, kind, full, element_digest
+            SELECT element_address, id, element_digest
             FROM library_slots INDEXED BY library_slots_kind_page WHERE library_id = ?
             """)
         query.bind(1, libraryID)
@@ -511,13 +535,13 @@ struct Reconciler {
         var maximumID = Int64.min
         while try query.step() {
             let address = query.int(0)
-            guard (0...0xFFFF).contains(address), let kind = SlotKind(leadingByte: query.firstByte(2)) else {
-                throw CatalogError.storage("library_slots row with address \(address) or kind out of range")
+            guard (0...0xFFFF).contains(address) else {
+                throw CatalogError.storage("library_slots row with address \(address) out of range")
             }
             let id = query.int64(1)
             minimumID = min(minimumID, id)
             maximumID = max(maximumID, id)
-            slots.insert(StoredSlot(id: id, kind: kind, full: query.bool(3), digest: query.int64(4)), at: address)
+            slots.insert(StoredSlot(id: id, digest: query.int64(2)), at: address)
         }
         trace.mark("load slots")
         guard slots.count > 0 else { return slots }

@@ -118,6 +118,18 @@ import Testing
         }
     }
 
+    /// Duplicate detection keys tags by a 64-bit hash; colliding different tags must stay distinct.
+    @Test func volumeTagSetIsExactUnderCollisions() {
+        var set = VolumeTagSet(capacity: 4)
+        let results = [
+            set.insert("AAA001L9", hash: 7), set.insert("BBB001L9", hash: 7), set.insert("BBB001L9", hash: 7),
+            set.insert("AAA001L9", hash: 7), set.insert("CCC001L9", hash: 7), set.insert("AAA001L9", hash: 8),
+        ]
+        #expect(results == [true, true, false, false, true, true])
+        #expect(ElementDigest.tagHash("AAA001L9") != ElementDigest.tagHash("AAA001L8"))
+        #expect(ElementDigest.tagHash("") != ElementDigest.tagHash(nil))
+    }
+
     @Test func unchangedSnapshotWritesNoSlot() async throws {
         let fixture = try await CatalogFixture()
         var random = Random(state: 99)

@@ -7,7 +7,24 @@
 /// changes the occupant id the digest is checked against. Not cryptographic: a stale element is
 /// missed only on a 64-bit collision (about 1 in 10^19 per changed element).
 enum ElementDigest {
-    static func of(_ element: InventoryElement, tag: String?, placed: Bool, occupant: Int64?) -> Int64 {
+    /// A 64-bit hash of a volume tag's bytes (nil has its own value).
+    static func tagHash(_ tag: String?) -> UInt64 {
+        guard var tag else { return 0xFFFF_FFFF_FFFF_FFFF }
+        var hasher = Mixer()
+        tag.withUTF8 { bytes in
+            var word: UInt64 = 0
+            var count = 0
+            for byte in bytes {
+                word = word << 8 | UInt64(byte)
+                count += 1
+                if count == 8 { hasher.mix(word); word = 0; count = 0 }
+            }
+            hasher.mix(word | UInt64(bytes.count) << 56)
+        }
+        return hasher.value
+    }
+
+    static func of(_ element: InventoryElement, tagHash: UInt64, placed: Bool, occupant: Int64?) -> Int64 {
         var hasher = Mixer()
         let kindCode: UInt64
         switch element.kind {
@@ -23,18 +40,7 @@ enum ElementDigest {
             | (element.sourceElement == nil ? 0 : 1 << 40)
         hasher.mix(flags)
         hasher.mix(UInt64(bitPattern: occupant ?? -1))
-        if let tag {
-            var word: UInt64 = 0
-            var count = 0
-            for byte in tag.utf8 {
-                word = word << 8 | UInt64(byte)
-                count += 1
-                if count == 8 { hasher.mix(word); word = 0; count = 0 }
-            }
-            hasher.mix(word | UInt64(tag.utf8.count) << 56)
-        } else {
-            hasher.mix(0xFFFF_FFFF_FFFF_FFFF)
-        }
+        hasher.mix(tagHash)
         // 0 marks slots reconcile never wrote.
         let value = Int64(bitPattern: hasher.value)
         return value == 0 ? 1 : value
@@ -50,5 +56,24 @@ enum ElementDigest {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             value = z ^ (z >> 31)
         }
+    }
+}
+
+/// The volume tags seen so far in a snapshot, keyed by `ElementDigest.tagHash` (hashing a UInt64
+/// is cheaper than hashing a String, and a sync checks 40,000 tags). Exact: tags whose hash
+/// collides with a different tag are compared as strings.
+struct VolumeTagSet {
+    private var byHash: [UInt64: String] = [:]
+    private var collided = Set<String>()
+
+    init(capacity: Int) { byHash.reserveCapacity(capacity) }
+
+    /// True when `tag` was not seen before.
+    mutating func insert(_ tag: String, hash: UInt64) -> Bool {
+        if let first = byHash[hash] {
+            return first != tag && collided.insert(tag).inserted
+        }
+        byHash[hash] = tag
+        return true
     }
 }

@@ -97,6 +97,7 @@ struct Reconciler {
     private struct Pending {
         let index: Int
         let tag: String?
+        let tagHash: UInt64
         let desiredTag: String?
         /// The cartridge that will sit in the element: known, or the id a new one will get.
         var cartridgeID: Int64?
@@ -143,16 +144,16 @@ struct Reconciler {
         trace.mark("load occupants")
 
         // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
-        var seenTags = Set<String>()
-        seenTags.reserveCapacity(elements.count)
+        var seenTags = VolumeTagSet(capacity: elements.count)
         var pending: [Pending] = []
         var cartridgeAtAddress: [Int: String] = [:]
         var reportedStoredSlots = 0
         for (index, element) in elements.enumerated() {
             let tag = Self.normalizedTag(element.volumeTag)
+            let tagHash = ElementDigest.tagHash(tag)
             var desiredTag: String? = element.isFull ? tag : nil
             if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
-            if let candidate = desiredTag, !seenTags.insert(candidate).inserted {
+            if let candidate = desiredTag, !seenTags.insert(candidate, hash: tagHash) {
                 summary.duplicateVolumeTags.append(candidate)
                 desiredTag = nil
             }
@@ -160,9 +161,9 @@ struct Reconciler {
             if let stored = storedSlots[element.address] {
                 reportedStoredSlots += 1
                 if skipUnchanged && stored.digest == ElementDigest.of(
-                    element, tag: tag, placed: desiredTag != nil, occupant: stored.occupantID) { continue }
+                    element, tagHash: tagHash, placed: desiredTag != nil, occupant: stored.occupantID) { continue }
             }
-            pending.append(Pending(index: index, tag: tag, desiredTag: desiredTag))
+            pending.append(Pending(index: index, tag: tag, tagHash: tagHash, desiredTag: desiredTag))
         }
         trace.mark("digests")
 
@@ -209,7 +210,8 @@ struct Reconciler {
             let tag = item.tag
             let asc = element.exception.map { Int($0.asc) }
             let ascq = element.exception.map { Int($0.ascq) }
-            let digest = ElementDigest.of(element, tag: tag, placed: item.desiredTag != nil, occupant: item.cartridgeID)
+            let digest = ElementDigest.of(element, tagHash: item.tagHash, placed: item.desiredTag != nil,
+                                          occupant: item.cartridgeID)
             let slotID: Int64
             var kindChanged = false
             var occupant: (id: Int64, tag: String)?

@@ -513,6 +513,10 @@ struct Reconciler {
         func addresses(of slotIDs: Set<Int64>) -> [Int64: Int] {
             guard !slotIDs.isEmpty else { return [:] }
             var addresses: [Int64: Int] = [:]
+            if !addressBySlot.isEmpty {
+                for id in slotIDs { if let address = address(ofSlot: id) { addresses[id] = address } }
+                return addresses
+            }
             for address in byAddress.indices {
                 if let slot = byAddress[address], slotIDs.contains(slot.id) { addresses[slot.id] = address }
             }

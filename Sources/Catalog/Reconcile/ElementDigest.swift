@@ -63,17 +63,19 @@ enum ElementDigest {
 /// is cheaper than hashing a String, and a sync checks 40,000 tags). Exact: tags whose hash
 /// collides with a different tag are compared as strings.
 struct VolumeTagSet {
-    private var byHash: [UInt64: String] = [:]
+    /// Hash → index of the first element with it (4 bytes a tag instead of a String's 16).
+    private var byHash: [UInt64: Int32] = [:]
     private var collided = Set<String>()
 
     init(capacity: Int) { byHash.reserveCapacity(capacity) }
 
-    /// True when `tag` was not seen before.
-    mutating func insert(_ tag: String, hash: UInt64) -> Bool {
+    /// True when `tag` (of element `index`) was not seen before; `tagAt` gives an earlier
+    /// element's tag, needed only when the hash was seen.
+    mutating func insert(_ tag: String, hash: UInt64, index: Int, tagAt: (Int) -> String?) -> Bool {
         if let first = byHash[hash] {
-            return first != tag && collided.insert(tag).inserted
+            return tagAt(Int(first)) != tag && collided.insert(tag).inserted
         }
-        byHash[hash] = tag
+        byHash[hash] = Int32(truncatingIfNeeded: index)
         return true
     }
 }

@@ -59,7 +59,7 @@ struct Reconciler {
         var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
         trace.mark("validate")
-        let storedSlots = try loadSlots(&trace)
+        let storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
         trace.mark("load occupants")
 
         // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
@@ -72,7 +72,8 @@ struct Reconciler {
             let tagHash = ElementDigest.tagHash(tag)
             var desiredTag: String? = element.isFull ? tag : nil
             if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
-            if let candidate = desiredTag, !seenTags.insert(candidate, hash: tagHash) {
+            if let candidate = desiredTag,
+               !seenTags.insert(candidate, hash: tagHash, index: index, tagAt: { Self.normalizedTag(elements[$0].volumeTag) }) {
                 summary.duplicateVolumeTags.append(candidate)
                 desiredTag = nil
             }

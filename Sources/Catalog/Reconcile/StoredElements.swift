@@ -54,14 +54,24 @@ extension Reconciler {
         private var addressBySlot: [Int32] = []
         private var firstSlotID: Int64 = 0
 
-        init() { byAddress = [] }
+        /// Addresses below this get room up front (the snapshot's highest address + 1); a
+        /// stored element above it grows the table. Untouched memory is never faulted in.
+        private let addressCapacity: Int
+
+        init(addressCapacity: Int = 0x10000) {
+            byAddress = []
+            self.addressCapacity = min(max(addressCapacity, 1), 0x10000)
+        }
 
         subscript(address: Int) -> StoredSlot? {
             byAddress.indices.contains(address) ? byAddress[address] : nil
         }
 
         mutating func insert(_ slot: StoredSlot, at address: Int) {
-            if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
+            if byAddress.isEmpty { byAddress = Array(repeating: nil, count: addressCapacity) }
+            if address >= byAddress.count {
+                byAddress.append(contentsOf: repeatElement(nil, count: address - byAddress.count + 1))
+            }
             if byAddress[address] == nil { count += 1 }
             byAddress[address] = slot
         }
@@ -109,8 +119,8 @@ extension Reconciler {
 
     /// The library's elements from the covering page index (no table rows), then which cartridge
     /// sits in each from the slot_id index of tape_cartridges (no table rows either).
-    func loadSlots(_ trace: inout PhaseTrace) throws -> StoredSlots {
-        var slots = StoredSlots()
+    func loadSlots(addressCapacity: Int, _ trace: inout PhaseTrace) throws -> StoredSlots {
+        var slots = StoredSlots(addressCapacity: addressCapacity)
         let query = try BulkStatement(db, sql: """
             SELECT element_address, id, element_digest
             FROM library_slots INDEXED BY library_slots_kind_page WHERE library_id = ?

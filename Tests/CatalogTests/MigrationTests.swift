@@ -37,7 +37,8 @@ import Testing
         try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
 
         let catalog = try CatalogDatabase(path: path)
-        #expect(try await catalog.appliedMigrations() == [SchemaV1.identifier, SchemaV2.identifier])
+        #expect(try await catalog.appliedMigrations()
+                == [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier])
         let cartridge = try #require(try await catalog.cartridge(volumeTag: "FIX001L9"))
         #expect(cartridge.location == .slot)
         let libraries = try await catalog.listLibraries(ListQuery())
@@ -50,6 +51,29 @@ import Testing
                                                               device: "/dev/sg9", scsiPath: "[6:0:2:0]",
                                                               sysTransferElement: 1, firmwareRevision: "Q3D1"))
         #expect(drive.firmwareRevision == "Q3D1")
+        // v3 rebuilt slots and cartridges: same ids, the block counts answer the totals, the
+        // invariants still hold and foreign keys still point at the rebuilt tables.
+        let slots = try await catalog.slots(library: libraryID)
+        #expect(slots.map(\.elementAddress) == [1, 10, 1000, 1001])
+        let full = try await catalog.listSlots(ListQuery(filter: "library_id=\"\(libraryID)\", full=\"true\""))
+        #expect(full.total == 1 && full.items.first?.volumeTag == "FIX001L9")
+        #expect(cartridge.slotId == slots.first { $0.elementAddress == 1000 }?.id)
+        #expect(try await catalog.foreignKeyViolations() == [])
+        await #expect(throws: CatalogError.self) {
+            _ = try await catalog.placeCartridge(try #require(cartridge.id), inSlot: 424_242)
+        }
+        let other = try await catalog.registerCartridge(volumeTag: "FIX002L9")
+        await #expect(throws: CatalogError.self) {
+            _ = try await catalog.placeCartridge(try #require(other.id), inSlot: try #require(cartridge.slotId))
+        }
+        _ = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(elements: [
+            InventoryElement(address: 1, kind: .drive, isFull: true, volumeTag: "FIX001L9"),
+            InventoryElement(address: 10, kind: .importExport, isFull: false),
+            InventoryElement(address: 1000, kind: .storage, isFull: false),
+            InventoryElement(address: 1001, kind: .storage, isFull: true, volumeTag: "FIX002L9"),
+        ]))
+        #expect(try await catalog.cartridge(volumeTag: "FIX001L9")?.location == .drive)
+        #expect(try await catalog.foreignKeyViolations() == [])
     }
 
     /// Regenerates the v1 fixture: `TAPELIB_WRITE_CATALOG_FIXTURE=/path/catalog-v1.sqlite swift test

@@ -168,7 +168,7 @@ import Testing
 }
 
 @Suite struct SlotCountTests {
-    /// Totals answered from library_slot_counts must equal a real COUNT(*) after any sync.
+    /// Totals answered from library_slot_block_counts must equal a real COUNT(*) after any sync.
     @Test func cachedTotalsMatchCounting() async throws {
         let fixture = try await CatalogFixture()
         let snapshots = [

@@ -6,6 +6,8 @@ import GRDB
 /// an in-memory `DatabaseQueue`. Migrations run in `init`.
 public struct CatalogDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Checkpoints after large writes off the writer's path (files only; see WALCheckpointer).
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the catalog file at `path` and migrates it to the newest schema.
     public init(path: String) throws(CatalogError) {
@@ -44,11 +46,18 @@ public struct CatalogDatabase: Sendable {
         } catch {
             throw .storage("cannot open catalog \(path): \(error)")
         }
-        try self.init(writer: pool, migrateUpTo: migrateUpTo)
+        let checkpointer: WALCheckpointer
+        do {
+            checkpointer = try WALCheckpointer(path: path)
+        } catch {
+            throw .storage("cannot open catalog \(path): \(error)")
+        }
+        try self.init(writer: pool, migrateUpTo: migrateUpTo, checkpointer: checkpointer)
     }
 
-    init(writer: any DatabaseWriter, migrateUpTo: String?) throws(CatalogError) {
+    init(writer: any DatabaseWriter, migrateUpTo: String?, checkpointer: WALCheckpointer? = nil) throws(CatalogError) {
         self.writer = writer
+        self.checkpointer = checkpointer
         do {
             if let target = migrateUpTo {
                 try CatalogMigrations.migrator.migrate(writer, upTo: target)

@@ -70,6 +70,9 @@ struct CompiledListQuery {
     let orderClause: String
     let limit: Int
     let offset: Int
+    /// How to find the page's first row from the count cache's blocks, when the cache can answer
+    /// the total and the sort field is the one its blocks split.
+    let seek: SlotPageSeek?
 
     init(_ query: ListQuery, schema: ResourceSchema) throws(FilterError) {
         guard query.page >= 1, query.page <= ListQuery.maximumPage else {
@@ -90,11 +93,19 @@ struct CompiledListQuery {
             cacheClauses.append("\(column) = ?")
             if condition.field == cache.required { cacheHasRequired = true }
         }
+        let sortField = try Self.sortField(query.sort, schema: schema)
         if cacheUsable, cacheHasRequired, let cache = schema.countCache {
-            cachedCountSQL = "SELECT COALESCE(SUM(\(cache.countColumn)), 0) FROM \(cache.table) WHERE "
-                + cacheClauses.joined(separator: " AND ")
+            let cacheWhere = cacheClauses.joined(separator: " AND ")
+            cachedCountSQL = "SELECT COALESCE(SUM(\(cache.countColumn)), 0) FROM \(cache.table) WHERE " + cacheWhere
+            if let blocked = cache.blockedSortField, blocked == sortField.name {
+                seek = SlotPageSeek(cache: cache, cacheWhere: cacheWhere, sortSQL: sortField.sql,
+                                    ascending: query.direction == .ascending)
+            } else {
+                seek = nil
+            }
         } else {
             cachedCountSQL = nil
+            seek = nil
         }
         for condition in conditions {
             let field = try schema.field(condition.field)
@@ -117,7 +128,6 @@ struct CompiledListQuery {
         whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments = StatementArguments(values)
 
-        let sortField = try Self.sortField(query.sort, schema: schema)
         let direction = query.direction == .ascending ? "ASC" : "DESC"
         // The row id breaks ties so that pages never overlap or skip rows.
         orderClause = "ORDER BY \(sortField.sql) \(direction), \(schema.table).id \(direction)"
@@ -177,13 +187,25 @@ struct CompiledListQuery {
     func fetchPage<Record: FetchableRecord & Sendable>(_ db: Database, schema: ResourceSchema,
                                                      as: Record.Type, page: Int) throws -> Page<Record> {
         // Every condition is an equality bound in order, so the count cache takes the same arguments.
-        let total = try Int.fetchOne(db, sql: cachedCountSQL ?? "SELECT COUNT(*) FROM \(schema.table) \(whereClause)",
-                                     arguments: arguments) ?? 0
+        let total = try Int.fetchOne(
+            db.cachedStatement(sql: cachedCountSQL ?? "SELECT COUNT(*) FROM \(schema.table) \(whereClause)"),
+            arguments: arguments) ?? 0
         var pageArguments = arguments
-        pageArguments += [limit, offset]
-        let items = try Record.fetchAll(
-            db, sql: "SELECT \(schema.table).* FROM \(schema.table) \(whereClause) \(orderClause) LIMIT ? OFFSET ?",
-            arguments: pageArguments)
+        var pageWhere = whereClause
+        var pageOffset = offset
+        if let seek, offset > 0 {
+            // Sum block counts up to the block holding the first row, then skip only within it.
+            guard let start = try seek.start(db, arguments: arguments, offset: offset) else {
+                return Page(items: [], total: total, page: page, limit: limit)
+            }
+            pageWhere += (pageWhere.isEmpty ? "WHERE " : " AND ") + start.condition
+            pageArguments += [start.bound]
+            pageOffset = start.remainingOffset
+        }
+        pageArguments += [limit, pageOffset]
+        let items = try Record.fetchAll(db, SQLRequest<Record>(
+            sql: "SELECT \(schema.table).* FROM \(schema.table) \(pageWhere) \(orderClause) LIMIT ? OFFSET ?",
+            arguments: pageArguments, cached: true))
         return Page(items: items, total: total, page: page, limit: limit)
     }
 }

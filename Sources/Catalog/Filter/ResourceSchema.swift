@@ -32,6 +32,10 @@ struct CountCache: Sendable {
     let countColumn: String
     let fields: [String: String]
     let required: String
+    /// The sort field whose value range the cache's `block` column splits (see `SlotPageSeek`):
+    /// a page sorted by it starts with a seek instead of stepping over OFFSET rows.
+    var blockedSortField: String?
+    var addressesPerBlock = 1
 }
 
 /// The whitelist of filterable and sortable fields of one list resource.
@@ -71,9 +75,10 @@ private func values<E: RawRepresentable & CaseIterable>(_: E.Type) -> FieldType 
 enum ResourceSchemas {
     static let librarySlots = ResourceSchema(
         resource: "library_slots", table: "library_slots", defaultSort: "element_address",
-        countCache: CountCache(table: "library_slot_counts", countColumn: "slot_count",
+        countCache: CountCache(table: "library_slot_block_counts", countColumn: "slot_count",
                                fields: ["library_id": "library_id", "kind": "kind", "full": "full"],
-                               required: "library_id"),
+                               required: "library_id", blockedSortField: "element_address",
+                               addressesPerBlock: SchemaV3.addressesPerBlock),
         fields: [
         column("library_slots", "id", .integer),
         FilterField(name: "library_id", sql: "library_slots.library_id", type: .integer),

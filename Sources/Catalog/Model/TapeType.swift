@@ -33,15 +33,26 @@ public struct TapeCompatibility: Codable, Sendable, Equatable, FetchableRecord, 
 /// The tape types indexed by barcode, loaded once per operation.
 public struct TapeTypeTable: Sendable {
     public let types: [TapeType]
-    private let bySuffix: [String: TapeType]
+    /// Keyed by the two suffix bytes, upper-cased, as one number: no String per look-up.
+    private let bySuffix: [UInt16: TapeType]
     private let cleaning: TapeType?
 
     public init(types: [TapeType]) {
         self.types = types
-        var bySuffix: [String: TapeType] = [:]
-        for type in types { bySuffix[type.barcodeSuffix] = type }
+        var bySuffix: [UInt16: TapeType] = [:]
+        for type in types {
+            let bytes = Array(type.barcodeSuffix.utf8)
+            guard bytes.count == 2 else { continue }
+            bySuffix[Self.suffixKey(bytes[0], bytes[1])] = type
+        }
         self.bySuffix = bySuffix
         self.cleaning = types.first { $0.isCleaning }
+    }
+
+    private static func upper(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
+
+    private static func suffixKey(_ first: UInt8, _ second: UInt8) -> UInt16 {
+        UInt16(upper(first)) << 8 | UInt16(upper(second))
     }
 
     /// The type a volume tag names: `CLN…` is a cleaning cartridge (CLNxxxLx or CLNxxxCU), else
@@ -49,13 +60,14 @@ public struct TapeTypeTable: Sendable {
     /// Nil when the barcode follows no known convention.
     public func type(forVolumeTag tag: String) -> TapeType? {
         // ASCII only: barcodes are printable ASCII, and this runs for every cartridge of a sync.
-        let bytes = Array(tag.utf8)
-        guard bytes.count >= 3 else { return nil }
-        func upper(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
-        if upper(bytes[0]) == UInt8(ascii: "C") && upper(bytes[1]) == UInt8(ascii: "L")
-            && upper(bytes[2]) == UInt8(ascii: "N") { return cleaning }
-        let suffix = String(decoding: [upper(bytes[bytes.count - 2]), upper(bytes[bytes.count - 1])], as: UTF8.self)
-        return bySuffix[suffix]
+        let utf8 = tag.utf8
+        guard utf8.count >= 3 else { return nil }
+        var prefix = utf8.makeIterator()
+        if Self.upper(prefix.next() ?? 0) == UInt8(ascii: "C") && Self.upper(prefix.next() ?? 0) == UInt8(ascii: "L")
+            && Self.upper(prefix.next() ?? 0) == UInt8(ascii: "N") { return cleaning }
+        let lastIndex = utf8.index(before: utf8.endIndex)
+        let key = Self.suffixKey(utf8[utf8.index(before: lastIndex)], utf8[lastIndex])
+        return bySuffix[key]
     }
 
     static func load(_ db: Database) throws -> TapeTypeTable {

@@ -35,7 +35,7 @@ extension CatalogDatabase {
             var row = slot
             try row.insert(db)
             var counts = SlotCountDelta()
-            counts.add(kind: slot.kind.rawValue, full: slot.full)
+            counts.add(kind: slot.kind, full: slot.full, address: slot.elementAddress)
             try counts.apply(db, library: slot.libraryId)
             return row
         }

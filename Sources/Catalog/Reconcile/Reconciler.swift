@@ -1,71 +1,26 @@
 import Foundation
 import GRDB
 
-extension CatalogDatabase {
-    /// Applies a physical inventory of `library` to library_slots, tape_cartridges locations and
-    /// loaded drives, in one transaction: new elements become slots, unknown cartridges are
-    /// created (type from the barcode suffix), known ones move, and cartridges of this library
-    /// that no element reports any more become offline. The physical library is the truth.
-    public func reconcile(library libraryID: Int64, snapshot: InventorySnapshot,
-                          now: Date = Date()) async throws(CatalogError) -> ReconcileSummary {
-        do {
-            return try await writer.writeWithoutTransaction { db in
-                // Reconcile only writes references it has just read or created in this same
-                // transaction (the library, tape types, slot ids it assigned), and detaches
-                // cartridges before deleting their slots, so SQLite's per-row foreign-key look-ups
-                // are redundant here and cost a quarter of a large sync. The pragma only takes
-                // effect outside a transaction, hence the manual transaction; the tests run
-                // `PRAGMA foreign_key_check` after every reconciliation.
-                try db.execute(sql: "PRAGMA foreign_keys = OFF")
-                let result = Result { () throws -> ReconcileSummary in
-                    var summary = ReconcileSummary()
-                    try db.inTransaction(.immediate) {
-                        var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
-                        summary = try reconciler.apply(snapshot)
-                        return .commit
-                    }
-                    return summary
-                }
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-                return try result.get()
-            }
-        } catch {
-            throw CatalogError(error)
-        }
-    }
-
-    /// Foreign-key violations in the whole catalog (empty when consistent); for tests and `check`.
-    public func foreignKeyViolations() async throws(CatalogError) -> [String] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
-                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? -1) -> \(row[2] as String? ?? "?")"
-            }
-        }
-    }
-}
-
-/// The reconciliation algorithm. Loads the library's slots (with their cartridges) once, diffs in
-/// memory, and writes only what changed: new rows in multi-row inserts with ids assigned here,
-/// changes through cached statements (a 50,000-slot library must sync in well under a second).
+/// The reconciliation algorithm. Reads a lean digest of the library's elements (address, slot
+/// id, element digest, occupant id) from covering indexes, skips every element
+/// whose digest still matches, reads the few others in full and diffs them, and writes only what
+/// changed: new rows in multi-row inserts with ids assigned here, changes through cached
+/// statements (a 50,000-slot library with 1% moved must sync in tens of milliseconds).
 struct Reconciler {
-    /// What the catalog holds for one element, and the cartridge recorded in it.
-    private struct StoredSlot {
-        let id: Int64
-        let kind: SlotKind
-        let full: Bool
-        let volumeTag: String?
-        let sourceElement: Int?
-        let accessible: Bool
-        let exception: Bool
-        let asc: Int?
-        let ascq: Int?
-        let occupantID: Int64?
-        let occupantTag: String?
-    }
-
     private struct StoredCartridge {
         let id: Int64
         let slotID: Int64?
+    }
+
+    /// An element whose digest did not match (or that is new), with what it should hold.
+    private struct Pending {
+        let index: Int
+        let tag: String?
+        let tagHash: UInt64
+        let desiredTag: String?
+        /// The cartridge that will sit in the element: known, or the id a new one will get.
+        var cartridgeID: Int64?
+        var known: StoredCartridge?
     }
 
     private struct Placement {
@@ -73,6 +28,8 @@ struct Reconciler {
         let slotID: Int64
         let location: CartridgeLocation
         let address: Int
+        let cartridgeID: Int64
+        let known: StoredCartridge?
     }
 
     /// Cleaning cartridges are good for about 50 uses (scsi-reference.md).
@@ -86,6 +43,8 @@ struct Reconciler {
     let now: String
     let nowValue: DatabaseValue
     var summary = ReconcileSummary()
+    /// False: treat every stored element as changed (the reference path of the tests).
+    var skipUnchanged = true
 
     init(db: Database, libraryID: Int64, now: Date) throws {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tape_libraries WHERE id = ?", arguments: [libraryID]) != nil
@@ -100,51 +59,92 @@ struct Reconciler {
         var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
         trace.mark("validate")
-        let storedSlots = try loadSlots()
-        trace.mark("load slots")
+        let storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
+        trace.mark("load occupants")
 
+        // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
+        var seenTags = VolumeTagSet(capacity: elements.count)
+        var pending: [Pending] = []
+        var cartridgeAtAddress: [Int: String] = [:]
+        var reportedStoredSlots = 0
+        for (index, element) in elements.enumerated() {
+            let tag = Self.normalizedTag(element.volumeTag)
+            let tagHash = ElementDigest.tagHash(tag)
+            var desiredTag: String? = element.isFull ? tag : nil
+            if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
+            if let candidate = desiredTag,
+               !seenTags.insert(candidate, hash: tagHash, index: index, tagAt: { Self.normalizedTag(elements[$0].volumeTag) }) {
+                summary.duplicateVolumeTags.append(candidate)
+                desiredTag = nil
+            }
+            if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
+            if let stored = storedSlots[element.address] {
+                reportedStoredSlots += 1
+                if skipUnchanged && stored.digest == ElementDigest.of(
+                    element, tagHash: tagHash, placed: desiredTag != nil, occupant: stored.occupantID) { continue }
+            }
+            pending.append(Pending(index: index, tag: tag, tagHash: tagHash, desiredTag: desiredTag))
+        }
+        trace.mark("digests")
+
+        // Which of the cartridges to place the catalog already knows; ids for the others.
+        let known = try knownCartridges(pending.compactMap(\.desiredTag))
+        var nextCartridgeID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM tape_cartridges") ?? 1
+        for position in pending.indices {
+            guard let desiredTag = pending[position].desiredTag else { continue }
+            if let cartridge = known[desiredTag] {
+                pending[position].known = cartridge
+                pending[position].cartridgeID = cartridge.id
+            } else {
+                pending[position].cartridgeID = nextCartridgeID
+                nextCartridgeID += 1
+            }
+        }
+        trace.mark("known cartridges")
+
+        // Pass 2, over changed and new elements only.
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
         var slotInserts = BatchInsert(db, table: "library_slots", columns: [
             "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
-            "accessible", "exception", "asc", "ascq",
+            "accessible", "exception", "asc", "ascq", "element_digest",
         ])
         let updateSlot = try BulkStatement(db, sql: """
             UPDATE library_slots SET kind = ?, full = ?, volume_tag = ?, source_element = ?, accessible = ?,
-                exception = ?, asc = ?, ascq = ? WHERE id = ?
+                exception = ?, asc = ?, ascq = ?, element_digest = ? WHERE id = ?
             """)
-
-        var seenTags = Set<String>()
-        seenTags.reserveCapacity(elements.count)
+        let updateDigest = try BulkStatement(db, sql: "UPDATE library_slots SET element_digest = ? WHERE id = ?")
+        let detailQuery = try BulkStatement(db, sql: """
+            SELECT kind, full, volume_tag, source_element, accessible, exception, asc, ascq
+            FROM library_slots WHERE id = ?
+            """)
+        let tagQuery = try BulkStatement(db, sql: "SELECT volume_tag FROM tape_cartridges WHERE id = ?")
         var placements: [Placement] = []
         var detach: [Int64] = []
         var detachSet = Set<Int64>()
         var tagByCartridgeID: [Int64: String] = [:]
-        var cartridgeAtAddress: [Int: String] = [:]
-        var reportedStoredSlots = 0
         var counts = SlotCountDelta()
 
-        for element in elements {
-            let tag = Self.normalizedTag(element.volumeTag)
-            var desiredTag: String? = element.isFull ? tag : nil
-            if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
-            if let candidate = desiredTag, !seenTags.insert(candidate).inserted {
-                summary.duplicateVolumeTags.append(candidate)
-                desiredTag = nil
-            }
+        for item in pending {
+            let element = elements[item.index]
+            let tag = item.tag
             let asc = element.exception.map { Int($0.asc) }
             let ascq = element.exception.map { Int($0.ascq) }
+            let digest = ElementDigest.of(element, tagHash: item.tagHash, placed: item.desiredTag != nil,
+                                          occupant: item.cartridgeID)
             let slotID: Int64
             var kindChanged = false
             var occupant: (id: Int64, tag: String)?
             if let stored = storedSlots[element.address] {
                 slotID = stored.id
-                reportedStoredSlots += 1
-                if let id = stored.occupantID, let tag = stored.occupantTag { occupant = (id, tag) }
-                kindChanged = stored.kind != element.kind
-                if kindChanged || stored.full != element.isFull || stored.volumeTag != tag
-                    || stored.sourceElement != element.sourceElement || stored.accessible != element.isAccessible
-                    || stored.exception != (element.exception != nil) || stored.asc != asc || stored.ascq != ascq {
+                let detail = try readDetail(detailQuery, slotID: slotID)
+                if let id = stored.occupantID, let occupantTag = try cartridgeTag(tagQuery, id: id) {
+                    occupant = (id, occupantTag)
+                }
+                kindChanged = detail.kind != element.kind
+                if kindChanged || detail.full != element.isFull || detail.volumeTag != tag
+                    || detail.sourceElement != element.sourceElement || detail.accessible != element.isAccessible
+                    || detail.exception != (element.exception != nil) || detail.asc != asc || detail.ascq != ascq {
                     updateSlot.bind(1, element.kind.rawValue)
                     updateSlot.bind(2, element.isFull)
                     updateSlot.bind(3, tag)
@@ -153,62 +153,74 @@ struct Reconciler {
                     updateSlot.bind(6, element.exception != nil)
                     updateSlot.bind(7, asc)
                     updateSlot.bind(8, ascq)
-                    updateSlot.bind(9, slotID)
+                    updateSlot.bind(9, digest)
+                    updateSlot.bind(10, slotID)
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
-                    if kindChanged || stored.full != element.isFull {
-                        counts.remove(kind: stored.kind.rawValue, full: stored.full)
-                        counts.add(kind: element.kind.rawValue, full: element.isFull)
+                    if kindChanged || detail.full != element.isFull {
+                        counts.remove(kind: detail.kind, full: detail.full, address: element.address)
+                        counts.add(kind: element.kind, full: element.isFull, address: element.address)
                     }
+                } else if digest != stored.digest {
+                    updateDigest.bind(1, digest)
+                    updateDigest.bind(2, slotID)
+                    try updateDigest.execute()
                 }
             } else {
                 slotID = nextSlotID
                 nextSlotID += 1
-                try slotInserts.append([
-                    .integer(slotID), .integer(libraryID), BulkValue(element.address), .text(element.kind.rawValue),
-                    BulkValue(element.isFull), BulkValue(tag), BulkValue(element.sourceElement),
-                    BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
-                ])
+                slotInserts.add(.integer(slotID))
+                slotInserts.add(.integer(libraryID))
+                slotInserts.add(BulkValue(element.address))
+                slotInserts.add(.text(element.kind.rawValue))
+                slotInserts.add(BulkValue(element.isFull))
+                slotInserts.add(BulkValue(tag))
+                slotInserts.add(BulkValue(element.sourceElement))
+                slotInserts.add(BulkValue(element.isAccessible))
+                slotInserts.add(BulkValue(element.exception != nil))
+                slotInserts.add(BulkValue(asc))
+                slotInserts.add(BulkValue(ascq))
+                slotInserts.add(.integer(digest))
+                try slotInserts.endRow()
                 summary.slotsAdded += 1
-                counts.add(kind: element.kind.rawValue, full: element.isFull)
+                counts.add(kind: element.kind, full: element.isFull, address: element.address)
             }
-            if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
-            if occupant?.tag == desiredTag && !kindChanged { continue }
+            if occupant?.tag == item.desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
                 detach.append(occupant.id)
                 tagByCartridgeID[occupant.id] = occupant.tag
             }
-            if let desiredTag {
+            if let desiredTag = item.desiredTag, let cartridgeID = item.cartridgeID {
                 placements.append(Placement(volumeTag: desiredTag, slotID: slotID,
-                                            location: element.kind.cartridgeLocation, address: element.address))
+                                            location: element.kind.cartridgeLocation, address: element.address,
+                                            cartridgeID: cartridgeID, known: item.known))
             }
         }
         try slotInserts.flush()
-        trace.mark("walk elements")
+        trace.mark("write slots")
 
-        // Which of the cartridges to place the catalog already knows, and where they are.
-        let known = try knownCartridges(placements.map(\.volumeTag))
+        // Known cartridges that sit elsewhere leave their old place first.
         for placement in placements {
-            if let cartridge = known[placement.volumeTag], cartridge.slotID != nil,
-               detachSet.insert(cartridge.id).inserted {
+            if let cartridge = placement.known, cartridge.slotID != nil, detachSet.insert(cartridge.id).inserted {
                 detach.append(cartridge.id)
                 tagByCartridgeID[cartridge.id] = placement.volumeTag
             }
         }
 
-        trace.mark("known cartridges")
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
-        let reportedAddresses = reportedStoredSlots == storedSlots.count
-            ? Set<Int>() : Set(elements.map(\.address))
-        for (address, stored) in storedSlots.all
-        where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
-            removedSlotIDs.append(stored.id)
-            counts.remove(kind: stored.kind.rawValue, full: stored.full)
-            if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
-                detach.append(occupantID)
-                tagByCartridgeID[occupantID] = tag
+        if reportedStoredSlots != storedSlots.count {
+            let reportedAddresses = Set(elements.map(\.address))
+            for (address, stored) in storedSlots.all where !reportedAddresses.contains(address) {
+                removedSlotIDs.append(stored.id)
+                let detail = try readDetail(detailQuery, slotID: stored.id)
+                counts.remove(kind: detail.kind, full: detail.full, address: address)
+                if let occupantID = stored.occupantID, let tag = try cartridgeTag(tagQuery, id: occupantID),
+                   detachSet.insert(occupantID).inserted {
+                    detach.append(occupantID)
+                    tagByCartridgeID[occupantID] = tag
+                }
             }
         }
 
@@ -231,26 +243,25 @@ struct Reconciler {
         }
 
         // Where moved cartridges came from, for the summary: one pass over the stored slots.
-        let previousSlotIDs = Set(placements.compactMap { known[$0.volumeTag]?.slotID })
+        let previousSlotIDs = Set(placements.compactMap { $0.known?.slotID })
         let addressBySlotID = storedSlots.addresses(of: previousSlotIDs)
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
-        var nextCartridgeID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM tape_cartridges") ?? 1
         var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
             "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
         ])
         var tapeTypes: TapeTypeTable?
         for placement in placements {
-            if let cartridge = known[placement.volumeTag] {
+            if placement.location == .drive { idByTag[placement.volumeTag] = placement.cartridgeID }
+            if let cartridge = placement.known {
                 placeCartridge.bind(1, placement.slotID)
                 placeCartridge.bind(2, placement.location.rawValue)
                 placeCartridge.bind(3, cartridge.id)
                 try placeCartridge.execute()
                 placedIDs.insert(cartridge.id)
-                idByTag[placement.volumeTag] = cartridge.id
                 let from = cartridge.slotID.flatMap { addressBySlotID[$0] }
                 if from != placement.address {
                     summary.cartridgesMoved.append(.init(volumeTag: placement.volumeTag, fromAddress: from,
@@ -260,16 +271,17 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                let id = nextCartridgeID
-                nextCartridgeID += 1
-                try cartridgeInserts.append([
-                    .integer(id), .text(placement.volumeTag), BulkValue(type?.id),
-                    .text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue),
-                    .text(placement.location.rawValue), .integer(placement.slotID),
-                    .integer(type?.nativeCapacity ?? 0), BulkValue(isCleaning ? Self.cleaningUses : nil),
-                    BulkValue(type?.isWorm ?? false), .text(now),
-                ])
-                idByTag[placement.volumeTag] = id
+                cartridgeInserts.add(.integer(placement.cartridgeID))
+                cartridgeInserts.add(.text(placement.volumeTag))
+                cartridgeInserts.add(BulkValue(type?.id))
+                cartridgeInserts.add(.text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue))
+                cartridgeInserts.add(.text(placement.location.rawValue))
+                cartridgeInserts.add(.integer(placement.slotID))
+                cartridgeInserts.add(.integer(type?.nativeCapacity ?? 0))
+                cartridgeInserts.add(BulkValue(isCleaning ? Self.cleaningUses : nil))
+                cartridgeInserts.add(BulkValue(type?.isWorm ?? false))
+                cartridgeInserts.add(.text(now))
+                try cartridgeInserts.endRow()
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
@@ -351,60 +363,6 @@ struct Reconciler {
         summary.drivesUpdated += changes.count
     }
 
-    /// The library's stored elements indexed by their 16-bit address (no hashing on the hot path).
-    private struct StoredSlots {
-        private var byAddress: [StoredSlot?]
-        private(set) var count = 0
-
-        init() { byAddress = [] }
-
-        subscript(address: Int) -> StoredSlot? {
-            byAddress.indices.contains(address) ? byAddress[address] : nil
-        }
-
-        mutating func insert(_ slot: StoredSlot, at address: Int) {
-            if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
-            if byAddress[address] == nil { count += 1 }
-            byAddress[address] = slot
-        }
-
-        func addresses(of slotIDs: Set<Int64>) -> [Int64: Int] {
-            guard !slotIDs.isEmpty else { return [:] }
-            var addresses: [Int64: Int] = [:]
-            for address in byAddress.indices {
-                if let slot = byAddress[address], slotIDs.contains(slot.id) { addresses[slot.id] = address }
-            }
-            return addresses
-        }
-
-        var all: [(Int, StoredSlot)] {
-            byAddress.indices.compactMap { address in byAddress[address].map { (address, $0) } }
-        }
-    }
-
-    private func loadSlots() throws -> StoredSlots {
-        var slots = StoredSlots()
-        let query = try BulkStatement(db, sql: """
-            SELECT s.element_address, s.id, s.kind, s.full, s.volume_tag, s.source_element, s.accessible,
-                s.exception, s.asc, s.ascq, c.id, c.volume_tag
-            FROM library_slots s LEFT JOIN tape_cartridges c ON c.slot_id = s.id
-            WHERE s.library_id = ?
-            """)
-        query.bind(1, libraryID)
-        while try query.step() {
-            let address = query.int(0)
-            guard (0...0xFFFF).contains(address), let kind = SlotKind(leadingByte: query.firstByte(2)) else {
-                throw CatalogError.storage("library_slots row with address \(address) or kind out of range")
-            }
-            slots.insert(StoredSlot(
-                id: query.int64(1), kind: kind, full: query.bool(3), volumeTag: query.text(4),
-                sourceElement: query.optionalInt(5), accessible: query.bool(6), exception: query.bool(7),
-                asc: query.optionalInt(8), ascq: query.optionalInt(9),
-                occupantID: query.optionalInt64(10), occupantTag: query.text(11)), at: address)
-        }
-        return slots
-    }
-
     /// The volume tag without the space padding of the 32-byte field (SMC-3 primary volume tag).
     static func normalizedTag(_ tag: String?) -> String? {
         guard let tag else { return nil }
@@ -441,35 +399,5 @@ struct Reconciler {
             }
         }
         return sorted ? elements : elements.sorted { $0.address < $1.address }
-    }
-}
-
-/// Phase timings of a reconciliation, printed to stderr when TAPELIB_RECONCILE_TRACE is set.
-struct PhaseTrace {
-    private let enabled = ProcessInfo.processInfo.environment["TAPELIB_RECONCILE_TRACE"] != nil
-    private let clock = ContinuousClock()
-    private var last = ContinuousClock.now
-    private var lastCPU = PhaseTrace.threadCPU()
-    private var phases: [(String, Duration, Double)] = []
-
-    static func threadCPU() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
-    }
-
-    mutating func mark(_ phase: String) {
-        guard enabled else { return }
-        let now = clock.now
-        let cpu = Self.threadCPU()
-        phases.append((phase, now - last, cpu - lastCPU))
-        last = now
-        lastCPU = cpu
-    }
-
-    func report() {
-        guard enabled else { return }
-        let line = phases.map { "\($0.0) \($0.1) (CPU \(Int($0.2)) ms)" }.joined(separator: ", ")
-        FileHandle.standardError.write(Data(("reconcile: " + line + "\n").utf8))
     }
 }

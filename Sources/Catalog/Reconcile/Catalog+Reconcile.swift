@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+extension CatalogDatabase {
+    /// Applies a physical inventory of `library` to library_slots, tape_cartridges locations and
+    /// loaded drives, in one transaction: new elements become slots, unknown cartridges are
+    /// created (type from the barcode suffix), known ones move, and cartridges of this library
+    /// that no element reports any more become offline. The physical library is the truth.
+    public func reconcile(library libraryID: Int64, snapshot: InventorySnapshot,
+                          now: Date = Date()) async throws(CatalogError) -> ReconcileSummary {
+        try await reconcile(library: libraryID, snapshot: snapshot, now: now, skipUnchanged: true)
+    }
+
+    /// `skipUnchanged: false` reads every stored element in full, as before element digests:
+    /// the tests compare both paths on random snapshots.
+    func reconcile(library libraryID: Int64, snapshot: InventorySnapshot, now: Date,
+                   skipUnchanged: Bool) async throws(CatalogError) -> ReconcileSummary {
+        do {
+            return try await writer.writeWithoutTransaction { db in
+                // Reconcile only writes references it has just read or created in this same
+                // transaction (the library, tape types, slot ids it assigned), and detaches
+                // cartridges before deleting their slots, so SQLite's per-row foreign-key look-ups
+                // are redundant here and cost a quarter of a large sync. The pragma only takes
+                // effect outside a transaction, hence the manual transaction; the tests run
+                // `PRAGMA foreign_key_check` after every reconciliation.
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                // The commit of a large sync would also checkpoint; the checkpointer does it after.
+                let autoCheckpoint = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+                if checkpointer != nil { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+                let result = Result { () throws -> ReconcileSummary in
+                    var summary = ReconcileSummary()
+                    var trace = PhaseTrace()
+                    try db.inTransaction(.immediate) {
+                        var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
+                        reconciler.skipUnchanged = skipUnchanged
+                        summary = try reconciler.apply(snapshot)
+                        trace.mark("apply")
+                        return .commit
+                    }
+                    trace.mark("commit")
+                    trace.report()
+                    return summary
+                }
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                if let checkpointer {
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
+                    checkpointer.checkpointSoon()
+                }
+                return try result.get()
+            }
+        } catch {
+            throw CatalogError(error)
+        }
+    }
+
+    /// Foreign-key violations in the whole catalog (empty when consistent); for tests and `check`.
+    public func foreignKeyViolations() async throws(CatalogError) -> [String] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? -1) -> \(row[2] as String? ?? "?")"
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// A 64-bit digest of what reconcile last wrote for one element: the reported state (kind,
+/// fullness, volume tag, source, access, exception) and the cartridge placed there. Stored in
+/// library_slots.element_digest and in the page index, so a sync reads 50,000 digests from an
+/// index instead of 50,000 rows and their cartridges, and touches only elements whose digest
+/// differs. Any write that is not reconcile's leaves a mismatch: a slot inserted through the API
+/// has digest 0 (never produced here), and a cartridge placed, removed or deleted through the API
+/// changes the occupant id the digest is checked against. Not cryptographic: a stale element is
+/// missed only on a 64-bit collision (about 1 in 10^19 per changed element).
+enum ElementDigest {
+    /// A 64-bit hash of a volume tag's bytes (nil has its own value).
+    static func tagHash(_ tag: String?) -> UInt64 {
+        guard var tag else { return 0xFFFF_FFFF_FFFF_FFFF }
+        var hasher = Mixer()
+        tag.withUTF8 { bytes in
+            var word: UInt64 = 0
+            var count = 0
+            for byte in bytes {
+                word = word << 8 | UInt64(byte)
+                count += 1
+                if count == 8 { hasher.mix(word); word = 0; count = 0 }
+            }
+            hasher.mix(word | UInt64(bytes.count) << 56)
+        }
+        return hasher.value
+    }
+
+    static func of(_ element: InventoryElement, tagHash: UInt64, placed: Bool, occupant: Int64?) -> Int64 {
+        var hasher = Mixer()
+        let kindCode: UInt64
+        switch element.kind {
+        case .storage: kindCode = 1
+        case .importExport: kindCode = 2
+        case .drive: kindCode = 3
+        case .transport: kindCode = 4
+        }
+        let flags = kindCode | (element.isFull ? 0x10 : 0) | (element.isAccessible ? 0x20 : 0)
+            | (placed ? 0x40 : 0) | (element.exception != nil ? 0x80 : 0)
+            | (UInt64(element.exception?.asc ?? 0) << 8) | (UInt64(element.exception?.ascq ?? 0) << 16)
+            | (UInt64(element.sourceElement.map { $0 & 0xFFFF } ?? 0) << 24)
+            | (element.sourceElement == nil ? 0 : 1 << 40)
+        hasher.mix(flags)
+        hasher.mix(UInt64(bitPattern: occupant ?? -1))
+        hasher.mix(tagHash)
+        // 0 marks slots reconcile never wrote.
+        let value = Int64(bitPattern: hasher.value)
+        return value == 0 ? 1 : value
+    }
+
+    /// splitmix64's finalizer over a running state: every input bit reaches every output bit.
+    private struct Mixer {
+        var value: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+        mutating func mix(_ word: UInt64) {
+            var z = (value ^ word) &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            value = z ^ (z >> 31)
+        }
+    }
+}
+
+/// The volume tags seen so far in a snapshot, keyed by `ElementDigest.tagHash` (hashing a UInt64
+/// is cheaper than hashing a String, and a sync checks 40,000 tags). Exact: tags whose hash
+/// collides with a different tag are compared as strings.
+struct VolumeTagSet {
+    /// Hash → index of the first element with it (4 bytes a tag instead of a String's 16).
+    private var byHash: [UInt64: Int32] = [:]
+    private var collided = Set<String>()
+
+    init(capacity: Int) { byHash.reserveCapacity(capacity) }
+
+    /// True when `tag` (of element `index`) was not seen before; `tagAt` gives an earlier
+    /// element's tag, needed only when the hash was seen.
+    mutating func insert(_ tag: String, hash: UInt64, index: Int, tagAt: (Int) -> String?) -> Bool {
+        if let first = byHash[hash] {
+            return tagAt(Int(first)) != tag && collided.insert(tag).inserted
+        }
+        byHash[hash] = Int32(truncatingIfNeeded: index)
+        return true
+    }
+}

@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SCSI"],
                     path: "Tests/SGTransportTests"),
         .testTarget(name: "ConformanceTests",
-                    dependencies: ["HWSimServer", "SGTransport", "ISCSITransport", "SCSI", "tapelib-hwsim"],
+                    dependencies: ["HWSimServer", "HWSim", "SGTransport", "ISCSITransport", "SCSI", "tapelib-hwsim", "tapelib"],
                     path: "Tests/ConformanceTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
                     path: "Tests/IntegrationTests"),

@@ -115,7 +115,11 @@ enum LinuxHostStatus {
     static let busBusy: UInt16 = 0x02
     static let timeOut: UInt16 = 0x03
     static let badTarget: UInt16 = 0x04
+    static let driverBusy: UInt16 = 0x01
+    static let driverError: UInt16 = 0x04
+    static let driverInvalid: UInt16 = 0x05
     static let driverTimeout: UInt16 = 0x06
+    static let driverHard: UInt16 = 0x07
 
     /// Host status other than DID_OK means the command may not have reached the device and
     /// no SCSI status is valid: that is a transport error.
@@ -125,7 +129,17 @@ enum LinuxHostStatus {
             return TransportError(.timedOut, "\(path): \(op) timed out (host status 0x\(String(host, radix: 16)), driver status 0x\(String(driver, radix: 16)))")
         }
         switch host {
-        case 0: return nil
+        case 0:
+            // DRIVER_SENSE (08h) and DRIVER_SOFT/MEDIA come with a valid status and sense;
+            // busy, error, invalid and hard driver results do not.
+            switch driver & 0x0F {
+            case driverBusy:
+                return TransportError(.busy, "\(path): \(op): driver busy (driver status 0x\(String(driver, radix: 16)))")
+            case driverError, driverInvalid, driverHard:
+                return TransportError(.hostError, "\(path): \(op): driver error (driver status 0x\(String(driver, radix: 16)))")
+            default:
+                return nil
+            }
         case noConnect, badTarget:
             return TransportError(.deviceGone, "\(path): \(op): device is gone (host status 0x\(String(host, radix: 16)): no connection to the target)")
         case busBusy:

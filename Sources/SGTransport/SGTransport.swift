@@ -9,7 +9,9 @@ import SCSI
 /// run in parallel without occupying the cooperative pool.
 public final class SGTransport: SCSITransport {
     public let path: String
-    private let thread: DeviceThread
+    /// The thread every blocking call of this device runs on; a device actor can use it as its
+    /// executor (`thread.asUnownedSerialExecutor()`) to share it.
+    public let thread: DeviceThread
     private let handle: FileHandleBox
 
     private init(path: String, thread: DeviceThread, fd: Int32) {

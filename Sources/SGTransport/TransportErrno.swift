@@ -23,7 +23,8 @@ extension TransportError {
                 "\(path): permission denied (\(operation): \(reason)); add this user to the group `tape` "
                     + "(sg nodes of type 1 and 8 get GROUP=\"tape\", MODE=\"0660\" from udev's "
                     + "50-udev-default.rules: SUBSYSTEM==\"scsi_generic\", SUBSYSTEMS==\"scsi\", "
-                    + "ATTRS{type}==\"1|8\", GROUP=\"tape\") and log in again",
+                    + "ATTRS{type}==\"1|8\", GROUP=\"tape\"; tapelib's udev/61-tapelib.rules, installed in "
+                    + "/etc/udev/rules.d, does the same) and log in again",
                 errno: code)
         case ETIMEDOUT:
             return TransportError(.timedOut, "\(path): \(operation) timed out (\(reason))", errno: code)

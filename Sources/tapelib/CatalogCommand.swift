@@ -21,7 +21,7 @@ struct CatalogCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = StateDirectory.resolve(override: stateDirectory)
-            let catalog = try CatalogDatabase(stateDirectory: directory)
+            let catalog = try await CatalogDatabase.open(stateDirectory: directory)
             let applied = try await catalog.appliedMigrations()
             print("catalog: \(StateDirectory.catalogPath(in: directory))")
             print("schema: \(applied.joined(separator: ", "))")

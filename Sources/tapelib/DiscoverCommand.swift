@@ -1,6 +1,7 @@
 import ArgumentParser
 import Discovery
 import Foundation
+import HWSim
 
 /// `tapelib discover [--json]`: what this host offers — changers, drives, block devices.
 struct DiscoverCommand: AsyncParsableCommand {
@@ -11,14 +12,73 @@ struct DiscoverCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print an object with arrays changers, drives and block_devices.")
     var json = false
 
+    @Option(name: .long, help: "Discover the devices of an in-process simulated library (a hwsim profile: \(LibraryProfile.builtInNames.joined(separator: ", "))) instead of udev's.")
+    var sim: String?
+
+    @Option(name: .long, help: "Also list library candidates: automatic (changers with their drives, matched by serial) or manual.")
+    var candidates: CandidateMode?
+
     func run() async throws {
-        let report = try await DiscoveryReport.scan(source: UdevDiscoverySource())
+        let source: any DiscoverySource
+        if let sim {
+            source = try SimulatedDiscovery.source(profile: sim)
+        } else {
+            // SG_IO reads VPD 80h for drives udev has no serial for, and the changers' element
+            // status for --candidates.
+            source = UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) })
+        }
+        let report = try await DiscoveryReport.scan(source: source)
+        var found: Candidates?
+        if let candidates { found = try await CandidateFinder(source: source).candidates(mode: candidates) }
         if json {
-            FileHandle.standardOutput.write(try report.json())
+            FileHandle.standardOutput.write(try DiscoveryOutput(report: report, candidates: found).json())
             print()
         } else {
             print(DiscoveryText.render(report))
+            if let found { print(DiscoveryText.render(found)) }
         }
+    }
+}
+
+extension CandidateMode: ExpressibleByArgument {}
+
+/// Registers a simulated library's devices with a discovery source, as udev would announce a
+/// real library's: the changer as device 0, the drives as 1… in element order.
+enum SimulatedDiscovery {
+    static func source(profile name: String) throws -> TransportDiscoverySource {
+        let library = try SimulatedLibrary(profile: LibraryProfile.named(name))
+        let source = TransportDiscoverySource(name: "hwsim")
+        source.add(path: "sim:\(name)#0", address: SCSIAddress(host: 0, channel: 0, target: 0, lun: 0),
+                   transport: library.changerTransport)
+        for drive in 0..<library.driveCount {
+            source.add(path: "sim:\(name)#\(drive + 1)",
+                       address: SCSIAddress(host: 0, channel: 0, target: drive + 1, lun: 0),
+                       transport: library.driveTransport(drive))
+        }
+        return source
+    }
+}
+
+/// The JSON document: the report's arrays, plus `candidates` when asked for.
+struct DiscoveryOutput: Encodable {
+    var report: DiscoveryReport
+    var candidates: Candidates?
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        if let candidates {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(candidates, forKey: .candidates)
+        }
+    }
+
+    private enum Key: String, CodingKey { case candidates }
+
+    func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
     }
 }
 
@@ -43,6 +103,24 @@ enum DiscoveryText {
             if !block.mountpoints.isEmpty { line += "  on " + block.mountpoints.joined(separator: ", ") }
             if !block.holders.isEmpty { line += "  held by " + block.holders.joined(separator: ", ") }
             lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func render(_ candidates: Candidates) -> String {
+        var lines = ["Candidates (\(candidates.mode.rawValue)):"]
+        for group in candidates.changers {
+            lines.append("  changer \(group.changer.sgPath)  serial \(group.changer.serial ?? "unknown")")
+            if let problem = group.problem { lines.append("    ! \(problem)") }
+            for bay in group.bays {
+                let drive = bay.drive.map { "\($0.sgPath) (serial \($0.serial ?? "?"))" } ?? "unmatched"
+                lines.append("    drive \(bay.driveNumber) [element 0x" + String(bay.elementAddress, radix: 16) + "]: \(drive)")
+                if let problem = bay.problem { lines.append("      ! \(problem)") }
+            }
+        }
+        for candidate in candidates.drives {
+            lines.append("  drive \(candidate.drive.sgPath)  serial \(candidate.drive.serial ?? "unknown")")
+            if let problem = candidate.problem { lines.append("    ! \(problem)") }
         }
         return lines.joined(separator: "\n")
     }

@@ -6,7 +6,7 @@ import Testing
     @Test func emptyFileGetsTheWholeSchemaInWALMode() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let catalog = try CatalogDatabase(stateDirectory: directory + "/state")
+        let catalog = try await CatalogDatabase.open(stateDirectory: directory + "/state")
         #expect(try await catalog.appliedMigrations() == CatalogDatabase.knownMigrations)
         #expect(try await catalog.journalMode() == "wal")
         #expect(FileManager.default.fileExists(atPath: directory + "/state/catalog.sqlite"))

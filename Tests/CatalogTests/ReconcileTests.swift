@@ -166,3 +166,59 @@ import Testing
         #expect(slot.exception && !slot.accessible && slot.asc == 0x83 && slot.ascq == 0x02)
     }
 }
+
+@Suite struct SlotCountTests {
+    /// Totals answered from library_slot_counts must equal a real COUNT(*) after any sync.
+    @Test func cachedTotalsMatchCounting() async throws {
+        let fixture = try await CatalogFixture()
+        let snapshots = [
+            ReconcileTests.snapshot(storage: [1000: "AAA001L9", 1001: "AAA002L9"], drives: [1: "AAA003L9"]),
+            ReconcileTests.snapshot(storage: [1002: "AAA001L9", 1001: "AAA002L9", 1005: "AAA004L9"]),
+            InventorySnapshot(elements: [InventoryElement(address: 1000, kind: .importExport, isFull: true, volumeTag: "AAA001L9")]),
+        ]
+        for snapshot in snapshots {
+            _ = try await fixture.catalog.reconcile(library: fixture.libraryID, snapshot: snapshot)
+            _ = try await fixture.addSlot(2000 + snapshot.elements.count)
+            for kind in SlotKind.allCases {
+                for full in ["true", "false"] {
+                    let cached = "library_id=\"\(fixture.libraryID)\", kind=\"\(kind.rawValue)\", full=\"\(full)\""
+                    // The range condition forces a real COUNT(*).
+                    let counted = cached + ", element_address>\"-1\""
+                    let fast = try await fixture.catalog.listSlots(ListQuery(filter: cached))
+                    let slow = try await fixture.catalog.listSlots(ListQuery(filter: counted))
+                    #expect(fast.total == slow.total, "\(kind) full=\(full)")
+                }
+            }
+            let all = try await fixture.catalog.listSlots(ListQuery(filter: "library_id=\"\(fixture.libraryID)\""))
+            #expect(all.total == (try await fixture.catalog.slots(library: fixture.libraryID)).count)
+        }
+    }
+}
+
+@Suite struct ReconcileIntegrityTests {
+    /// Reconcile skips SQLite's per-row foreign-key look-ups; the result must still be consistent
+    /// and enforcement must be back on afterwards, also after a failed reconciliation.
+    @Test func foreignKeysHoldAndEnforcementReturns() async throws {
+        let fixture = try await CatalogFixture()
+        let catalog = fixture.catalog
+        _ = try await catalog.insert(LibraryTapeDrive(libraryId: fixture.libraryID, mediaServerId: fixture.serverID,
+                                                      device: "/dev/sg3", scsiPath: "[6:0:1:0]", sysTransferElement: 1))
+        let sequence = [
+            ReconcileTests.snapshot(storage: [1000: "AAA001L9", 1001: "AAA002L9", 1002: "CLN001CU"], drives: [1: "AAA003L9"]),
+            ReconcileTests.snapshot(storage: [1001: "AAA001L9", 1000: "AAA002L9"], drives: [2: "AAA003L9"], mail: "AAA004L9"),
+            InventorySnapshot(elements: [InventoryElement(address: 1, kind: .drive, isFull: true, volumeTag: "AAA002L9")]),
+        ]
+        for snapshot in sequence {
+            _ = try await catalog.reconcile(library: fixture.libraryID, snapshot: snapshot)
+            #expect(try await catalog.foreignKeyViolations() == [])
+        }
+        await #expect(throws: CatalogError.self) {
+            _ = try await catalog.reconcile(library: fixture.libraryID, snapshot: InventorySnapshot(elements: [
+                InventoryElement(address: 1, kind: .drive, isFull: false),
+                InventoryElement(address: 1, kind: .drive, isFull: false)]))
+        }
+        await #expect(throws: CatalogError.self) {
+            _ = try await catalog.insert(LibrarySlot(libraryId: 999, elementAddress: 1, kind: .storage))
+        }
+    }
+}

@@ -6,13 +6,14 @@ import Testing
 /// tapelib's iSCSI transport against tgt's virtual tape library (tgtd on a non-default
 /// loopback port, built with tgtadm: two drives, one picker, four slots).
 @Suite("iSCSI transport against tgt", .serialized,
-       .enabled(if: ToolRunner.available("tgtd", "tgtadm", "tgtimg"), "tgt (tgtd, tgtadm, tgtimg) is not installed"))
+       .enabled(if: ToolRunner.available("tgtd", "tgtadm", "tgtimg"), "tgt (tgtd, tgtadm, tgtimg) is not installed"),
+          .enabled(if: TGTLibrary.canRun, "tgtd needs root: its control socket lives in /var/run/tgtd"))
 struct ISCSIConformanceTests {
     @Test("changer: per-type element status, move, load and unload")
     func changer() async throws {
         let tgt = try TGTLibrary()
         defer { tgt.stop() }
-        try tgt.start()
+        try await tgt.start()
         let changer = try await ISCSITransport.connect(url: tgt.url(lun: 3))
         defer { Task { await changer.close() } }
 
@@ -52,7 +53,7 @@ struct ISCSIConformanceTests {
     func drive() async throws {
         let tgt = try TGTLibrary()
         defer { tgt.stop() }
-        try tgt.start()
+        try await tgt.start()
         let changer = try await ISCSITransport.connect(url: tgt.url(lun: 3))
         let load = try await changer.execute(SCSICommand(cdb: [0xA5, 0, 0, 3, 0, 4, 0, 1, 0, 0, 0, 0]))
         #expect(load.status == .good)
@@ -114,6 +115,9 @@ final class TGTLibrary: @unchecked Sendable {
     let port: Int
     let directory: URL
     let target = "iqn.2026-11.org.tapelib:vtl"
+
+    /// tgtd creates its control socket under /var/run/tgtd, which needs root.
+    static var canRun: Bool { getuid() == 0 }
     private var process: Process?
 
     init() throws {
@@ -125,10 +129,10 @@ final class TGTLibrary: @unchecked Sendable {
 
     func url(lun: Int) -> String { "iscsi://127.0.0.1:\(port)/\(target)/\(lun)" }
 
-    func start() throws {
+    func start() async throws {
         for index in 1...4 {
             let barcode = "TAPE0\(index)L8"
-            try check(ToolRunner.run("tgtimg", ["--op", "new", "--device-type", "tape", "--barcode", barcode,
+            try check(await ToolRunner.run("tgtimg", ["--op", "new", "--device-type", "tape", "--barcode", barcode,
                                                  "--size", "16", "--type", "data",
                                                  "--file", directory.appendingPathComponent(barcode).path]))
         }
@@ -144,32 +148,32 @@ final class TGTLibrary: @unchecked Sendable {
         // Wait for the management socket.
         var ready = false
         for _ in 0..<100 where !ready {
-            usleep(50_000)
-            ready = (try? ToolRunner.run("tgtadm", ["-C", String(control), "--op", "show", "--mode", "system"]))?.exitCode == 0
+            try await Task.sleep(for: .milliseconds(50))
+            ready = (try? await ToolRunner.run("tgtadm", ["-C", String(control), "--op", "show", "--mode", "system"]))?.exitCode == 0
         }
         guard ready else { throw HarnessError("tgtd did not start") }
-        try admin(["--op", "new", "--mode", "target", "--tid", "1", "-T", target])
+        try await admin(["--op", "new", "--mode", "target", "--tid", "1", "-T", target])
         for lun in 1...2 {
-            try admin(["--mode", "logicalunit", "--op", "new", "--tid", "1", "--lun", String(lun),
+            try await admin(["--mode", "logicalunit", "--op", "new", "--tid", "1", "--lun", String(lun),
                        "-b", directory.appendingPathComponent("TAPE0\(lun)L8").path, "--device-type=tape"])
-            try admin(["--mode", "logicalunit", "--op", "update", "--tid", "1", "--lun", String(lun), "--params", "online=0"])
+            try await admin(["--mode", "logicalunit", "--op", "update", "--tid", "1", "--lun", String(lun), "--params", "online=0"])
         }
-        try admin(["--mode", "logicalunit", "--op", "new", "--tid", "1", "--lun", "3", "-b", smc.path, "--device-type=changer"])
+        try await admin(["--mode", "logicalunit", "--op", "new", "--tid", "1", "--lun", "3", "-b", smc.path, "--device-type=changer"])
         let update = ["--mode", "logicalunit", "--op", "update", "--tid", "1", "--lun", "3", "--params"]
-        try admin(update + ["media_home=" + directory.path])
-        try admin(update + ["element_type=4,start_address=1,quantity=2"])
-        try admin(update + ["element_type=4,address=1,tid=1,lun=1"])
-        try admin(update + ["element_type=4,address=2,tid=1,lun=2"])
-        try admin(update + ["element_type=1,start_address=3,quantity=1"])
-        try admin(update + ["element_type=2,start_address=4,quantity=4"])
+        try await admin(update + ["media_home=" + directory.path])
+        try await admin(update + ["element_type=4,start_address=1,quantity=2"])
+        try await admin(update + ["element_type=4,address=1,tid=1,lun=1"])
+        try await admin(update + ["element_type=4,address=2,tid=1,lun=2"])
+        try await admin(update + ["element_type=1,start_address=3,quantity=1"])
+        try await admin(update + ["element_type=2,start_address=4,quantity=4"])
         for index in 1...4 {
-            try admin(update + ["element_type=2,address=\(3 + index),barcode=TAPE0\(index)L8,sides=1"])
+            try await admin(update + ["element_type=2,address=\(3 + index),barcode=TAPE0\(index)L8,sides=1"])
         }
-        try admin(["--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"])
+        try await admin(["--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"])
     }
 
-    private func admin(_ arguments: [String]) throws {
-        try check(ToolRunner.run("tgtadm", ["-C", String(control), "--lld", "iscsi"] + arguments))
+    private func admin(_ arguments: [String]) async throws {
+        try check(await ToolRunner.run("tgtadm", ["-C", String(control), "--lld", "iscsi"] + arguments))
     }
 
     private func check(_ output: ToolOutput) throws {

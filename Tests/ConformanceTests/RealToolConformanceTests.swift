@@ -28,8 +28,10 @@ struct RealToolConformanceTests {
 
     /// Consumes pending UNIT ATTENTIONs (power on, medium changed) the way an initiator does
     /// after a reset: mtx and sg3_utils report them instead of retrying (sg_turs exits 6 for one).
-    static func settle(_ server: HWSimServerProcess, _ node: String) throws {
-        for _ in 0..<8 where try server.runTool("sg_turs", [node]).exitCode == 6 {}
+    static func settle(_ server: HWSimServerProcess, _ node: String) async throws {
+        for _ in 0..<8 {
+            if try await server.runTool("sg_turs", [node]).exitCode != 6 { return }
+        }
     }
 
     static func full(_ inventory: [String: String]) -> [String: String] {
@@ -42,7 +44,7 @@ struct RealToolConformanceTests {
     func mtxStatus() async throws {
         let server = try await Self.started()
         defer { server.stop() }
-        let output = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"])
+        let output = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"])
         #expect(output.exitCode == 0, "\(output.combined)")
         let status = try MtxStatus(output.stdout)
         let inventory = try await Self.inventory(server)
@@ -60,20 +62,20 @@ struct RealToolConformanceTests {
         let server = try await Self.started()
         defer { server.stop() }
         let ids = try await Self.identities(server)
-        try Self.settle(server, "/dev/hwsim/sg0")
-        let inquiry = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "inquiry"])
+        try await Self.settle(server, "/dev/hwsim/sg0")
+        let inquiry = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "inquiry"])
         #expect(inquiry.exitCode == 0)
         #expect(inquiry.stdout.contains("Product Type: Medium Changer"))
         #expect(inquiry.stdout.contains("Vendor ID: '\(Self.padded(ids["changer.vendor"], 8))'"))
         #expect(inquiry.stdout.contains("Product ID: '\(Self.padded(ids["changer.product"], 16))'"))
 
-        let tapeinfo = try server.runTool("tapeinfo", ["-f", "/dev/hwsim/sg1"])
+        let tapeinfo = try await server.runTool("tapeinfo", ["-f", "/dev/hwsim/sg1"])
         #expect(tapeinfo.exitCode == 0, "\(tapeinfo.combined)")
         #expect(tapeinfo.stdout.contains("Product Type: Tape Drive"))
         #expect(tapeinfo.stdout.contains("SerialNumber: '\(ids["drive0"] ?? "?")'"))
         #expect(tapeinfo.stdout.contains("MaxBlock: 8388608"))
 
-        let loaderinfo = try server.runTool("loaderinfo", ["-f", "/dev/hwsim/sg0"])
+        let loaderinfo = try await server.runTool("loaderinfo", ["-f", "/dev/hwsim/sg0"])
         #expect(loaderinfo.exitCode == 0, "\(loaderinfo.combined)")
         let inventory = try await Self.inventory(server)
         #expect(loaderinfo.stdout.contains("Number of Storage Elements: \(inventory["slots"] ?? "?")"))
@@ -81,8 +83,8 @@ struct RealToolConformanceTests {
         #expect(loaderinfo.stdout.contains("Number of Data Transfer Elements: \(inventory["drives"] ?? "?")"))
     }
 
-    @Test("mtx load, unload, transfer and eepos move cartridges as the simulator records",
-          .enabled(if: ToolRunner.available("mtx"), "mtx is not installed"))
+    @Test("mtx inventory, load, unload, transfer and eepos move cartridges as the simulator records",
+          .enabled(if: ToolRunner.available("mtx", "sg_turs"), "mtx or sg3-utils is not installed"))
     func mtxMoves() async throws {
         let server = try await Self.started()
         defer { server.stop() }
@@ -95,22 +97,28 @@ struct RealToolConformanceTests {
             return
         }
 
-        let load = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "1"])
+        // mtx inventory (INITIALIZE ELEMENT STATUS) rescans and changes nothing.
+        try await Self.settle(server, "/dev/hwsim/sg0")
+        let rescan = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "inventory"])
+        #expect(rescan.exitCode == 0, "\(rescan.combined)")
+        #expect(try await Self.inventory(server) == inventory)
+
+        let load = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "1"])
         #expect(load.exitCode == 0, "\(load.combined)")
         inventory = try await Self.inventory(server)
         #expect(inventory["drive1"] == barcode)
         #expect(inventory["slot\(fullSlot)"] == nil)
-        let afterLoad = try MtxStatus(try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"]).stdout)
+        let afterLoad = try MtxStatus(try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"]).stdout)
         #expect(afterLoad.drives[1] == .some(barcode))
         #expect(afterLoad.driveSources[1] == fullSlot)
 
-        let unload = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "unload", String(emptySlot), "1"])
+        let unload = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "unload", String(emptySlot), "1"])
         #expect(unload.exitCode == 0, "\(unload.combined)")
         inventory = try await Self.inventory(server)
         #expect(inventory["slot\(emptySlot)"] == barcode)
         #expect(inventory["drive1"] == nil)
 
-        let transfer = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "transfer", String(emptySlot), String(fullSlot)])
+        let transfer = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "transfer", String(emptySlot), String(fullSlot)])
         #expect(transfer.exitCode == 0, "\(transfer.combined)")
         inventory = try await Self.inventory(server)
         #expect(inventory["slot\(fullSlot)"] == barcode)
@@ -118,14 +126,14 @@ struct RealToolConformanceTests {
         // eepos 0 transfer into an empty import/export slot (EEPOS in MOVE MEDIUM byte 11).
         guard let mailCount = Int(inventory["mailSlots"] ?? ""),
               let emptyMail = (1...max(1, mailCount)).first(where: { inventory["mail\($0)"] == nil }) else { return }
-        let eepos = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "eepos", "0", "transfer",
+        let eepos = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "eepos", "0", "transfer",
                                                String(fullSlot), String(storageCount + emptyMail)])
         #expect(eepos.exitCode == 0, "\(eepos.combined)")
         inventory = try await Self.inventory(server)
         #expect(inventory["mail\(emptyMail)"] == barcode)
 
         // A move from an empty slot fails with the changer's sense, and mtx says so.
-        let bad = try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "0"])
+        let bad = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(fullSlot), "0"])
         #expect(bad.exitCode != 0)
     }
 
@@ -139,18 +147,18 @@ struct RealToolConformanceTests {
         for device in 0...driveCount {
             let name = device == 0 ? "changer" : "drive\(device - 1)"
             let node = "/dev/hwsim/sg\(device)"
-            let inq = try server.runTool("sg_inq", [node])
+            let inq = try await server.runTool("sg_inq", [node])
             #expect(inq.exitCode == 0, "\(inq.combined)")
             #expect(inq.stdout.contains("PDT=\(device == 0 ? 8 : 1)"))
             #expect(inq.stdout.contains("Vendor identification: \(ids[name + ".vendor"] ?? "?")"))
-            let sn = try server.runTool("sg_vpd", ["-p", "sn", node])
+            let sn = try await server.runTool("sg_vpd", ["-p", "sn", node])
             #expect(sn.exitCode == 0, "\(sn.combined)")
             #expect(sn.stdout.contains("Unit serial number: \(ids[name] ?? "?")"))
-            let di = try server.runTool("sg_vpd", ["-p", "di", node])
+            let di = try await server.runTool("sg_vpd", ["-p", "di", node])
             #expect(di.exitCode == 0, "\(di.combined)")
             #expect(di.stdout.contains(ids[name] ?? "?"), "device identification names the serial")
         }
-        let missing = try server.runTool("sg_inq", ["/dev/hwsim/sg\(driveCount + 1)"])
+        let missing = try await server.runTool("sg_inq", ["/dev/hwsim/sg\(driveCount + 1)"])
         #expect(missing.exitCode != 0)
         #expect(missing.combined.contains("No such file or directory"))
     }
@@ -166,28 +174,28 @@ struct RealToolConformanceTests {
             Issue.record("no cartridge in the profile")
             return
         }
-        #expect(try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(slot), "0"]).exitCode == 0)
+        #expect(try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(slot), "0"]).exitCode == 0)
         // The load raises UNIT ATTENTION 6/28/00 on the drive; sg_logs does not retry it.
-        try Self.settle(server, "/dev/hwsim/sg1")
+        try await Self.settle(server, "/dev/hwsim/sg1")
         let raised = try await server.control(ControlRequest(op: "tapealert", device: 1, args: ["flags": "14,1e"]))
         #expect(raised.ok)
 
         // One full-length read (-m): reading page 2Eh clears the flags, and without -m sg_logs
         // first reads 4 bytes to learn the length — hwsim clears on that probe already.
-        let alerts = try server.runTool("sg_logs", ["-m", "1024", "-p", "0x2e", "/dev/hwsim/sg1"])
+        let alerts = try await server.runTool("sg_logs", ["-m", "1024", "-p", "0x2e", "/dev/hwsim/sg1"])
         #expect(alerts.exitCode == 0, "\(alerts.combined)")
         let raisedLines = alerts.stdout.split(separator: "\n").filter { $0.hasSuffix(": 1") }
         #expect(raisedLines.count == 2, "exactly the two injected flags are set: \(raisedLines)")
         #expect(raisedLines.contains { $0.contains("Cleaning required") })     // flag 14h
         #expect(raisedLines.contains { $0.contains("Hardware A") })            // flag 1Eh
-        let cleared = try server.runTool("sg_logs", ["-m", "1024", "-p", "0x2e", "/dev/hwsim/sg1"])
+        let cleared = try await server.runTool("sg_logs", ["-m", "1024", "-p", "0x2e", "/dev/hwsim/sg1"])
         #expect(!cleared.stdout.split(separator: "\n").contains { $0.hasSuffix(": 1") }, "reading 2Eh cleared the flags")
 
-        let statistics = try server.runTool("sg_logs", ["-p", "0x17", "/dev/hwsim/sg1"])
+        let statistics = try await server.runTool("sg_logs", ["-p", "0x17", "/dev/hwsim/sg1"])
         #expect(statistics.exitCode == 0, "\(statistics.combined)")
         #expect(statistics.stdout.contains("Volume serial number: \(barcode)"))
 
-        let capacity = try server.runTool("sg_logs", ["-p", "0x31", "/dev/hwsim/sg1"])
+        let capacity = try await server.runTool("sg_logs", ["-p", "0x31", "/dev/hwsim/sg1"])
         #expect(capacity.exitCode == 0, "\(capacity.combined)")
         #expect(capacity.stdout.contains("Main partition maximum capacity"))
     }
@@ -198,17 +206,17 @@ struct RealToolConformanceTests {
     func sgAttributesAndRaw() async throws {
         let server = try await Self.started()
         defer { server.stop() }
-        #expect(try server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", "1", "0"]).exitCode == 0)
-        try Self.settle(server, "/dev/hwsim/sg1")
+        #expect(try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", "1", "0"]).exitCode == 0)
+        try await Self.settle(server, "/dev/hwsim/sg1")
         let inventory = try await Self.inventory(server)
 
-        let attributes = try server.runTool("sg_read_attr", ["/dev/hwsim/sg1"])
+        let attributes = try await server.runTool("sg_read_attr", ["/dev/hwsim/sg1"])
         #expect(attributes.exitCode == 0, "\(attributes.combined)")
         #expect(attributes.stdout.contains("Load count: 1"))
         #expect(attributes.stdout.contains("Medium serial number:"))
         if let barcode = inventory["drive0"] { #expect(attributes.stdout.contains(barcode)) }
 
-        let limits = try server.runTool("sg_read_block_limits", ["/dev/hwsim/sg1"])
+        let limits = try await server.runTool("sg_read_block_limits", ["/dev/hwsim/sg1"])
         #expect(limits.exitCode == 0, "\(limits.combined)")
         #expect(limits.combined.contains("Maximum block size: 8388608"))     // sg_read_block_limits prints to stderr
 
@@ -216,15 +224,15 @@ struct RealToolConformanceTests {
         let payload = FileManager.default.temporaryDirectory.appendingPathComponent("hwsim-rec-\(UUID().uuidString.prefix(6))")
         try Data([0xDE, 0xAD, 0xBE, 0xEF]).write(to: payload)
         defer { try? FileManager.default.removeItem(at: payload) }
-        let write = try server.runTool("sg_raw", ["-s", "4", "-i", payload.path, "/dev/hwsim/sg1", "0a", "00", "00", "00", "04", "00"])
+        let write = try await server.runTool("sg_raw", ["-s", "4", "-i", payload.path, "/dev/hwsim/sg1", "0a", "00", "00", "00", "04", "00"])
         #expect(write.exitCode == 0, "\(write.combined)")
-        #expect(try server.runTool("sg_raw", ["/dev/hwsim/sg1", "01", "00", "00", "00", "00", "00"]).exitCode == 0)
-        let read = try server.runTool("sg_raw", ["-r", "4", "/dev/hwsim/sg1", "08", "00", "00", "00", "04", "00"])
+        #expect(try await server.runTool("sg_raw", ["/dev/hwsim/sg1", "01", "00", "00", "00", "00", "00"]).exitCode == 0)
+        let read = try await server.runTool("sg_raw", ["-r", "4", "/dev/hwsim/sg1", "08", "00", "00", "00", "04", "00"])
         #expect(read.exitCode == 0, "\(read.combined)")
         #expect(read.combined.lowercased().contains("de ad be ef"))
 
         // A CDB the drive refuses comes back as CHECK CONDITION with its sense decoded.
-        let bad = try server.runTool("sg_raw", ["/dev/hwsim/sg1", "ff", "00", "00", "00", "00", "00"])
+        let bad = try await server.runTool("sg_raw", ["/dev/hwsim/sg1", "ff", "00", "00", "00", "00", "00"])
         #expect(bad.exitCode != 0)
         #expect(bad.combined.contains("Illegal Request"))
     }
@@ -235,7 +243,7 @@ struct RealToolConformanceTests {
         let server = try await Self.started()
         defer { server.stop() }
         let ids = try await Self.identities(server)
-        let output = try server.runTool("stenc", ["-f", "/dev/hwsim/sg1", "--detail"])
+        let output = try await server.runTool("stenc", ["-f", "/dev/hwsim/sg1", "--detail"])
         #expect(output.stdout.contains("Device Mfg:              \(ids["drive0.vendor"] ?? "?")"))
         #expect(output.stdout.contains("Product ID:              \(ids["drive0.product"] ?? "?")"))
         withKnownIssue("hwsim does not answer SECURITY PROTOCOL IN (A2h) for the tape data encryption pages") {

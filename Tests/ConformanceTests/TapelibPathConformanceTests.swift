@@ -19,12 +19,12 @@ struct TapelibPathConformanceTests {
 
     /// `tapelib-hwsim sg-raw` under the shim; parses its `status=…`, `sense=…`, `data=…` lines.
     static func sgRaw(_ server: HWSimServerProcess, device: String, cdb: String, dataIn: Int? = nil,
-                      dataOut: String? = nil) throws -> SGRawOutput {
+                      dataOut: String? = nil) async throws -> SGRawOutput {
         var arguments = ["sg-raw", "--device", device]
         if let dataIn { arguments += ["--in", String(dataIn)] }
         if let dataOut { arguments += ["--out", dataOut] }
         arguments += cdb.split(separator: " ").map(String.init)
-        let output = try ToolRunner.run(ConformancePaths.hwsimExecutable, arguments, environment: try server.shimEnvironment())
+        let output = try await ToolRunner.run(ConformancePaths.hwsimExecutable, arguments, environment: try await server.shimEnvironment())
         var parsed = SGRawOutput()
         for line in output.stdout.split(separator: "\n") {
             for field in line.split(separator: " ") {
@@ -62,7 +62,7 @@ struct TapelibPathConformanceTests {
         let ids = try await RealToolConformanceTests.identities(server)
 
         // INQUIRY with a larger allocation than the 36+ bytes returned: data and residual.
-        let inquiry = try Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "12 00 00 00 ff 00", dataIn: 255)
+        let inquiry = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "12 00 00 00 ff 00", dataIn: 255)
         #expect(inquiry.status == 0)
         #expect(inquiry.data.count >= 36)
         #expect(inquiry.residual == 255 - inquiry.data.count)
@@ -70,13 +70,13 @@ struct TapelibPathConformanceTests {
         #expect(String(decoding: inquiry.data[8..<16], as: UTF8.self).hasPrefix(ids["changer.vendor"] ?? "?"))
 
         // The first command that is not INQUIRY sees the power-on UNIT ATTENTION, as sense data.
-        let first = try Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "00 00 00 00 00 00")
+        let first = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "00 00 00 00 00 00")
         #expect(first.status == 0x02)
         #expect(first.sense.count >= 14 && first.sense[2] & 0x0F == 0x06 && first.sense[12] == 0x29)
 
         // READ ELEMENT STATUS for storage elements matches the simulator's inventory.
         let inventory = try await RealToolConformanceTests.inventory(server)
-        let status = try Self.sgRaw(server, device: "/dev/hwsim/sg0",
+        let status = try await Self.sgRaw(server, device: "/dev/hwsim/sg0",
                                     cdb: ElementStatusReader.cdb(type: 2).map { String(format: "%02x", $0) }.joined(separator: " "),
                                     dataIn: 0xFFFF)
         #expect(status.status == 0)
@@ -89,18 +89,18 @@ struct TapelibPathConformanceTests {
         // MOVE MEDIUM slot 1 → drive 0 (SMC-3 table 56) and the inventory follows.
         guard let slot1 = slots.first, let barcode = slot1.barcode else { return }
         let drives = try ElementStatusReader.parse(
-            try Self.sgRaw(server, device: "/dev/hwsim/sg0",
+            try await Self.sgRaw(server, device: "/dev/hwsim/sg0",
                            cdb: ElementStatusReader.cdb(type: 4).map { String(format: "%02x", $0) }.joined(separator: " "),
                            dataIn: 0xFFFF).data).filter { $0.type == 4 }
         guard let drive0 = drives.first else { Issue.record("no drives reported"); return }
         let move = String(format: "a5 00 00 00 %02x %02x %02x %02x 00 00 00 00",
                           slot1.address >> 8, slot1.address & 0xFF, drive0.address >> 8, drive0.address & 0xFF)
-        let moved = try Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: move)
+        let moved = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: move)
         #expect(moved.status == 0, "sense \(moved.sense)")
         #expect(try await RealToolConformanceTests.inventory(server)["drive0"] == barcode)
 
         // Moving from the now empty slot: ILLEGAL REQUEST 3Bh/0Eh (source element empty).
-        let again = try Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: move)
+        let again = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: move)
         #expect(again.status == 0x02)
         #expect(again.sense.count >= 14 && again.sense[2] & 0x0F == 0x05 && again.sense[12] == 0x3B && again.sense[13] == 0x0E)
     }
@@ -111,33 +111,33 @@ struct TapelibPathConformanceTests {
         try await server.start()
         defer { server.stop() }
         // An empty drive: NOT READY, medium not present 3Ah/00h (after the power-on UA).
-        var ready = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+        var ready = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
         if ready.sense.count > 2 && ready.sense[2] & 0x0F == 0x06 {
-            ready = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+            ready = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
         }
         #expect(ready.status == 0x02 && ready.sense.count >= 14 && ready.sense[2] & 0x0F == 0x02 && ready.sense[12] == 0x3A)
 
         let (slot, drive) = try await Self.firstSlotAndDrive(server)
-        let load = try Self.sgRaw(server, device: "/dev/hwsim/sg0",
+        let load = try await Self.sgRaw(server, device: "/dev/hwsim/sg0",
                                   cdb: String(format: "a5 00 00 00 %02x %02x %02x %02x 00 00 00 00",
                                               slot >> 8, slot & 0xFF, drive >> 8, drive & 0xFF))
         #expect(load.status == 0, "load sense \(load.sense)")
         for _ in 0..<4 {
-            let tur = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+            let tur = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
             if tur.status == 0 { break }
         }
         let record = (0..<64).map { String(format: "%02x", $0 &* 3) }.joined()
-        let write = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "0a 00 00 00 40 00", dataOut: record)
+        let write = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "0a 00 00 00 40 00", dataOut: record)
         #expect(write.status == 0, "write sense \(write.sense)")
-        #expect(try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "10 00 00 00 01 00").status == 0)
-        #expect(try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "01 00 00 00 00 00").status == 0)
+        #expect(try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "10 00 00 00 01 00").status == 0)
+        #expect(try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "01 00 00 00 00 00").status == 0)
         // READ(6) variable, SILI, 128-byte buffer for a 64-byte record (SSC-4 table 25).
-        let read = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
+        let read = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
         #expect(read.status == 0, "read sense \(read.sense)")
         #expect(read.data == Self.hexBytes(record))
         #expect(read.residual == 64)
         // Next: the filemark, NO SENSE with FILEMARK (SPC-4 table 49, byte 2 bit 7).
-        let mark = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
+        let mark = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
         #expect(mark.status == 0x02 && mark.sense.count >= 3 && mark.sense[2] & 0x80 != 0)
     }
 
@@ -156,24 +156,91 @@ struct TapelibPathConformanceTests {
         return (slot.address, drive.address)
     }
 
+    @Test("each command's timeout and data phase reach the device through sg_io_hdr and the shim")
+    func timeoutsAndDirections() async throws {
+        let server = try HWSimServerProcess(profile: "midsize")
+        try await server.start()
+        defer { server.stop() }
+        // Default: the command class's timeout (READ ELEMENT STATUS: robot, 300 s).
+        _ = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "b8 12 00 00 00 10 00 00 10 00 00 00", dataIn: 4096)
+        var last = try await server.control(ControlRequest(op: "last-command", device: 0)).values ?? [:]
+        #expect(last["timeoutMs"] == String(CommandClass.robot.timeout.components.seconds * 1000))
+        #expect(last["direction"] == "in")
+        #expect(last["length"] == "4096")
+        // An explicit timeout, a data-out command.
+        _ = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "15 10 00 00 04 00", dataOut: "00000000")
+        last = try await server.control(ControlRequest(op: "last-command", device: 1)).values ?? [:]
+        #expect(last["timeoutMs"] == String(CommandClass.quick.timeout.components.seconds * 1000))
+        #expect(last["direction"] == "out")
+        #expect(last["length"] == "4")
+        let output = try await ToolRunner.run(ConformancePaths.hwsimExecutable,
+                                        ["sg-raw", "--device", "/dev/hwsim/sg1", "--timeout", "77", "00", "00", "00", "00", "00", "00"],
+                                        environment: try await server.shimEnvironment())
+        #expect(output.stdout.contains("status="))
+        last = try await server.control(ControlRequest(op: "last-command", device: 1)).values ?? [:]
+        #expect(last["timeoutMs"] == "77000")
+        #expect(last["direction"] == "none")
+        #expect(last["cdb"] == "000000000000")
+    }
+
+    @Test("a command slower than its timeout fails as timed out; the device answers the next command")
+    func commandTimeout() async throws {
+        let server = try HWSimServerProcess(profile: "midsize")
+        try await server.start()
+        defer { server.stop() }
+        #expect(try await server.control(ControlRequest(op: "latency", device: 1, args: ["ms": "2500"])).ok)
+        let output = try await ToolRunner.run(ConformancePaths.hwsimExecutable,
+                                              ["sg-raw", "--device", "/dev/hwsim/sg1", "--timeout", "1", "12", "00", "00", "00", "24", "00", "--in", "36"],
+                                              environment: try await server.shimEnvironment())
+        #expect(output.stdout.contains("error=timed-out"), "\(output.combined)")
+        #expect(try await server.control(ControlRequest(op: "latency", device: 1, args: ["ms": "0"])).ok)
+        let after = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "12 00 00 00 24 00", dataIn: 36)
+        #expect(after.status == 0)
+        #expect(after.data.count == 36)
+    }
+
+    @Test("injected sense comes back byte for byte through SG_IO; REQUEST SENSE gets 252 bytes of room")
+    func injectedSense() async throws {
+        let server = try HWSimServerProcess(profile: "midsize")
+        try await server.start()
+        defer { server.stop() }
+        _ = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")   // power-on UA
+        let armed = try await server.control(ControlRequest(
+            op: "fail-next", device: 1, args: ["opcode": "00", "key": "04", "asc": "44", "ascq": "00", "count": "1"]))
+        #expect(armed.ok, "\(armed.message ?? "")")
+        let failed = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+        // Fixed format (SPC-4 table 48): response code 70h, key in byte 2, ASC/ASCQ in 12–13.
+        #expect(failed.status == 0x02)
+        #expect(failed.sense.first.map { $0 & 0x7F } == 0x70)
+        #expect(failed.sense.count >= 14 && failed.sense[2] & 0x0F == 0x04 && failed.sense[12] == 0x44 && failed.sense[13] == 0x00)
+        // The fault fired once: the next TUR reports the empty drive instead.
+        let next = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
+        #expect(next.sense.count >= 14 && next.sense[12] == 0x3A)
+        // REQUEST SENSE as a data-in command with the 252-byte maximum allocation.
+        let requested = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "03 00 00 00 fc 00", dataIn: 252)
+        #expect(requested.status == 0)
+        #expect(requested.data.count >= 18)
+        #expect(requested.residual == 252 - requested.data.count)
+    }
+
     @Test("missing nodes, vanished devices and a stopped server map to typed transport errors")
     func transportErrors() async throws {
         let server = try HWSimServerProcess(profile: "midsize")
         try await server.start()
         defer { server.stop() }
         let driveCount = Int(try await RealToolConformanceTests.inventory(server)["drives"] ?? "") ?? 0
-        let missing = try Self.sgRaw(server, device: "/dev/hwsim/sg\(driveCount + 1)", cdb: "00 00 00 00 00 00")
+        let missing = try await Self.sgRaw(server, device: "/dev/hwsim/sg\(driveCount + 1)", cdb: "00 00 00 00 00 00")
         #expect(missing.errorCode == "device-gone")
         #expect(missing.errno == ENOENT)
 
         let disconnected = try await server.control(ControlRequest(op: "disconnect", device: 1))
         #expect(disconnected.ok)
-        let gone = try Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "12 00 00 00 24 00", dataIn: 36)
+        let gone = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "12 00 00 00 24 00", dataIn: 36)
         #expect(gone.errorCode == "device-gone")
         #expect(gone.errno == ENODEV)
 
         server.stop()
-        let stopped = try Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "12 00 00 00 24 00", dataIn: 36)
+        let stopped = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "12 00 00 00 24 00", dataIn: 36)
         #expect(stopped.errorCode == "device-gone")
         #expect(stopped.errno == ENXIO)
     }
@@ -189,9 +256,9 @@ struct TapelibPathConformanceTests {
         for device in 1...driveCount {
             #expect(try await server.control(ControlRequest(op: "latency", device: device, args: ["ms": "1500"])).ok)
         }
-        let output = try ToolRunner.run(ConformancePaths.hwsimExecutable,
+        let output = try await ToolRunner.run(ConformancePaths.hwsimExecutable,
                                         ["sg-load", "--devices", devices.joined(separator: ","), "--tick-ms", "10"],
-                                        environment: try server.shimEnvironment())
+                                        environment: try await server.shimEnvironment())
         #expect(output.exitCode == 0, "\(output.combined)")
         let values = Dictionary(uniqueKeysWithValues: output.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" })
             .compactMap { pair -> (String, Int)? in

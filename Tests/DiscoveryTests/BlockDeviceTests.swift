@@ -153,4 +153,74 @@ struct BlockDeviceTests {
             #expect(reference.first { $0.path == readOnlyNode }?.ro == true)
         }
     }
+
+    /// An 8 MiB image with an MBR holding one Linux partition at sector 2048, 8192 sectors
+    /// long (MBR partition entry at byte 446: status, CHS first, type 83h, CHS last,
+    /// LBA first and sector count little-endian; 55h AAh at 510).
+    private func partitionedImage(at path: String) throws {
+        var bytes = [UInt8](repeating: 0, count: 8 << 20)
+        let entry: [UInt8] = [0x00, 0x00, 0x02, 0x00, 0x83, 0x00, 0x00, 0x00,
+                              0x00, 0x08, 0x00, 0x00,    // first LBA 2048
+                              0x00, 0x20, 0x00, 0x00]    // 8192 sectors
+        bytes.replaceSubrange(446..<462, with: entry)
+        bytes[510] = 0x55
+        bytes[511] = 0xAA
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("a partition of a loop device: type, parent and size, as lsblk and /sys show them",
+          .enabled(if: isRoot && Command.find("losetup") != nil && Command.find("partx") != nil,
+                   "needs root, losetup and partx"))
+    func partition() async throws {
+        try await HostDevices.shared.exclusively {
+            let losetup = try #require(Command.find("losetup"))
+            let directory = try TemporaryDirectory("partition")
+            defer { directory.remove() }
+            let image = directory.path + "/disk.img"
+            try partitionedImage(at: image)
+            let attach = try Command.run(losetup, ["--find", "--show", "--partscan", image])
+            try #require(attach.status == 0, "losetup: \(attach.stderr)")
+            let node = attach.stdout.trimmingWhitespace()
+            defer { _ = try? Command.run(losetup, ["--detach", node]) }
+            let loopName = String(node.split(separator: "/").last ?? "")
+            // The kernel's own partition scan may not run in a container; partx adds it.
+            if !FileManager.default.fileExists(atPath: "/sys/class/block/\(loopName)p1") {
+                _ = try Command.run(try #require(Command.find("partx")), ["--add", node])
+            }
+            try #require(FileManager.default.fileExists(atPath: "/sys/class/block/\(loopName)p1"))
+
+            let scanned = try BlockDeviceScanner.scan()
+            let partition = try #require(scanned.first { $0.name == loopName + "p1" })
+            #expect(partition.type == .partition)
+            #expect(partition.parent == loopName)
+            #expect(partition.size == 8192 * 512)
+            #expect(partition.path == node + "p1")
+            let reference = try lsblk([node])
+            #expect(reference.first { $0.name == partition.name }?.type == "part")
+            #expect(reference.first { $0.name == partition.name }?.size == partition.size)
+        }
+    }
+}
+
+/// Device kinds this machine cannot create (no device-mapper or md driver in its kernel):
+/// classified from the sysfs facts such devices have.
+@Suite("Block device types")
+struct BlockDeviceTypeTests {
+    @Test("classification from kernel name, devtype and dm/uuid", arguments: [
+        ("vda", "disk", nil, BlockDeviceType.disk),
+        ("sda", "disk", nil, .disk),
+        ("nvme0n1", "disk", nil, .disk),
+        ("sda1", "partition", nil, .partition),
+        ("md0p1", "partition", nil, .partition),
+        ("loop3", "disk", nil, .loop),
+        ("zram0", "disk", nil, .zram),
+        ("md127", "disk", nil, .md),
+        ("sr0", "disk", nil, .rom),
+        ("dm-0", "disk", "LVM-k2mXs0yV1o3Z7J0ZyqI3p5bZkJ3kQw0Ac9f8bG2dHqWn5cQmYb0aE1rT4uJ6kLx", .lvm),
+        ("dm-1", "disk", "CRYPT-LUKS2-0b5f7c1e2d3a4b5c6d7e8f9a0b1c2d3e-luks", .deviceMapper),
+        ("dm-2", "disk", nil, .deviceMapper),
+    ] as [(String, String?, String?, BlockDeviceType)])
+    func classify(_ name: String, _ devtype: String?, _ uuid: String?, _ expected: BlockDeviceType) {
+        #expect(BlockDeviceType(kernelName: name, devtype: devtype, deviceMapperUUID: uuid) == expected)
+    }
 }

@@ -102,6 +102,28 @@ struct DirectoryListerTests {
         #expect(listing.entries.first { $0.name == "link-to-sub" }?.targetType == .directory)
     }
 
+    @Test("a directory with more entries than the limit is listed in part and says so")
+    func entryLimit() throws {
+        let tree = try Tree()
+        defer { tree.base.remove() }
+        let partial = try DirectoryLister(roots: [tree.root], entryLimit: 3).list(tree.root)
+        #expect(partial.entries.count == 3 && partial.truncated)
+        let whole = try DirectoryLister(roots: [tree.root], entryLimit: 12).list(tree.root)
+        #expect(whole.entries.count == 12 && !whole.truncated)
+    }
+
+    @Test("a root given through a symlink is canonicalised; listing through either name works")
+    func symlinkedRoot() throws {
+        let tree = try Tree()
+        defer { tree.base.remove() }
+        let alias = tree.base.path + "/alias"
+        try FileManager.default.createSymbolicLink(atPath: alias, withDestinationPath: "root")
+        let lister = DirectoryLister(roots: [alias])
+        #expect(lister.roots == [tree.root])
+        #expect(try lister.list(alias + "/sub").path == tree.root + "/sub")
+        #expect(try lister.list(tree.root).path == tree.root)
+    }
+
     @Test("dangling links and symlink loops are listed with the problem, not followed forever")
     func brokenLinks() throws {
         let tree = try Tree()

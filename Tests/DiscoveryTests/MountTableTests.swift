@@ -49,4 +49,17 @@ struct MountTableTests {
         #expect(entry.fsType == "ext3")
         #expect(entry.source == "/dev/root")
     }
+
+    @Test("random text never traps the parser")
+    func randomText() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(" -\\0123456789:/\nabc")
+        for _ in 0..<500 {
+            let length = Int.random(in: 0...200, using: &generator)
+            let text = String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+            for entry in MountTable.parse(text) {
+                #expect(!entry.fsType.isEmpty)
+            }
+        }
+    }
 }

@@ -55,7 +55,7 @@ struct SystemdUnitTests {
         let warnings = try verifyWarnings(unit)
         #expect(warnings.isEmpty, "\(warnings)")
         // The check sees mistakes: a misspelt key and a bad value are reported.
-        let broken = unit.replacingOccurrences(of: "ProtectSystem=strict", with: "ProtectSystem=banana\nNoNewPrivilege=yes")
+        let broken = unit.replacingOccurrences(of: "\nProtectSystem=strict\n", with: "\nProtectSystem=banana\nNoNewPrivilege=yes\n")
         #expect(try verifyWarnings(broken).count == 2)
     }
 }

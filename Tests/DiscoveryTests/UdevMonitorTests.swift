@@ -79,4 +79,42 @@ struct UdevMonitorTests {
         }
         #expect(after <= before)
     }
+
+    @Test("events of devices without the TAPELIB property that are not drives or changers are filtered out",
+          .enabled(if: isRoot && Command.find("losetup") != nil, "needs root and losetup"))
+    func tagFilter() async throws {
+        try await HostDevices.shared.exclusively {
+            let losetup = try #require(Command.find("losetup"))
+            let filtered = UdevMonitor(source: .kernel, subsystems: ["block"]).events()
+            let unfiltered = UdevMonitor(source: .kernel, subsystems: ["block"], requiredProperty: nil).events()
+            let directory = try TemporaryDirectory("monitor")
+            defer { directory.remove() }
+            let image = directory.path + "/disk.img"
+            #expect(FileManager.default.createFile(atPath: image, contents: nil))
+            try FileHandle(forWritingAtPath: image).map { try $0.truncate(atOffset: 1 << 20); try $0.close() }
+            let attached = try Command.run(losetup, ["--find", "--show", image])
+            try #require(attached.status == 0)
+            let node = attached.stdout.trimmingWhitespace()
+            _ = try Command.run(losetup, ["--detach", node])
+
+            func firstEvent(_ stream: AsyncThrowingStream<DeviceEvent, any Error>) async throws -> DeviceEvent? {
+                try await withThrowingTaskGroup(of: DeviceEvent?.self) { group in
+                    group.addTask {
+                        for try await event in stream where event.devnode == node { return event }
+                        return nil
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(2))
+                        return nil
+                    }
+                    let first = try await group.next() ?? nil
+                    group.cancelAll()
+                    return first
+                }
+            }
+            // The control sees the loop device's events; the tag-filtered monitor does not.
+            #expect(try await firstEvent(unfiltered) != nil)
+            #expect(try await firstEvent(filtered) == nil)
+        }
+    }
 }

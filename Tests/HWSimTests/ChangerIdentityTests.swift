@@ -111,3 +111,26 @@ import Testing
         #expect(other.senseTriple == [0x05, 0x24, 0x00])
     }
 }
+
+/// REPORT SUPPORTED OPERATION CODES (SPC-4 table 250) on both device kinds.
+@Suite struct SupportedOperationCodesTests {
+    @Test func allCommandsAndOneCommand() async throws {
+        let lib = try Sim.library()
+        // Reporting options 000b: 4-byte length, 8-byte descriptors (SPC-4 table 252).
+        let all = try await Sim.run(lib.driveTransport(0), [0xA3, 0x0C, 0x00, 0, 0, 0, 0, 0, 0x10, 0x00, 0, 0], in: 4096)
+        #expect(all.status == .good)
+        let length = Sim.u32(all.data, 0)
+        #expect(length == all.data.count - 4 && length % 8 == 0)
+        // READ POSITION appears with SERVACTV for service action 01h.
+        let descriptors = stride(from: 4, to: all.data.count, by: 8).map { Array(all.data[$0..<($0 + 8)]) }
+        #expect(descriptors.contains([0x34, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x0A]))
+        #expect(descriptors.contains([0x0A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06]))
+        // Reporting options 001b for MOVE MEDIUM on the changer: supported, 12-byte CDB.
+        let one = try await Sim.run(lib.changerTransport, [0xA3, 0x0C, 0x01, 0xA5, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
+        #expect(Array(one.data[0..<5]) == [0x00, 0x03, 0x00, 0x0C, 0xA5])
+        #expect(one.data.count == 16)
+        // WRITE(6) is not a changer command: SUPPORT 001b.
+        let no = try await Sim.run(lib.changerTransport, [0xA3, 0x0C, 0x01, 0x0A, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
+        #expect(no.data == [0x00, 0x01, 0x00, 0x00])
+    }
+}

@@ -145,6 +145,16 @@ import Testing
         #expect(try await Sim.move(lib, from: lib.elementAddress(.drive(0)), to: lib.elementAddress(.slot(8))).status == .good)
     }
 
+    @Test func cleaningFinishedWhileNobodyPolled() async throws {
+        let lib = try Sim.library()
+        #expect(try await Sim.move(lib, from: lib.elementAddress(.slot(8)), to: lib.elementAddress(.drive(0))).status == .good)
+        // Moving the cleaner out mid-cycle is refused: the drive is NOT READY, cleaning.
+        #expect(try await Sim.move(lib, from: lib.elementAddress(.drive(0)), to: lib.elementAddress(.slot(8))).senseTriple == [0x02, 0x30, 0x03])
+        lib.advanceClock(by: .seconds(120))
+        #expect(try await Sim.move(lib, from: lib.elementAddress(.drive(0)), to: lib.elementAddress(.slot(8))).status == .good)
+        #expect(lib.withCartridge("CLN001L1") { $0.cleaningUsesLeft } == 49)
+    }
+
     @Test func expiredCleanerIsEjectedWithTapeAlert16h() async throws {
         let lib = try Sim.library { $0.cartridges[6].cleaningUsesLeft = 0 }
         #expect(try await Sim.move(lib, from: lib.elementAddress(.slot(8)), to: lib.elementAddress(.drive(0))).status == .good)

@@ -126,6 +126,9 @@ import Testing
         let mode = try await Sim.run(t, [0x1A, 0x08, 0x00, 0, 255, 0], in: 255)
         #expect(mode.data[2] & 0x80 != 0)
         #expect(lib.withCartridge("A00001L8") { $0.partitions[0].objects.count } == 0)
+        // TapeAlert 09h (write protect) in log page 2Eh: parameter 0009h.
+        let ta = try await Sim.run(t, [0x4D, 0, 0x40 | 0x2E, 0, 0, 0, 0, 0x10, 0, 0], in: 4096)
+        #expect(Array(ta.data[(4 + 8 * 5)..<(4 + 9 * 5)]) == [0x00, 0x09, 0x03, 0x01, 0x01])
     }
 
     @Test func wormRefusesOverwrite() async throws {

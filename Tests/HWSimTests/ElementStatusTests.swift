@@ -177,9 +177,47 @@ import Testing
                 at += 8 + bytes
             }
         }
-        print("hwsim large READ ELEMENT STATUS + walk: \(elapsed)")
         #expect(elements == 1 + 10_000 + 40 + 24)
-        // The bench target (release) is 20 ms; a debug build gets more room.
-        #expect(elapsed < .milliseconds(500))
+        // The bench target (release) is 20 ms, measured ≈ 1 ms; an unoptimised build on a
+        // shared machine gets room.
+        #expect(elapsed < .seconds(2))
+    }
+}
+
+/// Paging through a large library as PBS does (1,000 elements per request).
+@Suite struct ElementStatusPagingTests {
+    @Test func pagingVisitsEveryElementOnce() async throws {
+        var profile = LibraryProfile.large()
+        profile.powerOnUnitAttention = false
+        let lib = try SimulatedLibrary(profile: profile)
+        var next = 0
+        var seen: [Int] = []
+        var barcodes = 0
+        while true {
+            let cdb = ElementStatusTests.res(type: 0, voltag: true, start: UInt16(next), count: 1_000, allocation: 0xFF_FFFF)
+            let r = try await Sim.run(lib.changerTransport, cdb, in: 0xFF_FFFF)
+            if r.senseTriple == [0x05, 0x21, 0x01] { break }  // past the last element
+            #expect(r.status == .good)
+            let count = Sim.u16(r.data, 2)
+            #expect(count <= 1_000)
+            var at = 8
+            while at + 8 <= r.data.count {
+                let length = Sim.u16(r.data, at + 2)
+                let bytes = Sim.u24(r.data, at + 5)
+                var d = at + 8
+                while d < at + 8 + bytes {
+                    seen.append(Sim.u16(r.data, d))
+                    if r.data[d + 2] & 0x01 != 0 && r.data[d + 12] != 0x20 { barcodes += 1 }
+                    d += length
+                }
+                at += 8 + bytes
+            }
+            guard let last = seen.last else { break }
+            next = last + 1
+        }
+        // Transport 1, mail slots 10h…37h, drives 100h…117h, storage 1000h…370Fh, in order.
+        let expected = [1] + Array(0x10..<0x38) + Array(0x100..<0x118) + Array(0x1000..<(0x1000 + 10_000))
+        #expect(seen == expected)
+        #expect(barcodes == 9_520)
     }
 }

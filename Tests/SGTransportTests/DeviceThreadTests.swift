@@ -60,6 +60,25 @@ struct DeviceThreadTests {
     }
 }
 
+/// An actor pinned to a device thread, as a device actor is.
+actor PinnedDevice {
+    let thread: DeviceThread
+    init(thread: DeviceThread) { self.thread = thread }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+    func currentThread() -> UInt { UInt(pthread_self()) }
+}
+
+@Test("an actor whose executor is a device thread runs on that thread")
+func actorOnDeviceThread() async {
+    let thread = DeviceThread(name: "pinned-device")
+    let device = PinnedDevice(thread: thread)
+    let actorThread = await device.currentThread()
+    let deviceThread = await thread.run { UInt(pthread_self()) }
+    let otherThread = await DeviceThread(name: "other").run { UInt(pthread_self()) }
+    #expect(actorThread == deviceThread)
+    #expect(actorThread != otherThread)
+}
+
 final class OrderLog: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [Int] = []

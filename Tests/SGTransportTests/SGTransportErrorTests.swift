@@ -56,11 +56,13 @@ struct SGTransportErrorTests {
         let error = TransportError.fromErrno(EACCES, path: "/dev/sg3", operation: "open")
         #expect(error.message.contains("group `tape`"))
         #expect(error.message.contains("50-udev-default.rules"))
+        #expect(error.message.contains("61-tapelib.rules"))
     }
 
     @Test("host status other than DID_OK is a transport error", arguments: [
         (UInt16(0x01), UInt16(0), TransportError.Code.deviceGone), (0x04, 0, .deviceGone),
         (0x02, 0, .busy), (0x03, 0, .timedOut), (0, 0x06, .timedOut), (0x07, 0, .hostError),
+        (0, 0x01, .busy), (0, 0x04, .hostError), (0, 0x05, .hostError), (0, 0x07, .hostError),
     ])
     func hostStatus(host: UInt16, driver: UInt16, expected: TransportError.Code) {
         #expect(LinuxHostStatus.error(host: host, driver: driver, path: "/dev/sg1", opcode: 0x12)?.code == expected)

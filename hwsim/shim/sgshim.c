@@ -18,12 +18,14 @@
 #include <scsi/scsi.h>
 #include <scsi/sg.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -37,7 +39,10 @@
 #define FAKE_HOST_NO 9              /* host number reported by SG_GET_SCSI_ID / GET_IDLUN */
 #define DRIVER_SENSE 0x08
 #define DID_NO_CONNECT 0x01
+#define DID_BUS_BUSY 0x02
+#define DID_TIME_OUT 0x03
 #define DID_ERROR 0x07
+#define DRIVER_TIMEOUT 0x06
 #define MAX_PAYLOAD (64u << 20)
 
 /* Message types of the hwsim protocol (hwsim/Sources/HWSimServer/WireMessage.swift). */
@@ -294,6 +299,23 @@ static void copy_user_data(sg_io_hdr_t *hdr, uint8_t *bytes, uint32_t count, int
     }
 }
 
+/* Waits at most `timeout_ms` (0: the sg default of 60 s) for a reply, like the sg driver's
+ * command timer. */
+static void set_reply_timeout(int fd, unsigned int timeout_ms) {
+    if (timeout_ms == 0) timeout_ms = 60000;
+    struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* After a timed-out command the stream is out of step: put a fresh connection under the
+ * same fd number, as the sg driver aborts the command and keeps the fd usable. */
+static void reconnect_node(int fd) {
+    int fresh = connect_server(0);
+    if (fresh < 0) return;
+    dup2(fresh, fd);
+    real_close()(fresh);
+}
+
 static int fake_sg_io(int fd, struct fake_node *node, sg_io_hdr_t *hdr) {
     if (!hdr || hdr->interface_id != 'S') {
         errno = ENOSYS;
@@ -341,9 +363,22 @@ static int fake_sg_io(int fd, struct fake_node *node, sg_io_hdr_t *hdr) {
     uint8_t *reply = NULL;
     uint32_t reply_length = 0;
     pthread_mutex_lock(&node->lock);
+    set_reply_timeout(fd, hdr->timeout);
     int sent = round_trip(fd, payload, payload_length, &reply, &reply_length);
+    int saved = errno;
+    if (sent < 0 && (saved == EAGAIN || saved == EWOULDBLOCK)) reconnect_node(fd);
     pthread_mutex_unlock(&node->lock);
     free(payload);
+    if (sent < 0 && (saved == EAGAIN || saved == EWOULDBLOCK)) {
+        /* The command timer expired: what the sg driver reports for a timed-out command. */
+        memset(&hdr->status, 0, sizeof *hdr - offsetof(sg_io_hdr_t, status));
+        hdr->host_status = DID_TIME_OUT;
+        hdr->driver_status = DRIVER_TIMEOUT;
+        hdr->resid = (int)length;
+        hdr->duration = hdr->timeout;
+        hdr->info = SG_INFO_CHECK;
+        return 0;
+    }
     if (sent < 0) {
         errno = ENODEV;     /* the server went away: like a detached device */
         return -1;
@@ -362,13 +397,18 @@ static int fake_sg_io(int fd, struct fake_node *node, sg_io_hdr_t *hdr) {
     if (reply[0] == MSG_FAILURE) {
         /* The server could not run the command: report it as the host adapter would. */
         uint32_t code_length = reply_length >= 3 ? get16(reply + 1) : 0;
-        int gone = code_length == 11 && reply_length >= 14 && memcmp(reply + 3, "device-gone", 11) == 0;
+        const char *code = (const char *)reply + 3;
+        int fits = reply_length >= 3 + code_length;
+        int gone = fits && code_length == 11 && memcmp(code, "device-gone", 11) == 0;
+        int timed_out = fits && code_length == 9 && memcmp(code, "timed-out", 9) == 0;
+        int busy = fits && code_length == 4 && memcmp(code, "busy", 4) == 0;
         free(reply);
         if (gone) {
             errno = ENODEV;
             return -1;
         }
-        hdr->host_status = DID_ERROR;
+        hdr->host_status = timed_out ? DID_TIME_OUT : busy ? DID_BUS_BUSY : DID_ERROR;
+        if (timed_out) hdr->driver_status = DRIVER_TIMEOUT;
         hdr->resid = (int)length;
         hdr->info = SG_INFO_CHECK;
         return 0;

@@ -65,6 +65,14 @@ struct BulkStatement {
     func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
+    /// The first byte of a text column (0 for NULL or empty), to decode short codes without a String.
+    func firstByte(_ column: Int32) -> UInt8 {
+        guard let pointer = sqlite3_column_text(handle, column), sqlite3_column_bytes(handle, column) > 0 else {
+            return 0
+        }
+        return pointer.pointee
+    }
+
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))

@@ -139,3 +139,20 @@ extension CatalogDatabase {
         }
     }
 }
+
+extension CatalogDatabase {
+    /// Opens (creating and migrating) the catalog of a state directory off the cooperative
+    /// thread pool: opening a file and running migrations block.
+    public static func open(stateDirectory: String) async throws(CatalogError) -> CatalogDatabase {
+        let result: Result<CatalogDatabase, CatalogError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(CatalogError) {
+                    continuation.resume(returning: .success(try CatalogDatabase(stateDirectory: stateDirectory)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+}

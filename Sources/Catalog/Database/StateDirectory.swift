@@ -8,7 +8,7 @@ public enum StateDirectory {
 
     public static func resolve(
         override: String?,
-        effectiveUserID: UInt32 = getuid(),
+        effectiveUserID: UInt32 = geteuid(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String {
         if let override, !override.isEmpty { return override }

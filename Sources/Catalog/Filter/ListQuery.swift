@@ -65,12 +65,13 @@ extension Page: Equatable where Item: Equatable {}
 struct CompiledListQuery {
     let whereClause: String
     let arguments: StatementArguments
+    /// `SELECT SUM(…)` over the schema's count cache when it can answer the total, else nil.
+    let cachedCountSQL: String?
     let orderClause: String
     let limit: Int
     let offset: Int
 
-    init(_ query: ListQuery, schema: ResourceSchema, extraConditions: [(sql: String, argument: DatabaseValue)] = [])
-        throws(FilterError) {
+    init(_ query: ListQuery, schema: ResourceSchema) throws(FilterError) {
         guard query.page >= 1, query.page <= ListQuery.maximumPage else {
             throw .invalidPaging("page must be between 1 and \(ListQuery.maximumPage)")
         }
@@ -79,11 +80,23 @@ struct CompiledListQuery {
         }
         var clauses: [String] = []
         var values: [DatabaseValue] = []
-        for extra in extraConditions {
-            clauses.append(extra.sql)
-            values.append(extra.argument)
+        let conditions = try FilterParser.parse(query.filter ?? "")
+        var cacheClauses: [String] = []
+        var cacheUsable = schema.countCache != nil
+        var cacheHasRequired = false
+        for condition in conditions {
+            guard let cache = schema.countCache, condition.comparison == .equals,
+                  let column = cache.fields[condition.field] else { cacheUsable = false; continue }
+            cacheClauses.append("\(column) = ?")
+            if condition.field == cache.required { cacheHasRequired = true }
         }
-        for condition in try FilterParser.parse(query.filter ?? "") {
+        if cacheUsable, cacheHasRequired, let cache = schema.countCache {
+            cachedCountSQL = "SELECT COALESCE(SUM(\(cache.countColumn)), 0) FROM \(cache.table) WHERE "
+                + cacheClauses.joined(separator: " AND ")
+        } else {
+            cachedCountSQL = nil
+        }
+        for condition in conditions {
             let field = try schema.field(condition.field)
             guard field.type.allowedOperators.contains(condition.comparison) else {
                 throw .operatorNotAllowed(field: field.name, operator: condition.comparison.rawValue)
@@ -104,19 +117,20 @@ struct CompiledListQuery {
         whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments = StatementArguments(values)
 
-        let sortField = try {
-            () throws(FilterError) -> FilterField in
-            guard let name = query.sort else { return try schema.field(schema.defaultSort) }
-            guard let field = schema.fields[name] else {
-                throw FilterError.unknownSortField(name: name, resource: schema.resource)
-            }
-            return field
-        }()
+        let sortField = try Self.sortField(query.sort, schema: schema)
         let direction = query.direction == .ascending ? "ASC" : "DESC"
         // The row id breaks ties so that pages never overlap or skip rows.
         orderClause = "ORDER BY \(sortField.sql) \(direction), \(schema.table).id \(direction)"
         limit = query.limit
         offset = (query.page - 1) * query.limit
+    }
+
+    static func sortField(_ name: String?, schema: ResourceSchema) throws(FilterError) -> FilterField {
+        guard let name else { return try schema.field(schema.defaultSort) }
+        guard let field = schema.fields[name] else {
+            throw .unknownSortField(name: name, resource: schema.resource)
+        }
+        return field
     }
 
     /// Converts a quoted filter value to what the column stores.
@@ -162,7 +176,8 @@ struct CompiledListQuery {
 
     func fetchPage<Record: FetchableRecord & Sendable>(_ db: Database, schema: ResourceSchema,
                                                      as: Record.Type, page: Int) throws -> Page<Record> {
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(schema.table) \(whereClause)",
+        // Every condition is an equality bound in order, so the count cache takes the same arguments.
+        let total = try Int.fetchOne(db, sql: cachedCountSQL ?? "SELECT COUNT(*) FROM \(schema.table) \(whereClause)",
                                      arguments: arguments) ?? 0
         var pageArguments = arguments
         pageArguments += [limit, offset]

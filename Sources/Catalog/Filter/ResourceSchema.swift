@@ -25,17 +25,29 @@ struct FilterField: Sendable {
     let type: FieldType
 }
 
+/// A table of precomputed row counts that can answer a list's total when every condition is an
+/// equality on one of `fields` (public name → column of the count table) and `required` is among them.
+struct CountCache: Sendable {
+    let table: String
+    let countColumn: String
+    let fields: [String: String]
+    let required: String
+}
+
 /// The whitelist of filterable and sortable fields of one list resource.
 struct ResourceSchema: Sendable {
     let resource: String
     let table: String
     let fields: [String: FilterField]
     let defaultSort: String
+    let countCache: CountCache?
 
-    init(resource: String, table: String, defaultSort: String = "id", fields: [FilterField]) {
+    init(resource: String, table: String, defaultSort: String = "id", countCache: CountCache? = nil,
+         fields: [FilterField]) {
         self.resource = resource
         self.table = table
         self.defaultSort = defaultSort
+        self.countCache = countCache
         var byName: [String: FilterField] = [:]
         for field in fields { byName[field.name] = field }
         self.fields = byName
@@ -57,8 +69,12 @@ private func values<E: RawRepresentable & CaseIterable>(_: E.Type) -> FieldType 
 
 /// Per-resource whitelists (api.md resource names).
 enum ResourceSchemas {
-    static let librarySlots = ResourceSchema(resource: "library_slots", table: "library_slots",
-                                             defaultSort: "element_address", fields: [
+    static let librarySlots = ResourceSchema(
+        resource: "library_slots", table: "library_slots", defaultSort: "element_address",
+        countCache: CountCache(table: "library_slot_counts", countColumn: "slot_count",
+                               fields: ["library_id": "library_id", "kind": "kind", "full": "full"],
+                               required: "library_id"),
+        fields: [
         column("library_slots", "id", .integer),
         FilterField(name: "library_id", sql: "library_slots.library_id", type: .integer),
         column("library_slots", "element_address", .integer),

@@ -19,6 +19,18 @@ public enum SlotKind: String, Codable, Sendable, CaseIterable, DatabaseValueConv
     case drive
     case transport
 
+    /// Decodes the stored kind from its first letter, which differs for each kind (reconcile
+    /// reads tens of thousands of these; the CHECK constraint guarantees the full word).
+    init?(leadingByte: UInt8) {
+        switch leadingByte {
+        case UInt8(ascii: "s"): self = .storage
+        case UInt8(ascii: "i"): self = .importExport
+        case UInt8(ascii: "d"): self = .drive
+        case UInt8(ascii: "t"): self = .transport
+        default: return nil
+        }
+    }
+
     /// The cartridge location implied by sitting in an element of this kind.
     public var cartridgeLocation: CartridgeLocation {
         switch self {

@@ -48,10 +48,14 @@ public struct TapeTypeTable: Sendable {
     /// the last two characters are the LTO media suffix (L1…L9, LA, PA, M8, WORM LT…LZ).
     /// Nil when the barcode follows no known convention.
     public func type(forVolumeTag tag: String) -> TapeType? {
-        let upper = tag.uppercased()
-        if upper.hasPrefix("CLN") { return cleaning }
-        guard upper.count >= 3 else { return nil }
-        return bySuffix[String(upper.suffix(2))]
+        // ASCII only: barcodes are printable ASCII, and this runs for every cartridge of a sync.
+        let bytes = Array(tag.utf8)
+        guard bytes.count >= 3 else { return nil }
+        func upper(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
+        if upper(bytes[0]) == UInt8(ascii: "C") && upper(bytes[1]) == UInt8(ascii: "L")
+            && upper(bytes[2]) == UInt8(ascii: "N") { return cleaning }
+        let suffix = String(decoding: [upper(bytes[bytes.count - 2]), upper(bytes[bytes.count - 1])], as: UTF8.self)
+        return bySuffix[suffix]
     }
 
     static func load(_ db: Database) throws -> TapeTypeTable {

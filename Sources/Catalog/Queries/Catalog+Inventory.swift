@@ -31,7 +31,14 @@ extension CatalogDatabase {
     }
 
     public func insert(_ slot: LibrarySlot) async throws(CatalogError) -> LibrarySlot {
-        try await write { db in var row = slot; try row.insert(db); return row }
+        try await write { db in
+            var row = slot
+            try row.insert(db)
+            var counts = SlotCountDelta()
+            counts.add(kind: slot.kind.rawValue, full: slot.full)
+            try counts.apply(db, library: slot.libraryId)
+            return row
+        }
     }
 
     /// Registers a cartridge (POST tape_cartridges). Type, capacity, WORM and cleaning status come

@@ -55,6 +55,17 @@ extension CatalogDatabase {
                                  statuses: statuses, extra: [], as: LibraryTask.self)
     }
 
+    /// Backup-core tasks as a log, with the same status mapping as `libraryTaskLog`.
+    public func backupTaskLog(_ query: LogQuery) async throws(CatalogError) -> LogPage<BackupTask> {
+        let statuses: [String]? = switch query.status {
+        case .success: [TaskStatus.done.rawValue]
+        case .failed: [TaskStatus.error.rawValue, TaskStatus.killed.rawValue, TaskStatus.broken.rawValue]
+        case .all: nil
+        }
+        return try await logPage(query, table: "task_queue", startColumn: "started_at",
+                                 statuses: statuses, extra: [], as: BackupTask.self)
+    }
+
     private func logPage<Record: FetchableRecord & Sendable>(
         _ query: LogQuery, table: String, startColumn: String, statuses: [String]?,
         extra: [(String, DatabaseValue)], as type: Record.Type

@@ -8,9 +8,38 @@ extension CatalogDatabase {
     /// that no element reports any more become offline. The physical library is the truth.
     public func reconcile(library libraryID: Int64, snapshot: InventorySnapshot,
                           now: Date = Date()) async throws(CatalogError) -> ReconcileSummary {
-        try await write { db in
-            var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
-            return try reconciler.apply(snapshot)
+        do {
+            return try await writer.writeWithoutTransaction { db in
+                // Reconcile only writes references it has just read or created in this same
+                // transaction (the library, tape types, slot ids it assigned), and detaches
+                // cartridges before deleting their slots, so SQLite's per-row foreign-key look-ups
+                // are redundant here and cost a quarter of a large sync. The pragma only takes
+                // effect outside a transaction, hence the manual transaction; the tests run
+                // `PRAGMA foreign_key_check` after every reconciliation.
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                let result = Result { () throws -> ReconcileSummary in
+                    var summary = ReconcileSummary()
+                    try db.inTransaction(.immediate) {
+                        var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
+                        summary = try reconciler.apply(snapshot)
+                        return .commit
+                    }
+                    return summary
+                }
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                return try result.get()
+            }
+        } catch {
+            throw CatalogError(error)
+        }
+    }
+
+    /// Foreign-key violations in the whole catalog (empty when consistent); for tests and `check`.
+    public func foreignKeyViolations() async throws(CatalogError) -> [String] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? -1) -> \(row[2] as String? ?? "?")"
+            }
         }
     }
 }
@@ -22,7 +51,7 @@ struct Reconciler {
     /// What the catalog holds for one element, and the cartridge recorded in it.
     private struct StoredSlot {
         let id: Int64
-        let kind: String
+        let kind: SlotKind
         let full: Bool
         let volumeTag: String?
         let sourceElement: Int?
@@ -68,8 +97,11 @@ struct Reconciler {
     }
 
     mutating func apply(_ snapshot: InventorySnapshot) throws -> ReconcileSummary {
+        var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
+        trace.mark("validate")
         let storedSlots = try loadSlots()
+        trace.mark("load slots")
 
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
@@ -89,8 +121,8 @@ struct Reconciler {
         var detachSet = Set<Int64>()
         var tagByCartridgeID: [Int64: String] = [:]
         var cartridgeAtAddress: [Int: String] = [:]
-        var reportedSlotIDs = Set<Int64>()
-        reportedSlotIDs.reserveCapacity(storedSlots.count)
+        var reportedStoredSlots = 0
+        var counts = SlotCountDelta()
 
         for element in elements {
             let tag = Self.normalizedTag(element.volumeTag)
@@ -107,9 +139,9 @@ struct Reconciler {
             var occupant: (id: Int64, tag: String)?
             if let stored = storedSlots[element.address] {
                 slotID = stored.id
-                reportedSlotIDs.insert(slotID)
+                reportedStoredSlots += 1
                 if let id = stored.occupantID, let tag = stored.occupantTag { occupant = (id, tag) }
-                kindChanged = stored.kind != element.kind.rawValue
+                kindChanged = stored.kind != element.kind
                 if kindChanged || stored.full != element.isFull || stored.volumeTag != tag
                     || stored.sourceElement != element.sourceElement || stored.accessible != element.isAccessible
                     || stored.exception != (element.exception != nil) || stored.asc != asc || stored.ascq != ascq {
@@ -124,6 +156,10 @@ struct Reconciler {
                     updateSlot.bind(9, slotID)
                     try updateSlot.execute()
                     summary.slotsUpdated += 1
+                    if kindChanged || stored.full != element.isFull {
+                        counts.remove(kind: stored.kind.rawValue, full: stored.full)
+                        counts.add(kind: element.kind.rawValue, full: element.isFull)
+                    }
                 }
             } else {
                 slotID = nextSlotID
@@ -134,8 +170,9 @@ struct Reconciler {
                     BulkValue(element.isAccessible), BulkValue(element.exception != nil), BulkValue(asc), BulkValue(ascq),
                 ])
                 summary.slotsAdded += 1
+                counts.add(kind: element.kind.rawValue, full: element.isFull)
             }
-            if let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
+            if element.kind == .drive, let desiredTag { cartridgeAtAddress[element.address] = desiredTag }
 
             if occupant?.tag == desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
@@ -148,6 +185,7 @@ struct Reconciler {
             }
         }
         try slotInserts.flush()
+        trace.mark("walk elements")
 
         // Which of the cartridges to place the catalog already knows, and where they are.
         let known = try knownCartridges(placements.map(\.volumeTag))
@@ -159,10 +197,15 @@ struct Reconciler {
             }
         }
 
+        trace.mark("known cartridges")
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
-        for stored in storedSlots.values where !reportedSlotIDs.contains(stored.id) {
+        let reportedAddresses = reportedStoredSlots == storedSlots.count
+            ? Set<Int>() : Set(elements.map(\.address))
+        for (address, stored) in storedSlots.all
+        where reportedStoredSlots != storedSlots.count && !reportedAddresses.contains(address) {
             removedSlotIDs.append(stored.id)
+            counts.remove(kind: stored.kind.rawValue, full: stored.full)
             if let occupantID = stored.occupantID, let tag = stored.occupantTag, detachSet.insert(occupantID).inserted {
                 detach.append(occupantID)
                 tagByCartridgeID[occupantID] = tag
@@ -187,11 +230,9 @@ struct Reconciler {
             summary.slotsRemoved = removedSlotIDs.count
         }
 
-        var addressBySlotID: [Int64: Int] = [:]
-        if placements.contains(where: { known[$0.volumeTag]?.slotID != nil }) {
-            addressBySlotID.reserveCapacity(storedSlots.count)
-            for (address, slot) in storedSlots { addressBySlotID[slot.id] = address }
-        }
+        // Where moved cartridges came from, for the summary: one pass over the stored slots.
+        let previousSlotIDs = Set(placements.compactMap { known[$0.volumeTag]?.slotID })
+        let addressBySlotID = storedSlots.addresses(of: previousSlotIDs)
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
@@ -233,13 +274,17 @@ struct Reconciler {
             }
         }
         try cartridgeInserts.flush()
+        trace.mark("place cartridges")
         for id in detach where !placedIDs.contains(id) {
             if let tag = tagByCartridgeID[id] { summary.cartridgesMarkedOffline.append(tag) }
         }
 
         try reconcileDrives(snapshot.drives, cartridgeAtAddress: cartridgeAtAddress, idByTag: idByTag)
+        try counts.apply(db, library: libraryID)
         try db.execute(sql: "UPDATE tape_libraries SET last_sync = ?, sync_state = 'synced' WHERE id = ?",
                        arguments: [nowValue, libraryID])
+        trace.mark("drives")
+        trace.report()
         return summary
     }
 
@@ -306,8 +351,39 @@ struct Reconciler {
         summary.drivesUpdated += changes.count
     }
 
-    private func loadSlots() throws -> [Int: StoredSlot] {
-        var slots: [Int: StoredSlot] = [:]
+    /// The library's stored elements indexed by their 16-bit address (no hashing on the hot path).
+    private struct StoredSlots {
+        private var byAddress: [StoredSlot?]
+        private(set) var count = 0
+
+        init() { byAddress = [] }
+
+        subscript(address: Int) -> StoredSlot? {
+            byAddress.indices.contains(address) ? byAddress[address] : nil
+        }
+
+        mutating func insert(_ slot: StoredSlot, at address: Int) {
+            if byAddress.isEmpty { byAddress = Array(repeating: nil, count: 0x10000) }
+            if byAddress[address] == nil { count += 1 }
+            byAddress[address] = slot
+        }
+
+        func addresses(of slotIDs: Set<Int64>) -> [Int64: Int] {
+            guard !slotIDs.isEmpty else { return [:] }
+            var addresses: [Int64: Int] = [:]
+            for address in byAddress.indices {
+                if let slot = byAddress[address], slotIDs.contains(slot.id) { addresses[slot.id] = address }
+            }
+            return addresses
+        }
+
+        var all: [(Int, StoredSlot)] {
+            byAddress.indices.compactMap { address in byAddress[address].map { (address, $0) } }
+        }
+    }
+
+    private func loadSlots() throws -> StoredSlots {
+        var slots = StoredSlots()
         let query = try BulkStatement(db, sql: """
             SELECT s.element_address, s.id, s.kind, s.full, s.volume_tag, s.source_element, s.accessible,
                 s.exception, s.asc, s.ascq, c.id, c.volume_tag
@@ -316,11 +392,15 @@ struct Reconciler {
             """)
         query.bind(1, libraryID)
         while try query.step() {
-            slots[query.int(0)] = StoredSlot(
-                id: query.int64(1), kind: query.text(2) ?? "", full: query.bool(3), volumeTag: query.text(4),
+            let address = query.int(0)
+            guard (0...0xFFFF).contains(address), let kind = SlotKind(leadingByte: query.firstByte(2)) else {
+                throw CatalogError.storage("library_slots row with address \(address) or kind out of range")
+            }
+            slots.insert(StoredSlot(
+                id: query.int64(1), kind: kind, full: query.bool(3), volumeTag: query.text(4),
                 sourceElement: query.optionalInt(5), accessible: query.bool(6), exception: query.bool(7),
                 asc: query.optionalInt(8), ascq: query.optionalInt(9),
-                occupantID: query.optionalInt64(10), occupantTag: query.text(11))
+                occupantID: query.optionalInt64(10), occupantTag: query.text(11)), at: address)
         }
         return slots
     }
@@ -339,14 +419,20 @@ struct Reconciler {
 
     /// Rejects snapshots no changer can produce, before anything is written.
     static func validated(_ elements: [InventoryElement]) throws -> [InventoryElement] {
-        var addresses = Set<Int>()
+        // Element addresses are 16-bit (SMC-3): a bitmap finds duplicates without hashing.
+        var seen = [Bool](repeating: false, count: 0x10000)
+        var sorted = true
+        var previous = -1
         for element in elements {
             guard (0...0xFFFF).contains(element.address) else {
                 throw CatalogError.invalidArgument("element address \(element.address) outside 0...65535")
             }
-            guard addresses.insert(element.address).inserted else {
+            guard !seen[element.address] else {
                 throw CatalogError.invalidArgument("element address \(element.address) reported twice")
             }
+            seen[element.address] = true
+            if element.address < previous { sorted = false }
+            previous = element.address
             if let source = element.sourceElement, !(0...0xFFFF).contains(source) {
                 throw CatalogError.invalidArgument("source element \(source) outside 0...65535")
             }
@@ -354,6 +440,36 @@ struct Reconciler {
                 throw CatalogError.invalidArgument("volume tag longer than 32 bytes at element \(element.address)")
             }
         }
-        return elements.sorted { $0.address < $1.address }
+        return sorted ? elements : elements.sorted { $0.address < $1.address }
+    }
+}
+
+/// Phase timings of a reconciliation, printed to stderr when TAPELIB_RECONCILE_TRACE is set.
+struct PhaseTrace {
+    private let enabled = ProcessInfo.processInfo.environment["TAPELIB_RECONCILE_TRACE"] != nil
+    private let clock = ContinuousClock()
+    private var last = ContinuousClock.now
+    private var lastCPU = PhaseTrace.threadCPU()
+    private var phases: [(String, Duration, Double)] = []
+
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
+    }
+
+    mutating func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = clock.now
+        let cpu = Self.threadCPU()
+        phases.append((phase, now - last, cpu - lastCPU))
+        last = now
+        lastCPU = cpu
+    }
+
+    func report() {
+        guard enabled else { return }
+        let line = phases.map { "\($0.0) \($0.1) (CPU \(Int($0.2)) ms)" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data(("reconcile: " + line + "\n").utf8))
     }
 }

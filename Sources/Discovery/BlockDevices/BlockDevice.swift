@@ -14,6 +14,29 @@ public enum BlockDeviceType: String, Sendable, Hashable, Codable {
     case rom
 }
 
+extension BlockDeviceType {
+    /// Classifies a block device from what sysfs says: its kernel name, its devtype
+    /// ("disk" or "partition") and, for device-mapper nodes, `dm/uuid`.
+    public init(kernelName name: String, devtype: String?, deviceMapperUUID: String?) {
+        if devtype == "partition" {
+            self = .partition
+        } else if name.hasPrefix("loop") {
+            self = .loop
+        } else if name.hasPrefix("zram") {
+            self = .zram
+        } else if name.hasPrefix("md") {
+            self = .md
+        } else if name.hasPrefix("sr") {
+            self = .rom
+        } else if name.hasPrefix("dm-") {
+            // LVM names its device-mapper targets' uuids "LVM-<vg uuid><lv uuid>".
+            self = deviceMapperUUID?.hasPrefix("LVM-") == true ? .lvm : .deviceMapper
+        } else {
+            self = .disk
+        }
+    }
+}
+
 /// A block device on this host that could hold backups.
 public struct BlockDevice: Sendable, Hashable, Codable {
     /// Kernel name: vda, vda1, loop0, dm-0, md0, zram0.

@@ -18,7 +18,8 @@ public enum BlockDeviceScanner {
         let name = device.sysname
         guard let majorMinor = device.attribute("dev"), !majorMinor.hasPrefix("1:") else { return nil }
         let backingFile = device.attribute("loop/backing_file")
-        if name.hasPrefix("loop"), backingFile == nil { return nil }
+        // An unattached loop device has no backing file (its partitions, loop0p1, have none either).
+        if device.devtype != "partition", name.hasPrefix("loop"), backingFile == nil { return nil }
 
         let path = device.devnode ?? "/dev/\(name)"
         let sectors = device.attribute("size").flatMap { UInt64($0) } ?? 0
@@ -47,17 +48,8 @@ public enum BlockDeviceScanner {
     }
 
     static func deviceType(of device: UdevDevice) -> BlockDeviceType {
-        let name = device.sysname
-        if device.devtype == "partition" { return .partition }
-        if name.hasPrefix("loop") { return .loop }
-        if name.hasPrefix("zram") { return .zram }
-        if name.hasPrefix("md") { return .md }
-        if name.hasPrefix("sr") { return .rom }
-        if name.hasPrefix("dm-") {
-            // LVM names its device-mapper targets' uuids "LVM-<vg uuid><lv uuid>".
-            return device.attribute("dm/uuid")?.hasPrefix("LVM-") == true ? .lvm : .deviceMapper
-        }
-        return .disk
+        BlockDeviceType(kernelName: device.sysname, devtype: device.devtype,
+                        deviceMapperUUID: device.sysname.hasPrefix("dm-") ? device.attribute("dm/uuid") : nil)
     }
 
     /// The filesystem signature of a device node, nil when it cannot be opened (no permission,

@@ -38,8 +38,9 @@ public enum CandidateGrouping {
                             "\(bayName) reports serial \(serial), which \(matches.count) drives share (\(matches.map(\.sgPath).joined(separator: ", "))): pair them manually")
                     }
                 } else {
+                    let why = identity.identifierProblem ?? "the changer reported no device identifier (DVCID) for it"
                     bay.problem = CandidateProblem(.noDeviceIdentifier,
-                        "\(bayName): the changer reported no device identifier (DVCID) for it, so its drive cannot be matched by serial; pair it manually")
+                        "\(bayName): \(why), so its drive cannot be matched by serial; pair it manually")
                 }
                 changerBays.append(bay)
             }

@@ -27,12 +27,15 @@ public struct ChangerIdentity: Sendable, Hashable {
     public var dataTransferElements: [DataTransferElementIdentity]
     /// Set when the changer could not be asked (its elements are then unknown).
     public var queryProblem: String?
+    /// Set when the elements are known but the changer would not give device identifiers.
+    public var identifierProblem: String?
 
     public init(changer: DiscoveredDevice, dataTransferElements: [DataTransferElementIdentity],
-                queryProblem: String? = nil) {
+                queryProblem: String? = nil, identifierProblem: String? = nil) {
         self.changer = changer
         self.dataTransferElements = dataTransferElements
         self.queryProblem = queryProblem
+        self.identifierProblem = identifierProblem
     }
 }
 

@@ -20,9 +20,9 @@ public enum ChangerQuery {
         let importExport: [ElementStatus]
         do throws(SCSIError) {
             // One request per element type: tgt's all-types answer has overlapping pages.
-            transports = try await elements(.mediumTransport, through: transport)
-            storage = try await elements(.storage, through: transport)
-            importExport = try await elements(.importExport, through: transport)
+            transports = try await elementsWithBarcodes(.mediumTransport, through: transport)
+            storage = try await elementsWithBarcodes(.storage, through: transport)
+            importExport = try await elementsWithBarcodes(.importExport, through: transport)
         } catch {
             throw DiscoveryError(.deviceQueryFailed, "READ ELEMENT STATUS on \(sgPath) failed: \(error)")
         }
@@ -49,10 +49,9 @@ public enum ChangerQuery {
     public static func identity(of changer: DiscoveredDevice, through transport: any SCSITransport) async -> ChangerIdentity {
         do throws(DiscoveryError) {
             let (bays, identifierProblem) = try await driveBays(sgPath: changer.sgPath, through: transport)
-            _ = identifierProblem   // bays without a serial carry the reason in grouping
             return ChangerIdentity(changer: changer, dataTransferElements: bays.map {
                 DataTransferElementIdentity(elementAddress: $0.elementAddress, serial: $0.serial)
-            })
+            }, identifierProblem: identifierProblem)
         } catch {
             return ChangerIdentity(changer: changer, dataTransferElements: [], queryProblem: error.description)
         }
@@ -106,6 +105,17 @@ public enum ChangerQuery {
             }
         } catch {
             throw DiscoveryError(.deviceQueryFailed, "INQUIRY to \(sgPath) failed: \(error)")
+        }
+    }
+
+    /// Elements with volume tags; a changer without a barcode reader may refuse VOLTAG with
+    /// ILLEGAL REQUEST, and is then asked without.
+    static func elementsWithBarcodes(_ type: ElementType, through transport: any SCSITransport)
+        async throws(SCSIError) -> [ElementStatus] {
+        do {
+            return try await elements(type, volumeTag: true, through: transport)
+        } catch where error.matches(.illegalRequest) {
+            return try await elements(type, volumeTag: false, through: transport)
         }
     }
 

@@ -12,8 +12,12 @@ public actor DeviceTracker {
     private var subscribers: [Int: AsyncStream<PresenceChange>.Continuation] = [:]
     private var nextSubscriber = 0
 
-    public init(source: any DiscoverySource) {
+    /// How often to rescan when the source delivers no hotplug events.
+    public let pollInterval: Duration
+
+    public init(source: any DiscoverySource, pollInterval: Duration = .seconds(30)) {
         self.source = source
+        self.pollInterval = pollInterval
     }
 
     /// Starts tracking a registered device; it is bound to the visible device with its serial.
@@ -63,13 +67,49 @@ public actor DeviceTracker {
         return changes
     }
 
-    /// Rescans on every hotplug event until cancelled. A scan after each event (rather than
-    /// applying events one by one) keeps the state right even when events were missed.
+    /// Rescans after hotplug events until cancelled. A scan after events (rather than applying
+    /// them one by one) keeps the state right even when events were missed; a burst of events
+    /// (a library powering on) collapses into one pending scan. When the source cannot deliver
+    /// events (no netlink in a container), it rescans every `pollInterval` instead. A failed
+    /// scan is kept in `lastError` and does not end the service.
     public func run() async throws {
-        try await refresh()
-        for try await _ in source.deviceEvents() {
-            try Task.checkCancellation()
+        await refreshRecordingError()
+        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let events = source.deviceEvents()
+        let pollInterval = self.pollInterval
+        let feeder = Task.detached {
+            do {
+                for try await _ in events { tick.yield() }
+            } catch {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: pollInterval)
+                    tick.yield()
+                }
+            }
+            tick.finish()
+        }
+        await withTaskCancellationHandler {
+            for await _ in ticks {
+                if Task.isCancelled { break }
+                await refreshRecordingError()
+            }
+        } onCancel: {
+            feeder.cancel()
+            tick.finish()
+        }
+        feeder.cancel()
+        try Task.checkCancellation()
+    }
+
+    /// The error of the last failed scan, nil after a successful one.
+    public private(set) var lastError: DiscoveryError?
+
+    private func refreshRecordingError() async {
+        do throws(DiscoveryError) {
             try await refresh()
+            lastError = nil
+        } catch {
+            lastError = error
         }
     }
 }

@@ -21,7 +21,13 @@ public struct UdevMonitor: Sendable {
     /// Only events whose device has this property set to "1" pass; nil passes all.
     public var requiredProperty: String?
 
-    public init(source: EventSource = .udev, subsystems: [String] = ["scsi_generic"],
+    /// udev's events when udevd runs (its control socket exists), the kernel's otherwise: a
+    /// udev monitor on a host without udevd would open fine and never receive anything.
+    public static var availableSource: EventSource {
+        access("/run/udev/control", F_OK) == 0 ? .udev : .kernel
+    }
+
+    public init(source: EventSource = UdevMonitor.availableSource, subsystems: [String] = ["scsi_generic"],
                 requiredProperty: String? = UdevMonitor.tagProperty) {
         self.source = source
         self.subsystems = subsystems
@@ -114,11 +120,21 @@ public struct UdevMonitor: Sendable {
                   let handle = udev_monitor_receive_device(opened.monitor) else { continue }
             let device = UdevDevice(owning: handle)
             let action = DeviceEvent.Action(rawValue: device.action ?? "") ?? .other
-            // Remove events pass regardless: what udev stored for the device may be gone.
-            if let requiredProperty, action != .remove, device.property(requiredProperty) != "1" { continue }
+            // Remove events pass regardless: what udev stored for the device may be gone. Without
+            // tapelib's rules installed the tag is missing, so a drive or changer is also
+            // recognised by its scsi_device's peripheral type.
+            if let requiredProperty, action != .remove, device.property(requiredProperty) != "1",
+               !isTapeLibraryDevice(device) { continue }
             let event = DeviceEvent(action: action, subsystem: device.subsystem ?? "", sysname: device.sysname,
                                     devnode: device.devnode)
             if case .terminated = continuation.yield(event) { return }
         }
+    }
+
+    private static func isTapeLibraryDevice(_ device: UdevDevice) -> Bool {
+        guard let type = device.parent(subsystem: "scsi", devtype: "scsi_device")?.attribute("type").flatMap(Int.init) else {
+            return false
+        }
+        return DeviceKind(peripheralDeviceType: type) != nil
     }
 }

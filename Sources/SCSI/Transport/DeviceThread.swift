@@ -75,3 +75,18 @@ private final class DeviceJobQueue: @unchecked Sendable {
         }
     }
 }
+
+/// A device thread is also a serial executor, so a device's actor can run on the same thread
+/// as its blocking calls (`nonisolated var unownedExecutor { thread.asUnownedSerialExecutor() }`):
+/// multi-command sequences then never interleave, and nothing of the device runs on the pool.
+extension DeviceThread: SerialExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedSerialExecutor()
+        post { job.runSynchronously(on: executor) }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+}

@@ -29,9 +29,15 @@ enum ConformancePaths {
     static var hwsimExecutable: String { buildDirectory.appendingPathComponent("tapelib-hwsim").path }
 
     /// Builds (if needed) and returns the shim: `make -C hwsim/shim print`, as `make shim` does.
-    static func shim() throws -> String {
+    /// Built once per test process, so suites running in parallel never load a half-written
+    /// library.
+    static func shim() async throws -> String { try await shimBuild.value }
+
+    private static let shimBuild = Task { try await buildShim() }
+
+    private static func buildShim() async throws -> String {
         if let override = ProcessInfo.processInfo.environment["TAPELIB_SGSHIM"] { return override }
-        let output = try ToolRunner.run("make", [
+        let output = try await ToolRunner.run("make", [
             "-s", "--no-print-directory", "-C", packageRoot.appendingPathComponent("hwsim/shim").path,
             "OUT=" + packageRoot.appendingPathComponent(".build/shim").path, "print",
         ])
@@ -117,12 +123,12 @@ final class HWSimServerProcess: @unchecked Sendable {
     }
 
     /// The environment that makes /dev/hwsim/sgN reach this server through the shim.
-    func shimEnvironment() throws -> [String: String] {
-        ["LD_PRELOAD": try ConformancePaths.shim(), "TAPELIB_HWSIM_SOCKET": socketPath]
+    func shimEnvironment() async throws -> [String: String] {
+        ["LD_PRELOAD": try await ConformancePaths.shim(), "TAPELIB_HWSIM_SOCKET": socketPath]
     }
 
     /// Runs a tool under the shim.
-    func runTool(_ tool: String, _ arguments: [String]) throws -> ToolOutput {
-        try ToolRunner.run(tool, arguments, environment: try shimEnvironment())
+    func runTool(_ tool: String, _ arguments: [String]) async throws -> ToolOutput {
+        try await ToolRunner.run(tool, arguments, environment: try await shimEnvironment())
     }
 }

@@ -21,9 +21,22 @@ enum ToolRunner {
 
     static func available(_ names: String...) -> Bool { names.allSatisfy { find($0) != nil } }
 
-    /// Runs `executable` with `arguments`, environment additions `environment`, and waits.
+    /// Runs `executable` with `arguments`, environment additions `environment`, and waits on
+    /// a thread of its own: the test's task suspends, so the cooperative pool stays free for
+    /// the other suites running in parallel.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                    timeout: Duration = .seconds(120)) throws -> ToolOutput {
+                    timeout: Duration = .seconds(120)) async throws -> ToolOutput {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try runBlocking(executable, arguments, environment: environment, timeout: timeout)
+                })
+            }
+        }
+    }
+
+    static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String],
+                            timeout: Duration) throws -> ToolOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: find(executable) ?? executable)
         process.arguments = arguments

@@ -5,7 +5,8 @@ import SCSI
 ///
 /// Each connection gets its own OS thread with blocking reads; commands are forwarded to
 /// the device's transport (which serialises per device). Built-in control ops: `ping`,
-/// `latency` (an artificial per-device delay, for tests of slow commands); every other op
+/// `latency` (an artificial per-device delay, for tests of slow commands), `last-command`
+/// (what the device last received: CDB, direction, length, timeout); every other op
 /// goes to the `HWSimControlHandler`.
 public final class HWSimServer: Sendable {
     public let socketPath: String
@@ -87,6 +88,7 @@ public final class HWSimServer: Sendable {
                 return .failure(code: TransportError.Code.deviceGone.rawValue,
                                 message: "no device \(index) (the server has \(devices.count))")
             }
+            state.record(command, on: Int(index))
             let delay = state.latency(of: Int(index))
             let started = ContinuousClock.now
             if delay > .zero { try? await Task.sleep(for: delay) }
@@ -124,6 +126,22 @@ public final class HWSimServer: Sendable {
             }
             state.setLatency(.milliseconds(ms), of: device)
             return ControlReply(ok: true)
+        case "last-command":
+            guard let device = request.device, let command = state.lastCommand(on: device) else {
+                return .failed("last-command needs a device that has received a command")
+            }
+            let ms = command.timeout.components.seconds * 1000
+                + command.timeout.components.attoseconds / 1_000_000_000_000_000
+            let direction: String
+            switch command.transfer {
+            case .none: direction = "none"
+            case .toDevice: direction = "out"
+            case .fromDevice: direction = "in"
+            }
+            return ControlReply(ok: true, values: [
+                "cdb": command.cdb.map { String(format: "%02x", $0) }.joined(),
+                "timeoutMs": String(ms), "direction": direction, "length": String(command.transfer.length),
+            ])
         default:
             guard let control else { return .failed("unknown control op \(request.op)") }
             return await control.handle(request)
@@ -162,6 +180,10 @@ private final class ServerState: @unchecked Sendable {
     private var connections: Set<Int32> = []
     private var stopped = false
     private var latencies: [Int: Duration] = [:]
+    private var lastCommands: [Int: SCSICommand] = [:]
+
+    func record(_ command: SCSICommand, on device: Int) { lock.withLock { lastCommands[device] = command } }
+    func lastCommand(on device: Int) -> SCSICommand? { lock.withLock { lastCommands[device] } }
 
     func setListener(_ fd: Int32) { lock.withLock { listener = fd } }
     func addConnection(_ fd: Int32) -> Bool {

@@ -59,6 +59,7 @@ extension LibraryCore {
                 return .good()
             case 0x1B: return try openCloseImportExport(cdb)
             case 0x4D: return try changerLogSense(cdb)
+            case 0xA3: return SupportedOperationCodes.report(cdb, SupportedOperationCodes.changer)
             default: return .check(.invalidOpcode)
             }
         } catch {

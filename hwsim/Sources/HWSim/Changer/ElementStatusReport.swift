@@ -148,7 +148,7 @@ extension LibraryCore {
             return ResponseBuffer.ascii(id.vendor, width: 8) + ResponseBuffer.ascii(id.product, width: 16)
                 + ResponseBuffer.ascii(id.serial, width: 10)
         case .serialOnly:
-            return Array(id.serial.utf8)
+            return Array(id.serial.utf8.prefix(64))
         case .none:
             return []
         }

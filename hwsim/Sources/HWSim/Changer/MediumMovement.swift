@@ -48,12 +48,13 @@ extension LibraryCore {
         }
         if src == dst1 { throw CommandFailure(.invalidField(cdbByte: 6)) }
         try checkAccessible(src); try checkAccessible(dst1); try checkAccessible(dst2)
-        try releaseFromDrive(src)
-        try releaseFromDrive(dst1)
         if faults.robotJams > 0 {
             faults.robotJams -= 1
             jamRobot(at: src)
         }
+        if let jam = transports[0].exception { throw CommandFailure(SenseData(.hardwareError, jam)) }
+        try releaseFromDrive(src)
+        try releaseFromDrive(dst1)
         let first = cartridge(at: src), second = cartridge(at: dst1)
         let firstSource = newSource(moving: src), secondSource = newSource(moving: dst1)
         setContent(at: src, nil, source: nil)
@@ -127,6 +128,7 @@ extension LibraryCore {
         guard e.0 == .dataTransfer else { return }
         let d = drives[e.1]
         guard d.cartridge != nil else { return }
+        if let busy = d.busy, clock.now >= busy.end { finishBusy(d) }  // e.g. a cleaning cycle that is over
         if d.preventRemoval { throw CommandFailure(.removalPrevented) }
         if d.threaded { ejectCartridge(d) }
         d.busy = nil

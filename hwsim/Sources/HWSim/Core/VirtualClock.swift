@@ -9,7 +9,7 @@ final class VirtualClock: @unchecked Sendable {
     private var accumulated: Duration = .zero
     private let origin = ContinuousClock.now
 
-    init(speed: Double) { self.speed = max(0, speed) }
+    init(speed: Double) { self.speed = speed.isFinite ? max(0, speed) : 0 }
 
     /// Virtual time since the library was built.
     var now: Duration {
@@ -39,13 +39,18 @@ final class VirtualClock: @unchecked Sendable {
 struct TimingModel {
     static let robotMove: Duration = .seconds(8)
     static let robotScan: Duration = .seconds(60)
-    static let load: Duration = .seconds(15)
-    static let unload: Duration = .seconds(20)
+    /// Load and thread: longer on later generations (more wraps to calibrate).
+    static func load(_ g: LTOGeneration) -> Duration { .seconds(g.number <= 6 ? 12 : (g.number <= 8 ? 15 : 18)) }
+    static func unload(_ g: LTOGeneration) -> Duration { .seconds(g.number <= 6 ? 15 : (g.number <= 8 ? 20 : 24)) }
     static let cleaning: Duration = .seconds(90)
     static let shortErase: Duration = .seconds(5)
 
-    /// Rewind time grows with how far the tape is wound (full length ≈ 100 s).
-    static func rewind(fraction: Double) -> Duration { .milliseconds(Int64(2_000 + 98_000 * min(1, max(0, fraction)))) }
+    /// Rewind time grows with how far the tape is wound: a full length takes about 60 s on
+    /// LTO-1…4, 80 s on LTO-5…7 and 100 s on LTO-8 and later (longer tape).
+    static func rewind(fraction: Double, generation g: LTOGeneration = .lto8) -> Duration {
+        let full: Double = g.number <= 4 ? 60_000 : (g.number <= 7 ? 80_000 : 100_000)
+        return .milliseconds(Int64(2_000 + (full - 2_000) * min(1, max(0, fraction.isFinite ? fraction : 1))))
+    }
 
     /// Long erase writes the whole tape at native speed.
     static func longErase(capacity: Int64, generation: LTOGeneration) -> Duration {

@@ -13,7 +13,9 @@ extension LibraryCore {
         if let busy = d.busy {
             if clock.now >= busy.end {
                 finishBusy(d)
-            } else if op != 0x12 && op != 0xA0 {
+            } else if op != 0x12 && op != 0xA0 && op != 0x4D && op != 0xA3 {
+                // INQUIRY, REPORT LUNS, LOG SENSE and REPORT SUPPORTED OPERATION CODES still
+                // answer during a background operation, as LTO drives do.
                 let s = busySense(busy)
                 if clock.speed == 0 { clock.advance(by: (busy.end - busy.start) / 4) }
                 if op == 0x03 { return .good(s.bytes.truncated(to: Int(cdb[4]))) }
@@ -44,6 +46,7 @@ extension LibraryCore {
             case 0xA0: return StandardInquiry.reportLUNs(cdb)
             case 0x05: return .good(readBlockLimits(cdb))
             case 0x08: return try read(d, cdb, delay: &delay)
+            case 0x13: return try verify(d, cdb, delay: &delay)
             case 0x0A: return try write(d, cdb, transfer, delay: &delay)
             case 0x10: return try writeFilemarks(d, cdb)
             case 0x11, 0x91: return try space(d, cdb, delay: &delay)
@@ -66,6 +69,7 @@ extension LibraryCore {
             case 0x8C: return try readAttribute(d, cdb)
             case 0x8D: return try writeAttribute(d, cdb, transfer)
             case 0xA2: return try securityProtocolIn(cdb)
+            case 0xA3: return SupportedOperationCodes.report(cdb, SupportedOperationCodes.drive)
             default: return .check(.invalidOpcode)
             }
         } catch {
@@ -120,12 +124,12 @@ extension LibraryCore {
                 throw CommandFailure(failure)
             }
             if d.busy?.kind == .load { d.busy = nil }  // the command itself takes the load time
-            schedule(d, .load, TimingModel.load, immediate: cdb.bit(1, 0), delay: &delay)
+            schedule(d, .load, TimingModel.load(d.generation), immediate: cdb.bit(1, 0), delay: &delay)
         } else {
             if d.preventRemoval { throw CommandFailure(.removalPrevented) }
             if d.threaded {
                 ejectCartridge(d)
-                schedule(d, .load, TimingModel.unload, immediate: cdb.bit(1, 0), delay: &delay)
+                schedule(d, .load, TimingModel.unload(d.generation), immediate: cdb.bit(1, 0), delay: &delay)
             }
         }
         return .good()

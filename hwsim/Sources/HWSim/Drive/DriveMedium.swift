@@ -22,6 +22,7 @@ extension LibraryCore {
         }
         if d.generation.access(to: c.generation) == .none {
             d.threaded = false
+            d.tapeAlerts.insert(0x0C)  // TapeAlert: unsupported format
             let s = SenseData(.mediumError, .incompatibleMedium)
             d.deferredSense = s
             return s
@@ -35,7 +36,7 @@ extension LibraryCore {
         c.loadCount += 1
         if clock.speed > 0 {
             let now = clock.now
-            d.busy = BusyOperation(kind: .load, start: now, end: now + TimingModel.load)
+            d.busy = BusyOperation(kind: .load, start: now, end: now + TimingModel.load(d.generation))
         }
         return nil
     }

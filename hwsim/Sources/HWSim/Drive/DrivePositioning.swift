@@ -12,12 +12,18 @@ extension LibraryCore {
             count = cdb.s24(2)
         } else {
             if cdb.u16(12) != 0 { throw CommandFailure(.invalidField(cdbByte: 12)) }
-            count = Int(truncatingIfNeeded: Int64(bitPattern: cdb.u64(4)))
+            // A count beyond any tape is as good as the largest one (and cannot overflow).
+            count = max(-(1 << 48), min(1 << 48, Int(truncatingIfNeeded: Int64(bitPattern: cdb.u64(4)))))
         }
         let part = c.partitions[d.partition]
         let objects = part.objects
         var p = d.position
-        defer { d.position = p; delay += TimingModel.robotMove / 8 }
+        let from = p
+        defer {
+            d.position = p
+            // Spacing costs like winding over the distance moved.
+            delay += TimingModel.rewind(fraction: Double(abs(p - from)) / Double(max(1, objects.count)), generation: d.generation)
+        }
         switch code {
         case 0x00:  // logical blocks
             if count >= 0 {
@@ -121,7 +127,7 @@ extension LibraryCore {
         }
         d.position = objectIndex
         let span = Double(abs(objectIndex - from)) / Double(max(1, part.objects.count))
-        schedule(d, .locate, TimingModel.rewind(fraction: span), immediate: cdb.bit(1, 0), delay: &delay)
+        schedule(d, .locate, TimingModel.rewind(fraction: span, generation: d.generation), immediate: cdb.bit(1, 0), delay: &delay)
         return .good()
     }
 
@@ -173,7 +179,7 @@ extension LibraryCore {
         let fraction = Double(d.position) / Double(max(1, c.partitions[d.partition].objects.count))
         d.partition = 0
         d.position = 0
-        schedule(d, .rewind, TimingModel.rewind(fraction: fraction), immediate: cdb.bit(1, 0), delay: &delay)
+        schedule(d, .rewind, TimingModel.rewind(fraction: fraction, generation: d.generation), immediate: cdb.bit(1, 0), delay: &delay)
         return .good()
     }
 }

@@ -41,6 +41,27 @@ extension LibraryCore {
                              data: Array(record.prefix(length)))
     }
 
+    /// VERIFY(6) (SSC-4 table 50): BYTCMP bit 1 and FIXED bit 0 of byte 1, verification length
+    /// 2–4. Without byte comparison it reads the records and transfers nothing; conditions
+    /// (filemark, end of data, incorrect length) are reported as READ(6) reports them.
+    func verify(_ d: DriveUnit, _ cdb: CDB, delay: inout Duration) throws(CommandFailure) -> CommandReply {
+        if cdb.bit(1, 1) { throw CommandFailure(.invalidField(cdbByte: 1, bit: 1)) }
+        let fixed = cdb.bit(1, 0)
+        let count = cdb.u24(2)
+        guard count > 0 else { _ = try requireMounted(d); return .good() }
+        do {
+            if fixed {
+                _ = try read(d, CDB([0x08, 0x01, cdb[2], cdb[3], cdb[4], 0]), delay: &delay)
+            } else {
+                // Variable mode: the length is a record count; each record's length is accepted.
+                for _ in 0..<count { _ = try read(d, CDB([0x08, 0x02, 0xFF, 0xFF, 0xFF, 0]), delay: &delay) }
+            }
+        } catch {
+            throw CommandFailure(error.sense)
+        }
+        return .good()
+    }
+
     private func readFixed(_ d: DriveUnit, _ c: Cartridge, blocks: Int, delay: inout Duration) throws(CommandFailure) -> CommandReply {
         var out: [UInt8] = []
         out.reserveCapacity(min(blocks * d.blockLength, 1 << 26))
@@ -147,6 +168,7 @@ extension LibraryCore {
     /// Write protection, read-only compatibility and WORM append-only rules.
     func checkWritable(_ d: DriveUnit, _ c: Cartridge) throws(CommandFailure) {
         if c.writeProtected || d.generation.access(to: c.generation) == .readOnly {
+            d.tapeAlerts.insert(0x09)  // TapeAlert: write protect
             throw CommandFailure(SenseData(.dataProtect, .writeProtected))
         }
         if c.kind == .worm && d.position < c.partitions[d.partition].objects.count {

@@ -37,7 +37,9 @@ extension SimulatedLibrary {
     /// writing there gives 3/0C/00.
     public func injectMediaError(barcode: String, partition: Int = 0, block: Int) {
         withCore { core in
-            core.allCartridges().first { $0.0.barcode == barcode }?.0.mediaErrorBlocks[partition, default: []].insert(block)
+            if let c = core.allCartridges().first(where: { $0.0.barcode == barcode })?.0 {
+                c.mediaErrorBlocks[partition, default: []].insert(block)
+            }
         }
     }
 

@@ -172,18 +172,6 @@ final class LibraryCore: @unchecked Sendable {
     /// Unit attention precedence (SPC-4 5.14): INQUIRY, REPORT LUNS and REQUEST SENSE do not
     /// consume a pending unit attention (REQUEST SENSE reports it as its data).
     static func isUnitAttentionExempt(_ op: UInt8) -> Bool { op == 0x12 || op == 0xA0 || op == 0x03 }
-
-    /// The data-in length the command may return: the CDB's allocation length.
-    static func allocationLength(_ cdb: CDB) -> Int {
-        switch cdb.opcode {
-        case 0x03, 0x12, 0x1A: return cdb.u16(3) & (cdb.opcode == 0x12 ? 0xFFFF : 0xFF)
-        case 0x5A, 0x4D: return cdb.u16(7)
-        case 0xA0: return cdb.u32(6)
-        case 0xB8: return cdb.u24(7)
-        case 0x8C: return cdb.u32(10)
-        default: return Int.max
-        }
-    }
 }
 
 extension Array where Element == UInt8 {

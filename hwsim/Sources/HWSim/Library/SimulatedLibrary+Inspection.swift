@@ -27,6 +27,22 @@ extension SimulatedLibrary {
         }
     }
 
+    /// Every cartridge and where it is, in element address order of the locations.
+    public func inventory() -> [(location: ElementLocation, barcode: String)] {
+        withCore { core in
+            var out: [(location: ElementLocation, barcode: String)] = []
+            for (c, type, index) in core.allCartridges() {
+                switch type {
+                case .storage: out.append((.slot(index + 1), c.barcode))
+                case .importExport: out.append((.mailSlot(index + 1), c.barcode))
+                case .dataTransfer: out.append((.drive(index), c.barcode))
+                case .transport: break
+                }
+            }
+            return out
+        }
+    }
+
     /// Barcode at a location, if full.
     public func barcode(at location: ElementLocation) -> String? {
         withCore { core in
@@ -42,9 +58,9 @@ extension SimulatedLibrary {
     public func elementAddress(_ location: ElementLocation) -> UInt16 {
         withCore { core in
             switch location {
-            case .slot(let n): return UInt16(core.firstAddress(.storage) + n - 1)
-            case .mailSlot(let n): return UInt16(core.firstAddress(.importExport) + n - 1)
-            case .drive(let n): return UInt16(core.firstAddress(.dataTransfer) + n)
+            case .slot(let n): return UInt16(clamping: core.firstAddress(.storage) + n - 1)
+            case .mailSlot(let n): return UInt16(clamping: core.firstAddress(.importExport) + n - 1)
+            case .drive(let n): return UInt16(clamping: core.firstAddress(.dataTransfer) + n)
             }
         }
     }
@@ -64,14 +80,14 @@ extension SimulatedLibrary {
             core.importExport[mailSlot - 1].cartridge = c
             core.importExport[mailSlot - 1].source = nil
             core.changerUnitAttentions.append(SenseData(.unitAttention, AdditionalSense(0x28, 0x01)))
-            try? LibraryStateStore.saveIfPersistent(core, stateDirectory)
         }
+        try save()
     }
 
     /// An operator takes the cartridge out of a mail slot; returns its barcode.
     @discardableResult
     public func operatorRemove(mailSlot: Int) throws -> String {
-        try withCore { core in
+        let barcode = try withCore { core in
             guard core.importExport.indices.contains(mailSlot - 1), let c = core.importExport[mailSlot - 1].cartridge else {
                 throw ProfileError("mail slot \(mailSlot) is empty")
             }
@@ -79,9 +95,10 @@ extension SimulatedLibrary {
             core.importExport[mailSlot - 1].cartridge = nil
             core.importExport[mailSlot - 1].source = nil
             core.changerUnitAttentions.append(SenseData(.unitAttention, AdditionalSense(0x28, 0x01)))
-            try? LibraryStateStore.saveIfPersistent(core, stateDirectory)
             return c.barcode
         }
+        try save()
+        return barcode
     }
 
     /// Virtual time since the library was built.
@@ -93,11 +110,14 @@ extension SimulatedLibrary {
     /// 0 = instant, 1 = real time, 0.1 = ten times faster than real.
     public var speed: Double {
         get { withCore { $0.clock.speed } }
-        set { withCore { $0.clock.setSpeed(newValue) } }
+        set { withCore { $0.clock.setSpeed(newValue.isFinite ? newValue : 0) } }
     }
 
     /// Replaces the quirk set (see `QuirkSet`).
     public func setQuirks(_ quirks: QuirkSet) {
+        var quirks = quirks
+        if !quirks.becomingReadySeconds.isFinite { quirks.becomingReadySeconds = 0 }
+        quirks.becomingReadySeconds = min(86_400, max(0, quirks.becomingReadySeconds))
         withCore { core in
             core.profile.quirks = quirks
             core.changerReadyAt = core.clock.now + .seconds(quirks.becomingReadySeconds)
@@ -117,11 +137,5 @@ extension SimulatedLibrary {
             }
             core.changerPreventRemoval = false
         }
-    }
-}
-
-extension LibraryStateStore {
-    static func saveIfPersistent(_ core: LibraryCore, _ dir: URL?) throws {
-        if let dir { try save(core, to: dir) }
     }
 }

@@ -11,6 +11,8 @@ public final class SimulatedLibrary: Sendable {
     /// Where state persists between runs (nil: in memory only).
     public let stateDirectory: URL?
     let saveQueue = DispatchQueue(label: "hwsim.state-save")
+    /// Serialises writers of the state directory (snapshots are taken in order under the core lock).
+    let saveLock = NSLock()
 
     /// A library built from a profile, in memory. `speed`: 0 = instant (default), 1 = real time.
     public init(profile: LibraryProfile, speed: Double = 0) throws {
@@ -27,6 +29,16 @@ public final class SimulatedLibrary: Sendable {
         } else {
             core = try LibraryCore(profile: profile, speed: speed)
             try LibraryStateStore.save(core, to: stateDirectory)
+        }
+    }
+
+    /// A built-in profile by name (`autoloader`, `midsize`, `large`), in memory or persistent.
+    public convenience init(profileNamed name: String, stateDirectory: URL? = nil, speed: Double = 0) throws {
+        let profile = try LibraryProfile.named(name)
+        if let stateDirectory {
+            try self.init(profile: profile, stateDirectory: stateDirectory, speed: speed)
+        } else {
+            try self.init(profile: profile, speed: speed)
         }
     }
 
@@ -53,9 +65,13 @@ public final class SimulatedLibrary: Sendable {
     }
 
     /// Writes the state (library layout and changed cartridges) to the state directory.
+    /// The state is captured under the lock and written without holding it.
     public func save() throws {
         guard let dir = stateDirectory else { return }
-        try withCore { core in try LibraryStateStore.save(core, to: dir) }
+        try saveLock.withLock {
+            let snapshot = withCore { LibraryStateStore.snapshot($0) }
+            try LibraryStateStore.write(snapshot, to: dir)
+        }
     }
 
     /// Saves on a dedicated queue so that file I/O never blocks the cooperative pool.

@@ -9,6 +9,9 @@ public enum FileBackendImage {
         public var description: String
     }
 
+    /// LTO drives define at most four partitions; files naming others are not part of the image.
+    static let maximumPartitions = 4
+
     /// Loads a directory's records, filemarks, end of data and attributes into `cartridge`,
     /// replacing its contents. A partition exists when it has at least one file; a partition
     /// whose last object has no `_E` after it has no end of data.
@@ -22,10 +25,10 @@ public enum FileBackendImage {
         var attributeFiles: [(Int, String)] = []
         for name in names {
             let parts = name.split(separator: "_", omittingEmptySubsequences: false)
-            if parts.count == 3, let p = Int(parts[0]), let b = Int(parts[1]), p >= 0, b >= 0,
+            if parts.count == 3, let p = Int(parts[0]), let b = Int(parts[1]), p >= 0, p < maximumPartitions, b >= 0,
                let kind = parts[2].first, parts[2].count == 1, "RFE".contains(kind) {
                 objects[p, default: [:]][b] = kind
-            } else if parts.count == 3, parts[0] == "attr", let p = Int(parts[1]), p >= 0, p < 256,
+            } else if parts.count == 3, parts[0] == "attr", let p = Int(parts[1]), p >= 0, p < maximumPartitions,
                       UInt16(parts[2], radix: 16) != nil {
                 attributeFiles.append((p, name))
             }
@@ -76,8 +79,39 @@ public enum FileBackendImage {
         cartridge.dirty = false
     }
 
+    /// The contents of a cartridge as values, taken under the library's lock and written
+    /// without it (the record arrays are shared, not copied).
+    public struct Contents: Sendable {
+        public var partitions: [TapePartition]
+        public var attributes: [MAMKey: MAMAttribute]
+        public var capacity: Int64
+        public var generation: LTOGeneration
+        public var writeProtected: Bool
+
+        public init(_ c: Cartridge) {
+            partitions = c.partitions
+            attributes = c.attributes
+            // The reference backend keeps the volume change reference as `attr_0_9` too.
+            let vcr = MAMKey(partition: 0, id: 0x0009)
+            if attributes[vcr] == nil {
+                let v = c.volumeChangeReference
+                attributes[vcr] = MAMAttribute(formatByte: 0x00, value: [UInt8(v >> 24), UInt8((v >> 16) & 0xFF),
+                                                                          UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)])
+            }
+            capacity = c.capacity
+            generation = c.generation
+            writeProtected = c.writeProtected
+        }
+    }
+
     /// Writes `cartridge` to `directory` in the same layout, replacing what was there.
     public static func save(_ cartridge: Cartridge, to directory: URL) throws {
+        try save(Contents(cartridge), to: directory)
+        cartridge.dirty = false
+    }
+
+    /// Writes cartridge contents to `directory` in the same layout, replacing what was there.
+    public static func save(_ cartridge: Contents, to directory: URL) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] {
@@ -124,7 +158,6 @@ public enum FileBackendImage {
 
         """
         try Data(conf.utf8).write(to: directory.appendingPathComponent("filedebug_tc_conf.xml"))
-        cartridge.dirty = false
     }
 
     /// The LTO generation a `cart_type` such as `L5` names.

@@ -5,7 +5,7 @@ import Foundation
 /// - `cartridges/<barcode>/`: each cartridge that holds anything, in the LTFS file-backend layout.
 /// Blank cartridges have no directory.
 enum LibraryStateStore {
-    struct SavedCartridge: Codable {
+    struct SavedCartridge: Codable, Sendable {
         var barcode: String
         var kind: CartridgeKind
         var generation: LTOGeneration
@@ -20,14 +20,14 @@ enum LibraryStateStore {
         var lifetimeBytesRead: Int64
     }
 
-    struct SavedElement: Codable {
+    struct SavedElement: Codable, Sendable {
         var type: UInt8
         var index: Int
         var barcode: String
         var source: UInt16?
     }
 
-    struct SavedDrive: Codable {
+    struct SavedDrive: Codable, Sendable {
         var threaded: Bool
         var partition: Int
         var position: Int
@@ -37,7 +37,7 @@ enum LibraryStateStore {
         var tapeAlerts: [UInt8]
     }
 
-    struct SavedLibrary: Codable {
+    struct SavedLibrary: Codable, Sendable {
         var format = 1
         var profile: LibraryProfile
         var elements: [SavedElement]
@@ -57,11 +57,24 @@ enum LibraryStateStore {
         c.partitions.count == 1 && c.partitions[0].objects.isEmpty && c.partitions[0].hasEndOfData && c.attributes.isEmpty
     }
 
-    static func save(_ core: LibraryCore, to root: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+    /// What a save writes, captured under the library's lock.
+    struct Snapshot: Sendable {
+        var library: SavedLibrary
+        /// Cartridges whose directory must be (re)written.
+        var changed: [(String, FileBackendImage.Contents)]
+        /// Blank cartridges whose directory must not exist.
+        var blank: [String]
+        /// Cartridges whose directory must exist (written if missing).
+        var present: [(String, FileBackendImage.Contents)]
+    }
+
+    /// Captures the state (cheap: record arrays are shared) and marks cartridges saved.
+    static func snapshot(_ core: LibraryCore) -> Snapshot {
         var elements: [SavedElement] = []
         var cartridges: [SavedCartridge] = []
+        var changed: [(String, FileBackendImage.Contents)] = []
+        var blank: [String] = []
+        var present: [(String, FileBackendImage.Contents)] = []
         for (c, type, index) in core.allCartridges() {
             elements.append(SavedElement(type: type.rawValue, index: index, barcode: c.barcode, source: core.source(at: (type, index))))
             cartridges.append(SavedCartridge(
@@ -70,12 +83,14 @@ enum LibraryStateStore {
                 fullCapacity: c.fullCapacity, partitionCapacities: c.partitions.map { $0.capacity },
                 volumeChangeReference: c.volumeChangeReference, lifetimeBytesWritten: c.lifetimeBytesWritten,
                 lifetimeBytesRead: c.lifetimeBytesRead))
-            let dir = cartridgeDirectory(root, c.barcode)
             if isPristine(c) {
-                if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
-            } else if c.dirty || !fm.fileExists(atPath: dir.path) {
-                try FileBackendImage.save(c, to: dir)
+                blank.append(c.barcode)
+            } else if c.dirty {
+                changed.append((c.barcode, FileBackendImage.Contents(c)))
+            } else {
+                present.append((c.barcode, FileBackendImage.Contents(c)))
             }
+            c.dirty = false
         }
         var profile = core.profile
         profile.cartridges = []
@@ -83,11 +98,32 @@ enum LibraryStateStore {
             SavedDrive(threaded: $0.threaded, partition: $0.partition, position: $0.position, blockLength: $0.blockLength,
                        compression: $0.compression, needsCleaning: $0.needsCleaning, tapeAlerts: $0.tapeAlerts.sorted())
         }
-        let saved = SavedLibrary(profile: profile, elements: elements, cartridges: cartridges, drives: drives,
-                                 mailSlotOpen: core.mailSlotOpen)
+        let library = SavedLibrary(profile: profile, elements: elements, cartridges: cartridges, drives: drives,
+                                   mailSlotOpen: core.mailSlotOpen)
+        return Snapshot(library: library, changed: changed, blank: blank, present: present)
+    }
+
+    /// Writes a snapshot: library.json atomically, changed cartridge directories.
+    static func write(_ snapshot: Snapshot, to root: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        for barcode in snapshot.blank {
+            let dir = cartridgeDirectory(root, barcode)
+            if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
+        }
+        for (barcode, contents) in snapshot.changed {
+            try FileBackendImage.save(contents, to: cartridgeDirectory(root, barcode))
+        }
+        for (barcode, contents) in snapshot.present where !fm.fileExists(atPath: cartridgeDirectory(root, barcode).path) {
+            try FileBackendImage.save(contents, to: cartridgeDirectory(root, barcode))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(saved).write(to: root.appendingPathComponent("library.json"), options: .atomic)
+        try encoder.encode(snapshot.library).write(to: root.appendingPathComponent("library.json"), options: .atomic)
+    }
+
+    static func save(_ core: LibraryCore, to root: URL) throws {
+        try write(snapshot(core), to: root)
     }
 
     /// The library saved in `root`, or nil when there is none.

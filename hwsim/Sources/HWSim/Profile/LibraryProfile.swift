@@ -198,6 +198,12 @@ public struct LibraryProfile: Codable, Sendable, Hashable {
     /// Checks that the layout fits in 16-bit element addresses without overlaps and that
     /// every cartridge sits in an existing, distinct element.
     public func validate() throws(ProfileError) {
+        guard capacityScale.isFinite, capacityScale > 0, capacityScale <= 1_000 else {
+            throw ProfileError("profile \(name): capacityScale must be a positive number")
+        }
+        guard quirks.becomingReadySeconds.isFinite, (0...86_400).contains(quirks.becomingReadySeconds) else {
+            throw ProfileError("profile \(name): becomingReadySeconds must be 0…86400")
+        }
         guard storageSlots >= 1, importExportSlots >= 0, !drives.isEmpty else {
             throw ProfileError("profile \(name): needs at least one slot and one drive")
         }

@@ -38,7 +38,10 @@ demo: build
 
 bench: deps
 	$(SWIFT) build -c release --product tapelib-bench
+	$(SWIFT) build -c release --product tapelib
+	$(SWIFT) build -c release --product tapelib-hwsim
 	.build/release/tapelib-bench
+	scripts/bench-shim.sh
 
 clean:
 	rm -rf .build $(SIM_STATE)

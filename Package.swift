@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure SCSI layer: CDB builders, parsers, sense, the transport protocol.
@@ -34,7 +35,12 @@ let package = Package(
         .systemLibrary(name: "CISCSI", path: "Sources/CISCSI", pkgConfig: "libiscsi",
                        providers: [.apt(["libiscsi-dev"])]),
         .target(name: "ISCSITransport", dependencies: ["SCSI", "CISCSI"], path: "Sources/ISCSITransport"),
-        .target(name: "Discovery", dependencies: ["SCSI", "CUdev"], path: "Sources/Discovery"),
+        // Discovery asks changers for their inventory through TapeHardware (one implementation
+        // of paging and the DVCID field quirks), so it sits above TapeHardware.
+        .target(name: "Discovery", dependencies: [
+            "SCSI", "TapeHardware", "CUdev",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")],
@@ -70,7 +76,11 @@ let package = Package(
                     path: "Tests/LTFSTests", exclude: ["Fixtures"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery", "HWSim", "SCSI"],
+        .testTarget(name: "DiscoveryTests", dependencies: [
+            "Discovery", "HWSim", "SCSI",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
                     path: "Tests/DiscoveryTests"),
         .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SCSI"],
                     path: "Tests/SGTransportTests"),

@@ -27,27 +27,13 @@ public struct CommandRunner: Sendable {
         let interval = retryInterval > .zero ? retryInterval : .milliseconds(500)
         let maxNotReadyRetries = max(1, Int((becomingReadyTimeout / interval).rounded(.up)))
         var notReadyRetries = 0
-        var unitAttentions = 0
         while true {
-            let result: SCSIResult
-            do {
-                result = try await transport.execute(command)
-            } catch {
-                throw .transport(error)
-            }
+            let result = try await runRaw(command)
             do {
                 return try result.checked(opcode: command.operationCode)
-            } catch {
-                if error.matches(.unitAttention), unitAttentions < maxUnitAttentionRetries {
-                    unitAttentions += 1
-                    continue
-                }
-                if error.matches(.notReady, .becomingReady), notReadyRetries < maxNotReadyRetries {
-                    notReadyRetries += 1
-                    if retryInterval > .zero { try? await Task.sleep(for: retryInterval) }
-                    continue
-                }
-                throw error
+            } catch where error.matches(.notReady, .becomingReady) && notReadyRetries < maxNotReadyRetries {
+                notReadyRetries += 1
+                if retryInterval > .zero { try? await Task.sleep(for: retryInterval) }
             }
         }
     }
@@ -80,6 +66,26 @@ public struct CommandRunner: Sendable {
             return try parse(result.data)
         } catch {
             throw .parse(error)
+        }
+    }
+}
+
+extension CommandRunner {
+    /// Standard INQUIRY (SPC-4 6.6.2).
+    public func inquiry() async throws(SCSIError) -> StandardInquiry {
+        try await run(.inquiry(allocationLength: 96)) { (d) throws(SCSIParseError) in
+            try StandardInquiry(parsing: d)
+        }
+    }
+
+    /// Unit serial number (VPD 80h), nil when the device has none.
+    public func serialNumber() async throws(SCSIError) -> String? {
+        do {
+            return try await run(.inquiry(evpd: true, page: 0x80, allocationLength: 252)) {
+                (d) throws(SCSIParseError) in try UnitSerialNumber(parsing: d).serial
+            }
+        } catch where error.matches(.illegalRequest) {
+            return nil
         }
     }
 }

@@ -28,20 +28,12 @@ public actor MediumChanger {
     // MARK: Identity
 
     public func inquiry() async throws(SCSIError) -> StandardInquiry {
-        try await runner.run(.inquiry(allocationLength: 96)) { (d) throws(SCSIParseError) in
-            try StandardInquiry(parsing: d)
-        }
+        try await runner.inquiry()
     }
 
-    /// Unit serial number (VPD 80h), nil when the changer has none.
+    /// Unit serial number (VPD 80h), nil when the device has none.
     public func serialNumber() async throws(SCSIError) -> String? {
-        do {
-            return try await runner.run(.inquiry(evpd: true, page: 0x80, allocationLength: 252)) {
-                (d) throws(SCSIParseError) in try UnitSerialNumber(parsing: d).serial
-            }
-        } catch where error.matches(.illegalRequest) {
-            return nil
-        }
+        try await runner.serialNumber()
     }
 
     public func testUnitReady() async throws(SCSIError) {
@@ -114,9 +106,12 @@ public actor MediumChanger {
             return try await runner.run(command) { (d) throws(SCSIParseError) in
                 try ElementStatusReport(parsing: d)
             }
-        } catch where identifiers && error.matches(.illegalRequest) {
+        } catch where identifiers && (error.matches(.illegalRequest) || error.isParseError) {
             // IBM TS3500 refuses DVCID together with VOLTAG: read the tags, then the
             // identifiers alone; a changer that refuses those too (Qualstar) has none.
+            // tgt cuts the last descriptor short (its byte count is 8 bytes over what it
+            // sends), which leaves the last drive's 34-byte identifier unparsable: the same
+            // fallback gives the tags, and the identifiers where they parse.
             var report = try await readElementPage(type: type, start: start, count: count,
                                                    volumeTags: volumeTags, identifiers: false)
             guard volumeTags else { return report }
@@ -208,6 +203,13 @@ public actor MediumChanger {
 
     private func wrap<T>(_ body: () async throws(SCSIError) -> T) async throws(ChangerError) -> T {
         do { return try await body() } catch { throw .scsi(error) }
+    }
+}
+
+extension SCSIError {
+    var isParseError: Bool {
+        if case .parse = self { return true }
+        return false
     }
 }
 

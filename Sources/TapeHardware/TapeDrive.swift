@@ -55,19 +55,12 @@ public actor TapeDrive {
     // MARK: Identity and readiness
 
     public func inquiry() async throws(SCSIError) -> StandardInquiry {
-        try await runner.run(.inquiry(allocationLength: 96)) { (d) throws(SCSIParseError) in
-            try StandardInquiry(parsing: d)
-        }
+        try await runner.inquiry()
     }
 
+    /// Unit serial number (VPD 80h), nil when the device has none.
     public func serialNumber() async throws(SCSIError) -> String? {
-        do {
-            return try await runner.run(.inquiry(evpd: true, page: 0x80, allocationLength: 252)) {
-                (d) throws(SCSIParseError) in try UnitSerialNumber(parsing: d).serial
-            }
-        } catch where error.matches(.illegalRequest) {
-            return nil
-        }
+        try await runner.serialNumber()
     }
 
     /// TEST UNIT READY, decoded; UNIT ATTENTION is consumed and retried.

@@ -108,9 +108,20 @@ import Testing
         let t = lib.driveTransport(0)
         // SECURITY PROTOCOL IN (SPC-4 table 267): protocol 00h, specific 0000h.
         let r = try await Sim.run(t, [0xA2, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
-        #expect(r.data == [0, 0, 0, 0, 0, 0, 0x00, 0x01, 0x00])
-        // Protocol 20h (tape data encryption) is not there.
-        let enc = try await Sim.run(t, [0xA2, 0x20, 0x00, 0x20, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
-        #expect(enc.senseTriple == [0x05, 0x24, 0x00])
+        // Supported protocol list (SPC-4 table 270): length 2, protocols 00h and 20h.
+        #expect(r.data == [0, 0, 0, 0, 0, 0, 0x00, 0x02, 0x00, 0x20])
+        // Protocol 20h, Data Encryption Status page 0020h (SSC-4 table 205): page code, page
+        // length 20, encryption and decryption modes DISABLE (bytes 5 and 6 zero).
+        let status = try await Sim.run(t, [0xA2, 0x20, 0x00, 0x20, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
+        #expect(status.status == .good)
+        #expect(Array(status.data.prefix(4)) == [0x00, 0x20, 0x00, 20])
+        #expect(status.data.count == 24 && status.data[5] == 0 && status.data[6] == 0)
+        // Next Block Encryption Status 0021h (SSC-4 table 208): no medium → status 0h.
+        let next = try await Sim.run(t, [0xA2, 0x20, 0x00, 0x21, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
+        #expect(Array(next.data.prefix(4)) == [0x00, 0x21, 0x00, 12])
+        #expect(next.data[12] & 0x0F == 0)
+        // An unknown page of protocol 20h is refused.
+        let bad = try await Sim.run(t, [0xA2, 0x20, 0x01, 0x00, 0, 0, 0, 0, 0x01, 0x00, 0, 0], in: 256)
+        #expect(bad.senseTriple == [0x05, 0x24, 0x00])
     }
 }

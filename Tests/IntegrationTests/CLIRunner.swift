@@ -17,7 +17,17 @@ enum CLI {
             ?? packageRoot.appendingPathComponent(".build/debug/tapelib")
     }
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    /// Runs the executable on a dispatch thread: waiting for a child process must not hold a
+    /// thread of Swift's cooperative pool.
+    static func run(_ arguments: [String]) async throws -> CLIResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(arguments) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -35,8 +45,8 @@ enum CLI {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func json(_ arguments: [String]) throws -> [String: Any] {
-        let result = try run(arguments)
+    static func json(_ arguments: [String]) async throws -> [String: Any] {
+        let result = try await run(arguments)
         guard result.status == 0 else {
             throw CLIFailure(description: "tapelib \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         }

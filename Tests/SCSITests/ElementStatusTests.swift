@@ -262,21 +262,3 @@ import Testing
         #expect(throws: SCSIParseError.self) { try ElementStatusReport(parsing: zeroLength) }
     }
 }
-
-@Suite struct ElementNumberingTests {
-    @Test func mtxStyleNumbers() {
-        let elements = [
-            ElementStatus(type: .dataTransfer, address: 0x101), ElementStatus(type: .dataTransfer, address: 0x100),
-            ElementStatus(type: .importExport, address: 0x10),
-            ElementStatus(type: .storage, address: 0x1001), ElementStatus(type: .storage, address: 0x1000),
-            ElementStatus(type: .mediumTransport, address: 0),
-        ]
-        let n = ElementNumbering(elements)
-        #expect(n.address(ofSlot: 1) == 0x1000 && n.address(ofSlot: 2) == 0x1001)
-        #expect(n.address(ofSlot: 3) == 0x10 && n.isImportExport(slot: 3) && !n.isImportExport(slot: 2))
-        #expect(n.address(ofSlot: 0) == nil && n.address(ofSlot: 4) == nil)
-        #expect(n.slotNumber(of: 0x10) == 3)
-        #expect(n.address(ofDrive: 0) == 0x100 && n.driveIndex(of: 0x101) == 1)
-        #expect(n.transports == [0])
-    }
-}

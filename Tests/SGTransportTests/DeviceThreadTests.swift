@@ -30,7 +30,8 @@ struct DeviceThreadTests {
             }
             // Other async work keeps running while every device is blocked.
             var ticks = 0
-            let deadline = ContinuousClock.now + .seconds(5)
+            // Generous under a loaded parallel test run; a starved pool would give no ticks at all.
+            let deadline = ContinuousClock.now + .seconds(30)
             while ticks < 20 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(5))
                 ticks += 1

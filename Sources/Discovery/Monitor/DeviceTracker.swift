@@ -71,8 +71,9 @@ public actor DeviceTracker {
     /// them one by one) keeps the state right even when events were missed; a burst of events
     /// (a library powering on) collapses into one pending scan. When the source cannot deliver
     /// events (no netlink in a container), it rescans every `pollInterval` instead. A failed
-    /// scan is kept in `lastError` and does not end the service.
-    public func run() async throws {
+    /// scan is kept in `lastError` and does not end the service. (`run()` is the same loop
+    /// as a ServiceLifecycle service.)
+    public func monitor() async throws {
         await refreshRecordingError()
         let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let events = source.deviceEvents()

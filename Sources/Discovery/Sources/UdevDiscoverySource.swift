@@ -1,4 +1,5 @@
 import SCSI
+import TapeHardware
 
 /// Opens a SCSI transport to a device node (SG_IO on a real host). Discovery does not import
 /// the SG transport itself; the executable passes one in.
@@ -50,8 +51,8 @@ public struct UdevDiscoverySource: DiscoverySource {
 /// INQUIRY VPD page 80h through a transport.
 enum SerialQuery {
     static func unitSerialNumber(through transport: any SCSITransport) async -> String? {
-        guard let result = try? await DeviceCommand.run(.inquiry(evpd: true, page: 0x80), through: transport),
-              let serial = try? UnitSerialNumber(parsing: result.data).serial, !serial.isEmpty else { return nil }
+        guard let serial = try? await CommandRunner(transport: transport, becomingReadyTimeout: .zero).serialNumber(),
+              !serial.isEmpty else { return nil }
         return serial
     }
 }

@@ -68,7 +68,7 @@ extension LibraryCore {
             case 0x4C: return .good()  // LOG SELECT: counters are not resettable; accepted
             case 0x8C: return try readAttribute(d, cdb)
             case 0x8D: return try writeAttribute(d, cdb, transfer)
-            case 0xA2: return try securityProtocolIn(cdb)
+            case 0xA2: return try securityProtocolIn(cdb, drive: d)
             case 0xA3: return SupportedOperationCodes.report(cdb, SupportedOperationCodes.drive)
             default: return .check(.invalidOpcode)
             }
@@ -149,21 +149,57 @@ extension LibraryCore {
         }
     }
 
-    /// SECURITY PROTOCOL IN (SPC-4 table 267): protocol 00h only, i.e. no encryption.
-    func securityProtocolIn(_ cdb: CDB) throws(CommandFailure) -> CommandReply {
+    /// SECURITY PROTOCOL IN (SPC-4 table 267): protocol 00h (security protocol information)
+    /// and 20h (tape data encryption, SSC-4 8.5) for a drive that supports no encryption
+    /// algorithm and has encryption and decryption disabled — what `stenc --detail` reads.
+    func securityProtocolIn(_ cdb: CDB, drive d: DriveUnit? = nil) throws(CommandFailure) -> CommandReply {
         let allocation = cdb.u32(6)
-        guard cdb[1] == 0x00 else { throw CommandFailure(.invalidField(cdbByte: 1)) }
-        switch cdb.u16(2) {
-        case 0x0000:
-            // Supported security protocol list (SPC-4 table 270): only protocol 00h.
-            var b = ResponseBuffer(capacity: 9)
-            b.zeros(6); b.u16(1); b.u8(0x00)
+        let page = cdb.u16(2)
+        switch (cdb[1], page) {
+        case (0x00, 0x0000):
+            // Supported security protocol list (SPC-4 table 270): protocols 00h and 20h.
+            var b = ResponseBuffer(capacity: 10)
+            b.zeros(6); b.u16(2); b.u8(0x00); b.u8(0x20)
             return .good(b.bytes.truncated(to: allocation))
-        case 0x0001:
+        case (0x00, 0x0001):
             // Certificate data (SPC-4 table 271): none.
             return .good([0, 0, 0, 0].truncated(to: allocation))
+        case (0x20, 0x0000):
+            // Tape Data Encryption In Support page (SSC-4 table 196): the pages listed here.
+            let pages: [UInt16] = [0x0000, 0x0001, 0x0010, 0x0020, 0x0021]
+            var b = ResponseBuffer(capacity: 4 + 2 * pages.count)
+            b.u16(0x0000); b.u16(2 * pages.count)
+            for p in pages { b.u16(Int(p)) }
+            return .good(b.bytes.truncated(to: allocation))
+        case (0x20, 0x0001):
+            // Tape Data Encryption Out Support page (SSC-4 table 197): none settable.
+            return .good([0x00, 0x01, 0x00, 0x00].truncated(to: allocation))
+        case (0x20, 0x0010):
+            // Data Encryption Capabilities page (SSC-4 table 198): no algorithm descriptors;
+            // byte 4 CFG_P = 01b (the drive is not capable of encryption).
+            var b = ResponseBuffer(capacity: 20)
+            b.u16(0x0010); b.u16(16); b.u8(0x01); b.zeros(15)
+            return .good(b.bytes.truncated(to: allocation))
+        case (0x20, 0x0020):
+            // Data Encryption Status page (SSC-4 table 205): I_T nexus scope public, key scope
+            // public, encryption mode DISABLE (0), decryption mode DISABLE (0), algorithm 0,
+            // key instance counter 0, no key-associated data.
+            var b = ResponseBuffer(capacity: 24)
+            b.u16(0x0020); b.u16(20); b.zeros(20)
+            return .good(b.bytes.truncated(to: allocation))
+        case (0x20, 0x0021):
+            // Next Block Encryption Status page (SSC-4 table 208): the logical object number
+            // at the current position; encryption status 2h "not encrypted" for a data block,
+            // 1h for a filemark or end of data, 0h without a medium.
+            var b = ResponseBuffer(capacity: 16)
+            b.u16(0x0021); b.u16(12)
+            let position = d?.cartridge != nil ? UInt64(clamping: d?.position ?? 0) : 0
+            b.u64(position)
+            b.u8(d?.cartridge == nil ? 0x00 : 0x02)
+            b.zeros(3)
+            return .good(b.bytes.truncated(to: allocation))
         default:
-            throw CommandFailure(.invalidField(cdbByte: 2))
+            throw CommandFailure(.invalidField(cdbByte: cdb[1] == 0x00 || cdb[1] == 0x20 ? 2 : 1))
         }
     }
 }

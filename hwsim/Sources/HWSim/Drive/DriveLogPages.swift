@@ -50,7 +50,10 @@ extension LibraryCore {
             parameters = (1...64).map { f in
                 (f, LogPage.parameter(f, [d.tapeAlerts.contains(UInt8(f)) ? 1 : 0], control: 0x03))
             }
-            if cdb[2] >> 6 == 1 { d.tapeAlerts.removeAll() }
+            // The flags are cleared only by a read that transfers the whole page: sg_logs and
+            // others first probe with a 4-byte allocation length to learn the page length.
+            let pageLength = 4 + parameters.reduce(0) { $0 + $1.1.count }
+            if cdb[2] >> 6 == 1, Int(allocation) >= pageLength { d.tapeAlerts.removeAll() }
         case 0x31:
             parameters = try tapeCapacity(d)
         default:

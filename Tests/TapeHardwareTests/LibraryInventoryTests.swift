@@ -1,0 +1,29 @@
+import SCSI
+import Testing
+@testable import TapeHardware
+
+/// The numbering operators know from mtx (scsi-reference.md, "Slot numbering that operators
+/// expect"): storage 1…n by element address, then import/export n+1…; drives 0… by address.
+@Suite struct LibraryInventoryTests {
+    @Test func mtxStyleNumbersFollowElementAddressesNotResponseOrder() {
+        let report = ElementStatusReport(elements: [
+            ElementStatus(type: .dataTransfer, address: 0x101), ElementStatus(type: .dataTransfer, address: 0x100),
+            ElementStatus(type: .importExport, address: 0x10),
+            ElementStatus(type: .storage, address: 0x1001, full: true,
+                          primaryVolumeTag: VolumeTag(identifier: "B00002L8")),
+            ElementStatus(type: .storage, address: 0x1000),
+            ElementStatus(type: .mediumTransport, address: 0),
+        ])
+        let inventory = LibraryInventory(merging: ElementStatusReport.merged([report]))
+        #expect(inventory.slot(number: 1)?.address == 0x1000)
+        #expect(inventory.slot(number: 2)?.address == 0x1001)
+        #expect(inventory.slot(number: 2)?.volumeTag == "B00002L8")
+        #expect(inventory.slot(number: 3)?.address == 0x10)
+        #expect(inventory.slot(number: 3)?.kind == .importExport)
+        #expect(inventory.slot(number: 0) == nil && inventory.slot(number: 4) == nil)
+        #expect(inventory.drive(number: 0)?.address == 0x100)
+        #expect(inventory.drive(number: 1)?.address == 0x101)
+        #expect(inventory.transports.map(\.address) == [0])
+        #expect(inventory.location(ofVolumeTag: "B00002L8")?.number == 2)
+    }
+}

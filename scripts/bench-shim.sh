@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issue 4's benchmark: on the `large` profile (10,000 slots, 40 mail slots, 24 drives) served by
+# tapelib-hwsim, through the sg shim, time `mtx status` and `tapelib changer status --json` in
+# one run, and print their ratio (target: tapelib ≤ mtx). Each figure is the median of RUNS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/release}
+RUNS=${RUNS:-9}
+SHIM=$(make -s shim | tail -1)
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+"$BIN/tapelib-hwsim" serve --profile large --socket "$work/hwsim.sock" --state "$work/state" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do [ -S "$work/hwsim.sock" ] && break; sleep 0.1; done
+export LD_PRELOAD=$SHIM TAPELIB_HWSIM_SOCKET=$work/hwsim.sock
+# The first command after power-on sees UNIT ATTENTION; mtx does not retry it.
+sg_turs /dev/hwsim/sg0 >/dev/null 2>&1 || true
+sg_turs /dev/hwsim/sg0 >/dev/null 2>&1 || true
+
+median_ms() { # command...
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+
+mtx_lines=$(mtx -f /dev/hwsim/sg0 status | grep -c 'Storage Element')
+tapelib_slots=$("$BIN/tapelib" changer status --json --device /dev/hwsim/sg0 | grep -c '"kind" : "storage"\|"kind" : "import_export"')
+mtx_ms=$(median_ms mtx -f /dev/hwsim/sg0 status)
+tapelib_ms=$(median_ms "$BIN/tapelib" changer status --json --device /dev/hwsim/sg0)
+ratio=$(awk -v t="$tapelib_ms" -v m="$mtx_ms" 'BEGIN {printf "%.2f", t/m}')
+echo "shim.large.mtx_status: ${mtx_ms} ms median of $RUNS (${mtx_lines} slots listed)"
+echo "shim.large.tapelib_changer_status_json: ${tapelib_ms} ms median of $RUNS (${tapelib_slots} slots listed)"
+echo "shim.large.ratio_tapelib_over_mtx: ${ratio} (target ≤ 1)"

@@ -201,3 +201,19 @@ import Testing
         #expect(await drive.mutations.isEmpty)
     }
 }
+
+extension FormatTests {
+    @Test func unreadableCartridgeNeedsForce() async throws {
+        var cartridge = try SimulatedCartridge.fixture("bad_dp_eod_missing")
+        cartridge.partitions[0] = []
+        cartridge.hasEndOfData[0] = false
+        let drive = SimulatedLTFSDrive(cartridge)
+        await #expect { try await LTFSFormatter(options: LTFSFormatOptions()).format(drive) } throws: { error in
+            guard case LTFSFormatError.cartridgeHoldsData(let what) = error else { return false }
+            return what.hasPrefix("partition 0 could not be read")
+        }
+        #expect(await drive.mutations.isEmpty)
+        _ = try await LTFSFormatter(options: LTFSFormatOptions(force: true)).format(drive)
+        #expect(await LTFSChecker().check(drive).verdict == .consistent)
+    }
+}

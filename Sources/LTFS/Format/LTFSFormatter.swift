@@ -115,8 +115,12 @@ public struct LTFSFormatter: Sendable {
             try await step("LOCATE to partition \(capacity.partition)") {
                 try await device.locate(partition: capacity.partition, block: 0)
             }
-            let first = try await step("READ on partition \(capacity.partition)") {
-                try await device.readRecord(maxLength: 4096)
+            let first: TapeRead
+            do {
+                first = try await device.readRecord(maxLength: 4096)
+            } catch {
+                // Unreadable is not blank: what is there may matter, so formatting needs force.
+                return "partition \(capacity.partition) could not be read (\(error))"
             }
             switch first {
             case .endOfData:

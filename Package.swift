@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "TapeHardwareTests", dependencies: ["TapeHardware", "HWSim", "SCSI"],
                     path: "Tests/TapeHardwareTests"),
         .testTarget(name: "LTFSTests", dependencies: ["LTFS", "TapeHardware", "HWSim", "SCSI"],
-                    path: "Tests/LTFSTests", exclude: ["Fixtures"]),
+                    path: "Tests/LTFSTests"),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DiscoveryTests", dependencies: [

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
+TAPELIB=${TAPELIB:-$BIN/tapelib}
 RUNS=${RUNS:-9}
 SHIM=$(make -s shim | tail -1)
 work=$(mktemp -d)
@@ -30,9 +31,9 @@ median_ms() { # command...
 }
 
 mtx_lines=$(mtx -f /dev/hwsim/sg0 status | grep -c 'Storage Element')
-tapelib_slots=$("$BIN/tapelib" changer status --json --device /dev/hwsim/sg0 | grep -cE '"kind": ?"(storage|import_export)"')
+tapelib_slots=$("$TAPELIB" changer status --json --device /dev/hwsim/sg0 | grep -cE '"kind": ?"(storage|import_export)"')
 mtx_ms=$(median_ms mtx -f /dev/hwsim/sg0 status)
-tapelib_ms=$(median_ms "$BIN/tapelib" changer status --json --device /dev/hwsim/sg0)
+tapelib_ms=$(median_ms "$TAPELIB" changer status --json --device /dev/hwsim/sg0)
 ratio=$(awk -v t="$tapelib_ms" -v m="$mtx_ms" 'BEGIN {printf "%.2f", t/m}')
 echo "shim.large.mtx_status: ${mtx_ms} ms median of $RUNS (${mtx_lines} slots listed)"
 echo "shim.large.tapelib_changer_status_json: ${tapelib_ms} ms median of $RUNS (${tapelib_slots} slots listed)"

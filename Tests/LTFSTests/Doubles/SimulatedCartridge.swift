@@ -26,9 +26,17 @@ struct SimulatedCartridge: Sendable, Equatable {
         SimulatedCartridge(partitions: [[]], hasEndOfData: [true], generation: generation, barcode: barcode)
     }
 
-    static let fixturesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/ltfs-reference")
+    /// The reference volumes in ../shared/fixtures/ltfs-reference, found from this file
+    /// upwards (the package sits beside shared/, in CI as in a work tree).
+    static let fixturesDirectory: URL = {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<8 {
+            let candidate = dir.appendingPathComponent("shared/fixtures/ltfs-reference")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/nonexistent/shared/fixtures/ltfs-reference")
+    }()
 
     static func fixture(_ name: String) throws -> SimulatedCartridge {
         try load(directory: fixturesDirectory.appendingPathComponent(name))

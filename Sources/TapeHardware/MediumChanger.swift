@@ -8,10 +8,8 @@ public actor MediumChanger {
     public let runner: CommandRunner
     private var cachedAssignment: ElementAssignment?
 
-    /// Elements per READ ELEMENT STATUS request. PBS asks for 1,000; the allocation length
-    /// stays within 16 bits because some changers read only its low two bytes
-    /// (scsi-reference.md, field quirks), so the page is sized to fit 0xFFFF.
-    public var maxElementsPerRequest: Int = 1_000
+    /// Elements per READ ELEMENT STATUS request (the CDB's count field is 16 bits).
+    public var maxElementsPerRequest: Int = 0xFFFF
 
     /// After a HARDWARE ERROR 04h/03h on MOVE MEDIUM (back-to-back moves on some libraries,
     /// mhVTL issue 115) the move is retried once after this pause.
@@ -79,29 +77,41 @@ public actor MediumChanger {
     {
         // Worst case per descriptor: 12 fixed + 2×36 tags + 4 + 34 identifier bytes.
         let descriptorBound = 12 + 72 + 4 + 34 + 2
-        let perRequest = max(1, min(maxElementsPerRequest, (0xFFFF - 16) / descriptorBound))
         var reports: [ElementStatusReport] = []
         var next = Int(range.firstAddress)
         let end = Int(range.firstAddress) + range.count
         while next < end {
-            let count = min(perRequest, end - next)
-            var report = try await readElementPage(type: range.type, start: UInt16(next), count: count,
-                                                   volumeTags: volumeTags, identifiers: identifiers)
-            report.elements.removeAll { $0.type != range.type || Int($0.address) >= end }
-            guard let last = report.elements.map(\.address).max() else { break }
-            reports.append(report)
+            let count = min(maxElementsPerRequest, end - next)
+            let report = try await readElementPage(
+                type: range.type, start: UInt16(next), count: count,
+                allocationLength: Self.allocationLength(forBytes: 16 + count * descriptorBound),
+                volumeTags: volumeTags, identifiers: identifiers)
+            let page = report.elements.filter { $0.type == range.type && Int($0.address) >= next && Int($0.address) < end }
+            guard let last = page.map(\.address).max() else { break }
+            reports.append(ElementStatusReport(elements: page))
             next = Int(last) + 1
         }
         return reports
     }
 
-    private func readElementPage(type: ElementType, start: UInt16, count: Int,
+    /// An allocation length that covers `bytes` and whose low 16 bits are FFFFh: a changer
+    /// that honours the whole 24-bit field returns everything in one response (as mtx asks),
+    /// and one that reads only the low two bytes (scsi-reference.md, field quirks) returns
+    /// 0xFFFF bytes, a truncated report from which the inventory continues at the next
+    /// address — never an empty answer.
+    static func allocationLength(forBytes bytes: Int) -> UInt32 {
+        // The smallest k with k·10000h + FFFFh ≥ bytes is ⌊bytes / 10000h⌋.
+        let blocks = max(0, bytes) / 0x10000
+        return UInt32(min(0xFF, blocks)) << 16 | 0xFFFF
+    }
+
+    private func readElementPage(type: ElementType, start: UInt16, count: Int, allocationLength: UInt32,
                                  volumeTags: Bool, identifiers: Bool)
         async throws(SCSIError) -> ElementStatusReport
     {
         let command = SCSICommand.readElementStatus(
             elementType: type, startingAddress: start, count: UInt16(count),
-            volumeTag: volumeTags, dvcid: identifiers, allocationLength: 0xFFFF)
+            volumeTag: volumeTags, dvcid: identifiers, allocationLength: allocationLength)
         do {
             return try await runner.run(command) { (d) throws(SCSIParseError) in
                 try ElementStatusReport(parsing: d)
@@ -113,11 +123,12 @@ public actor MediumChanger {
             // sends), which leaves the last drive's 34-byte identifier unparsable: the same
             // fallback gives the tags, and the identifiers where they parse.
             var report = try await readElementPage(type: type, start: start, count: count,
+                                                   allocationLength: allocationLength,
                                                    volumeTags: volumeTags, identifiers: false)
             guard volumeTags else { return report }
             let idCommand = SCSICommand.readElementStatus(
                 elementType: type, startingAddress: start, count: UInt16(count),
-                volumeTag: false, dvcid: true, allocationLength: 0xFFFF)
+                volumeTag: false, dvcid: true, allocationLength: allocationLength)
             if let ids = try? await runner.run(idCommand, parse: { (d) throws(SCSIParseError) in
                 try ElementStatusReport(parsing: d)
             }) {

@@ -21,7 +21,7 @@ struct ChangerCommand: AsyncParsableCommand {
         var storage: [InventoryElement]
         var importExport: [InventoryElement]
 
-        var json: String {
+        var json: JSONWriter {
             var w = JSONWriter(capacity: 160 * (storage.count + importExport.count + drives.count + 8))
             w.beginObject()
             w.field("device", device)
@@ -36,7 +36,7 @@ struct ChangerCommand: AsyncParsableCommand {
                 w.endArray()
             }
             w.endObject()
-            return w.text
+            return w
         }
 
         /// The same keys as InventoryElement's Encodable form (snake case; `volume_tag`
@@ -77,11 +77,11 @@ struct ChangerCommand: AsyncParsableCommand {
                 let serial = try await changer.serialNumber()
                 let inventory = try await changer.inventory()
                 if json {
-                    print(StatusReport(
+                    StatusReport(
                         device: device.device, vendor: inquiry.vendor, product: inquiry.product,
                         revision: inquiry.revision, serial: serial, transports: inventory.transports,
-                        drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport).json,
-                          terminator: "")
+                        drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport)
+                        .json.write()
                 } else {
                     print(ChangerStatusText.render(inventory, name: "\(inquiry.vendor) \(inquiry.product)", serial: serial))
                 }

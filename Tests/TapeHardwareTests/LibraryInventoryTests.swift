@@ -26,4 +26,15 @@ import Testing
         #expect(inventory.transports.map(\.address) == [0])
         #expect(inventory.location(ofVolumeTag: "B00002L8")?.number == 2)
     }
+
+    /// Allocation lengths for READ ELEMENT STATUS keep FFFFh in their low 16 bits, so a
+    /// changer that reads only those gets a full 64 KiB page, never 0.
+    @Test(arguments: [(0, 0x00FFFF), (0xFFFF, 0x00FFFF), (0x10000, 0x01FFFF), (0x1FFFF, 0x01FFFF),
+                      (524_236, 0x07FFFF), (100_000_000, 0xFFFFFF)] as [(Int, UInt32)])
+    func allocationLengthsCoverTheReportAndSurviveSixteenBitChangers(_ bytes: Int, _ expected: UInt32) {
+        let length = MediumChanger.allocationLength(forBytes: bytes)
+        #expect(length == expected)
+        #expect(length & 0xFFFF == 0xFFFF)
+        #expect(Int(length) >= min(bytes, 0xFFFFFF))
+    }
 }

@@ -176,6 +176,9 @@ extension TapeDrive {
         if let stats = try? await volumeStatistics() {
             status.volumeStatistics = VolumeStatistics(stats)
             status.worm = stats.worm
+            // MAM barcode (0806h) is written by applications (LTFS); the volume serial of
+            // log page 17h is what the drive read from the cartridge.
+            if status.barcode == nil, let serial = stats.volumeSerial, !serial.isEmpty { status.barcode = serial }
         }
         return status
     }

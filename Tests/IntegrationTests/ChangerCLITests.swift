@@ -75,6 +75,7 @@ import Testing
         let drive = try await CLI.json(["drive", "status", "--drive", "2", "--json"] + base)
         #expect(drive["medium_loaded"] as? Bool == true)
         #expect(drive["serial"] as? String == "HU2130B001")
+        #expect(drive["barcode"] as? String == tag)
 
         let unload = try await CLI.run(["changer", "unload", "--drive", "2"] + base)
         #expect(unload.status == 0, "\(unload.stderr)")

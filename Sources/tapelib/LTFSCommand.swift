@@ -208,15 +208,9 @@ struct LTFSImageCartridge {
 
     /// Writes the cartridge back to the directory.
     func save() throws {
+        // FileBackendImage writes the volume change reference as attr_0_9, as the reference
+        // backend does.
         try library.withCartridge(barcode) { cartridge in
-            // The reference backend keeps the volume change reference as attr_0_9; HWSim keeps it
-            // as a cartridge property and saves the attribute only when the image had one.
-            let vcrKey = MAMKey(partition: 0, id: 0x0009)
-            if cartridge.attributes[vcrKey] == nil {
-                let vcr = cartridge.volumeChangeReference
-                cartridge.attributes[vcrKey] = HWSim.MAMAttribute(
-                    formatByte: 0x00, value: (0..<4).map { UInt8(truncatingIfNeeded: vcr >> UInt32(24 - 8 * $0)) })
-            }
             try FileBackendImage.save(cartridge, to: directory)
         }
     }

@@ -44,7 +44,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                try await try opened.driveDevice(options.drive).rewind()
+                try await opened.driveDevice(options.drive).rewind()
                 print("rewound")
             }
         }
@@ -58,7 +58,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                try await try opened.driveDevice(options.drive).unload()
+                try await opened.driveDevice(options.drive).unload()
                 print("ejected")
             }
         }

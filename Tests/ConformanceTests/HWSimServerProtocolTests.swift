@@ -87,7 +87,7 @@ struct HWSimServerProtocolTests {
             do {
                 _ = try await transport.execute(SCSICommand(cdb: [0, 0, 0, 0, 0, 0]))
                 Issue.record("device 7 answered")
-            } catch let error as TransportError {
+            } catch {
                 #expect(error.code == .deviceGone)
             }
             await transport.close()

@@ -132,6 +132,18 @@ import Testing
         #expect(ElementDigest.tagHash("") != ElementDigest.tagHash(nil))
     }
 
+    /// The open-addressing table grows past its initial capacity and still finds every tag.
+    @Test func volumeTagSetGrowsBeyondCapacity() {
+        var set = VolumeTagSet(capacity: 1)
+        let tags = (0..<500).map { "T\($0)L9" }
+        let firstPass = tags.indices.map { set.insert(tags[$0], hash: ElementDigest.tagHash(tags[$0]), index: $0,
+                                                      tagAt: { tags[$0] }) }
+        #expect(firstPass.allSatisfy { $0 })
+        let secondPass = tags.indices.map { set.insert(tags[$0], hash: ElementDigest.tagHash(tags[$0]),
+                                                       index: $0 + tags.count, tagAt: { tags[$0] }) }
+        #expect(secondPass.allSatisfy { !$0 })
+    }
+
     @Test func unchangedSnapshotWritesNoSlot() async throws {
         let fixture = try await CatalogFixture()
         var random = Random(state: 99)

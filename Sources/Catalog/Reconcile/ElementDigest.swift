@@ -59,23 +59,55 @@ enum ElementDigest {
     }
 }
 
-/// The volume tags seen so far in a snapshot, keyed by `ElementDigest.tagHash` (hashing a UInt64
-/// is cheaper than hashing a String, and a sync checks 40,000 tags). Exact: tags whose hash
-/// collides with a different tag are compared as strings.
+/// The volume tags seen so far in a snapshot, keyed by `ElementDigest.tagHash`. The hash is
+/// already well mixed, so an open-addressing table probes with it directly instead of rehashing
+/// every key through `Hasher` (a sync checks 40,000 tags; a Dictionary spent most of its time
+/// hashing). Exact: tags whose hash collides with a different tag are compared as strings.
 struct VolumeTagSet {
-    /// Hash → index of the first element with it (4 bytes a tag instead of a String's 16).
-    private var byHash: [UInt64: Int32] = [:]
+    /// Hash of the tag in each bucket; meaningful where `firstIndex` is not 0.
+    private var hashes: [UInt64]
+    /// 1 + index of the first element with the bucket's hash (0: empty bucket).
+    private var firstIndex: [Int32]
+    private var mask: Int
+    private var count = 0
     private var collided = Set<String>()
 
-    init(capacity: Int) { byHash.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        var buckets = 16
+        while buckets < capacity * 2 { buckets <<= 1 }
+        hashes = Array(repeating: 0, count: buckets)
+        firstIndex = Array(repeating: 0, count: buckets)
+        mask = buckets - 1
+    }
 
     /// True when `tag` (of element `index`) was not seen before; `tagAt` gives an earlier
     /// element's tag, needed only when the hash was seen.
     mutating func insert(_ tag: String, hash: UInt64, index: Int, tagAt: (Int) -> String?) -> Bool {
-        if let first = byHash[hash] {
-            return tagAt(Int(first)) != tag && collided.insert(tag).inserted
+        if count * 2 >= hashes.count { grow() }
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while firstIndex[bucket] != 0 {
+            if hashes[bucket] == hash {
+                return tagAt(Int(firstIndex[bucket]) - 1) != tag && collided.insert(tag).inserted
+            }
+            bucket = (bucket + 1) & mask
         }
-        byHash[hash] = Int32(truncatingIfNeeded: index)
+        hashes[bucket] = hash
+        firstIndex[bucket] = Int32(truncatingIfNeeded: index + 1)
+        count += 1
         return true
+    }
+
+    private mutating func grow() {
+        let oldHashes = hashes
+        let oldFirst = firstIndex
+        hashes = Array(repeating: 0, count: oldHashes.count * 2)
+        firstIndex = Array(repeating: 0, count: oldHashes.count * 2)
+        mask = hashes.count - 1
+        for old in oldHashes.indices where oldFirst[old] != 0 {
+            var bucket = Int(truncatingIfNeeded: oldHashes[old]) & mask
+            while firstIndex[bucket] != 0 { bucket = (bucket + 1) & mask }
+            hashes[bucket] = oldHashes[old]
+            firstIndex[bucket] = oldFirst[old]
+        }
     }
 }

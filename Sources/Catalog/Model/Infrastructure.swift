@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A media server (seed: media_servers).
-public struct MediaServer: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct MediaServer: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "media_servers"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var hostname: String
@@ -25,10 +23,8 @@ public struct MediaServer: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 }
 
 /// A storage pool (seed: pool_list).
-public struct Pool: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct Pool: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "pools"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var name: String

@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A medium changer (seed: medium_changers). `scsiPath` is `[H:C:T:L]`.
-public struct MediumChanger: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct MediumChanger: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "medium_changers"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var mediaServerId: Int64
@@ -34,10 +32,8 @@ public struct MediumChanger: Codable, Sendable, Equatable, FetchableRecord, Muta
 }
 
 /// A tape library (seed: tape_libraries): a changer, its drives and slots, on one media server.
-public struct TapeLibrary: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct TapeLibrary: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "tape_libraries"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var mediaServerId: Int64
@@ -58,10 +54,8 @@ public struct TapeLibrary: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 }
 
 /// A tape drive, in a library or still a candidate (seed: library_tape_drives).
-public struct LibraryTapeDrive: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct LibraryTapeDrive: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "library_tape_drives"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var libraryId: Int64?
@@ -101,10 +95,8 @@ public struct LibraryTapeDrive: Codable, Sendable, Equatable, FetchableRecord, M
 }
 
 /// One changer element as the catalog last saw it (seed: library_slots).
-public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "library_slots"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var libraryId: Int64
@@ -148,10 +140,8 @@ public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 }
 
 /// A cartridge (seed: tape_cartridges). `slotId` is set exactly when `location` is in a library.
-public struct TapeCartridge: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct TapeCartridge: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "tape_cartridges"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var volumeTag: String

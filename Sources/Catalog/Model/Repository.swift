@@ -2,10 +2,8 @@ import Foundation
 import GRDB
 
 /// A backup record (seed: repository).
-public struct BackupRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct BackupRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "repository"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var client: String
@@ -31,10 +29,8 @@ public struct BackupRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
 }
 
 /// A copy of a backup record held by a pool.
-public struct RepositoryCopy: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct RepositoryCopy: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "repository_copies"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var repositoryId: Int64
@@ -53,10 +49,8 @@ public struct RepositoryCopy: Codable, Sendable, Equatable, FetchableRecord, Mut
 
 /// Part `partIndex` of a tape copy: tape file `tapeFileNumber`, blocks `firstBlock...lastBlock`
 /// on one cartridge, holding `byteCount` bytes of the archive from `byteOffset`.
-public struct RepositoryCopyExtent: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct RepositoryCopyExtent: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "repository_copy_extents"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var copyId: Int64
@@ -79,10 +73,8 @@ public struct RepositoryCopyExtent: Codable, Sendable, Equatable, FetchableRecor
 }
 
 /// An API user. Password hashing is the API's job; the catalog stores the encoded hash.
-public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "users"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var name: String

@@ -2,9 +2,8 @@ import Foundation
 import GRDB
 
 /// A cartridge type (seed: tape_types), seeded by migration from scsi-reference.md.
-public struct TapeType: Codable, Sendable, Equatable, FetchableRecord, TableRecord {
+public struct TapeType: Codable, Sendable, Equatable, FetchableRecord, TableRecord, SnakeCaseColumns {
     public static let databaseTableName = "tape_types"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public var id: Int64
     public var name: String
@@ -20,9 +19,8 @@ public struct TapeType: Codable, Sendable, Equatable, FetchableRecord, TableReco
 }
 
 /// A row of the read/write compatibility matrix.
-public struct TapeCompatibility: Codable, Sendable, Equatable, FetchableRecord, TableRecord {
+public struct TapeCompatibility: Codable, Sendable, Equatable, FetchableRecord, TableRecord, SnakeCaseColumns {
     public static let databaseTableName = "tape_type_compatibility"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
 
     public var driveGeneration: Int
     public var tapeTypeId: Int64

@@ -17,10 +17,8 @@ public struct TaskFailure: Sendable, Equatable {
 }
 
 /// A backup-core task (seed: task_queue).
-public struct BackupTask: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct BackupTask: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "task_queue"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var type: BackupTaskType
@@ -60,10 +58,8 @@ public struct BackupTask: Codable, Sendable, Equatable, FetchableRecord, Mutable
 }
 
 /// A tape-library operation (seed: tl_task_queue).
-public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "tl_task_queue"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var type: LibraryTaskType
@@ -105,10 +101,8 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 }
 
 /// One line of a task's log (seed: task_log). Exactly one of the two task ids is set.
-public struct TaskLogEntry: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct TaskLogEntry: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "task_log"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var taskId: Int64?
@@ -128,10 +122,8 @@ public struct TaskLogEntry: Codable, Sendable, Equatable, FetchableRecord, Mutab
 
 /// A periodic job: library sync, drive cleaning or copies to tape (seed 000/002 plan shape,
 /// seed 003 retry fields).
-public struct ScheduledJob: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct ScheduledJob: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "scheduled_jobs"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var name: String
@@ -169,10 +161,8 @@ public struct ScheduledJob: Codable, Sendable, Equatable, FetchableRecord, Mutab
 }
 
 /// One run of a scheduled job and the task it started.
-public struct JobExecution: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct JobExecution: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "job_executions"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     public var id: Int64?
     public var jobId: Int64

@@ -45,6 +45,12 @@ let package = Package(
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 path: "Sources/Catalog"),
+        // Task queue, sync and device presence: runs library operations on the hardware.
+        .target(name: "LibraryService", dependencies: [
+            "SCSI", "TapeHardware", "Catalog", "Discovery",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "Sources/LibraryService"),
         // The byte-level simulator of changers and drives.
         .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",
                 resources: [.copy("Profiles")]),
@@ -87,6 +93,11 @@ let package = Package(
         .testTarget(name: "ConformanceTests",
                     dependencies: ["HWSimServer", "HWSim", "SGTransport", "ISCSITransport", "SCSI", "tapelib-hwsim", "tapelib"],
                     path: "Tests/ConformanceTests"),
+        .testTarget(name: "LibraryServiceTests", dependencies: [
+            "LibraryService", "Catalog", "Discovery", "TapeHardware", "HWSim", "SCSI",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/LibraryServiceTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
                     path: "Tests/IntegrationTests"),
     ],

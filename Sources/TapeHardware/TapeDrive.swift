@@ -191,7 +191,11 @@ public actor TapeDrive {
                     fraction = (try? SenseData(parsing: rs.data))?.progress
                 }
                 if let fraction { progress?(fraction) }
-                try? await Task.sleep(for: pollInterval)
+                do {
+                    try await Task.sleep(for: pollInterval)
+                } catch {
+                    throw .transport(TransportError(.cancelled, "stopped waiting for the drive: the task was cancelled"))
+                }
                 continue
             }
             throw .checkCondition(sense, opcode: OperationCode.testUnitReady)

@@ -96,6 +96,8 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
         public static let hostError = Code(rawValue: "host-error")
         public static let invalidDevice = Code(rawValue: "invalid-device")
         public static let io = Code(rawValue: "io")
+        /// The caller stopped waiting (its task was cancelled); the device was not told.
+        public static let cancelled = Code(rawValue: "cancelled")
     }
 
     public var code: Code

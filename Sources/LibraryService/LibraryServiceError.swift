@@ -1,0 +1,30 @@
+import Catalog
+import Discovery
+
+/// Why the library service refused a request or could not bind a library.
+public enum LibraryServiceError: Error, Sendable, CustomStringConvertible {
+    case libraryNotFound(Int64)
+    case libraryNotAttached(Int64)
+    case libraryWithoutChanger(Int64)
+    case deviceWithoutSerial(String)
+    case driveNotInLibrary(drive: Int64, library: Int64)
+    case unsupportedTask(LibraryTaskType)
+    case invalidTask(String)
+    case catalog(CatalogError)
+    case discovery(DiscoveryError)
+
+    public var description: String {
+        switch self {
+        case .libraryNotFound(let id): return "tape library \(id) does not exist"
+        case .libraryNotAttached(let id): return "tape library \(id) is not served by this media server's service"
+        case .libraryWithoutChanger(let id): return "tape library \(id) has no medium changer"
+        case .deviceWithoutSerial(let what):
+            return "\(what) has no serial number; the service tracks devices by serial across reconnects"
+        case .driveNotInLibrary(let drive, let library): return "drive \(drive) is not a drive of tape library \(library)"
+        case .unsupportedTask(let type): return "library task type \(type.rawValue) is not run by this service yet"
+        case .invalidTask(let why): return why
+        case .catalog(let error): return "catalog: \(error)"
+        case .discovery(let error): return "discovery: \(error)"
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Catalog
+import Discovery
+import SCSI
+import TapeHardware
+
+/// The hardware steps of each task type. Each step's phase is committed before the step runs.
+extension LibraryTaskEngine {
+    func perform(_ task: LibraryTask, id: Int64) async throws {
+        guard let libraryID = task.libraryId else { throw TaskRunFailure(message: "no library_id") }
+        switch task.type {
+        case .sync:
+            try await syncCatalog(library: libraryID, taskID: id)
+        case .move:
+            let source = try elementAddress(task.sourceElement, "source_element")
+            let target = try elementAddress(task.targetElement, "target_element")
+            try await announce(id, phase: "moving element \(source) to element \(target)", percent: 10)
+            try await changer(of: libraryID).move(from: source, to: target)
+            try await syncCatalog(library: libraryID, taskID: id)
+        case .load:
+            let drive = try boundDrive(task, libraryID)
+            let source = try await loadSource(task)
+            let target = try elementAddress(drive.elementAddress, "the drive's data-transfer element (sync the library)")
+            try await announce(id, phase: "loading element \(source) into drive \(drive.driveID) (element \(target))",
+                               percent: 10)
+            try await changer(of: libraryID).move(from: source, to: target)
+            try await syncCatalog(library: libraryID, taskID: id)
+        case .unload:
+            let drive = try boundDrive(task, libraryID)
+            let from = try elementAddress(drive.elementAddress, "the drive's data-transfer element (sync the library)")
+            try await announce(id, phase: "ejecting the cartridge in drive \(drive.driveID)", percent: 5)
+            try await eject(drive)
+            let changer = try await changer(of: libraryID)
+            let target: UInt16
+            if let requested = task.targetElement {
+                target = try elementAddress(requested, "target_element")
+            } else {
+                try await announce(id, phase: "choosing a slot for the cartridge", percent: 20)
+                target = try await unloadTarget(from: from, changer: changer)
+            }
+            try await announce(id, phase: "moving drive element \(from) to element \(target)", percent: 30)
+            try await changer.move(from: from, to: target)
+            try await syncCatalog(library: libraryID, taskID: id)
+        case .erase:
+            let drive = try await tapeDrive(try boundDrive(task, libraryID))
+            try await announce(id, phase: "rewinding", percent: 0)
+            try await drive.rewind()
+            try await announce(id, phase: task.longErase ? "long erase" : "short erase", percent: 0)
+            let (fractions, report) = AsyncStream.makeStream(of: Double.self, bufferingPolicy: .bufferingNewest(1))
+            let reporter = Task {
+                var last = -1.0
+                for await fraction in fractions {
+                    let percent = (min(max(fraction, 0), 1) * 100).rounded(.down)
+                    if percent > last {
+                        last = percent
+                        await self.progress(id, percent: percent)
+                    }
+                }
+            }
+            defer { report.finish() }
+            try await drive.erase(long: task.longErase) { report.yield($0) }
+            report.finish()
+            await reporter.value
+        case .import, .export, .format, .checkLTFS, .clean:
+            throw TaskRunFailure(message: "task type \(task.type.rawValue) is not run by this service yet")
+        }
+    }
+
+    /// Reads the changer's inventory and reconciles the catalog to it.
+    func syncCatalog(library libraryID: Int64, taskID: Int64?) async throws {
+        if let taskID { try await announce(taskID, phase: "reading element status", percent: 50) }
+        try? await catalog.recordSync(library: libraryID, state: .syncing)
+        do {
+            let inventory = try await changer(of: libraryID).inventory()
+            if let taskID { try await announce(taskID, phase: "reconciling the catalog", percent: 80) }
+            _ = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(inventory))
+            try await catalog.recordSync(library: libraryID, state: .synced)
+        } catch {
+            try? await catalog.recordSync(library: libraryID, state: .failed)
+            throw error
+        }
+    }
+
+    private func boundDrive(_ task: LibraryTask, _ libraryID: Int64) throws -> LibraryBinding.Drive {
+        guard let driveID = task.driveId, let drive = try binding(libraryID).drives[driveID] else {
+            throw TaskRunFailure(message: "drive \(task.driveId.map(String.init) ?? "?") is not in library \(libraryID)")
+        }
+        return drive
+    }
+
+    private func elementAddress(_ value: Int?, _ name: String) throws -> UInt16 {
+        guard let value else { throw TaskRunFailure(message: "no \(name)") }
+        guard let address = UInt16(exactly: value) else {
+            throw TaskRunFailure(message: "\(name) \(value) is not an element address (0…65535)")
+        }
+        return address
+    }
+
+    /// The element a load takes its cartridge from: the task's source element, else where the
+    /// catalog last saw the cartridge.
+    private func loadSource(_ task: LibraryTask) async throws -> UInt16 {
+        if let source = task.sourceElement { return try elementAddress(source, "source_element") }
+        guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
+            throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
+        }
+        guard let slotID = cartridge.slotId, let slot = try await catalog.slot(id: slotID),
+              slot.libraryId == task.libraryId else {
+            throw TaskRunFailure(message: "cartridge \(cartridge.volumeTag) is not in a slot of library "
+                                    + "\(task.libraryId.map(String.init) ?? "?") (\(cartridge.location.rawValue))")
+        }
+        return try elementAddress(slot.elementAddress, "the cartridge's slot")
+    }
+
+    /// SSC LOAD/UNLOAD before the robot pulls the cartridge (most libraries need the tape
+    /// unthreaded). A drive that is already unloaded or empty answers NOT READY; the move that
+    /// follows reports an empty drive properly.
+    private func eject(_ drive: LibraryBinding.Drive) async throws {
+        let device = try await tapeDrive(drive)
+        do {
+            try await device.unload()
+        } catch where error.matches(.notReady) {
+            return
+        }
+    }
+
+    /// The cartridge goes back to the slot it came from when that slot is empty, else to the
+    /// first empty accessible storage slot.
+    private func unloadTarget(from address: UInt16, changer: TapeHardware.MediumChanger) async throws -> UInt16 {
+        let inventory = try await changer.inventory()
+        guard let drive = inventory.element(address: address) else {
+            throw TaskRunFailure(message: "the changer reports no element \(address)")
+        }
+        guard drive.full else { throw TaskRunFailure(message: "the drive at element \(address) is empty") }
+        if let home = drive.sourceAddress.flatMap(inventory.element(address:)), home.kind != .drive, !home.full {
+            return home.address
+        }
+        guard let free = inventory.storage.first(where: { !$0.full && $0.accessible }) else {
+            throw TaskRunFailure(message: "no empty storage slot to unload into")
+        }
+        return free.address
+    }
+}

@@ -1,0 +1,459 @@
+import Catalog
+import Discovery
+import Foundation
+import Logging
+import SCSI
+import TapeHardware
+
+/// Runs library operations (tl_task_queue) against the hardware: one robot per library, so
+/// tasks that need a changer run one at a time on it, while drives work in parallel.
+///
+/// - Every status change is committed before the hardware step it announces, so a crash leaves
+///   a record of what may have happened; at start-up, tasks a crash interrupted end as
+///   `broken` and their library is synced before anything queued runs.
+/// - The catalog follows the hardware: after a robot task (whether it worked or not) the
+///   library's inventory is read back and reconciled, rather than assuming what moved.
+/// - Devices are tracked by serial through the `DeviceTracker`: when a device a running task
+///   uses disappears, the task fails at once with the reason (which device, where it was last
+///   seen) and the drive is marked offline; when it comes back, under the same sg node or
+///   another, it is re-bound and marked online.
+public actor LibraryTaskEngine {
+    public struct Settings: Sendable {
+        /// How often a drive is polled during an IMMED operation (long erase).
+        public var drivePollInterval: Duration
+        /// How long to wait between NOT READY retries while a device becomes ready.
+        public var retryInterval: Duration
+        /// Priority of the sync queued after a crash or when a changer comes back.
+        public var recoverySyncPriority: Int
+
+        public init(drivePollInterval: Duration = .seconds(1), retryInterval: Duration = .milliseconds(500),
+                    recoverySyncPriority: Int = 1_000) {
+            self.drivePollInterval = drivePollInterval
+            self.retryInterval = retryInterval
+            self.recoverySyncPriority = recoverySyncPriority
+        }
+    }
+
+    struct RunningTask {
+        var task: LibraryTask
+        var devices: Set<RegisteredDevice>
+        var work: Task<Void, Never>?
+        /// Set when a device of the task disappeared: the task has already been failed with it.
+        var lostDevice: DeviceOfflineError?
+        /// Set (before any await) by whichever path records the task's end, so it is recorded once.
+        var endClaimed = false
+    }
+
+    public let catalog: CatalogDatabase
+    public let tracker: DeviceTracker
+    let settings: Settings
+    let logger: Logger
+
+    private(set) var bindings: [Int64: LibraryBinding] = [:]
+    private var running: [Int64: RunningTask] = [:]
+    private var changerActors: [String: TapeHardware.MediumChanger] = [:]
+    private var driveActors: [String: TapeDrive] = [:]
+    private var draining = false
+    /// Presence changes, subscribed at the first attach so none is lost before `serve()` runs.
+    private var presenceChanges: AsyncStream<PresenceChange>?
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let stops: AsyncStream<Void>
+    private let stop: AsyncStream<Void>.Continuation
+
+    public init(catalog: CatalogDatabase, tracker: DeviceTracker, settings: Settings = Settings(),
+                logger: Logger = Logger(label: "tapelib.tasks")) {
+        self.catalog = catalog
+        self.tracker = tracker
+        self.settings = settings
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (stops, stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: Libraries
+
+    /// Starts serving a library: its changer and drives are tracked by serial, and the catalog's
+    /// device nodes and drive states are brought up to date with what the host shows now.
+    @discardableResult
+    public func attach(library libraryID: Int64) async throws(LibraryServiceError) -> LibraryBinding {
+        let library: TapeLibrary?
+        do { library = try await catalog.library(id: libraryID) } catch { throw .catalog(error) }
+        guard let library else { throw .libraryNotFound(libraryID) }
+        guard let changerID = library.mediumChangerId else { throw .libraryWithoutChanger(libraryID) }
+        let changerRow: Catalog.MediumChanger?
+        let driveRows: [LibraryTapeDrive]
+        do {
+            changerRow = try await catalog.changer(id: changerID)
+            driveRows = try await catalog.drives(library: libraryID)
+        } catch {
+            throw .catalog(error)
+        }
+        guard let changerRow else { throw .libraryWithoutChanger(libraryID) }
+        guard !changerRow.serial.isEmpty else { throw .deviceWithoutSerial("medium changer \(changerID)") }
+        var drives: [Int64: LibraryBinding.Drive] = [:]
+        for row in driveRows {
+            guard let id = row.id else { continue }
+            guard !row.serial.isEmpty else { throw .deviceWithoutSerial("drive \(id)") }
+            drives[id] = LibraryBinding.Drive(driveID: id, elementAddress: row.sysTransferElement,
+                                              device: RegisteredDevice(serial: row.serial, kind: .drive))
+        }
+        let binding = LibraryBinding(libraryID: libraryID, changerID: changerID,
+                                     changer: RegisteredDevice(serial: changerRow.serial, kind: .changer),
+                                     drives: drives)
+        bindings[libraryID] = binding
+        if presenceChanges == nil { presenceChanges = await tracker.changes() }
+        for device in [binding.changer] + binding.drives.values.map(\.device) {
+            let presence: DevicePresence
+            do { presence = try await tracker.register(device) } catch { throw .discovery(error) }
+            await record(presence, of: device)
+        }
+        wake.yield()
+        return binding
+    }
+
+    // MARK: Queue
+
+    /// Validates and queues a library task; the engine runs it when its devices are free.
+    public func submit(_ task: LibraryTask) async throws(LibraryServiceError) -> LibraryTask {
+        var task = task
+        try validate(&task)
+        task.status = .new
+        let queued: LibraryTask
+        do { queued = try await catalog.enqueue(task) } catch { throw .catalog(error) }
+        wake.yield()
+        return queued
+    }
+
+    private func validate(_ task: inout LibraryTask) throws(LibraryServiceError) {
+        guard let libraryID = task.libraryId else { throw .invalidTask("a library task needs library_id") }
+        guard let binding = bindings[libraryID] else { throw .libraryNotAttached(libraryID) }
+        func checkDrive() throws(LibraryServiceError) {
+            guard let driveID = task.driveId else { throw .invalidTask("\(task.type.rawValue) needs drive_id") }
+            guard binding.drives[driveID] != nil else { throw .driveNotInLibrary(drive: driveID, library: libraryID) }
+        }
+        switch task.type {
+        case .sync:
+            break
+        case .move:
+            guard task.sourceElement != nil, task.targetElement != nil else {
+                throw .invalidTask("move needs source_element and target_element")
+            }
+        case .load:
+            try checkDrive()
+            guard task.sourceElement != nil || task.cartridgeId != nil else {
+                throw .invalidTask("load needs source_element or cartridge_id")
+            }
+        case .unload, .erase:
+            try checkDrive()
+        case .import, .export, .format, .checkLTFS, .clean:
+            throw .unsupportedTask(task.type)
+        }
+    }
+
+    /// The devices a task holds while it runs.
+    private func devices(for task: LibraryTask) throws(TaskRunFailure) -> Set<RegisteredDevice> {
+        guard let libraryID = task.libraryId, let binding = bindings[libraryID] else {
+            throw TaskRunFailure(message: "tape library \(task.libraryId.map(String.init) ?? "?") is not attached")
+        }
+        var devices: Set<RegisteredDevice> = []
+        switch task.type {
+        case .sync, .move:
+            devices.insert(binding.changer)
+        case .load, .unload:
+            devices.insert(binding.changer)
+            if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
+        case .erase:
+            if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
+        case .import, .export, .format, .checkLTFS, .clean:
+            throw TaskRunFailure(message: "task type \(task.type.rawValue) is not run by this service yet")
+        }
+        return devices
+    }
+
+    private func drive(of task: LibraryTask, in binding: LibraryBinding) throws(TaskRunFailure) -> LibraryBinding.Drive? {
+        guard let driveID = task.driveId else { throw TaskRunFailure(message: "no drive_id") }
+        guard let drive = binding.drives[driveID] else {
+            throw TaskRunFailure(message: "drive \(driveID) is not a drive of tape library \(binding.libraryID)")
+        }
+        return drive
+    }
+
+    // MARK: Running
+
+    /// The engine's loop: recovers from an interrupted run, then dispatches queued tasks and
+    /// follows device presence until cancelled. On cancellation it starts nothing new and waits
+    /// for running tasks to finish (a move in flight completes).
+    public func serve() async {
+        await recoverInterruptedTasks()
+        let changes: AsyncStream<PresenceChange>
+        if let subscribed = presenceChanges {
+            changes = subscribed
+        } else {
+            changes = await tracker.changes()
+        }
+        presenceChanges = nil   // one consumer; a later serve() subscribes anew
+        let wakeups = self.wakeups
+        let stops = self.stops
+        wake.yield()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await change in changes { await self.handle(change) }
+            }
+            group.addTask {
+                for await _ in wakeups { await self.dispatch() }
+            }
+            group.addTask {
+                for await _ in stops { return }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await drain()
+    }
+
+    /// Stops dispatching and waits for the tasks in flight.
+    public func drain() async {
+        draining = true
+        while let work = running.values.first(where: { $0.work != nil })?.work {
+            await work.value
+        }
+    }
+
+    /// Ends `serve()`: nothing new starts; tasks in flight finish.
+    public func stopDispatching() {
+        draining = true
+        stop.yield()
+    }
+
+    /// Tasks that had started when the service last stopped end as `broken`; their libraries
+    /// get a sync ahead of everything queued.
+    func recoverInterruptedTasks() async {
+        do {
+            let broken = try await catalog.breakInterruptedLibraryTasks(
+                reason: "the service stopped while this task ran; what the hardware finished is unknown, "
+                    + "so the library is synced before queued tasks run")
+            let libraries = Set(broken.compactMap(\.libraryId)).filter { bindings[$0] != nil }
+            for libraryID in libraries.sorted() {
+                _ = try await catalog.enqueue(LibraryTask(type: .sync, priority: settings.recoverySyncPriority,
+                                                          libraryId: libraryID))
+                logger.warning("library \(libraryID): tasks were interrupted; sync queued")
+            }
+        } catch {
+            logger.error("recovery after restart failed: \(error)")
+        }
+    }
+
+    /// Starts every queued task whose devices are free, in priority order; a task waiting for
+    /// a device keeps later tasks off that device (no overtaking on one robot or drive).
+    func dispatch() async {
+        guard !draining else { return }
+        let pending: [LibraryTask]
+        do { pending = try await catalog.pendingLibraryTasks() } catch {
+            if !Task.isCancelled { logger.error("reading the task queue failed: \(error)") }
+            return
+        }
+        var held = Set(running.values.flatMap(\.devices))
+        var waitedFor: Set<RegisteredDevice> = []
+        for task in pending where task.status == .new {
+            guard let id = task.id, running[id] == nil,
+                  let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
+            let devices: Set<RegisteredDevice>
+            do { devices = try self.devices(for: task) } catch {
+                await fail(id, failure: TaskFailure(task: task, error: error))
+                continue
+            }
+            guard devices.isDisjoint(with: held), devices.isDisjoint(with: waitedFor) else {
+                waitedFor.formUnion(devices)
+                continue
+            }
+            if let offline = await offlineDevice(among: devices) {
+                await fail(id, failure: TaskFailure(task: task, error: offline))
+                continue
+            }
+            held.formUnion(devices)
+            running[id] = RunningTask(task: task, devices: devices)
+            do {
+                try await catalog.updateLibraryTask(id, status: .start, phase: "starting")
+            } catch {
+                running[id] = nil
+                logger.error("task \(id) could not be started: \(error)")
+                continue
+            }
+            running[id]?.work = Task { await self.execute(task) }
+        }
+    }
+
+    private func offlineDevice(among devices: Set<RegisteredDevice>) async -> DeviceOfflineError? {
+        for device in devices.sorted(by: { $0.serial < $1.serial }) {
+            switch await tracker.presence(of: device) {
+            case .offline(let error): return error
+            case .online: continue
+            case nil: return DeviceOfflineError(device: device, lastPath: nil)
+            }
+        }
+        return nil
+    }
+
+    private func execute(_ task: LibraryTask) async {
+        guard let id = task.id else { return }
+        var failure: (any Error)?
+        do {
+            try await perform(task, id: id)
+        } catch {
+            failure = error
+        }
+        await finish(id, failure: failure)
+    }
+
+    /// Claims the right to record how task `id` ended; false when another path already has.
+    private func claimEnd(_ id: Int64) -> Bool {
+        guard let run = running[id], !run.endClaimed else { return false }
+        running[id]?.endClaimed = true
+        return true
+    }
+
+    private func finish(_ id: Int64, failure error: (any Error)?) async {
+        guard let run = running[id] else { return }
+        defer {
+            running[id] = nil
+            wake.yield()
+        }
+        guard let error else {
+            guard claimEnd(id) else { return }
+            do {
+                try await catalog.updateLibraryTask(id, status: .done, phase: "done")
+            } catch {
+                logger.error("task \(id) finished but could not be recorded: \(error)")
+            }
+            return
+        }
+        var reason: any Error = error
+        if error.isDeviceGone {
+            // The node vanished under the command before udev told the tracker: rescan now so
+            // the task names the device that disappeared rather than an errno.
+            // The presence change this causes may record the failure first (claimEnd below).
+            _ = try? await tracker.refresh()
+            if let offline = await offlineDevice(among: run.devices) { reason = offline }
+        }
+        guard claimEnd(id) else { return }
+        await fail(id, failure: TaskFailure(task: run.task, error: reason))
+        if run.task.type != .erase, let libraryID = run.task.libraryId, !(reason is DeviceOfflineError) {
+            // A robot step failed part-way: read back where the cartridges really are.
+            try? await syncCatalog(library: libraryID, taskID: nil)
+        }
+    }
+
+    private func fail(_ id: Int64, failure: TaskFailure) async {
+        do {
+            try await catalog.updateLibraryTask(id, status: .error, failure: failure)
+            try await catalog.appendLog(TaskLogEntry(tlTaskId: id, level: "error", message: failure.message))
+        } catch {
+            logger.error("task \(id) failed (\(failure.message)) and could not be recorded: \(error)")
+        }
+    }
+
+    // MARK: Presence
+
+    func handle(_ change: PresenceChange) async {
+        switch change {
+        case .wentOffline(let offline):
+            // Claim the affected tasks before any await, so their own ending does not record twice.
+            let affected = running.filter { $0.value.devices.contains(offline.device) && claimEnd($0.key) }
+            for id in affected.keys { running[id]?.lostDevice = offline }
+            for (id, run) in affected.sorted(by: { $0.key < $1.key }) {
+                await fail(id, failure: TaskFailure(task: run.task, error: offline))
+                run.work?.cancel()
+                logger.error("task \(id) failed: \(offline.description)")
+            }
+            await record(.offline(offline), of: offline.device)
+        case .cameBack(let device, let now), .rebound(let device, _, let now):
+            await record(.online(now), of: device)
+            if device.kind == .changer {
+                // Cartridges may have moved while the changer was away.
+                for binding in bindings.values where binding.changer == device {
+                    _ = try? await catalog.enqueue(LibraryTask(type: .sync, priority: settings.recoverySyncPriority,
+                                                               libraryId: binding.libraryID))
+                }
+            }
+        case .inventoryChanged:
+            break
+        }
+        wake.yield()
+    }
+
+    /// Writes a device's presence to the catalog rows bound to it: the node it is at now, and
+    /// online/offline for drives.
+    private func record(_ presence: DevicePresence?, of device: RegisteredDevice) async {
+        let entities = bindings.values.flatMap { $0.entities(of: device) }
+        for entity in entities {
+            do {
+                switch (entity, presence) {
+                case (.drive(let id, _), .online(let found)?):
+                    try await catalog.bindDrive(id, device: found.sgPath)
+                    try await catalog.setDriveState(id, to: .online)
+                case (.drive(let id, _), .offline?), (.drive(let id, _), nil):
+                    try await catalog.setDriveState(id, to: .offline)
+                case (.changer(let id, _), .online(let found)?):
+                    try await catalog.bindChanger(id, device: found.sgPath)
+                case (.changer, .offline?), (.changer, nil):
+                    break
+                }
+            } catch {
+                logger.error("recording presence of \(device.kind.rawValue) \(device.serial) failed: \(error)")
+            }
+        }
+    }
+
+    // MARK: Devices
+
+    func changer(of libraryID: Int64) async throws -> TapeHardware.MediumChanger {
+        guard let binding = bindings[libraryID] else {
+            throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
+        }
+        let path = try await onlinePath(of: binding.changer)
+        if let actor = changerActors[path] { return actor }
+        let transport = try await tracker.source.transport(for: path)
+        let actor = TapeHardware.MediumChanger(transport: transport, retryInterval: settings.retryInterval)
+        changerActors[path] = actor
+        return actor
+    }
+
+    func tapeDrive(_ drive: LibraryBinding.Drive) async throws -> TapeDrive {
+        let path = try await onlinePath(of: drive.device)
+        if let actor = driveActors[path] { return actor }
+        let transport = try await tracker.source.transport(for: path)
+        let actor = TapeDrive(transport: transport, pollInterval: settings.drivePollInterval,
+                              retryInterval: settings.retryInterval)
+        driveActors[path] = actor
+        return actor
+    }
+
+    private func onlinePath(of device: RegisteredDevice) async throws -> String {
+        switch await tracker.presence(of: device) {
+        case .online(let found): return found.sgPath
+        case .offline(let error): throw error
+        case nil: throw DeviceOfflineError(device: device, lastPath: nil)
+        }
+    }
+
+    // MARK: Progress
+
+    /// Commits a task's phase (before the hardware step it names) and progress.
+    func announce(_ id: Int64, phase: String, percent: Double? = nil) async throws {
+        guard running[id]?.lostDevice == nil else { throw CancellationError() }
+        try await catalog.updateLibraryTask(id, status: .execution, progressPercent: percent, phase: phase)
+    }
+
+    func progress(_ id: Int64, percent: Double) async {
+        guard running[id]?.lostDevice == nil else { return }
+        _ = try? await catalog.updateLibraryTask(id, status: .execution, progressPercent: percent)
+    }
+
+    func binding(_ libraryID: Int64) throws -> LibraryBinding {
+        guard let binding = bindings[libraryID] else {
+            throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
+        }
+        return binding
+    }
+}

@@ -1,0 +1,60 @@
+import Catalog
+import Discovery
+import SCSI
+import TapeHardware
+
+extension TaskFailure {
+    /// A failed task's record: the message an operator reads, and the decoded sense when the
+    /// device answered CHECK CONDITION.
+    init(task: LibraryTask, error: any Error) {
+        let what = "\(task.type.rawValue) failed"
+        switch error {
+        case let offline as DeviceOfflineError:
+            self.init(message: "\(what): \(offline.description)")
+        case let scsi as SCSIError:
+            self.init(message: "\(what): \(scsi.description)", sense: scsi.sense)
+        case let changer as ChangerError:
+            if case .scsi(let scsi) = changer {
+                self.init(message: "\(what): \(scsi.description)", sense: scsi.sense)
+            } else {
+                self.init(message: "\(what): \(changer.description)")
+            }
+        case let failure as TaskRunFailure:
+            self.init(message: "\(what): \(failure.message)")
+        default:
+            self.init(message: "\(what): \(error)")
+        }
+    }
+
+    init(message: String, sense: SenseData?) {
+        guard let sense else {
+            self.init(message: message)
+            return
+        }
+        self.init(message: message, senseKey: Int(sense.senseKey.rawValue),
+                  asc: Int(sense.additionalSense.asc), ascq: Int(sense.additionalSense.ascq),
+                  senseDescription: sense.text)
+    }
+}
+
+/// A task that cannot run for a reason found before or between hardware steps.
+struct TaskRunFailure: Error, Sendable, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+extension Error {
+    /// The transport reported the device node gone (ENODEV/ENXIO/ENOENT): a hot-unplug.
+    var isDeviceGone: Bool {
+        switch self {
+        case let scsi as SCSIError:
+            if case .transport(let transport) = scsi { return transport.code == .deviceGone }
+            return false
+        case let changer as ChangerError:
+            if case .scsi(let scsi) = changer { return scsi.isDeviceGone }
+            return false
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Catalog
+import Discovery
+import Foundation
+import HWSim
+import LibraryService
+import SCSI
+import Testing
+
+/// A simulated device node that can be pulled: once unplugged, every command fails the way
+/// SG_IO fails on a removed device (ENODEV). While `advancePerNotReady` is zero, an IMMED
+/// operation in progress stays in progress (the simulator's clock is virtual and does not move
+/// by itself); otherwise each NOT READY answer lets that much virtual time pass.
+final class PluggableDevice: SCSITransport, @unchecked Sendable {
+    let library: SimulatedLibrary
+    let device: Int
+    private let lock = NSLock()
+    private var unplugged = false
+    private var advance: Duration
+
+    init(library: SimulatedLibrary, device: Int, advancePerNotReady: Duration = .seconds(60)) {
+        self.library = library
+        self.device = device
+        self.advance = advancePerNotReady
+    }
+
+    func unplug() { lock.withLock { unplugged = true } }
+    func plugBackIn() { lock.withLock { unplugged = false } }
+    func setAdvancePerNotReady(_ step: Duration) { lock.withLock { advance = step } }
+
+    func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
+        let (gone, step) = lock.withLock { (unplugged, advance) }
+        if gone { throw TransportError(.deviceGone, "SG_IO: No such device (ENODEV)", errno: 19) }
+        let result = try await library.execute(device: device, command)
+        if step > .zero, result.status == .checkCondition, result.senseData?.senseKey == .notReady {
+            library.advanceClock(by: step)
+        }
+        return result
+    }
+}
+
+/// A catalog, a simulated library registered with a hwsim discovery source under sg-style
+/// nodes, a device tracker and a task engine serving the library.
+struct TestRig {
+    static let changerSerial = "78A0ENGINE1"
+    static let driveSerials = ["1097ENG001", "1097ENG002"]
+
+    let simulated: SimulatedLibrary
+    let source: TransportDiscoverySource
+    let tracker: DeviceTracker
+    let catalog: CatalogDatabase
+    let engine: LibraryTaskEngine
+    let libraryID: Int64
+    let driveIDs: [Int64]
+    let changerDevice: PluggableDevice
+    let driveDevices: [PluggableDevice]
+
+    static func profile() -> LibraryProfile {
+        LibraryProfile(
+            name: "engine-test",
+            changer: DeviceIdentity(vendor: "IBM", product: "3573-TL", revision: "F.10", serial: changerSerial),
+            storageSlots: 8, importExportSlots: 2,
+            drives: driveSerials.map {
+                DriveProfile(identity: DeviceIdentity(vendor: "IBM", product: "ULT3580-TD9", revision: "Q3A0", serial: $0),
+                             generation: .lto9)
+            },
+            cartridges: [
+                CartridgeProfile(barcode: "E00001L9", generation: .lto9, location: .slot(1)),
+                CartridgeProfile(barcode: "E00002L9", generation: .lto9, location: .slot(2)),
+                CartridgeProfile(barcode: "E00003L9", generation: .lto9, location: .slot(5)),
+            ])
+    }
+
+    static func drivePath(_ index: Int) -> String { "/dev/sg\(index + 2)" }
+    static let changerPath = "/dev/sg1"
+
+    /// `drivePollInterval`: the simulator (at instant speed) moves an IMMED operation a quarter
+    /// on at each poll, so a long erase runs for three intervals; tests that act while one is
+    /// under way use a long interval.
+    static func make(advancePerNotReady: Duration = .seconds(60),
+                     drivePollInterval: Duration = .milliseconds(2)) async throws -> TestRig {
+        let simulated = try SimulatedLibrary(profile: profile())
+        let source = TransportDiscoverySource()
+        let changerDevice = PluggableDevice(library: simulated, device: 0)
+        source.add(path: changerPath, address: SCSIAddress(host: 4, channel: 0, target: 1, lun: 0),
+                   transport: changerDevice)
+        var driveDevices: [PluggableDevice] = []
+        for index in driveSerials.indices {
+            let device = PluggableDevice(library: simulated, device: index + 1, advancePerNotReady: advancePerNotReady)
+            driveDevices.append(device)
+            source.add(path: drivePath(index), address: SCSIAddress(host: 4, channel: 0, target: 2 + index, lun: 0),
+                       transport: device)
+        }
+        let catalog = try CatalogDatabase.inMemory()
+        let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
+        let serverID = try #require(server.id)
+        let changer = try await catalog.insert(Catalog.MediumChanger(
+            mediaServerId: serverID, scsiPath: "[4:0:1:0]", device: changerPath, serial: changerSerial))
+        let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID, mediumChangerId: changer.id))
+        let libraryID = try #require(library.id)
+        var driveIDs: [Int64] = []
+        for (index, serial) in driveSerials.enumerated() {
+            let address = Int(simulated.elementAddress(.drive(index)))
+            let drive = try await catalog.insert(LibraryTapeDrive(
+                libraryId: libraryID, mediaServerId: serverID, device: "/dev/sg-stale\(index)",
+                scsiPath: "[4:0:\(2 + index):0]", sysTransferElement: address, serial: serial))
+            driveIDs.append(try #require(drive.id))
+        }
+        let tracker = DeviceTracker(source: source, pollInterval: .seconds(3_600))
+        let engine = LibraryTaskEngine(catalog: catalog, tracker: tracker,
+                                       settings: .init(drivePollInterval: drivePollInterval, retryInterval: .milliseconds(1)))
+        try await engine.attach(library: libraryID)
+        return TestRig(simulated: simulated, source: source, tracker: tracker, catalog: catalog, engine: engine,
+                       libraryID: libraryID, driveIDs: driveIDs, changerDevice: changerDevice, driveDevices: driveDevices)
+    }
+
+    /// Polls the catalog until `condition` holds for the task (5 s at most).
+    @discardableResult
+    func waitForTask(_ id: Int64?, _ what: String = "to end",
+                     until condition: (LibraryTask) -> Bool = { $0.status.isFinal }) async throws -> LibraryTask {
+        let id = try #require(id)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if let task = try await catalog.libraryTask(id: id), condition(task) { return task }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let last = try await catalog.libraryTask(id: id)
+        Issue.record("task \(id) did not come \(what); last: \(String(describing: last))")
+        throw CancellationError()
+    }
+
+    /// Polls `condition` until it holds (5 s at most).
+    func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("timed out waiting until \(what)")
+    }
+
+    func submit(_ type: LibraryTaskType, drive: Int? = nil, source: Int? = nil, target: Int? = nil,
+                cartridge: Int64? = nil, longErase: Bool = false, priority: Int = 100) async throws -> LibraryTask {
+        try await engine.submit(LibraryTask(type: type, priority: priority, libraryId: libraryID,
+                                            driveId: drive.map { driveIDs[$0] }, cartridgeId: cartridge,
+                                            sourceElement: source, targetElement: target, longErase: longErase))
+    }
+
+    /// Runs the engine for the duration of `body`.
+    func serving(_ body: () async throws -> Void) async throws {
+        let loop = Task { await engine.serve() }
+        do {
+            try await body()
+        } catch {
+            await engine.stopDispatching()
+            await loop.value
+            throw error
+        }
+        await engine.stopDispatching()
+        await loop.value
+    }
+
+    func slotAddress(_ number: Int) -> Int { Int(simulated.elementAddress(.slot(number))) }
+    func driveAddress(_ index: Int) -> Int { Int(simulated.elementAddress(.drive(index))) }
+}

@@ -132,6 +132,10 @@ struct TaskEngineTests {
             try await rig.waitForTask(try await rig.submit(.sync).id)
             rig.source.remove(path: TestRig.changerPath)
             try await rig.tracker.refresh()
+            let changerID = try #require(try await rig.catalog.library(id: rig.libraryID)?.mediumChangerId)
+            try await rig.eventually("the changer is marked offline") {
+                try await rig.catalog.changer(id: changerID)?.state == .offline
+            }
             let move = try await rig.waitForTask(
                 try await rig.submit(.move, source: rig.slotAddress(1), target: rig.slotAddress(8)).id)
             #expect(move.status == .error)
@@ -147,8 +151,9 @@ struct TaskEngineTests {
             try await rig.eventually("the catalog shows the front-panel move") {
                 try await catalogAddress(rig, "E00002L9") == rig.slotAddress(8)
             }
-            let changerID = try #require(try await rig.catalog.library(id: rig.libraryID)?.mediumChangerId)
-            #expect(try await rig.catalog.changer(id: changerID)?.device == "/dev/sg9")
+            let changer = try #require(try await rig.catalog.changer(id: changerID))
+            #expect(changer.device == "/dev/sg9")
+            #expect(changer.state == .online)
         }
     }
 

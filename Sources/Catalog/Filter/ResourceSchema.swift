@@ -142,6 +142,7 @@ enum ResourceSchemas {
         column("medium_changers", "vendor", .text),
         column("medium_changers", "product", .text),
         column("medium_changers", "serial", .text),
+        column("medium_changers", "state", .text),
     ])
 
     static let mediaServers = ResourceSchema(resource: "media_servers", table: "media_servers",

@@ -7,8 +7,9 @@ enum CatalogMigrations {
         migrator.registerMigration(SchemaV1.identifier, migrate: SchemaV1.migrate)
         migrator.registerMigration(SchemaV2.identifier, migrate: SchemaV2.migrate)
         migrator.registerMigration(SchemaV3.identifier, migrate: SchemaV3.migrate)
+        migrator.registerMigration(SchemaV4.identifier, migrate: SchemaV4.migrate)
         return migrator
     }
 
-    static var identifiers: [String] { [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier] }
+    static var identifiers: [String] { [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier, SchemaV4.identifier] }
 }

@@ -68,6 +68,11 @@ public enum DriveState: String, Codable, Sendable, CaseIterable, DatabaseValueCo
     case disabled
 }
 
+/// Whether a registered changer is visible on the host (schema v4).
+public enum ChangerState: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case online, offline
+}
+
 public enum LibrarySyncState: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case never, syncing, synced, failed
 }

@@ -17,15 +17,18 @@ public struct MediumChanger: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var importExportElementCount: Int
     public var dataTransferElementCount: Int
     public var transportElementCount: Int
+    /// Since schema v4.
+    public var state: ChangerState
 
     public init(id: Int64? = nil, mediaServerId: Int64, scsiPath: String, device: String,
                 vendor: String = "", product: String = "", revision: String = "", serial: String = "",
                 storageElementCount: Int = 0, importExportElementCount: Int = 0,
-                dataTransferElementCount: Int = 0, transportElementCount: Int = 0) {
+                dataTransferElementCount: Int = 0, transportElementCount: Int = 0, state: ChangerState = .online) {
         self.id = id; self.mediaServerId = mediaServerId; self.scsiPath = scsiPath; self.device = device
         self.vendor = vendor; self.product = product; self.revision = revision; self.serial = serial
         self.storageElementCount = storageElementCount; self.importExportElementCount = importExportElementCount
         self.dataTransferElementCount = dataTransferElementCount; self.transportElementCount = transportElementCount
+        self.state = state
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

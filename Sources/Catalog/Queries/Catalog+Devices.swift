@@ -61,6 +61,18 @@ extension CatalogDatabase {
         }
     }
 
+    @discardableResult
+    public func setChangerState(_ changerID: Int64, to state: ChangerState) async throws(CatalogError) -> MediumChanger {
+        try await write { db in
+            guard var changer = try MediumChanger.fetchOne(db, key: changerID) else {
+                throw CatalogError.notFound(resource: "medium_changers", identifier: String(changerID))
+            }
+            changer.state = state
+            try changer.update(db)
+            return changer
+        }
+    }
+
     public func bindChanger(_ changerID: Int64, device: String, scsiPath: String? = nil) async throws(CatalogError) {
         if let scsiPath, SCSIPath(scsiPath) == nil {
             throw .invalidArgument("scsi_path must look like [H:C:T:L], not \(scsiPath)")

@@ -396,8 +396,9 @@ public actor LibraryTaskEngine {
                     try await catalog.setDriveState(id, to: .offline)
                 case (.changer(let id, _), .online(let found)?):
                     try await catalog.bindChanger(id, device: found.sgPath)
-                case (.changer, .offline?), (.changer, nil):
-                    break
+                    try await catalog.setChangerState(id, to: .online)
+                case (.changer(let id, _), .offline?), (.changer(let id, _), nil):
+                    try await catalog.setChangerState(id, to: .offline)
                 }
             } catch {
                 logger.error("recording presence of \(device.kind.rawValue) \(device.serial) failed: \(error)")

@@ -15,10 +15,7 @@ import Testing
                                                       logger: Logger(label: "test")))
         let running = Task { try await group.run() }
 
-        try await rig.waitForTask(try await rig.submit(.sync).id)
-        try await rig.waitForTask(try await rig.submit(.load, drive: 0, source: rig.slotAddress(2)).id)
-        let erase = try await rig.submit(.erase, drive: 0, longErase: true)
-        try await rig.waitForTask(erase.id, "to run its long erase") { $0.phase == "long erase" }
+        let erase = try await rig.startLongErase(drive: 0, fromSlot: 2)
 
         rig.driveDevices[0].unplug()
         rig.source.remove(path: TestRig.drivePath(0))   // the udev remove event
@@ -40,10 +37,7 @@ import Testing
         let group = ServiceGroup(configuration: .init(services: [rig.tracker, rig.engine],
                                                       logger: Logger(label: "test")))
         let running = Task { try await group.run() }
-        try await rig.waitForTask(try await rig.submit(.sync).id)
-        try await rig.waitForTask(try await rig.submit(.load, drive: 1, source: rig.slotAddress(1)).id)
-        let erase = try await rig.submit(.erase, drive: 1, longErase: true)
-        try await rig.waitForTask(erase.id, "to run its long erase") { $0.phase == "long erase" }
+        let erase = try await rig.startLongErase(drive: 1, fromSlot: 1)
 
         await group.triggerGracefulShutdown()
         let another = try await rig.catalog.enqueue(LibraryTask(type: .sync, libraryId: rig.libraryID))

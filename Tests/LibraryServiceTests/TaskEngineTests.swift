@@ -74,11 +74,7 @@ struct TaskEngineTests {
     @Test func aDriveThatDisappearsFailsItsRunningTaskWithTheReason() async throws {
         let rig = try await TestRig.make(advancePerNotReady: .zero, drivePollInterval: .milliseconds(500))
         try await rig.serving {
-            try await rig.waitForTask(try await rig.submit(.sync).id)
-            try await rig.waitForTask(try await rig.submit(.load, drive: 0, source: rig.slotAddress(1)).id)
-            let erase = try await rig.submit(.erase, drive: 0, longErase: true)
-            // The long erase is under way (the simulated clock stands still, so it stays so).
-            try await rig.waitForTask(erase.id, "to run its long erase") { $0.phase == "long erase" }
+            let erase = try await rig.startLongErase(drive: 0, fromSlot: 1)
 
             rig.driveDevices[0].unplug()
             rig.source.remove(path: TestRig.drivePath(0))
@@ -110,10 +106,7 @@ struct TaskEngineTests {
     @Test func deviceGoneUnderACommandStillNamesTheDevice() async throws {
         let rig = try await TestRig.make(advancePerNotReady: .zero, drivePollInterval: .milliseconds(500))
         try await rig.serving {
-            try await rig.waitForTask(try await rig.submit(.sync).id)
-            try await rig.waitForTask(try await rig.submit(.load, drive: 1, source: rig.slotAddress(1)).id)
-            let erase = try await rig.submit(.erase, drive: 1, longErase: true)
-            try await rig.waitForTask(erase.id, "to run its long erase") { $0.phase == "long erase" }
+            let erase = try await rig.startLongErase(drive: 1, fromSlot: 1)
             rig.driveDevices[1].unplug()
             rig.source.remove(path: TestRig.drivePath(1))   // no tracker refresh: the monitor is not running
             let failed = try await rig.waitForTask(erase.id)

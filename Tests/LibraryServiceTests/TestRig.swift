@@ -128,6 +128,17 @@ struct TestRig {
         throw CancellationError()
     }
 
+    /// Syncs, loads the cartridge in storage slot `slot` into drive `drive` and starts a long
+    /// erase there; returns once the erase is under way.
+    func startLongErase(drive: Int, fromSlot slot: Int) async throws -> LibraryTask {
+        try await waitForTask(try await submit(.sync).id)
+        let load = try await waitForTask(try await submit(.load, drive: drive, source: slotAddress(slot)).id)
+        #expect(load.status == .done, "\(load.errorMessage ?? "")")
+        let erase = try await submit(.erase, drive: drive, longErase: true)
+        try await waitForTask(erase.id, "to run its long erase") { $0.phase == "long erase" }
+        return erase
+    }
+
     /// Polls `condition` until it holds (5 s at most).
     func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)

@@ -34,69 +34,49 @@ extension CatalogDatabase {
     /// the hardware comes and goes (only `enable` clears it, which is the API's business).
     @discardableResult
     public func setDriveState(_ driveID: Int64, to state: DriveState) async throws(CatalogError) -> LibraryTapeDrive {
-        try await write { db in
-            guard var drive = try LibraryTapeDrive.fetchOne(db, key: driveID) else {
-                throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(driveID))
-            }
-            if drive.state == .disabled { return drive }
-            drive.state = state
-            try drive.update(db)
-            return drive
+        try await updateRow(LibraryTapeDrive.self, driveID) { drive in
+            if drive.state != .disabled { drive.state = state }
         }
     }
 
     /// Re-binds a drive to the node it is reachable at now (the sg number changed after a
     /// reconnect; the serial did not).
-    public func bindDrive(_ driveID: Int64, device: String, scsiPath: String? = nil) async throws(CatalogError) {
-        if let scsiPath, SCSIPath(scsiPath) == nil {
-            throw .invalidArgument("scsi_path must look like [H:C:T:L], not \(scsiPath)")
-        }
-        try await write { db in
-            guard var drive = try LibraryTapeDrive.fetchOne(db, key: driveID) else {
-                throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(driveID))
-            }
-            drive.device = device
-            if let scsiPath { drive.scsiPath = scsiPath }
-            try drive.update(db)
-        }
+    @discardableResult
+    public func bindDrive(_ driveID: Int64, device: String) async throws(CatalogError) -> LibraryTapeDrive {
+        try await updateRow(LibraryTapeDrive.self, driveID) { $0.device = device }
     }
 
     @discardableResult
     public func setChangerState(_ changerID: Int64, to state: ChangerState) async throws(CatalogError) -> MediumChanger {
-        try await write { db in
-            guard var changer = try MediumChanger.fetchOne(db, key: changerID) else {
-                throw CatalogError.notFound(resource: "medium_changers", identifier: String(changerID))
-            }
-            changer.state = state
-            try changer.update(db)
-            return changer
-        }
+        try await updateRow(MediumChanger.self, changerID) { $0.state = state }
     }
 
-    public func bindChanger(_ changerID: Int64, device: String, scsiPath: String? = nil) async throws(CatalogError) {
-        if let scsiPath, SCSIPath(scsiPath) == nil {
-            throw .invalidArgument("scsi_path must look like [H:C:T:L], not \(scsiPath)")
-        }
-        try await write { db in
-            guard var changer = try MediumChanger.fetchOne(db, key: changerID) else {
-                throw CatalogError.notFound(resource: "medium_changers", identifier: String(changerID))
-            }
-            changer.device = device
-            if let scsiPath { changer.scsiPath = scsiPath }
-            try changer.update(db)
-        }
+    @discardableResult
+    public func bindChanger(_ changerID: Int64, device: String) async throws(CatalogError) -> MediumChanger {
+        try await updateRow(MediumChanger.self, changerID) { $0.device = device }
     }
 
     /// Records the outcome of a library sync.
     public func recordSync(library libraryID: Int64, state: LibrarySyncState, at time: Date = Date())
         async throws(CatalogError) {
-        try await write { db in
-            guard var library = try TapeLibrary.fetchOne(db, key: libraryID) else {
-                throw CatalogError.notFound(resource: "tape_libraries", identifier: String(libraryID))
-            }
+        try await updateRow(TapeLibrary.self, libraryID) { library in
             library.syncState = state
             if state == .synced { library.lastSync = time }
-            try library.update(db)
+        }
+    }
+
+    /// Reads, changes and writes back one row in one transaction; a missing row is `notFound`.
+    @discardableResult
+    private func updateRow<Record>(_ type: Record.Type, _ id: Int64,
+                                   _ change: @escaping @Sendable (inout Record) -> Void) async throws(CatalogError) -> Record
+        where Record: FetchableRecord & MutablePersistableRecord & Sendable {
+        try await write { db in
+            guard var row = try Record.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: Record.databaseTableName, identifier: String(id))
+            }
+            change(&row)
+            try row.update(db)
+            return row
         }
     }
 

@@ -214,7 +214,13 @@ struct TaskEngineTests {
             try await rig.engine.submit(LibraryTask(type: .sync, libraryId: 4_242))
         }
         await #expect(throws: LibraryServiceError.self) {
-            try await rig.engine.submit(LibraryTask(type: .clean, libraryId: rig.libraryID, driveId: rig.driveIDs[0]))
+            try await rig.engine.submit(LibraryTask(type: .clean, libraryId: rig.libraryID))
+        }
+        await #expect(throws: LibraryServiceError.self) {
+            try await rig.engine.submit(LibraryTask(type: .export, libraryId: rig.libraryID))
+        }
+        await #expect(throws: LibraryServiceError.self) {
+            try await rig.engine.submit(LibraryTask(type: .format, libraryId: rig.libraryID, driveId: rig.driveIDs[0]))
         }
         #expect(try await rig.catalog.pendingLibraryTasks().isEmpty)
     }

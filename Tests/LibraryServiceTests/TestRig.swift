@@ -54,11 +54,12 @@ struct TestRig {
     let changerDevice: PluggableDevice
     let driveDevices: [PluggableDevice]
 
-    static func profile() -> LibraryProfile {
+    /// Slots 1, 2 and 5 hold data cartridges, slot 10 the cleaning cartridge CLN001L1.
+    static func profile(cleaningUses: Int = 3) -> LibraryProfile {
         LibraryProfile(
             name: "engine-test",
             changer: DeviceIdentity(vendor: "IBM", product: "3573-TL", revision: "F.10", serial: changerSerial),
-            storageSlots: 8, importExportSlots: 2,
+            storageSlots: 10, importExportSlots: 2,
             drives: driveSerials.map {
                 DriveProfile(identity: DeviceIdentity(vendor: "IBM", product: "ULT3580-TD9", revision: "Q3A0", serial: $0),
                              generation: .lto9)
@@ -67,6 +68,8 @@ struct TestRig {
                 CartridgeProfile(barcode: "E00001L9", generation: .lto9, location: .slot(1)),
                 CartridgeProfile(barcode: "E00002L9", generation: .lto9, location: .slot(2)),
                 CartridgeProfile(barcode: "E00003L9", generation: .lto9, location: .slot(5)),
+                CartridgeProfile(barcode: "CLN001L1", kind: .cleaning, generation: .lto9, location: .slot(10),
+                                 cleaningUsesLeft: cleaningUses),
             ])
     }
 
@@ -76,9 +79,9 @@ struct TestRig {
     /// `drivePollInterval`: the simulator (at instant speed) moves an IMMED operation a quarter
     /// on at each poll, so a long erase runs for three intervals; tests that act while one is
     /// under way use a long interval.
-    static func make(advancePerNotReady: Duration = .seconds(60),
-                     drivePollInterval: Duration = .milliseconds(2)) async throws -> TestRig {
-        let simulated = try SimulatedLibrary(profile: profile())
+    static func make(advancePerNotReady: Duration = .seconds(60), drivePollInterval: Duration = .milliseconds(2),
+                     cleaningUses: Int = 3) async throws -> TestRig {
+        let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses))
         let source = TransportDiscoverySource()
         let changerDevice = PluggableDevice(library: simulated, device: 0)
         source.add(path: changerPath, address: SCSIAddress(host: 4, channel: 0, target: 1, lun: 0),

@@ -56,6 +56,36 @@ extension CatalogDatabase {
         try await updateRow(MediumChanger.self, changerID) { $0.device = device }
     }
 
+    /// Records a finished cleaning: the drive's counters restart and a drive that asked for
+    /// cleaning is online again; the cleaning cartridge has one use fewer and retires when none
+    /// is left or when the drive reported it expired (TapeAlert 16h, cleaning failure 30h/07h).
+    public func recordCleaning(drive driveID: Int64, cartridge cartridgeID: Int64, expired: Bool,
+                               at time: Date = Date()) async throws(CatalogError) {
+        try await write { db in
+            guard var drive = try LibraryTapeDrive.fetchOne(db, key: driveID) else {
+                throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(driveID))
+            }
+            guard var cartridge = try TapeCartridge.fetchOne(db, key: cartridgeID) else {
+                throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(cartridgeID))
+            }
+            if !expired {
+                drive.lastCleaning = time
+                drive.mountsSinceCleaning = 0
+                drive.bytesSinceCleaning = 0
+                if drive.state == .needsCleaning { drive.state = .online }
+                try drive.update(db)
+            }
+            let usesLeft = expired ? 0 : max(0, (cartridge.cleaningUsesLeft ?? 1) - 1)
+            cartridge.cleaningUsesLeft = usesLeft
+            if usesLeft == 0 && cartridge.status != .retired {
+                try CartridgeLifecycle.check(from: cartridge.status, to: .retired, isWORM: cartridge.isWorm,
+                                             isCleaning: true)
+                cartridge.status = .retired
+            }
+            try cartridge.update(db)
+        }
+    }
+
     /// Records the outcome of a library sync.
     public func recordSync(library libraryID: Int64, state: LibrarySyncState, at time: Date = Date())
         async throws(CatalogError) {

@@ -60,7 +60,13 @@ extension LibraryTaskEngine {
             try await drive.erase(long: task.longErase) { report.yield($0) }
             report.finish()
             await reporter.value
-        case .import, .export, .format, .checkLTFS, .clean:
+        case .import:
+            try await importCartridges(task, id: id, library: libraryID)
+        case .export:
+            try await exportCartridge(task, id: id, library: libraryID)
+        case .clean:
+            try await cleanDrive(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
+        case .format, .checkLTFS:
             throw TaskRunFailure(message: "task type \(task.type.rawValue) is not run by this service yet")
         }
     }
@@ -80,14 +86,14 @@ extension LibraryTaskEngine {
         }
     }
 
-    private func boundDrive(_ task: LibraryTask, _ libraryID: Int64) throws -> LibraryBinding.Drive {
+    func boundDrive(_ task: LibraryTask, _ libraryID: Int64) throws -> LibraryBinding.Drive {
         guard let driveID = task.driveId, let drive = try binding(libraryID).drives[driveID] else {
             throw TaskRunFailure(message: "drive \(task.driveId.map(String.init) ?? "?") is not in library \(libraryID)")
         }
         return drive
     }
 
-    private func elementAddress(_ value: Int?, _ name: String) throws -> UInt16 {
+    func elementAddress(_ value: Int?, _ name: String) throws -> UInt16 {
         guard let value else { throw TaskRunFailure(message: "no \(name)") }
         guard let address = UInt16(exactly: value) else {
             throw TaskRunFailure(message: "\(name) \(value) is not an element address (0…65535)")
@@ -97,7 +103,7 @@ extension LibraryTaskEngine {
 
     /// The element a load takes its cartridge from: the task's source element, else where the
     /// catalog last saw the cartridge.
-    private func loadSource(_ task: LibraryTask) async throws -> UInt16 {
+    func loadSource(_ task: LibraryTask) async throws -> UInt16 {
         if let source = task.sourceElement { return try elementAddress(source, "source_element") }
         guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
             throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
@@ -113,7 +119,7 @@ extension LibraryTaskEngine {
     /// SSC LOAD/UNLOAD before the robot pulls the cartridge (most libraries need the tape
     /// unthreaded). A drive that is already unloaded or empty answers NOT READY; the move that
     /// follows reports an empty drive properly.
-    private func eject(_ drive: LibraryBinding.Drive) async throws {
+    func eject(_ drive: LibraryBinding.Drive) async throws {
         let device = try await tapeDrive(drive)
         do {
             try await device.unload()

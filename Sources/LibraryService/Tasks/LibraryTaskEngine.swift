@@ -144,9 +144,15 @@ public actor LibraryTaskEngine {
             guard task.sourceElement != nil || task.cartridgeId != nil else {
                 throw .invalidTask("load needs source_element or cartridge_id")
             }
-        case .unload, .erase:
+        case .unload, .erase, .clean:
             try checkDrive()
-        case .import, .export, .format, .checkLTFS, .clean:
+        case .import:
+            break
+        case .export:
+            guard task.sourceElement != nil || task.cartridgeId != nil else {
+                throw .invalidTask("export needs source_element or cartridge_id")
+            }
+        case .format, .checkLTFS:
             throw .unsupportedTask(task.type)
         }
     }
@@ -158,14 +164,14 @@ public actor LibraryTaskEngine {
         }
         var devices: Set<RegisteredDevice> = []
         switch task.type {
-        case .sync, .move:
+        case .sync, .move, .import, .export:
             devices.insert(binding.changer)
-        case .load, .unload:
+        case .load, .unload, .clean:
             devices.insert(binding.changer)
             if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
         case .erase:
             if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
-        case .import, .export, .format, .checkLTFS, .clean:
+        case .format, .checkLTFS:
             throw TaskRunFailure(message: "task type \(task.type.rawValue) is not run by this service yet")
         }
         return devices

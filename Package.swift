@@ -47,7 +47,7 @@ let package = Package(
                 path: "Sources/Catalog"),
         // Task queue, sync and device presence: runs library operations on the hardware.
         .target(name: "LibraryService", dependencies: [
-            "SCSI", "TapeHardware", "Catalog", "Discovery",
+            "SCSI", "TapeHardware", "LTFS", "Catalog", "Discovery",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/LibraryService"),

@@ -8,7 +8,6 @@ public enum LibraryServiceError: Error, Sendable, CustomStringConvertible {
     case libraryWithoutChanger(Int64)
     case deviceWithoutSerial(String)
     case driveNotInLibrary(drive: Int64, library: Int64)
-    case unsupportedTask(LibraryTaskType)
     case invalidTask(String)
     case catalog(CatalogError)
     case discovery(DiscoveryError)
@@ -21,7 +20,6 @@ public enum LibraryServiceError: Error, Sendable, CustomStringConvertible {
         case .deviceWithoutSerial(let what):
             return "\(what) has no serial number; the service tracks devices by serial across reconnects"
         case .driveNotInLibrary(let drive, let library): return "drive \(drive) is not a drive of tape library \(library)"
-        case .unsupportedTask(let type): return "library task type \(type.rawValue) is not run by this service yet"
         case .invalidTask(let why): return why
         case .catalog(let error): return "catalog: \(error)"
         case .discovery(let error): return "discovery: \(error)"

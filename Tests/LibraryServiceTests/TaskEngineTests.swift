@@ -220,7 +220,7 @@ struct TaskEngineTests {
             try await rig.engine.submit(LibraryTask(type: .export, libraryId: rig.libraryID))
         }
         await #expect(throws: LibraryServiceError.self) {
-            try await rig.engine.submit(LibraryTask(type: .format, libraryId: rig.libraryID, driveId: rig.driveIDs[0]))
+            try await rig.engine.submit(LibraryTask(type: .checkLTFS, libraryId: rig.libraryID))
         }
         #expect(try await rig.catalog.pendingLibraryTasks().isEmpty)
     }

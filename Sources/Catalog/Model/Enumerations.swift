@@ -68,6 +68,14 @@ public enum DriveState: String, Codable, Sendable, CaseIterable, DatabaseValueCo
     case disabled
 }
 
+/// What a format task writes (schema v4).
+public enum FormatKind: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    /// FORMAT MEDIUM: one partition, no data.
+    case plain
+    /// An LTFS volume, as mkltfs writes it.
+    case ltfs
+}
+
 /// Whether a registered changer is visible on the host (schema v4).
 public enum ChangerState: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case online, offline

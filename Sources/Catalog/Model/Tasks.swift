@@ -84,17 +84,25 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var asc: Int?
     public var ascq: Int?
     public var senseDescription: String?
+    /// Format tasks (schema v4): plain FORMAT MEDIUM or an LTFS volume.
+    public var formatKind: FormatKind?
+    /// LTFS volume name of a format task (schema v4).
+    public var volumeName: String?
+    /// Format a cartridge that already holds data (schema v4).
+    public var force: Bool
 
     public init(id: Int64? = nil, type: LibraryTaskType, status: TaskStatus = .new, priority: Int = 100,
                 parentTaskId: Int64? = nil, backupTaskId: Int64? = nil, libraryId: Int64? = nil,
                 driveId: Int64? = nil, cartridgeId: Int64? = nil, sourceElement: Int? = nil,
                 targetElement: Int? = nil, poolId: Int64? = nil, longErase: Bool = false,
+                formatKind: FormatKind? = nil, volumeName: String? = nil, force: Bool = false,
                 createdAt: Date = Date()) {
         self.id = id; self.type = type; self.status = status; self.priority = priority
         self.progressPercent = 0; self.phase = ""; self.parentTaskId = parentTaskId
         self.backupTaskId = backupTaskId; self.libraryId = libraryId; self.driveId = driveId
         self.cartridgeId = cartridgeId; self.sourceElement = sourceElement; self.targetElement = targetElement
-        self.poolId = poolId; self.longErase = longErase; self.createdAt = createdAt
+        self.poolId = poolId; self.longErase = longErase; self.formatKind = formatKind
+        self.volumeName = volumeName; self.force = force; self.createdAt = createdAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

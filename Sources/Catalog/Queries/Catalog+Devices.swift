@@ -86,6 +86,45 @@ extension CatalogDatabase {
         }
     }
 
+    /// The element of a library at `address`, as the last sync saw it.
+    public func slot(library libraryID: Int64, address: Int) async throws(CatalogError) -> LibrarySlot? {
+        try await read { db in
+            try LibrarySlot.filter(Column("library_id") == libraryID && Column("element_address") == address).fetchOne(db)
+        }
+    }
+
+    /// Records that a cartridge was erased or formatted: it is scratch again (never for WORM,
+    /// the state machine refuses), empty, and an LTFS volume or none.
+    @discardableResult
+    public func recordMediumRewritten(_ cartridgeID: Int64, ltfs: Bool, at time: Date = Date())
+        async throws(CatalogError) -> TapeCartridge {
+        try await write { db in
+            guard var cartridge = try TapeCartridge.fetchOne(db, key: cartridgeID) else {
+                throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(cartridgeID))
+            }
+            try CartridgeLifecycle.check(from: cartridge.status, to: .scratch, isWORM: cartridge.isWorm,
+                                         isCleaning: cartridge.status == .cleaning)
+            cartridge.status = .scratch
+            cartridge.bytesWritten = 0
+            cartridge.ltfsState = ltfs ? .consistent : .notFormatted
+            cartridge.ltfsCheckedAt = ltfs ? time : nil
+            cartridge.ltfsCheckVerdict = ltfs ? "consistent" : nil
+            try cartridge.update(db)
+            return cartridge
+        }
+    }
+
+    /// Records an LTFS check's verdict on a cartridge.
+    @discardableResult
+    public func recordLTFSCheck(_ cartridgeID: Int64, state: LTFSState, verdict: String, at time: Date = Date())
+        async throws(CatalogError) -> TapeCartridge {
+        try await updateRow(TapeCartridge.self, cartridgeID) { cartridge in
+            cartridge.ltfsState = state
+            cartridge.ltfsCheckVerdict = verdict
+            cartridge.ltfsCheckedAt = time
+        }
+    }
+
     /// Records the outcome of a library sync.
     public func recordSync(library libraryID: Int64, state: LibrarySyncState, at time: Date = Date())
         async throws(CatalogError) {

@@ -41,33 +41,17 @@ extension LibraryTaskEngine {
             try await changer.move(from: from, to: target)
             try await syncCatalog(library: libraryID, taskID: id)
         case .erase:
-            let drive = try await tapeDrive(try boundDrive(task, libraryID))
-            try await announce(id, phase: "rewinding", percent: 0)
-            try await drive.rewind()
-            try await announce(id, phase: task.longErase ? "long erase" : "short erase", percent: 0)
-            let (fractions, report) = AsyncStream.makeStream(of: Double.self, bufferingPolicy: .bufferingNewest(1))
-            let reporter = Task {
-                var last = -1.0
-                for await fraction in fractions {
-                    let percent = (min(max(fraction, 0), 1) * 100).rounded(.down)
-                    if percent > last {
-                        last = percent
-                        await self.progress(id, percent: percent)
-                    }
-                }
-            }
-            defer { report.finish() }
-            try await drive.erase(long: task.longErase) { report.yield($0) }
-            report.finish()
-            await reporter.value
+            try await eraseMedium(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
+        case .format:
+            try await formatMedium(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
+        case .checkLTFS:
+            try await checkLTFS(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
         case .import:
             try await importCartridges(task, id: id, library: libraryID)
         case .export:
             try await exportCartridge(task, id: id, library: libraryID)
         case .clean:
             try await cleanDrive(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
-        case .format, .checkLTFS:
-            throw TaskRunFailure(message: "task type \(task.type.rawValue) is not run by this service yet")
         }
     }
 

@@ -144,16 +144,23 @@ public actor LibraryTaskEngine {
             guard task.sourceElement != nil || task.cartridgeId != nil else {
                 throw .invalidTask("load needs source_element or cartridge_id")
             }
-        case .unload, .erase, .clean:
+        case .unload, .erase, .clean, .checkLTFS:
             try checkDrive()
+        case .format:
+            try checkDrive()
+            if task.formatKind == nil { task.formatKind = .plain }
+            if task.formatKind == .plain, task.volumeName != nil {
+                throw .invalidTask("volume_name applies to an LTFS format (format_kind ltfs)")
+            }
+            if let name = task.volumeName, name.isEmpty || name.utf8.count > 1_024 {
+                throw .invalidTask("volume_name must be 1…1024 bytes")
+            }
         case .import:
             break
         case .export:
             guard task.sourceElement != nil || task.cartridgeId != nil else {
                 throw .invalidTask("export needs source_element or cartridge_id")
             }
-        case .format, .checkLTFS:
-            throw .unsupportedTask(task.type)
         }
     }
 
@@ -169,10 +176,8 @@ public actor LibraryTaskEngine {
         case .load, .unload, .clean:
             devices.insert(binding.changer)
             if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
-        case .erase:
+        case .erase, .format, .checkLTFS:
             if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
-        case .format, .checkLTFS:
-            throw TaskRunFailure(message: "task type \(task.type.rawValue) is not run by this service yet")
         }
         return devices
     }

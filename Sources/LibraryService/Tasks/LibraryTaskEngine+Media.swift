@@ -1,0 +1,96 @@
+import Catalog
+import LTFS
+import SCSI
+import TapeHardware
+
+/// Tasks on the cartridge in a drive: erase, format (plain or LTFS) and the LTFS check. The
+/// catalog learns the outcome: erased or formatted media are scratch again, a check's verdict is
+/// kept on the cartridge.
+extension LibraryTaskEngine {
+    func eraseMedium(_ task: LibraryTask, id: Int64, library libraryID: Int64,
+                     drive: LibraryBinding.Drive) async throws {
+        let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        let device = try await tapeDrive(drive)
+        try await announce(id, phase: "rewinding", percent: 0)
+        try await device.rewind()
+        try await announce(id, phase: task.longErase ? "long erase" : "short erase", percent: 0)
+        try await withProgress(id) { report in try await device.erase(long: task.longErase, progress: report) }
+        if let cartridgeID = cartridge?.id { try await catalog.recordMediumRewritten(cartridgeID, ltfs: false) }
+    }
+
+    func formatMedium(_ task: LibraryTask, id: Int64, library libraryID: Int64,
+                      drive: LibraryBinding.Drive) async throws {
+        let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        let device = try await tapeDrive(drive)
+        switch task.formatKind ?? .plain {
+        case .plain:
+            if !task.force, let cartridge, cartridge.bytesWritten > 0 || cartridge.status == .append || cartridge.status == .full {
+                throw TaskRunFailure(message: "cartridge \(cartridge.volumeTag) holds data (\(cartridge.status.rawValue)); "
+                                        + "set force to format it")
+            }
+            try await announce(id, phase: "formatting (FORMAT MEDIUM)", percent: 0)
+            try await withProgress(id) { report in try await device.format(.defaultFormat, progress: report) }
+        case .ltfs:
+            try await announce(id, phase: "formatting as LTFS", percent: 0)
+            let options = LTFSFormatOptions(volumeName: task.volumeName, barcode: cartridge?.volumeTag, force: task.force)
+            _ = try await LTFSFormatter(options: options).format(TapeDriveDevice(drive: device, barcode: cartridge?.volumeTag))
+        }
+        if let cartridgeID = cartridge?.id {
+            try await catalog.recordMediumRewritten(cartridgeID, ltfs: task.formatKind == .ltfs)
+        }
+    }
+
+    /// A read-only check; its verdict goes to the cartridge and the task log. A check that finds
+    /// a damaged volume has done its job: the task ends done, the verdict says what was found.
+    func checkLTFS(_ task: LibraryTask, id: Int64, library libraryID: Int64,
+                   drive: LibraryBinding.Drive) async throws {
+        let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        let device = try await tapeDrive(drive)
+        try await announce(id, phase: "checking the LTFS volume (read-only)", percent: 10)
+        let report = await LTFSChecker().check(TapeDriveDevice(drive: device, barcode: cartridge?.volumeTag))
+        let state: LTFSState
+        switch report.verdict {
+        case .consistent: state = .consistent
+        case .recoverable, .inconsistent: state = .inconsistent
+        case .notLTFS, .blank: state = .notFormatted
+        }
+        if let cartridgeID = cartridge?.id {
+            try await catalog.recordLTFSCheck(cartridgeID, state: state, verdict: report.verdict.rawValue)
+        }
+        var line = "LTFS check: \(report.verdict.rawValue)"
+        if !report.problems.isEmpty { line += "; problems: " + report.problems.joined(separator: "; ") }
+        try await catalog.appendLog(TaskLogEntry(tlTaskId: id, level: report.verdict == .consistent ? "info" : "warning",
+                                                 message: line))
+    }
+
+    /// The cartridge the catalog last saw in the drive (after the load's sync), if it knows it.
+    private func cartridgeInDrive(_ drive: LibraryBinding.Drive, library libraryID: Int64) async throws -> TapeCartridge? {
+        guard let address = drive.elementAddress,
+              let element = try await catalog.slot(library: libraryID, address: address) else { return nil }
+        guard element.full else {
+            throw TaskRunFailure(message: "drive \(drive.driveID) is empty in the catalog; load a cartridge first")
+        }
+        guard let tag = element.volumeTag else { return nil }
+        return try await catalog.cartridge(volumeTag: tag)
+    }
+
+    /// Runs a long drive operation, committing its progress (whole percents) as it goes.
+    private func withProgress(_ id: Int64,
+                              _ operation: (@escaping @Sendable (Double) -> Void) async throws -> Void) async throws {
+        let (fractions, report) = AsyncStream.makeStream(of: Double.self, bufferingPolicy: .bufferingNewest(1))
+        let reporter = Task {
+            var last = -1.0
+            for await fraction in fractions {
+                let percent = (min(max(fraction, 0), 1) * 100).rounded(.down)
+                if percent > last {
+                    last = percent
+                    await self.progress(id, percent: percent)
+                }
+            }
+        }
+        defer { report.finish() }
+        try await operation { report.yield($0) }
+        report.finish()
+        await reporter.value
+    }
+}

@@ -424,20 +424,23 @@ public actor LibraryTaskEngine {
             throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
         }
         let path = try await onlinePath(of: binding.changer)
-        if let actor = changerActors[path] { return actor }
+        // Keyed by serial and node: a node number can be reused by another device later.
+        let key = binding.changer.serial + "@" + path
+        if let actor = changerActors[key] { return actor }
         let transport = try await tracker.source.transport(for: path)
         let actor = TapeHardware.MediumChanger(transport: transport, retryInterval: settings.retryInterval)
-        changerActors[path] = actor
+        changerActors[key] = actor
         return actor
     }
 
     func tapeDrive(_ drive: LibraryBinding.Drive) async throws -> TapeDrive {
         let path = try await onlinePath(of: drive.device)
-        if let actor = driveActors[path] { return actor }
+        let key = drive.device.serial + "@" + path
+        if let actor = driveActors[key] { return actor }
         let transport = try await tracker.source.transport(for: path)
         let actor = TapeDrive(transport: transport, pollInterval: settings.drivePollInterval,
                               retryInterval: settings.retryInterval)
-        driveActors[path] = actor
+        driveActors[key] = actor
         return actor
     }
 

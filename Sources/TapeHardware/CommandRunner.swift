@@ -33,7 +33,14 @@ public struct CommandRunner: Sendable {
                 return try result.checked(opcode: command.operationCode)
             } catch where error.matches(.notReady, .becomingReady) && notReadyRetries < maxNotReadyRetries {
                 notReadyRetries += 1
-                if retryInterval > .zero { try? await Task.sleep(for: retryInterval) }
+                if retryInterval > .zero {
+                    do {
+                        try await Task.sleep(for: retryInterval)
+                    } catch {
+                        throw .transport(TransportError(.cancelled, "stopped waiting for the device to become ready: "
+                                                            + "the task was cancelled"))
+                    }
+                }
             }
         }
     }

@@ -105,7 +105,7 @@ public actor MediumChanger {
         return UInt32(min(0xFF, blocks)) << 16 | 0xFFFF
     }
 
-    private func readElementPage(type: ElementType, start: UInt16, count: Int, allocationLength: UInt32,
+    func readElementPage(type: ElementType, start: UInt16, count: Int, allocationLength: UInt32,
                                  volumeTags: Bool, identifiers: Bool)
         async throws(SCSIError) -> ElementStatusReport
     {

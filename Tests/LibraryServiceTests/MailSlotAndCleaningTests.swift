@@ -35,7 +35,7 @@ struct MailSlotAndCleaningTests {
             // An empty set of mail slots is a clear failure, not a silent success.
             let again = try await rig.waitForTask(try await rig.submit(.import).id)
             #expect(again.status == .error)
-            #expect(again.errorMessage == "import failed: the import/export slots are empty")
+            #expect(again.errorMessage == "import failed: no cartridge placed by an operator is waiting in the import/export slots")
         }
     }
 
@@ -48,6 +48,11 @@ struct MailSlotAndCleaningTests {
             #expect(export.status == .done, "\(export.errorMessage ?? "")")
             #expect(rig.simulated.location(of: "E00002L9") == .mailSlot(1))
             #expect(try await location(rig, "E00002L9")?.0 == .importExport)
+
+            // Import takes only what an operator placed (IMPEXP), never a cartridge waiting to go out.
+            let importing = try await rig.waitForTask(try await rig.submit(.import).id)
+            #expect(importing.status == .error)
+            #expect(rig.simulated.location(of: "E00002L9") == .mailSlot(1))
 
             #expect(try rig.simulated.operatorRemove(mailSlot: 1) == "E00002L9")
             try await rig.waitForTask(try await rig.submit(.sync).id)

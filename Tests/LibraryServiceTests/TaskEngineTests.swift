@@ -233,6 +233,87 @@ struct TaskEngineTests {
             #expect(drive.state == .online)
         }
     }
+
+    /// A drive unplugged and plugged back in at the same node is a new device file: the engine
+    /// opens it afresh instead of reusing the dead one.
+    @Test func aDriveBackAtTheSameNodeIsOpenedAfresh() async throws {
+        let rig = try await TestRig.make()
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.load, drive: 0, source: rig.slotAddress(1)).id)
+            let first = try await rig.waitForTask(try await rig.submit(.erase, drive: 0).id)
+            #expect(first.status == .done, "\(first.errorMessage ?? "")")
+
+            rig.driveDevices[0].unplug()   // the old file descriptor stays dead
+            rig.source.remove(path: TestRig.drivePath(0))
+            try await rig.tracker.refresh()
+            try await rig.eventually("the drive is marked offline") {
+                try await rig.catalog.drive(id: rig.driveIDs[0])?.state == .offline
+            }
+            let reopened = PluggableDevice(library: rig.simulated, device: 1)
+            rig.source.add(path: TestRig.drivePath(0), address: SCSIAddress(host: 4, channel: 0, target: 2, lun: 0),
+                           transport: reopened)
+            try await rig.tracker.refresh()
+            try await rig.eventually("the drive is back online") {
+                try await rig.catalog.drive(id: rig.driveIDs[0])?.state == .online
+            }
+            let second = try await rig.waitForTask(try await rig.submit(.erase, drive: 0).id)
+            #expect(second.status == .done, "\(second.errorMessage ?? "")")
+        }
+    }
+
+    /// A load by cartridge id checks the changer first: a catalog that is out of date (an
+    /// operator moved the cartridge at the front panel) never sends the robot for the wrong one.
+    @Test func aLoadFromAStaleCatalogIsRefusedBeforeTheRobotMoves() async throws {
+        let rig = try await TestRig.make()
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let cartridge = try #require(try await rig.catalog.cartridge(volumeTag: "E00001L9"))
+            try await frontPanelMove(rig.simulated, from: rig.slotAddress(1), to: rig.slotAddress(9))
+            try await frontPanelMove(rig.simulated, from: rig.slotAddress(2), to: rig.slotAddress(1))
+            let load = try await rig.waitForTask(try await rig.submit(.load, drive: 0, cartridge: cartridge.id).id)
+            #expect(load.status == .error)
+            #expect(load.errorMessage == "load failed: the catalog is stale: element \(rig.slotAddress(1)) holds E00002L9, "
+                    + "not E00001L9; sync the library")
+            #expect(rig.simulated.location(of: "E00002L9") == .slot(1))
+            #expect(rig.simulated.location(of: "E00001L9") == .slot(9))
+        }
+    }
+
+    /// At start-up every library runs a sync before anything else, drive-only tasks included.
+    @Test func tasksQueuedBeforeStartWaitForTheStartUpSync() async throws {
+        let rig = try await TestRig.make()
+        try await frontPanelMove(rig.simulated, from: rig.slotAddress(5), to: rig.driveAddress(1))
+        let erase = try await rig.submit(.erase, drive: 1, priority: 5_000)
+        try await rig.serving {
+            let done = try await rig.waitForTask(erase.id)
+            #expect(done.status == .done, "\(done.errorMessage ?? "")")
+            let tasks = try await rig.catalog.listLibraryTasks(ListQuery(limit: 100, sort: "id"))
+            let sync = try #require(tasks.items.first { $0.type == .sync })
+            let syncFinished = try #require(sync.finishedAt)
+            let eraseStarted = try #require(done.startedAt)
+            #expect(syncFinished <= eraseStarted)
+            // The catalog knew what was in the drive when the erase ran, and recorded it.
+            #expect(try await rig.catalog.cartridge(volumeTag: "E00003L9")?.status == .scratch)
+        }
+    }
+
+    @Test func aTaskOnADisabledDriveFailsWithTheReason() async throws {
+        let rig = try await TestRig.make()
+        try await rig.serving {
+            try await rig.catalog.setDriveState(rig.driveIDs[1], to: .disabled)
+            let erase = try await rig.waitForTask(try await rig.submit(.erase, drive: 1).id)
+            #expect(erase.status == .error)
+            #expect(erase.errorMessage == "erase failed: drive \(rig.driveIDs[1]) is disabled by an operator; "
+                    + "enable it to run tasks on it")
+        }
+    }
+
+    @Test func aDriveWaitingForCleaningKeepsSayingSoWhenItIsSeenAgain() async throws {
+        let rig = try await TestRig.make()
+        try await rig.catalog.setDriveState(rig.driveIDs[0], to: .needsCleaning)
+        try await rig.engine.attach(library: rig.libraryID)
+        #expect(try await rig.catalog.drive(id: rig.driveIDs[0])?.state == .needsCleaning)
+    }
 }
 
 /// A move made outside tapelib (an operator at the front panel), straight to the simulator.

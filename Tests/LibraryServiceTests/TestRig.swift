@@ -116,12 +116,13 @@ struct TestRig {
                        libraryID: libraryID, driveIDs: driveIDs, changerDevice: changerDevice, driveDevices: driveDevices)
     }
 
-    /// Polls the catalog until `condition` holds for the task (5 s at most).
+    /// Polls the catalog until `condition` holds for the task (30 s at most; it returns as soon
+    /// as it holds, the margin is for a loaded machine).
     @discardableResult
     func waitForTask(_ id: Int64?, _ what: String = "to end",
                      until condition: (LibraryTask) -> Bool = { $0.status.isFinal }) async throws -> LibraryTask {
         let id = try #require(id)
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let task = try await catalog.libraryTask(id: id), condition(task) { return task }
             try await Task.sleep(for: .milliseconds(2))
@@ -142,9 +143,9 @@ struct TestRig {
         return erase
     }
 
-    /// Polls `condition` until it holds (5 s at most).
+    /// Polls `condition` until it holds (30 s at most).
     func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(2))

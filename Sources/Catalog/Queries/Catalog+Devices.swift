@@ -32,10 +32,14 @@ extension CatalogDatabase {
 
     /// Marks a drive online, offline, busy, … A drive an operator disabled stays disabled when
     /// the hardware comes and goes (only `enable` clears it, which is the API's business).
+    /// `onlyFrom`: change the state only when it is one of these (a drive that comes back goes
+    /// from offline to online, but one waiting for cleaning keeps saying so).
     @discardableResult
-    public func setDriveState(_ driveID: Int64, to state: DriveState) async throws(CatalogError) -> LibraryTapeDrive {
+    public func setDriveState(_ driveID: Int64, to state: DriveState, onlyFrom: Set<DriveState>? = nil)
+        async throws(CatalogError) -> LibraryTapeDrive {
         try await updateRow(LibraryTapeDrive.self, driveID) { drive in
-            if drive.state != .disabled { drive.state = state }
+            guard drive.state != .disabled, onlyFrom?.contains(drive.state) ?? true else { return }
+            drive.state = state
         }
     }
 
@@ -90,6 +94,18 @@ extension CatalogDatabase {
     public func slot(library libraryID: Int64, address: Int) async throws(CatalogError) -> LibrarySlot? {
         try await read { db in
             try LibrarySlot.filter(Column("library_id") == libraryID && Column("element_address") == address).fetchOne(db)
+        }
+    }
+
+    /// Cleaning cartridges in service (status cleaning) that the catalog has in a slot of the library.
+    public func cleaningCartridges(library libraryID: Int64) async throws(CatalogError) -> [TapeCartridge] {
+        try await read { db in
+            try TapeCartridge.fetchAll(db, sql: """
+                SELECT tape_cartridges.* FROM tape_cartridges
+                JOIN library_slots ON library_slots.id = tape_cartridges.slot_id
+                WHERE library_slots.library_id = ? AND tape_cartridges.status = 'cleaning'
+                ORDER BY tape_cartridges.id
+                """, arguments: [libraryID])
         }
     }
 

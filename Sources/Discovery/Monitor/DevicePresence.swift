@@ -22,8 +22,11 @@ public struct DeviceOfflineError: Error, Sendable, Hashable, CustomStringConvert
     }
 
     public var description: String {
-        let at = lastPath.map { " (\($0))" } ?? ""
-        return "\(device.kind.rawValue) with serial \(device.serial)\(at) disappeared from this host; "
+        guard let lastPath else {
+            return "\(device.kind.rawValue) with serial \(device.serial) was not found on this host; "
+                + "it is offline until it is connected"
+        }
+        return "\(device.kind.rawValue) with serial \(device.serial) (\(lastPath)) disappeared from this host; "
             + "it is offline until it is reconnected"
     }
 }

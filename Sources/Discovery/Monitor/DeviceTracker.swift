@@ -54,10 +54,19 @@ public actor DeviceTracker {
 
     private func removeSubscriber(_ id: Int) { subscribers[id] = nil }
 
+    /// Scans started and the newest one applied: a scan that finishes after a newer one
+    /// (the monitor's and a task's rescan overlapping) is stale and dropped.
+    private var scansStarted = 0
+    private var newestScanApplied = 0
+
     /// Rescans the source and reports what changed.
     @discardableResult
     public func refresh() async throws(DiscoveryError) -> [PresenceChange] {
+        scansStarted += 1
+        let scan = scansStarted
         let scanned = try await source.devices()
+        guard scan > newestScanApplied else { return [] }
+        newestScanApplied = scan
         let (changes, newPresence) = PresenceDiff.changes(registered: presence, before: devices, after: scanned)
         devices = scanned
         presence = newPresence

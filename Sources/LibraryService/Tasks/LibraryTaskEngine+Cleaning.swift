@@ -6,7 +6,7 @@ import TapeHardware
 extension LibraryTaskEngine {
     func cleanDrive(_ task: LibraryTask, id: Int64, library libraryID: Int64,
                     drive: LibraryBinding.Drive) async throws {
-        let driveAddress = try elementAddress(drive.elementAddress, "the drive's data-transfer element (sync the library)")
+        let driveAddress = try driveElement(drive)
         let changer = try await changer(of: libraryID)
         try await announce(id, phase: "choosing a cleaning cartridge", percent: 5)
         let inventory = try await changer.inventory()
@@ -16,42 +16,66 @@ extension LibraryTaskEngine {
         guard !driveElement.full else {
             throw TaskRunFailure(message: "drive \(drive.driveID) holds \(driveElement.volumeTag ?? "a cartridge"); unload it first")
         }
-        let (home, cartridge) = try await cleaningCartridge(in: inventory)
+        let (home, cartridge) = try await cleaningCartridge(in: inventory, library: libraryID)
         try await announce(id, phase: "loading cleaning cartridge \(cartridge.volumeTag)", percent: 10)
         try await changer.move(from: home, to: driveAddress)
 
         try await announce(id, phase: "cleaning", percent: 20)
-        let device = try await tapeDrive(drive)
-        var expired = false
-        cleaning: while true {
-            do {
-                switch try await device.readiness() {
-                case .cleaning, .becomingReady, .operationInProgress:
-                    try await Task.sleep(for: settings.drivePollInterval)
-                case .ready, .noMedium:
-                    break cleaning
-                case .notReady(let sense):
-                    throw SCSIError.checkCondition(sense, opcode: OperationCode.testUnitReady)
-                }
-            } catch let error as SCSIError where error.sense?.additionalSense == Self.cleaningFailure {
-                expired = true
-                break cleaning
-            }
-        }
-        // An expired cleaning cartridge is refused: MEDIUM ERROR 30h/07h and TapeAlert 16h.
-        if !expired {
-            expired = (try? await device.tapeAlerts().contains(.expiredCleaningMedia)) ?? false
-        }
+        let outcome = try await waitForCleaning(try await tapeDrive(drive))
 
         try await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag)", percent: 80)
         try await eject(drive)
         try await changer.move(from: driveAddress, to: home)
         guard let cartridgeID = cartridge.id else { throw TaskRunFailure(message: "cleaning cartridge without id") }
-        try await catalog.recordCleaning(drive: drive.driveID, cartridge: cartridgeID, expired: expired)
-        try await syncCatalog(library: libraryID, taskID: id)
-        if expired {
+        switch outcome {
+        case .cleaned, .expired:
+            try await catalog.recordCleaning(drive: drive.driveID, cartridge: cartridgeID, expired: outcome == .expired)
+        case .notStarted:
+            break
+        }
+        try await readBack(library: libraryID, taskID: id, after: "the cleaning")
+        switch outcome {
+        case .cleaned:
+            break
+        case .expired:
             throw TaskRunFailure(message: "cleaning cartridge \(cartridge.volumeTag) has expired (TapeAlert 16h); "
                                     + "it is retired in the catalog and the drive was not cleaned")
+        case .notStarted:
+            throw TaskRunFailure(message: "drive \(drive.driveID) did not start a cleaning cycle with \(cartridge.volumeTag) "
+                                    + "(is it a cleaning cartridge?); nothing was recorded")
+        }
+    }
+
+    enum CleaningOutcome: Equatable { case cleaned, expired, notStarted }
+
+    /// Polls the drive through its cleaning cycle. A drive that never reports cleaning did not
+    /// clean; one that refuses the cartridge with CLEANING FAILURE (30h/07h) or TapeAlert 16h
+    /// has an expired cleaning cartridge.
+    private func waitForCleaning(_ device: TapeDrive) async throws -> CleaningOutcome {
+        let deadline = ContinuousClock.now + settings.cleaningTimeout
+        var sawCleaning = false
+        while true {
+            do {
+                switch try await device.readiness() {
+                case .cleaning:
+                    sawCleaning = true
+                case .becomingReady, .operationInProgress:
+                    break
+                case .ready, .noMedium:
+                    if sawCleaning { return .cleaned }
+                    let expired = (try? await device.tapeAlerts().contains(.expiredCleaningMedia)) ?? false
+                    return expired ? .expired : .notStarted
+                case .notReady(let sense):
+                    throw SCSIError.checkCondition(sense, opcode: OperationCode.testUnitReady)
+                }
+            } catch let error as SCSIError where error.sense?.additionalSense == Self.cleaningFailure {
+                return .expired
+            }
+            guard ContinuousClock.now < deadline else {
+                throw TaskRunFailure(message: "the drive was still cleaning after \(settings.cleaningTimeout); "
+                                        + "the cleaning cartridge is left in the drive")
+            }
+            try await Task.sleep(for: settings.drivePollInterval)
         }
     }
 
@@ -60,12 +84,15 @@ extension LibraryTaskEngine {
 
     /// A cleaning cartridge the catalog has in service (status cleaning, uses left) that the
     /// changer reports in a storage slot; the one with the most uses left.
-    private func cleaningCartridge(in inventory: LibraryInventory) async throws -> (UInt16, TapeCartridge) {
+    private func cleaningCartridge(in inventory: LibraryInventory, library libraryID: Int64)
+        async throws -> (UInt16, TapeCartridge) {
+        let inService = try await catalog.cleaningCartridges(library: libraryID)
+            .filter { ($0.cleaningUsesLeft ?? 1) > 0 }
+        let byTag = Dictionary(inService.map { ($0.volumeTag, $0) }, uniquingKeysWith: { first, _ in first })
         var best: (UInt16, TapeCartridge)?
+        // Where the changer reports them now, not where the catalog last saw them.
         for element in inventory.storage where element.full {
-            guard let tag = element.volumeTag, !tag.isEmpty,
-                  let cartridge = try await catalog.cartridge(volumeTag: tag),
-                  cartridge.status == .cleaning, (cartridge.cleaningUsesLeft ?? 1) > 0 else { continue }
+            guard let tag = element.volumeTag, let cartridge = byTag[tag] else { continue }
             if let current = best, (current.1.cleaningUsesLeft ?? 0) >= (cartridge.cleaningUsesLeft ?? 0) { continue }
             best = (element.address, cartridge)
         }

@@ -1,26 +1,31 @@
 import Catalog
+import SCSI
 import TapeHardware
 
 /// Import and export through the import/export elements (mail slots).
 extension LibraryTaskEngine {
-    /// Moves the cartridges an operator put in the mail slots (or the one at `source_element`)
-    /// into empty storage slots (or `target_element` for a single cartridge), then syncs.
+    /// Moves the cartridges an operator put in the mail slots (IMPEXP set; not those the robot
+    /// put there for export), or the one at `source_element`, into empty storage slots (or
+    /// `target_element` for a single cartridge), then reads the inventory back.
     func importCartridges(_ task: LibraryTask, id: Int64, library libraryID: Int64) async throws {
         let changer = try await changer(of: libraryID)
         try await announce(id, phase: "reading the mail slots", percent: 5)
-        let inventory = try await changer.inventory()
-        let sources: [TapeHardware.InventoryElement]
+        let mailSlots = try await changer.importExportStatus()
+        let sources: [ElementStatus]
         if let requested = task.sourceElement {
             let address = try elementAddress(requested, "source_element")
-            guard let element = inventory.element(address: address), element.kind == .importExport else {
+            guard let element = mailSlots.first(where: { $0.address == address }) else {
                 throw TaskRunFailure(message: "element \(address) is not an import/export element")
             }
             guard element.full else { throw TaskRunFailure(message: "import/export element \(address) is empty") }
             sources = [element]
         } else {
-            sources = inventory.importExport.filter(\.full)
-            guard !sources.isEmpty else { throw TaskRunFailure(message: "the import/export slots are empty") }
+            sources = mailSlots.filter { $0.full && $0.importedByOperator }
+            guard !sources.isEmpty else {
+                throw TaskRunFailure(message: "no cartridge placed by an operator is waiting in the import/export slots")
+            }
         }
+        let inventory = try await changer.inventory()
         var free = inventory.storage.filter { !$0.full && $0.accessible }.map(\.address)
         if let requested = task.targetElement {
             guard sources.count == 1 else {
@@ -37,36 +42,37 @@ extension LibraryTaskEngine {
         }
         for (index, source) in sources.enumerated() {
             let target = free[index]
-            let tag = source.volumeTag.map { " (\($0))" } ?? ""
+            let tag = source.primaryVolumeTag.map { " (\($0.identifier))" } ?? ""
             try await announce(id, phase: "importing element \(source.address)\(tag) to slot element \(target)",
                                percent: 10 + 70 * Double(index) / Double(sources.count))
             try await changer.move(from: source.address, to: target)
         }
-        try await syncCatalog(library: libraryID, taskID: id)
+        try await readBack(library: libraryID, taskID: id, after: "the import")
     }
 
     /// Moves a cartridge (at `source_element`, or where the catalog last saw `cartridge_id`) to
-    /// an empty import/export element (`target_element` or the first one), then syncs; the
-    /// operator takes it from there, and the next sync marks it offline.
+    /// an empty import/export element (`target_element` or the first one), then reads the
+    /// inventory back; the operator takes it from there, and the next sync marks it offline.
     func exportCartridge(_ task: LibraryTask, id: Int64, library libraryID: Int64) async throws {
-        let source = try await loadSource(task)
         let changer = try await changer(of: libraryID)
-        let inventory = try await changer.inventory()
+        let source = try await loadSource(task, changer: changer)
+        let mailSlots = try await changer.importExportStatus()
         let target: UInt16
         if let requested = task.targetElement {
             let address = try elementAddress(requested, "target_element")
-            guard let element = inventory.element(address: address), element.kind == .importExport else {
+            guard let element = mailSlots.first(where: { $0.address == address }) else {
                 throw TaskRunFailure(message: "element \(address) is not an import/export element")
             }
+            guard !element.full else { throw TaskRunFailure(message: "import/export element \(address) is full") }
             target = address
         } else {
-            guard let element = inventory.importExport.first(where: { !$0.full && $0.accessible }) else {
+            guard let element = mailSlots.first(where: { !$0.full && $0.accessible }) else {
                 throw TaskRunFailure(message: "every import/export slot is full; empty the mail slots first")
             }
             target = element.address
         }
         try await announce(id, phase: "exporting element \(source) to import/export element \(target)", percent: 20)
         try await changer.move(from: source, to: target)
-        try await syncCatalog(library: libraryID, taskID: id)
+        try await readBack(library: libraryID, taskID: id, after: "the export")
     }
 }

@@ -10,6 +10,7 @@ extension LibraryTaskEngine {
     func eraseMedium(_ task: LibraryTask, id: Int64, library libraryID: Int64,
                      drive: LibraryBinding.Drive) async throws {
         let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        try checkMayBecomeScratch(cartridge, "erased")
         let device = try await tapeDrive(drive)
         try await announce(id, phase: "rewinding", percent: 0)
         try await device.rewind()
@@ -21,6 +22,7 @@ extension LibraryTaskEngine {
     func formatMedium(_ task: LibraryTask, id: Int64, library libraryID: Int64,
                       drive: LibraryBinding.Drive) async throws {
         let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        try checkMayBecomeScratch(cartridge, "formatted")
         let device = try await tapeDrive(drive)
         switch task.formatKind ?? .plain {
         case .plain:
@@ -48,6 +50,11 @@ extension LibraryTaskEngine {
         let device = try await tapeDrive(drive)
         try await announce(id, phase: "checking the LTFS volume (read-only)", percent: 10)
         let report = await LTFSChecker().check(TapeDriveDevice(drive: device, barcode: cartridge?.volumeTag))
+        // The checker reads I/O failures as damage. A drive that failed or went away under the
+        // check gives no verdict: the task fails instead (announce throws when the task has
+        // been failed meanwhile; the probe throws when the drive does not answer).
+        try await announce(id, phase: "recording the verdict", percent: 90)
+        _ = try await device.readiness()
         let state: LTFSState
         switch report.verdict {
         case .consistent: state = .consistent
@@ -63,15 +70,29 @@ extension LibraryTaskEngine {
                                                  message: line))
     }
 
-    /// The cartridge the catalog last saw in the drive (after the load's sync), if it knows it.
+    /// The cartridge in the drive as the changer reports it now (not as the catalog last saw
+    /// it: erasing the wrong cartridge, or recording the wrong one as erased, loses data), and
+    /// the catalog's record of it when there is one.
     private func cartridgeInDrive(_ drive: LibraryBinding.Drive, library libraryID: Int64) async throws -> TapeCartridge? {
-        guard let address = drive.elementAddress,
-              let element = try await catalog.slot(library: libraryID, address: address) else { return nil }
-        guard element.full else {
-            throw TaskRunFailure(message: "drive \(drive.driveID) is empty in the catalog; load a cartridge first")
+        let address = try driveElement(drive)
+        let element = try await changer(of: libraryID).elementStatus(address: address)
+        guard let element, element.full else {
+            throw TaskRunFailure(message: "drive \(drive.driveID) (element \(address)) is empty; load a cartridge first")
         }
-        guard let tag = element.volumeTag else { return nil }
+        guard let tag = element.primaryVolumeTag?.identifier, !tag.isEmpty else { return nil }
         return try await catalog.cartridge(volumeTag: tag)
+    }
+
+    /// Erase and format make a cartridge scratch: refused before the hardware step for WORM,
+    /// cleaning and retired cartridges (the lifecycle's rules).
+    private func checkMayBecomeScratch(_ cartridge: TapeCartridge?, _ what: String) throws {
+        guard let cartridge else { return }
+        do {
+            try CartridgeLifecycle.check(from: cartridge.status, to: .scratch, isWORM: cartridge.isWorm,
+                                         isCleaning: cartridge.status == .cleaning)
+        } catch {
+            throw TaskRunFailure(message: "cartridge \(cartridge.volumeTag) cannot be \(what): \(error)")
+        }
     }
 
     /// Runs a long drive operation, committing its progress (whole percents) as it goes.

@@ -15,18 +15,18 @@ extension LibraryTaskEngine {
             let target = try elementAddress(task.targetElement, "target_element")
             try await announce(id, phase: "moving element \(source) to element \(target)", percent: 10)
             try await changer(of: libraryID).move(from: source, to: target)
-            try await syncCatalog(library: libraryID, taskID: id)
+            try await readBack(library: libraryID, taskID: id, after: "the move")
         case .load:
             let drive = try boundDrive(task, libraryID)
-            let source = try await loadSource(task)
-            let target = try elementAddress(drive.elementAddress, "the drive's data-transfer element (sync the library)")
+            let target = try driveElement(drive)
+            let source = try await loadSource(task, changer: changer(of: libraryID))
             try await announce(id, phase: "loading element \(source) into drive \(drive.driveID) (element \(target))",
                                percent: 10)
             try await changer(of: libraryID).move(from: source, to: target)
-            try await syncCatalog(library: libraryID, taskID: id)
+            try await readBack(library: libraryID, taskID: id, after: "the load")
         case .unload:
             let drive = try boundDrive(task, libraryID)
-            let from = try elementAddress(drive.elementAddress, "the drive's data-transfer element (sync the library)")
+            let from = try driveElement(drive)
             try await announce(id, phase: "ejecting the cartridge in drive \(drive.driveID)", percent: 5)
             try await eject(drive)
             let changer = try await changer(of: libraryID)
@@ -39,7 +39,7 @@ extension LibraryTaskEngine {
             }
             try await announce(id, phase: "moving drive element \(from) to element \(target)", percent: 30)
             try await changer.move(from: from, to: target)
-            try await syncCatalog(library: libraryID, taskID: id)
+            try await readBack(library: libraryID, taskID: id, after: "the unload")
         case .erase:
             try await eraseMedium(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
         case .format:
@@ -64,10 +64,32 @@ extension LibraryTaskEngine {
             if let taskID { try await announce(taskID, phase: "reconciling the catalog", percent: 80) }
             _ = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(inventory))
             try await catalog.recordSync(library: libraryID, state: .synced)
+            syncSucceeded(libraryID)
         } catch {
             try? await catalog.recordSync(library: libraryID, state: .failed)
             throw error
         }
+    }
+
+    /// The read-back after a robot step that worked: a failure here says the step was done.
+    func readBack(library libraryID: Int64, taskID: Int64, after step: String) async throws {
+        do {
+            try await syncCatalog(library: libraryID, taskID: taskID)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ReadBackFailure(step: step, underlying: error)
+        }
+    }
+
+    /// The drive's data-transfer element address, which the catalog records when the drive is
+    /// added to the library (sys_transfer_element).
+    func driveElement(_ drive: LibraryBinding.Drive) throws -> UInt16 {
+        guard let address = drive.elementAddress else {
+            throw TaskRunFailure(message: "drive \(drive.driveID) has no data-transfer element address "
+                                    + "(sys_transfer_element) in the catalog")
+        }
+        return try elementAddress(address, "sys_transfer_element")
     }
 
     func boundDrive(_ task: LibraryTask, _ libraryID: Int64) throws -> LibraryBinding.Drive {
@@ -85,9 +107,10 @@ extension LibraryTaskEngine {
         return address
     }
 
-    /// The element a load takes its cartridge from: the task's source element, else where the
-    /// catalog last saw the cartridge.
-    func loadSource(_ task: LibraryTask) async throws -> UInt16 {
+    /// The element a load or export takes its cartridge from: the task's source element, else
+    /// where the catalog last saw the cartridge — checked against the changer before the robot
+    /// moves, so a stale catalog never sends the wrong cartridge.
+    func loadSource(_ task: LibraryTask, changer: TapeHardware.MediumChanger) async throws -> UInt16 {
         if let source = task.sourceElement { return try elementAddress(source, "source_element") }
         guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
             throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
@@ -97,7 +120,14 @@ extension LibraryTaskEngine {
             throw TaskRunFailure(message: "cartridge \(cartridge.volumeTag) is not in a slot of library "
                                     + "\(task.libraryId.map(String.init) ?? "?") (\(cartridge.location.rawValue))")
         }
-        return try elementAddress(slot.elementAddress, "the cartridge's slot")
+        let address = try elementAddress(slot.elementAddress, "the cartridge's slot")
+        let element = try await changer.elementStatus(address: address)
+        let found = element.flatMap { $0.full ? ($0.primaryVolumeTag?.identifier ?? "an unlabelled cartridge") : nil }
+        guard found == cartridge.volumeTag else {
+            throw TaskRunFailure(message: "the catalog is stale: element \(address) holds \(found ?? "nothing"), "
+                                    + "not \(cartridge.volumeTag); sync the library")
+        }
+        return address
     }
 
     /// SSC LOAD/UNLOAD before the robot pulls the cartridge (most libraries need the tape

@@ -10,7 +10,9 @@ import TapeHardware
 ///
 /// - Every status change is committed before the hardware step it announces, so a crash leaves
 ///   a record of what may have happened; at start-up, tasks a crash interrupted end as
-///   `broken` and their library is synced before anything queued runs.
+///   `broken`.
+/// - A library whose catalog may be stale (at start-up, after a changer came back, after a
+///   robot task lost a device) runs nothing but a sync until a sync has succeeded.
 /// - The catalog follows the hardware: after a robot task (whether it worked or not) the
 ///   library's inventory is read back and reconciled, rather than assuming what moved.
 /// - Devices are tracked by serial through the `DeviceTracker`: when a device a running task
@@ -23,14 +25,21 @@ public actor LibraryTaskEngine {
         public var drivePollInterval: Duration
         /// How long to wait between NOT READY retries while a device becomes ready.
         public var retryInterval: Duration
-        /// Priority of the sync queued after a crash or when a changer comes back.
+        /// Priority of the syncs the engine queues itself (start-up, a changer back).
         public var recoverySyncPriority: Int
+        /// How often the queue is read again without a wake-up (tasks another process queued).
+        public var queuePollInterval: Duration
+        /// How long a drive may stay in its cleaning cycle before the clean task gives up.
+        public var cleaningTimeout: Duration
 
         public init(drivePollInterval: Duration = .seconds(1), retryInterval: Duration = .milliseconds(500),
-                    recoverySyncPriority: Int = 1_000) {
+                    recoverySyncPriority: Int = 1_000, queuePollInterval: Duration = .seconds(5),
+                    cleaningTimeout: Duration = .seconds(900)) {
             self.drivePollInterval = drivePollInterval
             self.retryInterval = retryInterval
             self.recoverySyncPriority = recoverySyncPriority
+            self.queuePollInterval = queuePollInterval
+            self.cleaningTimeout = cleaningTimeout
         }
     }
 
@@ -54,7 +63,11 @@ public actor LibraryTaskEngine {
     private var changerActors: [String: TapeHardware.MediumChanger] = [:]
     private var driveActors: [String: TapeDrive] = [:]
     private var draining = false
-    /// Presence changes, subscribed at the first attach so none is lost before `serve()` runs.
+    private var serving = false
+    /// Libraries that run nothing but a sync until a sync has succeeded.
+    private var syncRequired: Set<Int64> = []
+    /// Presence changes, subscribed once (at the first attach) for the engine's lifetime, so
+    /// none is lost before or between `serve()` runs.
     private var presenceChanges: AsyncStream<PresenceChange>?
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -101,13 +114,16 @@ public actor LibraryTaskEngine {
         let binding = LibraryBinding(libraryID: libraryID, changerID: changerID,
                                      changer: RegisteredDevice(serial: changerRow.serial, kind: .changer),
                                      drives: drives)
-        bindings[libraryID] = binding
         if presenceChanges == nil { presenceChanges = await tracker.changes() }
+        var presences: [(RegisteredDevice, DevicePresence)] = []
         for device in [binding.changer] + binding.drives.values.map(\.device) {
-            let presence: DevicePresence
-            do { presence = try await tracker.register(device) } catch { throw .discovery(error) }
-            await record(presence, of: device)
+            do { presences.append((device, try await tracker.register(device))) } catch { throw .discovery(error) }
         }
+        // Published only now that every device is registered: a dispatch in between would find
+        // no presence for them.
+        bindings[libraryID] = binding
+        for (device, presence) in presences { await record(presence, of: device) }
+        if serving { await requireSync(libraryID, reason: "library attached") }
         wake.yield()
         return binding
     }
@@ -170,6 +186,11 @@ public actor LibraryTaskEngine {
             throw TaskRunFailure(message: "tape library \(task.libraryId.map(String.init) ?? "?") is not attached")
         }
         var devices: Set<RegisteredDevice> = []
+        // A move or export from or to a drive's element also holds that drive: the library may
+        // unload it itself, which must not happen under an erase or a format.
+        for address in [task.sourceElement, task.targetElement].compactMap({ $0 }) {
+            for drive in binding.drives.values where drive.elementAddress == address { devices.insert(drive.device) }
+        }
         switch task.type {
         case .sync, .move, .import, .export:
             devices.insert(binding.changer)
@@ -196,16 +217,23 @@ public actor LibraryTaskEngine {
     /// follows device presence until cancelled. On cancellation it starts nothing new and waits
     /// for running tasks to finish (a move in flight completes).
     public func serve() async {
+        draining = false
+        serving = true
+        defer { serving = false }
         await recoverInterruptedTasks()
+        // Whatever happened while nothing served the libraries (a crash, an operator at the
+        // front panel), the catalog is checked against the hardware before any task runs.
+        for libraryID in bindings.keys.sorted() { await requireSync(libraryID, reason: "service start") }
         let changes: AsyncStream<PresenceChange>
         if let subscribed = presenceChanges {
             changes = subscribed
         } else {
             changes = await tracker.changes()
+            presenceChanges = changes
         }
-        presenceChanges = nil   // one consumer; a later serve() subscribes anew
         let wakeups = self.wakeups
         let stops = self.stops
+        let pollInterval = settings.queuePollInterval
         wake.yield()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -215,13 +243,21 @@ public actor LibraryTaskEngine {
                 for await _ in wakeups { await self.dispatch() }
             }
             group.addTask {
+                // Tasks queued by another process, and a queue read that failed, are picked up.
+                while (try? await Task.sleep(for: pollInterval)) != nil { await self.nudge() }
+            }
+            group.addTask {
                 for await _ in stops { return }
             }
             await group.next()
             group.cancelAll()
         }
+        // Cancelling its consumer terminated the subscription; a later serve() subscribes anew.
+        presenceChanges = nil
         await drain()
     }
+
+    private func nudge() { wake.yield() }
 
     /// Stops dispatching and waits for the tasks in flight.
     public func drain() async {
@@ -237,23 +273,41 @@ public actor LibraryTaskEngine {
         stop.yield()
     }
 
-    /// Tasks that had started when the service last stopped end as `broken`; their libraries
-    /// get a sync ahead of everything queued.
+    /// Tasks that had started when the service last stopped end as `broken` (the start-up sync
+    /// then checks the catalog against the hardware before anything queued runs).
     func recoverInterruptedTasks() async {
         do {
             let broken = try await catalog.breakInterruptedLibraryTasks(
                 reason: "the service stopped while this task ran; what the hardware finished is unknown, "
                     + "so the library is synced before queued tasks run")
-            let libraries = Set(broken.compactMap(\.libraryId)).filter { bindings[$0] != nil }
-            for libraryID in libraries.sorted() {
-                _ = try await catalog.enqueue(LibraryTask(type: .sync, priority: settings.recoverySyncPriority,
-                                                          libraryId: libraryID))
-                logger.warning("library \(libraryID): tasks were interrupted; sync queued")
+            for task in broken {
+                logger.warning("task \(task.id ?? -1) (\(task.type.rawValue)) was interrupted and ends as broken")
             }
         } catch {
             logger.error("recovery after restart failed: \(error)")
         }
     }
+
+    /// Holds every task of a library but syncs until a sync has succeeded, and queues that sync
+    /// when the changer is online and none is queued yet.
+    func requireSync(_ libraryID: Int64, reason: String) async {
+        guard let binding = bindings[libraryID] else { return }
+        syncRequired.insert(libraryID)
+        guard case .online? = await tracker.presence(of: binding.changer) else { return }
+        do {
+            let pending = try await catalog.pendingLibraryTasks(library: libraryID)
+            guard !pending.contains(where: { $0.type == .sync && $0.status == .new }) else { return }
+            _ = try await catalog.enqueue(LibraryTask(type: .sync, priority: settings.recoverySyncPriority,
+                                                      libraryId: libraryID))
+            logger.info("library \(libraryID): sync queued (\(reason))")
+        } catch {
+            logger.error("library \(libraryID): queuing a sync failed: \(error)")
+        }
+        wake.yield()
+    }
+
+    /// A sync succeeded: the catalog matches the hardware again.
+    func syncSucceeded(_ libraryID: Int64) { syncRequired.remove(libraryID) }
 
     /// Starts every queued task whose devices are free, in priority order; a task waiting for
     /// a device keeps later tasks off that device (no overtaking on one robot or drive).
@@ -264,17 +318,19 @@ public actor LibraryTaskEngine {
             if !Task.isCancelled { logger.error("reading the task queue failed: \(error)") }
             return
         }
-        var held = Set(running.values.flatMap(\.devices))
         var waitedFor: Set<RegisteredDevice> = []
         for task in pending where task.status == .new {
+            // Shutdown may have begun during one of the awaits below.
+            guard !draining else { return }
             guard let id = task.id, running[id] == nil,
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
+            if syncRequired.contains(libraryID) && task.type != .sync { continue }
             let devices: Set<RegisteredDevice>
             do { devices = try self.devices(for: task) } catch {
                 await fail(id, failure: TaskFailure(task: task, error: error))
                 continue
             }
-            guard devices.isDisjoint(with: held), devices.isDisjoint(with: waitedFor) else {
+            guard devices.isDisjoint(with: heldDevices), devices.isDisjoint(with: waitedFor) else {
                 waitedFor.formUnion(devices)
                 continue
             }
@@ -282,7 +338,14 @@ public actor LibraryTaskEngine {
                 await fail(id, failure: TaskFailure(task: task, error: offline))
                 continue
             }
-            held.formUnion(devices)
+            if let disabled = await disabledDrive(of: task) {
+                await fail(id, failure: TaskFailure(task: task, error: TaskRunFailure(
+                    message: "drive \(disabled) is disabled by an operator; enable it to run tasks on it")))
+                continue
+            }
+            // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
+            guard !draining, running[id] == nil, devices.isDisjoint(with: heldDevices) else { continue }
+            waitedFor.formUnion(devices)
             running[id] = RunningTask(task: task, devices: devices)
             do {
                 try await catalog.updateLibraryTask(id, status: .start, phase: "starting")
@@ -293,6 +356,14 @@ public actor LibraryTaskEngine {
             }
             running[id]?.work = Task { await self.execute(task) }
         }
+    }
+
+    private var heldDevices: Set<RegisteredDevice> { Set(running.values.flatMap(\.devices)) }
+
+    private func disabledDrive(of task: LibraryTask) async -> Int64? {
+        guard let driveID = task.driveId,
+              let drive = try? await catalog.drive(id: driveID), drive.state == .disabled else { return nil }
+        return driveID
     }
 
     private func offlineDevice(among devices: Set<RegisteredDevice>) async -> DeviceOfflineError? {
@@ -341,17 +412,24 @@ public actor LibraryTaskEngine {
         }
         var reason: any Error = error
         if error.isDeviceGone {
+            for device in run.devices { evictDeviceActors(device) }
             // The node vanished under the command before udev told the tracker: rescan now so
-            // the task names the device that disappeared rather than an errno.
-            // The presence change this causes may record the failure first (claimEnd below).
+            // the task names the device that disappeared rather than an errno. The presence
+            // change this causes may record the failure first (claimEnd below).
             _ = try? await tracker.refresh()
             if let offline = await offlineDevice(among: run.devices) { reason = offline }
         }
         guard claimEnd(id) else { return }
         await fail(id, failure: TaskFailure(task: run.task, error: reason))
-        if run.task.type != .erase, let libraryID = run.task.libraryId, !(reason is DeviceOfflineError) {
-            // A robot step failed part-way: read back where the cartridges really are.
-            try? await syncCatalog(library: libraryID, taskID: nil)
+        guard let libraryID = run.task.libraryId, let binding = bindings[libraryID],
+              run.devices.contains(binding.changer) else { return }
+        // A robot step failed part-way: read back where the cartridges really are (the task
+        // still holds the changer, so no other robot step interleaves).
+        do {
+            try await syncCatalog(library: libraryID, taskID: nil)
+        } catch {
+            logger.error("library \(libraryID): reading the inventory back after task \(id) failed: \(error)")
+            await requireSync(libraryID, reason: "read-back after a failed task")
         }
     }
 
@@ -372,19 +450,27 @@ public actor LibraryTaskEngine {
             // Claim the affected tasks before any await, so their own ending does not record twice.
             let affected = running.filter { $0.value.devices.contains(offline.device) && claimEnd($0.key) }
             for id in affected.keys { running[id]?.lostDevice = offline }
+            evictDeviceActors(offline.device)
             for (id, run) in affected.sorted(by: { $0.key < $1.key }) {
                 await fail(id, failure: TaskFailure(task: run.task, error: offline))
                 run.work?.cancel()
                 logger.error("task \(id) failed: \(offline.description)")
+                // A robot task stopped part-way: the catalog is checked against the hardware
+                // before the library runs anything else.
+                if let libraryID = run.task.libraryId, let binding = bindings[libraryID],
+                   run.devices.contains(binding.changer) {
+                    await requireSync(libraryID, reason: "a robot task lost a device")
+                }
             }
             await record(.offline(offline), of: offline.device)
         case .cameBack(let device, let now), .rebound(let device, _, let now):
+            // A reconnected device is a new device node: the old open file is dead.
+            evictDeviceActors(device)
             await record(.online(now), of: device)
             if device.kind == .changer {
                 // Cartridges may have moved while the changer was away.
                 for binding in bindings.values where binding.changer == device {
-                    _ = try? await catalog.enqueue(LibraryTask(type: .sync, priority: settings.recoverySyncPriority,
-                                                               libraryId: binding.libraryID))
+                    await requireSync(binding.libraryID, reason: "the changer is back")
                 }
             }
         case .inventoryChanged:
@@ -402,7 +488,7 @@ public actor LibraryTaskEngine {
                 switch (entity, presence) {
                 case (.drive(let id, _), .online(let found)?):
                     try await catalog.bindDrive(id, device: found.sgPath)
-                    try await catalog.setDriveState(id, to: .online)
+                    try await catalog.setDriveState(id, to: .online, onlyFrom: [.offline])
                 case (.drive(let id, _), .offline?), (.drive(let id, _), nil):
                     try await catalog.setDriveState(id, to: .offline)
                 case (.changer(let id, _), .online(let found)?):
@@ -444,6 +530,16 @@ public actor LibraryTaskEngine {
         return actor
     }
 
+    /// Forgets the device actors (and so the open device files) of a device that went away or
+    /// came back: the next task opens the node afresh.
+    private func evictDeviceActors(_ device: RegisteredDevice) {
+        let prefix = device.serial + "@"
+        switch device.kind {
+        case .changer: changerActors = changerActors.filter { !$0.key.hasPrefix(prefix) }
+        case .drive: driveActors = driveActors.filter { !$0.key.hasPrefix(prefix) }
+        }
+    }
+
     private func onlinePath(of device: RegisteredDevice) async throws -> String {
         switch await tracker.presence(of: device) {
         case .online(let found): return found.sgPath
@@ -456,12 +552,12 @@ public actor LibraryTaskEngine {
 
     /// Commits a task's phase (before the hardware step it names) and progress.
     func announce(_ id: Int64, phase: String, percent: Double? = nil) async throws {
-        guard running[id]?.lostDevice == nil else { throw CancellationError() }
+        guard let run = running[id], !run.endClaimed else { throw CancellationError() }
         try await catalog.updateLibraryTask(id, status: .execution, progressPercent: percent, phase: phase)
     }
 
     func progress(_ id: Int64, percent: Double) async {
-        guard running[id]?.lostDevice == nil else { return }
+        guard let run = running[id], !run.endClaimed else { return }
         _ = try? await catalog.updateLibraryTask(id, status: .execution, progressPercent: percent)
     }
 

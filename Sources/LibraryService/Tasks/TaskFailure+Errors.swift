@@ -21,6 +21,13 @@ extension TaskFailure {
             }
         case let failure as TaskRunFailure:
             self.init(message: "\(what): \(failure.message)")
+        case let readBack as ReadBackFailure:
+            // The robot step was done; only the catalog's read-back failed.
+            let base = TaskFailure(task: task, error: readBack.underlying)
+            let detail = base.message.hasPrefix(what + ": ") ? String(base.message.dropFirst(what.count + 2)) : base.message
+            self.init(message: "\(readBack.step) was done, but reading the inventory back failed (the catalog may be "
+                        + "stale until a sync): \(detail)",
+                      senseKey: base.senseKey, asc: base.asc, ascq: base.ascq, senseDescription: base.senseDescription)
         default:
             self.init(message: "\(what): \(error)")
         }
@@ -35,6 +42,12 @@ extension TaskFailure {
                   asc: Int(sense.additionalSense.asc), ascq: Int(sense.additionalSense.ascq),
                   senseDescription: sense.text)
     }
+}
+
+/// A robot step worked but the inventory read afterwards failed.
+struct ReadBackFailure: Error, Sendable {
+    var step: String
+    var underlying: any Error
 }
 
 /// A task that cannot run for a reason found before or between hardware steps.

@@ -12,10 +12,12 @@ extension CatalogDatabase {
     }
 
     /// Records a library task's new status (committed before the hardware step it announces).
-    /// Start and finish times follow the status; a final status cannot change again.
+    /// Start and finish times follow the status; a final status cannot change again. `log`, when
+    /// given, is a task_log line written in the same transaction.
     @discardableResult
     public func updateLibraryTask(_ id: Int64, status: TaskStatus, progressPercent: Double? = nil,
                                   phase: String? = nil, failure: TaskFailure? = nil,
+                                  log: (level: String, message: String)? = nil,
                                   now: Date = Date()) async throws(CatalogError) -> LibraryTask {
         if let progressPercent, !(0...100).contains(progressPercent) {
             throw .invalidArgument("progress \(progressPercent) outside 0...100")
@@ -38,6 +40,10 @@ extension CatalogDatabase {
                 task.asc = failure.asc; task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
             }
             try task.update(db)
+            if let log {
+                var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: log.level, message: log.message)
+                try line.insert(db)
+            }
             return task
         }
     }

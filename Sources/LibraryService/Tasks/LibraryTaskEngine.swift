@@ -435,8 +435,8 @@ public actor LibraryTaskEngine {
 
     private func fail(_ id: Int64, failure: TaskFailure) async {
         do {
-            try await catalog.updateLibraryTask(id, status: .error, failure: failure)
-            try await catalog.appendLog(TaskLogEntry(tlTaskId: id, level: "error", message: failure.message))
+            try await catalog.updateLibraryTask(id, status: .error, failure: failure,
+                                                log: (level: "error", message: failure.message))
         } catch {
             logger.error("task \(id) failed (\(failure.message)) and could not be recorded: \(error)")
         }

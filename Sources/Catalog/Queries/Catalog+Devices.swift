@@ -3,6 +3,41 @@ import GRDB
 
 /// What the library service writes about devices and tasks as hardware comes and goes.
 extension CatalogDatabase {
+    /// Registers a library in one transaction: its changer, the library row pointing at it, and
+    /// its drives (POST tape_libraries). Nothing is written when any row is refused.
+    public func registerLibrary(_ library: TapeLibrary, changer: MediumChanger, drives: [LibraryTapeDrive])
+        async throws(CatalogError) -> (library: TapeLibrary, changer: MediumChanger, drives: [LibraryTapeDrive]) {
+        for path in [changer.scsiPath] + drives.map(\.scsiPath) where SCSIPath(path) == nil {
+            throw .invalidArgument("scsi_path must look like [H:C:T:L], not \(path)")
+        }
+        return try await write { db in
+            var changer = changer
+            try changer.insert(db)
+            var library = library
+            library.mediumChangerId = changer.id
+            try library.insert(db)
+            var inserted: [LibraryTapeDrive] = []
+            for var drive in drives {
+                drive.libraryId = library.id
+                try drive.insert(db)
+                inserted.append(drive)
+            }
+            return (library, changer, inserted)
+        }
+    }
+
+    /// The media server with `hostname`, if registered.
+    public func mediaServer(hostname: String) async throws(CatalogError) -> MediaServer? {
+        try await read { db in try MediaServer.filter(Column("hostname") == hostname).fetchOne(db) }
+    }
+
+    /// Libraries of one media server, by id.
+    public func libraries(mediaServer serverID: Int64) async throws(CatalogError) -> [TapeLibrary] {
+        try await read { db in
+            try TapeLibrary.filter(Column("media_server_id") == serverID).order(Column("id")).fetchAll(db)
+        }
+    }
+
     public func library(id: Int64) async throws(CatalogError) -> TapeLibrary? {
         try await read { db in try TapeLibrary.fetchOne(db, key: id) }
     }

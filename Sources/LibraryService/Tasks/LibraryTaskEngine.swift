@@ -144,40 +144,7 @@ public actor LibraryTaskEngine {
     private func validate(_ task: inout LibraryTask) throws(LibraryServiceError) {
         guard let libraryID = task.libraryId else { throw .invalidTask("a library task needs library_id") }
         guard let binding = bindings[libraryID] else { throw .libraryNotAttached(libraryID) }
-        func checkDrive() throws(LibraryServiceError) {
-            guard let driveID = task.driveId else { throw .invalidTask("\(task.type.rawValue) needs drive_id") }
-            guard binding.drives[driveID] != nil else { throw .driveNotInLibrary(drive: driveID, library: libraryID) }
-        }
-        switch task.type {
-        case .sync:
-            break
-        case .move:
-            guard task.sourceElement != nil, task.targetElement != nil else {
-                throw .invalidTask("move needs source_element and target_element")
-            }
-        case .load:
-            try checkDrive()
-            guard task.sourceElement != nil || task.cartridgeId != nil else {
-                throw .invalidTask("load needs source_element or cartridge_id")
-            }
-        case .unload, .erase, .clean, .checkLTFS:
-            try checkDrive()
-        case .format:
-            try checkDrive()
-            if task.formatKind == nil { task.formatKind = .plain }
-            if task.formatKind == .plain, task.volumeName != nil {
-                throw .invalidTask("volume_name applies to an LTFS format (format_kind ltfs)")
-            }
-            if let name = task.volumeName, name.isEmpty || name.utf8.count > 1_024 {
-                throw .invalidTask("volume_name must be 1…1024 bytes")
-            }
-        case .import:
-            break
-        case .export:
-            guard task.sourceElement != nil || task.cartridgeId != nil else {
-                throw .invalidTask("export needs source_element or cartridge_id")
-            }
-        }
+        try LibraryTaskValidation.validate(&task, drivesOfLibrary: Set(binding.drives.keys))
     }
 
     /// The devices a task holds while it runs.

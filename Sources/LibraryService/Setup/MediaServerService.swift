@@ -1,0 +1,57 @@
+import Catalog
+import Discovery
+import Logging
+import ServiceLifecycle
+
+/// The media server's long-running part as one ServiceGroup: the hotplug monitor and the task
+/// engine serving every library the catalog has for this media server. (The HTTP API joins the
+/// group when it is built.)
+public struct MediaServerService: Sendable {
+    public let catalog: CatalogDatabase
+    public let tracker: DeviceTracker
+    public let engine: LibraryTaskEngine
+    public let logger: Logger
+
+    public init(catalog: CatalogDatabase, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
+                rescanInterval: Duration = .seconds(30), logger: Logger) {
+        self.catalog = catalog
+        self.tracker = DeviceTracker(source: source, pollInterval: rescanInterval)
+        self.engine = LibraryTaskEngine(catalog: catalog, tracker: tracker, settings: settings, logger: logger)
+        self.logger = logger
+    }
+
+    /// Attaches the libraries of media server `hostname`; a library that cannot be attached
+    /// (no changer, a device without serial) is logged and skipped. Returns the attached ids.
+    @discardableResult
+    public func attachLibraries(ofMediaServer hostname: String) async throws(LibraryServiceError) -> [Int64] {
+        let libraries: [TapeLibrary]
+        do {
+            guard let server = try await catalog.mediaServer(hostname: hostname), let serverID = server.id else {
+                logger.warning("media server \(hostname) is not in the catalog: no library to serve")
+                return []
+            }
+            libraries = try await catalog.libraries(mediaServer: serverID)
+        } catch {
+            throw .catalog(error)
+        }
+        var attached: [Int64] = []
+        for library in libraries {
+            guard let id = library.id else { continue }
+            do {
+                try await engine.attach(library: id)
+                attached.append(id)
+            } catch {
+                logger.error("tape library \(id) is not served: \(error)")
+            }
+        }
+        return attached
+    }
+
+    /// Runs until SIGTERM or SIGINT; then tasks in flight finish and the group returns.
+    public func run() async throws {
+        let group = ServiceGroup(configuration: .init(services: [tracker, engine],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+    }
+}

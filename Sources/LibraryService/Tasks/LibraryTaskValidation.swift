@@ -1,0 +1,72 @@
+import Catalog
+
+/// What a library task needs before it is queued, checked the same way whoever queues it (the
+/// engine's `submit`, the CLI writing to the catalog of a running service, later the API).
+public enum LibraryTaskValidation {
+    /// Checks `task` against the drives of its library; fills in defaults (plain format).
+    public static func validate(_ task: inout LibraryTask, drivesOfLibrary drives: Set<Int64>)
+        throws(LibraryServiceError) {
+        guard let libraryID = task.libraryId else { throw .invalidTask("a library task needs library_id") }
+        func checkDrive() throws(LibraryServiceError) {
+            guard let driveID = task.driveId else { throw .invalidTask("\(task.type.rawValue) needs drive_id") }
+            guard drives.contains(driveID) else { throw .driveNotInLibrary(drive: driveID, library: libraryID) }
+        }
+        for (name, value) in [("source_element", task.sourceElement), ("target_element", task.targetElement)] {
+            if let value, !(0...0xFFFF).contains(value) {
+                throw .invalidTask("\(name) \(value) is not an element address (0…65535)")
+            }
+        }
+        switch task.type {
+        case .sync:
+            break
+        case .move:
+            guard task.sourceElement != nil, task.targetElement != nil else {
+                throw .invalidTask("move needs source_element and target_element")
+            }
+        case .load:
+            try checkDrive()
+            guard task.sourceElement != nil || task.cartridgeId != nil else {
+                throw .invalidTask("load needs source_element or cartridge_id")
+            }
+        case .unload, .erase, .clean, .checkLTFS:
+            try checkDrive()
+        case .format:
+            try checkDrive()
+            if task.formatKind == nil { task.formatKind = .plain }
+            if task.formatKind == .plain, task.volumeName != nil {
+                throw .invalidTask("volume_name applies to an LTFS format (format_kind ltfs)")
+            }
+            if let name = task.volumeName, name.isEmpty || name.utf8.count > 1_024 {
+                throw .invalidTask("volume_name must be 1…1024 bytes")
+            }
+        case .import:
+            break
+        case .export:
+            guard task.sourceElement != nil || task.cartridgeId != nil else {
+                throw .invalidTask("export needs source_element or cartridge_id")
+            }
+        }
+    }
+
+    /// Validates `task` against the catalog and queues it, for a process that does not run the
+    /// engine itself (the running service picks it up from the queue).
+    public static func enqueue(_ task: LibraryTask, catalog: CatalogDatabase) async throws(LibraryServiceError)
+        -> LibraryTask {
+        var task = task
+        guard let libraryID = task.libraryId else { throw .invalidTask("a library task needs library_id") }
+        let drives: [LibraryTapeDrive]
+        do {
+            guard try await catalog.library(id: libraryID) != nil else { throw LibraryServiceError.libraryNotFound(libraryID) }
+            drives = try await catalog.drives(library: libraryID)
+        } catch let error as LibraryServiceError {
+            throw error
+        } catch let error as CatalogError {
+            throw .catalog(error)
+        } catch {
+            throw .invalidTask("\(error)")
+        }
+        try validate(&task, drivesOfLibrary: Set(drives.compactMap(\.id)))
+        task.status = .new
+        do { return try await catalog.enqueue(task) } catch { throw .catalog(error) }
+    }
+}

@@ -1,0 +1,86 @@
+import Catalog
+import Discovery
+import Foundation
+import HWSim
+import LibraryService
+import Logging
+import SCSI
+import Testing
+
+@Suite("Registering a library from discovery candidates, and queuing from another process")
+struct RegistrationTests {
+    /// The simulated library's devices under sg nodes, the drives in swapped order.
+    private func source(_ simulated: SimulatedLibrary) -> TransportDiscoverySource {
+        let source = TransportDiscoverySource()
+        source.add(path: "/dev/sg3", address: SCSIAddress(host: 2, channel: 0, target: 0, lun: 0),
+                   transport: simulated.changerTransport)
+        source.add(path: "/dev/sg4", address: SCSIAddress(host: 2, channel: 0, target: 1, lun: 0),
+                   transport: simulated.driveTransport(1))
+        source.add(path: "/dev/sg5", address: SCSIAddress(host: 2, channel: 0, target: 2, lun: 0),
+                   transport: simulated.driveTransport(0))
+        return source
+    }
+
+    @Test func aCandidateBecomesALibraryWhoseDrivesAreMatchedBySerial() async throws {
+        let simulated = try SimulatedLibrary(profile: TestRig.profile())
+        let source = source(simulated)
+        let catalog = try CatalogDatabase.inMemory()
+        let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
+        let candidates = try await CandidateFinder(source: source).candidates(mode: .automatic)
+        let candidate = try #require(candidates.changers.first)
+        let registered = try await LibraryRegistration.register(candidate, mediaServer: try #require(server.id),
+                                                                 catalog: catalog)
+        let changerID = try #require(registered.library.mediumChangerId)
+        let changer = try #require(try await catalog.changer(id: changerID))
+        #expect(changer.serial == TestRig.changerSerial)
+        #expect(changer.device == "/dev/sg3")
+        #expect(changer.scsiPath == "[2:0:0:0]")
+        // Bay 0 holds the drive at /dev/sg5 and bay 1 the one at /dev/sg4: matched by serial.
+        let libraryID = try #require(registered.library.id)
+        let drives = try await catalog.drives(library: libraryID)
+        #expect(drives.map(\.serial) == TestRig.driveSerials)
+        #expect(drives.map(\.device) == ["/dev/sg5", "/dev/sg4"])
+        #expect(drives.map(\.sysTransferElement) == [0, 1].map { Int(simulated.elementAddress(.drive($0))) })
+    }
+
+    @Test func aTaskQueuedThroughTheCatalogIsRunByTheService() async throws {
+        let simulated = try SimulatedLibrary(profile: TestRig.profile())
+        let catalog = try CatalogDatabase.inMemory()
+        let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
+        let candidate = try #require(try await CandidateFinder(source: source(simulated)).candidates(mode: .automatic)
+            .changers.first)
+        let registered = try await LibraryRegistration.register(candidate, mediaServer: try #require(server.id),
+                                                                catalog: catalog)
+        let libraryID = try #require(registered.library.id)
+        let service = MediaServerService(
+            catalog: catalog, source: source(simulated),
+            settings: .init(drivePollInterval: .milliseconds(2), retryInterval: .milliseconds(1),
+                            queuePollInterval: .milliseconds(20)),
+            logger: Logger(label: "test"))
+        #expect(try await service.attachLibraries(ofMediaServer: "media-1") == [libraryID])
+        #expect(try await service.attachLibraries(ofMediaServer: "elsewhere").isEmpty)
+
+        // Refused before anything is queued: the drive is not in this library.
+        await #expect(throws: LibraryServiceError.self) {
+            try await LibraryTaskValidation.enqueue(LibraryTask(type: .erase, libraryId: libraryID, driveId: 999),
+                                                    catalog: catalog)
+        }
+        let serving = Task { await service.engine.serve() }
+        // As another process would (the CLI, with no engine of its own): straight to the queue.
+        let move = try await LibraryTaskValidation.enqueue(
+            LibraryTask(type: .move, libraryId: libraryID, sourceElement: Int(simulated.elementAddress(.slot(1))),
+                        targetElement: Int(simulated.elementAddress(.slot(9)))), catalog: catalog)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var last: LibraryTask?
+        while ContinuousClock.now < deadline {
+            let moveID = try #require(move.id)
+            last = try await catalog.libraryTask(id: moveID)
+            if last?.status.isFinal == true { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(last?.status == .done, "\(String(describing: last))")
+        #expect(simulated.location(of: "E00001L9") == .slot(9))
+        await service.engine.stopDispatching()
+        await serving.value
+    }
+}

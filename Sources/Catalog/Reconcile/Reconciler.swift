@@ -45,6 +45,9 @@ struct Reconciler {
     var summary = ReconcileSummary()
     /// False: treat every stored element as changed (the reference path of the tests).
     var skipUnchanged = true
+    /// The library's elements as the catalog holds them once this reconciliation commits (see
+    /// `ReconcileCache`); nil when `apply` could not tell for certain.
+    private(set) var slotsAfter: StoredSlots?
 
     init(db: Database, libraryID: Int64, now: Date) throws {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tape_libraries WHERE id = ?", arguments: [libraryID]) != nil
@@ -55,12 +58,20 @@ struct Reconciler {
         self.now = String.fromDatabaseValue(now.databaseValue) ?? ""
     }
 
-    mutating func apply(_ snapshot: InventorySnapshot) throws -> ReconcileSummary {
+    /// `cachedSlots`: what the previous reconciliation of the library left, when nothing changed
+    /// the catalog since (see `ReconcileCache`); nil reads it from the catalog.
+    mutating func apply(_ snapshot: InventorySnapshot, cachedSlots: StoredSlots? = nil) throws -> ReconcileSummary {
         var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
         trace.mark("validate")
-        let storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
-        trace.mark("load occupants")
+        var storedSlots: StoredSlots
+        if let cachedSlots {
+            storedSlots = cachedSlots
+            trace.mark("cached slots")
+        } else {
+            storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
+            trace.mark("load occupants")
+        }
 
         // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
         var seenTags = VolumeTagSet(capacity: elements.count)
@@ -124,6 +135,10 @@ struct Reconciler {
         var detachSet = Set<Int64>()
         var tagByCartridgeID: [Int64: String] = [:]
         var counts = SlotCountDelta()
+        // What each pending element holds after this transaction, for `slotsAfter`.
+        var slotUpdates: [(address: Int, slot: StoredSlot)] = []
+        slotUpdates.reserveCapacity(pending.count)
+        var rewritten = [Bool](repeating: false, count: 0x10000)
 
         for item in pending {
             let element = elements[item.index]
@@ -185,6 +200,10 @@ struct Reconciler {
                 summary.slotsAdded += 1
                 counts.add(kind: element.kind, full: element.isFull, address: element.address)
             }
+            // Either the occupant already is the desired cartridge or it is placed below.
+            slotUpdates.append((element.address, StoredSlot(
+                id: slotID, digest: digest, occupantID: item.desiredTag == nil ? nil : item.cartridgeID)))
+            rewritten[element.address] = true
 
             if occupant?.tag == item.desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
@@ -210,10 +229,13 @@ struct Reconciler {
 
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
+        var removedAddresses: [Int] = []
         if reportedStoredSlots != storedSlots.count {
             let reportedAddresses = Set(elements.map(\.address))
             for (address, stored) in storedSlots.all where !reportedAddresses.contains(address) {
                 removedSlotIDs.append(stored.id)
+                removedAddresses.append(address)
+                rewritten[address] = true
                 let detail = try readDetail(detailQuery, slotID: stored.id)
                 counts.remove(kind: detail.kind, full: detail.full, address: address)
                 if let occupantID = stored.occupantID, let tag = try cartridgeTag(tagQuery, id: occupantID),
@@ -245,6 +267,9 @@ struct Reconciler {
         // Where moved cartridges came from, for the summary: one pass over the stored slots.
         let previousSlotIDs = Set(placements.compactMap { $0.known?.slotID })
         let addressBySlotID = storedSlots.addresses(of: previousSlotIDs)
+        // An unchanged element of this library losing its cartridge is not described by
+        // `slotUpdates`; the digests rule it out, but `slotsAfter` never guesses.
+        let afterIsExact = addressBySlotID.values.allSatisfy { rewritten[$0] }
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
@@ -296,6 +321,13 @@ struct Reconciler {
         try db.execute(sql: "UPDATE tape_libraries SET last_sync = ?, sync_state = 'synced' WHERE id = ?",
                        arguments: [nowValue, libraryID])
         trace.mark("drives")
+        if skipUnchanged && afterIsExact {
+            for address in removedAddresses { storedSlots.remove(at: address) }
+            for update in slotUpdates { storedSlots.insert(update.slot, at: update.address) }
+            storedSlots.reindexSlotIDs()
+            slotsAfter = storedSlots
+        }
+        trace.mark("slots after")
         trace.report()
         return summary
     }

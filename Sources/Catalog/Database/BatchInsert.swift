@@ -1,56 +1,33 @@
 import GRDB
 import GRDBSQLite
 
-/// A value bound by `BatchInsert`.
-enum BulkValue {
-    case integer(Int64)
-    case text(String)
-    case null
-
-    init(_ value: Int?) { self = value.map { .integer(Int64($0)) } ?? .null }
-    init(_ value: Int64?) { self = value.map { .integer($0) } ?? .null }
-    init(_ value: Bool) { self = .integer(value ? 1 : 0) }
-    init(_ value: String?) { self = value.map { .text($0) } ?? .null }
-}
-
 /// Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements: SQLite's cost per
 /// executed statement (program start, statement journal) is paid once per chunk instead of once
-/// per row. Rows must carry explicit ids when the caller needs them afterwards.
+/// per row. Values are bound straight into the chunk's statement as they are added (no array of
+/// boxed values per chunk: a sync adds a million values). The number of rows is given up front,
+/// so the last chunk's statement has exactly the rows that remain. Rows must carry explicit ids
+/// when the caller needs them afterwards.
 struct BatchInsert {
     static let rowsPerStatement = 128
 
     private let db: Database
     private let table: String
     private let columns: [String]
-    private var pending: [BulkValue] = []
+    private let totalRows: Int
+    /// The full chunk's statement, prepared once; the last, shorter chunk gets its own.
+    private var fullChunk: BulkStatement?
+    private var current: BulkStatement?
+    private var rowsInChunk = 0
+    private var rowInChunk = 0
+    private var column = 0
     private(set) var rowCount = 0
 
-    init(_ db: Database, table: String, columns: [String]) {
+    init(_ db: Database, table: String, columns: [String], rowCount totalRows: Int) {
         self.db = db
         self.table = table
         self.columns = columns
-        pending.reserveCapacity(columns.count * Self.rowsPerStatement)
+        self.totalRows = totalRows
     }
-
-    mutating func append(_ row: [BulkValue]) throws {
-        for value in row { add(value) }
-        try endRow()
-    }
-
-    /// Adds the next value of the current row (no array per row: a sync adds 90,000 rows).
-    mutating func add(_ value: BulkValue) { pending.append(value) }
-
-    /// Ends the current row, which must have one value per column.
-    mutating func endRow() throws {
-        guard pending.count == (rowCount % Self.rowsPerStatement + 1) * columns.count else {
-            throw CatalogError.storage("batch insert into \(table): row \(rowCount) has the wrong number of values")
-        }
-        rowCount += 1
-        if pending.count == columns.count * Self.rowsPerStatement { try flush() }
-    }
-
-    /// The SQL of a full chunk, built once: rebuilding it for every chunk cost a tenth of a sync.
-    private var fullChunkSQL: String?
 
     private func sql(rows: Int) -> String {
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
@@ -58,26 +35,72 @@ struct BatchInsert {
             + Array(repeating: placeholders, count: rows).joined(separator: ", ")
     }
 
-    mutating func flush() throws {
-        guard !pending.isEmpty else { return }
-        let rows = pending.count / columns.count
-        let text: String
-        if rows == Self.rowsPerStatement {
-            if fullChunkSQL == nil { fullChunkSQL = sql(rows: rows) }
-            text = fullChunkSQL ?? sql(rows: rows)
-        } else {
-            text = sql(rows: rows)
-        }
-        let statement = try BulkStatement(db, sql: text)
-        for (offset, value) in pending.enumerated() {
-            let index = Int32(offset + 1)
-            switch value {
-            case .integer(let number): statement.bind(index, number)
-            case .text(let text): statement.bind(index, text)
-            case .null: statement.bind(index, Int64?.none)
+    /// The statement and parameter index for the next value.
+    private mutating func next() throws -> (BulkStatement, Int32) {
+        if current == nil {
+            let remaining = totalRows - rowCount
+            guard remaining > 0 else {
+                throw CatalogError.storage("batch insert into \(table): more than \(totalRows) rows")
+            }
+            if remaining >= Self.rowsPerStatement {
+                if fullChunk == nil { fullChunk = try BulkStatement(db, sql: sql(rows: Self.rowsPerStatement)) }
+                current = fullChunk
+                rowsInChunk = Self.rowsPerStatement
+            } else {
+                current = try BulkStatement(db, sql: sql(rows: remaining))
+                rowsInChunk = remaining
             }
         }
-        try statement.execute()
-        pending.removeAll(keepingCapacity: true)
+        guard let statement = current, column < columns.count else {
+            throw CatalogError.storage("batch insert into \(table): row \(rowCount) has too many values")
+        }
+        column += 1
+        return (statement, Int32(rowInChunk * columns.count + column))
     }
+
+    mutating func add(_ value: Int64) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    mutating func add(_ value: Int) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    mutating func add(_ value: Bool) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    mutating func add(_ value: Int?) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    mutating func add(_ value: Int64?) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    /// Copied by SQLite (for text that changes from row to row).
+    mutating func add(_ value: String?) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    mutating func add(_ value: InternedText) throws { let (statement, index) = try next(); statement.bind(index, value) }
+
+    /// Ends the current row, which must have one value per column.
+    mutating func endRow() throws {
+        guard column == columns.count else {
+            throw CatalogError.storage("batch insert into \(table): row \(rowCount) has the wrong number of values")
+        }
+        column = 0
+        rowCount += 1
+        rowInChunk += 1
+        if rowInChunk == rowsInChunk, let statement = current {
+            try statement.execute()
+            current = nil
+            rowInChunk = 0
+        }
+    }
+
+    /// Checks that every announced row was inserted.
+    func finish() throws {
+        guard rowCount == totalRows, current == nil else {
+            throw CatalogError.storage("batch insert into \(table): \(rowCount) of \(totalRows) rows added")
+        }
+    }
+}
+
+/// A constant text (an enumeration's raw value) bound without a copy (SQLITE_STATIC): its bytes
+/// are allocated once and live as long as the process.
+final class InternedText: Sendable {
+    nonisolated(unsafe) let bytes: UnsafeMutableBufferPointer<CChar>
+
+    init(_ text: String) {
+        let utf8 = Array(text.utf8)
+        bytes = .allocate(capacity: max(utf8.count, 1))
+        for (offset, byte) in utf8.enumerated() { bytes[offset] = CChar(bitPattern: byte) }
+        count = Int32(utf8.count)
+    }
+
+    let count: Int32
 }

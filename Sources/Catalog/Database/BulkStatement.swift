@@ -42,6 +42,11 @@ struct BulkStatement {
         }
     }
 
+    /// Binds constant text without a copy: `text` lives as long as the process.
+    func bind(_ index: Int32, _ text: InternedText) {
+        sqlite3_bind_text(handle, index, text.bytes.baseAddress, text.count, nil)
+    }
+
     /// Runs a statement that returns no rows, then resets it for the next bindings.
     func execute() throws {
         let code = sqlite3_step(handle)

@@ -64,50 +64,49 @@ enum ElementDigest {
 /// every key through `Hasher` (a sync checks 40,000 tags; a Dictionary spent most of its time
 /// hashing). Exact: tags whose hash collides with a different tag are compared as strings.
 struct VolumeTagSet {
-    /// Hash of the tag in each bucket; meaningful where `firstIndex` is not 0.
-    private var hashes: [UInt64]
-    /// 1 + index of the first element with the bucket's hash (0: empty bucket).
-    private var firstIndex: [Int32]
+    /// One bucket: a tag's hash and 1 + the index of the first element with it (0: empty). Kept
+    /// together so a probe touches one cache line.
+    private struct Bucket {
+        var hash: UInt64 = 0
+        var firstIndex: Int32 = 0
+    }
+
+    private var buckets: [Bucket]
     private var mask: Int
     private var count = 0
     private var collided = Set<String>()
 
     init(capacity: Int) {
-        var buckets = 16
-        while buckets < capacity * 2 { buckets <<= 1 }
-        hashes = Array(repeating: 0, count: buckets)
-        firstIndex = Array(repeating: 0, count: buckets)
-        mask = buckets - 1
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        buckets = Array(repeating: Bucket(), count: size)
+        mask = size - 1
     }
 
     /// True when `tag` (of element `index`) was not seen before; `tagAt` gives an earlier
     /// element's tag, needed only when the hash was seen.
     mutating func insert(_ tag: String, hash: UInt64, index: Int, tagAt: (Int) -> String?) -> Bool {
-        if count * 2 >= hashes.count { grow() }
+        if count * 2 >= buckets.count { grow() }
         var bucket = Int(truncatingIfNeeded: hash) & mask
-        while firstIndex[bucket] != 0 {
-            if hashes[bucket] == hash {
-                return tagAt(Int(firstIndex[bucket]) - 1) != tag && collided.insert(tag).inserted
+        while buckets[bucket].firstIndex != 0 {
+            if buckets[bucket].hash == hash {
+                return tagAt(Int(buckets[bucket].firstIndex) - 1) != tag && collided.insert(tag).inserted
             }
             bucket = (bucket + 1) & mask
         }
-        hashes[bucket] = hash
-        firstIndex[bucket] = Int32(truncatingIfNeeded: index + 1)
+        buckets[bucket] = Bucket(hash: hash, firstIndex: Int32(truncatingIfNeeded: index + 1))
         count += 1
         return true
     }
 
     private mutating func grow() {
-        let oldHashes = hashes
-        let oldFirst = firstIndex
-        hashes = Array(repeating: 0, count: oldHashes.count * 2)
-        firstIndex = Array(repeating: 0, count: oldHashes.count * 2)
-        mask = hashes.count - 1
-        for old in oldHashes.indices where oldFirst[old] != 0 {
-            var bucket = Int(truncatingIfNeeded: oldHashes[old]) & mask
-            while firstIndex[bucket] != 0 { bucket = (bucket + 1) & mask }
-            hashes[bucket] = oldHashes[old]
-            firstIndex[bucket] = oldFirst[old]
+        let old = buckets
+        buckets = Array(repeating: Bucket(), count: old.count * 2)
+        mask = buckets.count - 1
+        for entry in old where entry.firstIndex != 0 {
+            var bucket = Int(truncatingIfNeeded: entry.hash) & mask
+            while buckets[bucket].firstIndex != 0 { bucket = (bucket + 1) & mask }
+            buckets[bucket] = entry
         }
     }
 }

@@ -32,6 +32,19 @@ struct Reconciler {
         let known: StoredCartridge?
     }
 
+    private static let kindTexts = SlotKind.allCases.map { ($0, InternedText($0.rawValue)) }
+    private static let locationTexts = CartridgeLocation.allCases.map { ($0, InternedText($0.rawValue)) }
+    private static let scratchStatus = InternedText(CartridgeStatus.scratch.rawValue)
+    private static let cleaningStatus = InternedText(CartridgeStatus.cleaning.rawValue)
+
+    private static func interned(_ kind: SlotKind) -> InternedText {
+        kindTexts.first { $0.0 == kind }?.1 ?? InternedText(kind.rawValue)
+    }
+
+    private static func interned(_ location: CartridgeLocation) -> InternedText {
+        locationTexts.first { $0.0 == location }?.1 ?? InternedText(location.rawValue)
+    }
+
     /// Cleaning cartridges are good for about 50 uses (scsi-reference.md).
     static let cleaningUses = 50
     /// Above this many cartridges to place, one scan of tape_cartridges beats a look-up each.
@@ -119,7 +132,7 @@ struct Reconciler {
         var slotInserts = BatchInsert(db, table: "library_slots", columns: [
             "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
             "accessible", "exception", "asc", "ascq", "element_digest",
-        ])
+        ], rowCount: pending.reduce(0) { $0 + (storedSlots[elements[$1.index].address] == nil ? 1 : 0) })
         let updateSlot = try BulkStatement(db, sql: """
             UPDATE library_slots SET kind = ?, full = ?, volume_tag = ?, source_element = ?, accessible = ?,
                 exception = ?, asc = ?, ascq = ?, element_digest = ? WHERE id = ?
@@ -184,18 +197,18 @@ struct Reconciler {
             } else {
                 slotID = nextSlotID
                 nextSlotID += 1
-                slotInserts.add(.integer(slotID))
-                slotInserts.add(.integer(libraryID))
-                slotInserts.add(BulkValue(element.address))
-                slotInserts.add(.text(element.kind.rawValue))
-                slotInserts.add(BulkValue(element.isFull))
-                slotInserts.add(BulkValue(tag))
-                slotInserts.add(BulkValue(element.sourceElement))
-                slotInserts.add(BulkValue(element.isAccessible))
-                slotInserts.add(BulkValue(element.exception != nil))
-                slotInserts.add(BulkValue(asc))
-                slotInserts.add(BulkValue(ascq))
-                slotInserts.add(.integer(digest))
+                try slotInserts.add(slotID)
+                try slotInserts.add(libraryID)
+                try slotInserts.add(element.address)
+                try slotInserts.add(Self.interned(element.kind))
+                try slotInserts.add(element.isFull)
+                try slotInserts.add(tag)
+                try slotInserts.add(element.sourceElement)
+                try slotInserts.add(element.isAccessible)
+                try slotInserts.add(element.exception != nil)
+                try slotInserts.add(asc)
+                try slotInserts.add(ascq)
+                try slotInserts.add(digest)
                 try slotInserts.endRow()
                 summary.slotsAdded += 1
                 counts.add(kind: element.kind, full: element.isFull, address: element.address)
@@ -216,7 +229,7 @@ struct Reconciler {
                                             cartridgeID: cartridgeID, known: item.known))
             }
         }
-        try slotInserts.flush()
+        try slotInserts.finish()
         trace.mark("write slots")
 
         // Known cartridges that sit elsewhere leave their old place first.
@@ -277,7 +290,7 @@ struct Reconciler {
         var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
             "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
-        ])
+        ], rowCount: placements.reduce(0) { $0 + ($1.known == nil ? 1 : 0) })
         var tapeTypes: TapeTypeTable?
         for placement in placements {
             if placement.location == .drive { idByTag[placement.volumeTag] = placement.cartridgeID }
@@ -296,21 +309,21 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                cartridgeInserts.add(.integer(placement.cartridgeID))
-                cartridgeInserts.add(.text(placement.volumeTag))
-                cartridgeInserts.add(BulkValue(type?.id))
-                cartridgeInserts.add(.text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue))
-                cartridgeInserts.add(.text(placement.location.rawValue))
-                cartridgeInserts.add(.integer(placement.slotID))
-                cartridgeInserts.add(.integer(type?.nativeCapacity ?? 0))
-                cartridgeInserts.add(BulkValue(isCleaning ? Self.cleaningUses : nil))
-                cartridgeInserts.add(BulkValue(type?.isWorm ?? false))
-                cartridgeInserts.add(.text(now))
+                try cartridgeInserts.add(placement.cartridgeID)
+                try cartridgeInserts.add(placement.volumeTag)
+                try cartridgeInserts.add(type?.id)
+                try cartridgeInserts.add(isCleaning ? Self.cleaningStatus : Self.scratchStatus)
+                try cartridgeInserts.add(Self.interned(placement.location))
+                try cartridgeInserts.add(placement.slotID)
+                try cartridgeInserts.add(type?.nativeCapacity ?? 0)
+                try cartridgeInserts.add(isCleaning ? Self.cleaningUses : nil)
+                try cartridgeInserts.add(type?.isWorm ?? false)
+                try cartridgeInserts.add(now)
                 try cartridgeInserts.endRow()
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
-        try cartridgeInserts.flush()
+        try cartridgeInserts.finish()
         trace.mark("place cartridges")
         for id in detach where !placedIDs.contains(id) {
             if let tag = tagByCartridgeID[id] { summary.cartridgesMarkedOffline.append(tag) }
@@ -397,14 +410,19 @@ struct Reconciler {
 
     /// The volume tag without the space padding of the 32-byte field (SMC-3 primary volume tag).
     static func normalizedTag(_ tag: String?) -> String? {
-        guard let tag else { return nil }
-        let utf8 = tag.utf8
-        guard let first = utf8.first, let last = utf8.last else { return nil }
+        guard var tag else { return nil }
         let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }
-        if !blank(first) && !blank(last) { return tag }
-        guard let start = utf8.firstIndex(where: { !blank($0) }),
-              let end = utf8.lastIndex(where: { !blank($0) }) else { return nil }
-        return String(tag[start...end])
+        // One look at the bytes (no index walking): most tags have no padding at all.
+        let trimmed: Range<Int>? = tag.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return 0..<0 }
+            if !blank(first) && !blank(last) { return nil }
+            guard let start = bytes.firstIndex(where: { !blank($0) }),
+                  let end = bytes.lastIndex(where: { !blank($0) }) else { return 0..<0 }
+            return start..<(end + 1)
+        }
+        guard let trimmed else { return tag }
+        if trimmed.isEmpty { return nil }
+        return tag.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[trimmed]), as: UTF8.self) }
     }
 
     /// Rejects snapshots no changer can produce, before anything is written.

@@ -5,9 +5,12 @@ import GRDBSQLite
 /// executed statement (program start, statement journal) is paid once per chunk instead of once
 /// per row. Values are bound straight into the chunk's statement as they are added (no array of
 /// boxed values per chunk: a sync adds a million values). The number of rows is given up front,
-/// so the last chunk's statement has exactly the rows that remain. Rows must carry explicit ids
-/// when the caller needs them afterwards.
-struct BatchInsert {
+/// so the last chunk's statement has exactly the rows that remain. Text is copied once into a
+/// buffer owned here and bound without SQLite's own copy (a malloc and free per value); the
+/// bindings are cleared when the chunk has run and when this value goes away, so the statement
+/// never keeps a pointer into freed memory. Rows must carry explicit ids when the caller needs
+/// them afterwards. Used on the connection's own thread only.
+final class BatchInsert {
     static let rowsPerStatement = 128
 
     private let db: Database
@@ -21,12 +24,21 @@ struct BatchInsert {
     private var rowInChunk = 0
     private var column = 0
     private(set) var rowCount = 0
+    /// Text of the current chunk; a value that does not fit is bound with a copy by SQLite.
+    private let textBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 8)
+    private var textUsed = 0
 
     init(_ db: Database, table: String, columns: [String], rowCount totalRows: Int) {
         self.db = db
         self.table = table
         self.columns = columns
         self.totalRows = totalRows
+    }
+
+    deinit {
+        fullChunk?.clearBindings()
+        current?.clearBindings()
+        textBuffer.deallocate()
     }
 
     private func sql(rows: Int) -> String {
@@ -36,7 +48,7 @@ struct BatchInsert {
     }
 
     /// The statement and parameter index for the next value.
-    private mutating func next() throws -> (BulkStatement, Int32) {
+    private func next() throws -> (BulkStatement, Int32) {
         if current == nil {
             let remaining = totalRows - rowCount
             guard remaining > 0 else {
@@ -58,17 +70,31 @@ struct BatchInsert {
         return (statement, Int32(rowInChunk * columns.count + column))
     }
 
-    mutating func add(_ value: Int64) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    mutating func add(_ value: Int) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    mutating func add(_ value: Bool) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    mutating func add(_ value: Int?) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    mutating func add(_ value: Int64?) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    /// Copied by SQLite (for text that changes from row to row).
-    mutating func add(_ value: String?) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    mutating func add(_ value: InternedText) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    func add(_ value: Int64) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    func add(_ value: Int) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    func add(_ value: Bool) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    func add(_ value: Int?) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    func add(_ value: Int64?) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    /// Text that changes from row to row.
+    func add(_ value: String?) throws {
+        let (statement, index) = try next()
+        guard var value else { statement.bind(index, String?.none); return }
+        let copied: Bool = value.withUTF8 { bytes in
+            // Empty text takes SQLite's path: a null pointer would bind NULL.
+            guard let source = bytes.baseAddress, !bytes.isEmpty, bytes.count <= textBuffer.count - textUsed,
+                  let base = textBuffer.baseAddress else { return false }
+            let start = base + textUsed
+            start.copyMemory(from: source, byteCount: bytes.count)
+            statement.bindStatic(index, start.assumingMemoryBound(to: CChar.self), count: Int32(bytes.count))
+            textUsed += bytes.count
+            return true
+        }
+        if !copied { statement.bind(index, value) }
+    }
+    func add(_ value: InternedText) throws { let (statement, index) = try next(); statement.bind(index, value) }
 
     /// Ends the current row, which must have one value per column.
-    mutating func endRow() throws {
+    func endRow() throws {
         guard column == columns.count else {
             throw CatalogError.storage("batch insert into \(table): row \(rowCount) has the wrong number of values")
         }
@@ -77,8 +103,10 @@ struct BatchInsert {
         rowInChunk += 1
         if rowInChunk == rowsInChunk, let statement = current {
             try statement.execute()
+            statement.clearBindings()
             current = nil
             rowInChunk = 0
+            textUsed = 0
         }
     }
 

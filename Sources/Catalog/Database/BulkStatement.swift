@@ -47,6 +47,14 @@ struct BulkStatement {
         sqlite3_bind_text(handle, index, text.bytes.baseAddress, text.count, nil)
     }
 
+    /// Binds text without a copy: the caller keeps `bytes` alive until the binding is replaced
+    /// or cleared.
+    func bindStatic(_ index: Int32, _ bytes: UnsafePointer<CChar>, count: Int32) {
+        sqlite3_bind_text(handle, index, bytes, count, nil)
+    }
+
+    func clearBindings() { sqlite3_clear_bindings(handle) }
+
     /// Runs a statement that returns no rows, then resets it for the next bindings.
     func execute() throws {
         let code = sqlite3_step(handle)

@@ -89,6 +89,7 @@ struct Reconciler {
         // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
         var seenTags = VolumeTagSet(capacity: elements.count)
         var pending: [Pending] = []
+        pending.reserveCapacity(storedSlots.count == 0 ? elements.count : 64)
         var cartridgeAtAddress: [Int: String] = [:]
         var reportedStoredSlots = 0
         for (index, element) in elements.enumerated() {
@@ -129,7 +130,7 @@ struct Reconciler {
         // Pass 2, over changed and new elements only.
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
-        var slotInserts = BatchInsert(db, table: "library_slots", columns: [
+        let slotInserts = BatchInsert(db, table: "library_slots", columns: [
             "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
             "accessible", "exception", "asc", "ascq", "element_digest",
         ], rowCount: pending.reduce(0) { $0 + (storedSlots[elements[$1.index].address] == nil ? 1 : 0) })
@@ -144,6 +145,7 @@ struct Reconciler {
             """)
         let tagQuery = try BulkStatement(db, sql: "SELECT volume_tag FROM tape_cartridges WHERE id = ?")
         var placements: [Placement] = []
+        placements.reserveCapacity(pending.count)
         var detach: [Int64] = []
         var detachSet = Set<Int64>()
         var tagByCartridgeID: [Int64: String] = [:]
@@ -287,7 +289,7 @@ struct Reconciler {
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
-        var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
+        let cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
             "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
         ], rowCount: placements.reduce(0) { $0 + ($1.known == nil ? 1 : 0) })

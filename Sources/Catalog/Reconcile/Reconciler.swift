@@ -30,6 +30,8 @@ struct Reconciler {
         let address: Int
         let cartridgeID: Int64
         let known: StoredCartridge?
+        /// The cartridge the slot held before this sync (may be the one placed).
+        let previousOccupant: Int64?
     }
 
     private static let kindTexts = SlotKind.allCases.map { ($0, InternedText($0.rawValue)) }
@@ -228,7 +230,8 @@ struct Reconciler {
             if let desiredTag = item.desiredTag, let cartridgeID = item.cartridgeID {
                 placements.append(Placement(volumeTag: desiredTag, slotID: slotID,
                                             location: element.kind.cartridgeLocation, address: element.address,
-                                            cartridgeID: cartridgeID, known: item.known))
+                                            cartridgeID: cartridgeID, known: item.known,
+                                            previousOccupant: occupant?.id))
             }
         }
         try slotInserts.finish()
@@ -245,11 +248,13 @@ struct Reconciler {
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
         var removedAddresses: [Int] = []
+        var removedOccupants = Set<Int64>()
         if reportedStoredSlots != storedSlots.count {
             let reportedAddresses = Set(elements.map(\.address))
             for (address, stored) in storedSlots.all where !reportedAddresses.contains(address) {
                 removedSlotIDs.append(stored.id)
                 removedAddresses.append(address)
+                if let occupantID = stored.occupantID { removedOccupants.insert(occupantID) }
                 rewritten[address] = true
                 let detail = try readDetail(detailQuery, slotID: stored.id)
                 counts.remove(kind: detail.kind, full: detail.full, address: address)
@@ -261,12 +266,20 @@ struct Reconciler {
             }
         }
 
-        // Two phases keep UNIQUE(slot_id) satisfied while cartridges swap places.
+        // Cartridges that leave and get no new place go offline now. One that moves is written
+        // once, at its new place, unless it still holds a slot another cartridge is placed in
+        // first (a swap): then it is detached just before (UNIQUE(slot_id) holds throughout).
+        // Occupants of vanished elements always leave before those slots are deleted.
         let detachCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE id = ?")
-        for id in detach {
+        var knownPlaced = Set<Int64>()
+        for placement in placements { if let cartridge = placement.known { knownPlaced.insert(cartridge.id) } }
+        /// Cartridges whose slot_id this sync has already written.
+        var rewrittenCartridges = Set<Int64>()
+        for id in detach where !knownPlaced.contains(id) || removedOccupants.contains(id) {
             detachCartridge.bind(1, id)
             try detachCartridge.execute()
+            rewrittenCartridges.insert(id)
         }
         if !removedSlotIDs.isEmpty {
             try db.execute(sql: "UPDATE library_tape_drives SET loaded_cartridge_id = NULL WHERE library_id = ?",
@@ -296,7 +309,13 @@ struct Reconciler {
         var tapeTypes: TapeTypeTable?
         for placement in placements {
             if placement.location == .drive { idByTag[placement.volumeTag] = placement.cartridgeID }
+            if let blocker = placement.previousOccupant, blocker != placement.cartridgeID,
+               rewrittenCartridges.insert(blocker).inserted {
+                detachCartridge.bind(1, blocker)
+                try detachCartridge.execute()
+            }
             if let cartridge = placement.known {
+                rewrittenCartridges.insert(cartridge.id)
                 placeCartridge.bind(1, placement.slotID)
                 placeCartridge.bind(2, placement.location.rawValue)
                 placeCartridge.bind(3, cartridge.id)
@@ -339,7 +358,7 @@ struct Reconciler {
         if skipUnchanged && afterIsExact {
             for address in removedAddresses { storedSlots.remove(at: address) }
             for update in slotUpdates { storedSlots.insert(update.slot, at: update.address) }
-            storedSlots.reindexSlotIDs()
+            if !removedAddresses.isEmpty || summary.slotsAdded > 0 { storedSlots.reindexSlotIDs() }
             slotsAfter = storedSlots
         }
         trace.mark("slots after")

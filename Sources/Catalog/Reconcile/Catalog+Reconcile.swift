@@ -35,14 +35,16 @@ extension CatalogDatabase {
                     try db.inTransaction(.immediate) {
                         // Inside the transaction: no other connection can commit until this one does.
                         let dataVersion = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? -1
-                        let cached = cache.beginReconcile(library: libraryID, dataVersion: dataVersion)
+                        var cached = cache.beginReconcile(library: libraryID, dataVersion: dataVersion)
+                        let usedCache = skipUnchanged && cached != nil
+                        if !skipUnchanged { cached = nil }
                         var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
                         reconciler.skipUnchanged = skipUnchanged
-                        summary = try reconciler.apply(snapshot, cachedSlots: skipUnchanged ? cached : nil)
+                        summary = try reconciler.apply(snapshot, cachedSlots: cached.take())
                         if let slotsAfter = reconciler.slotsAfter {
                             cache.stage(library: libraryID, slots: slotsAfter, dataVersion: dataVersion)
                         }
-                        trace.mark(cached == nil ? "apply" : "apply (cached slots)")
+                        trace.mark(usedCache ? "apply (cached slots)" : "apply")
                         if failBeforeCommit { throw CatalogError.storage("reconcile failure injected before commit") }
                         return .commit
                     }

@@ -75,13 +75,14 @@ struct Reconciler {
 
     /// `cachedSlots`: what the previous reconciliation of the library left, when nothing changed
     /// the catalog since (see `ReconcileCache`); nil reads it from the catalog.
-    mutating func apply(_ snapshot: InventorySnapshot, cachedSlots: StoredSlots? = nil) throws -> ReconcileSummary {
+    /// Consumed: the slots are updated in place into `slotsAfter` (no copy of 50,000 entries).
+    mutating func apply(_ snapshot: InventorySnapshot, cachedSlots: consuming StoredSlots? = nil) throws -> ReconcileSummary {
         var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
         trace.mark("validate")
         var storedSlots: StoredSlots
-        if let cachedSlots {
-            storedSlots = cachedSlots
+        if let slots = cachedSlots.take() {
+            storedSlots = slots
             trace.mark("cached slots")
         } else {
             storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
@@ -96,6 +97,10 @@ struct Reconciler {
         var reportedStoredSlots = 0
         for (index, element) in elements.enumerated() {
             let tag = Self.normalizedTag(element.volumeTag)
+            // Part of validation (nothing is written before this loop ends).
+            if let tag, tag.utf8.count > 32 {
+                throw CatalogError.invalidArgument("volume tag longer than 32 bytes at element \(element.address)")
+            }
             let tagHash = ElementDigest.tagHash(tag)
             var desiredTag: String? = element.isFull ? tag : nil
             if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
@@ -446,7 +451,8 @@ struct Reconciler {
         return tag.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[trimmed]), as: UTF8.self) }
     }
 
-    /// Rejects snapshots no changer can produce, before anything is written.
+    /// Rejects snapshots no changer can produce, before anything is written (tags longer than 32
+    /// bytes are rejected by the first pass of `apply`, which writes nothing either).
     static func validated(_ elements: [InventoryElement]) throws -> [InventoryElement] {
         // Element addresses are 16-bit (SMC-3): a bitmap finds duplicates without hashing.
         var seen = [Bool](repeating: false, count: 0x10000)
@@ -464,9 +470,6 @@ struct Reconciler {
             previous = element.address
             if let source = element.sourceElement, !(0...0xFFFF).contains(source) {
                 throw CatalogError.invalidArgument("source element \(source) outside 0...65535")
-            }
-            if let tag = normalizedTag(element.volumeTag), tag.utf8.count > 32 {
-                throw CatalogError.invalidArgument("volume tag longer than 32 bytes at element \(element.address)")
             }
         }
         return sorted ? elements : elements.sorted { $0.address < $1.address }

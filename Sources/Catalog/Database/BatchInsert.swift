@@ -8,8 +8,11 @@ import GRDBSQLite
 /// so the last chunk's statement has exactly the rows that remain. Text is copied once into a
 /// buffer owned here and bound without SQLite's own copy (a malloc and free per value); the
 /// bindings are cleared when the chunk has run and when this value goes away, so the statement
-/// never keeps a pointer into freed memory. Rows must carry explicit ids when the caller needs
-/// them afterwards. Used on the connection's own thread only.
+/// never keeps a pointer into freed memory. A number, NULL or constant text already bound at
+/// the same place of the full chunk's statement is not bound again: most columns repeat from row
+/// to row and chunk to chunk (library, kind, defaults), and each bind takes the connection's
+/// mutex. Rows must carry explicit ids when the caller needs them afterwards. Used on the
+/// connection's own thread only.
 final class BatchInsert {
     static let rowsPerStatement = 128
 
@@ -27,6 +30,16 @@ final class BatchInsert {
     /// Text of the current chunk; a value that does not fit is bound with a copy by SQLite.
     private let textBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 8)
     private var textUsed = 0
+
+    /// What a parameter of the full chunk's statement holds.
+    private enum Bound: Equatable {
+        case unknown
+        case integer(Int64)
+        case null
+        case constant(UnsafeMutablePointer<CChar>?)
+    }
+    private var boundInFullChunk: [Bound] = []
+    private var usingFullChunk = false
 
     init(_ db: Database, table: String, columns: [String], rowCount totalRows: Int) {
         self.db = db
@@ -55,11 +68,17 @@ final class BatchInsert {
                 throw CatalogError.storage("batch insert into \(table): more than \(totalRows) rows")
             }
             if remaining >= Self.rowsPerStatement {
-                if fullChunk == nil { fullChunk = try BulkStatement(db, sql: sql(rows: Self.rowsPerStatement)) }
+                if fullChunk == nil {
+                    // Acquiring the statement clears its bindings.
+                    fullChunk = try BulkStatement(db, sql: sql(rows: Self.rowsPerStatement))
+                    boundInFullChunk = Array(repeating: .unknown, count: Self.rowsPerStatement * columns.count)
+                }
                 current = fullChunk
+                usingFullChunk = true
                 rowsInChunk = Self.rowsPerStatement
             } else {
                 current = try BulkStatement(db, sql: sql(rows: remaining))
+                usingFullChunk = false
                 rowsInChunk = remaining
             }
         }
@@ -70,15 +89,34 @@ final class BatchInsert {
         return (statement, Int32(rowInChunk * columns.count + column))
     }
 
-    func add(_ value: Int64) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    func add(_ value: Int) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    func add(_ value: Bool) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    func add(_ value: Int?) throws { let (statement, index) = try next(); statement.bind(index, value) }
-    func add(_ value: Int64?) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    /// True when `value` is already bound at `index` of the full chunk's statement; else records it.
+    private func alreadyBound(_ value: Bound, at index: Int32) -> Bool {
+        guard usingFullChunk else { return false }
+        let position = Int(index) - 1
+        if boundInFullChunk[position] == value { return true }
+        boundInFullChunk[position] = value
+        return false
+    }
+
+    func add(_ value: Int64?) throws {
+        let (statement, index) = try next()
+        if alreadyBound(value.map { .integer($0) } ?? .null, at: index) { return }
+        statement.bind(index, value)
+    }
+
+    func add(_ value: Int64) throws { try add(Optional(value)) }
+    func add(_ value: Int) throws { try add(Optional(Int64(value))) }
+    func add(_ value: Bool) throws { try add(Optional(Int64(value ? 1 : 0))) }
+    func add(_ value: Int?) throws { try add(value.map { Int64($0) }) }
+
     /// Text that changes from row to row.
     func add(_ value: String?) throws {
         let (statement, index) = try next()
-        guard var value else { statement.bind(index, String?.none); return }
+        guard var value else {
+            if !alreadyBound(.null, at: index) { statement.bind(index, String?.none) }
+            return
+        }
+        if usingFullChunk { boundInFullChunk[Int(index) - 1] = .unknown }
         let copied: Bool = value.withUTF8 { bytes in
             // Empty text takes SQLite's path: a null pointer would bind NULL.
             guard let source = bytes.baseAddress, !bytes.isEmpty, bytes.count <= textBuffer.count - textUsed,
@@ -91,7 +129,11 @@ final class BatchInsert {
         }
         if !copied { statement.bind(index, value) }
     }
-    func add(_ value: InternedText) throws { let (statement, index) = try next(); statement.bind(index, value) }
+    func add(_ value: InternedText) throws {
+        let (statement, index) = try next()
+        if alreadyBound(.constant(value.bytes.baseAddress), at: index) { return }
+        statement.bind(index, value)
+    }
 
     /// Ends the current row, which must have one value per column.
     func endRow() throws {
@@ -102,8 +144,8 @@ final class BatchInsert {
         rowCount += 1
         rowInChunk += 1
         if rowInChunk == rowsInChunk, let statement = current {
+            // Bindings stay for the next chunk; row text there is rebound before it runs.
             try statement.execute()
-            statement.clearBindings()
             current = nil
             rowInChunk = 0
             textUsed = 0

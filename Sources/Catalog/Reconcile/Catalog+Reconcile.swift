@@ -32,6 +32,7 @@ extension CatalogDatabase {
                 let result = Result { () throws -> ReconcileSummary in
                     var summary = ReconcileSummary()
                     var trace = PhaseTrace()
+                    var pagesBeforeCommit: Int32 = 0
                     try db.inTransaction(.immediate) {
                         // Inside the transaction: no other connection can commit until this one does.
                         let dataVersion = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? -1
@@ -45,10 +46,12 @@ extension CatalogDatabase {
                             cache.stage(library: libraryID, slots: slotsAfter, dataVersion: dataVersion)
                         }
                         trace.mark(usedCache ? "apply (cached slots)" : "apply")
+                        if trace.isEnabled { pagesBeforeCommit = PhaseTrace.pagesWritten(db) }
                         if failBeforeCommit { throw CatalogError.storage("reconcile failure injected before commit") }
                         return .commit
                     }
                     trace.mark("commit")
+                    if trace.isEnabled { trace.note("\(PhaseTrace.pagesWritten(db) - pagesBeforeCommit) pages written") }
                     trace.report()
                     return summary
                 }

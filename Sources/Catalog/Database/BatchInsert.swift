@@ -5,53 +5,42 @@ import GRDBSQLite
 /// executed statement (program start, statement journal) is paid once per chunk instead of once
 /// per row. Values are bound straight into the chunk's statement as they are added (no array of
 /// boxed values per chunk: a sync adds a million values). The number of rows is given up front,
-/// so the last chunk's statement has exactly the rows that remain. Text is copied once into a
-/// buffer owned here and bound without SQLite's own copy (a malloc and free per value); the
-/// bindings are cleared when the chunk has run and when this value goes away, so the statement
-/// never keeps a pointer into freed memory. A number, NULL or constant text already bound at
-/// the same place of the full chunk's statement is not bound again: most columns repeat from row
-/// to row and chunk to chunk (library, kind, defaults), and each bind takes the connection's
-/// mutex. Rows must carry explicit ids when the caller needs them afterwards. Used on the
+/// so the last chunk's statement has exactly the rows that remain. Row text is copied into a
+/// buffer owned by a `ChunkText` and bound without SQLite's own copy (a malloc and free per
+/// value); when the insert goes away the bindings are cleared before the buffer is freed, so no
+/// statement keeps a pointer into freed memory. A number, NULL or constant text already bound
+/// at the same place of the reused full-chunk statement is not bound again (library, kind and
+/// defaults repeat from row to row). A struct, so the hot path has no dynamic exclusivity
+/// checks. Rows must carry explicit ids when the caller needs them afterwards. Used on the
 /// connection's own thread only.
-final class BatchInsert {
+struct BatchInsert {
     static let rowsPerStatement = 128
 
     private let db: Database
     private let table: String
     private let columns: [String]
     private let totalRows: Int
+    private let text = ChunkText()
     /// The full chunk's statement, prepared once; the last, shorter chunk gets its own.
     private var fullChunk: BulkStatement?
     private var current: BulkStatement?
+    private var usingFullChunk = false
     private var rowsInChunk = 0
     private var rowInChunk = 0
     private var column = 0
-    private(set) var rowCount = 0
-    /// Text of the current chunk; a value that does not fit is bound with a copy by SQLite.
-    private let textBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 8)
     private var textUsed = 0
+    private(set) var rowCount = 0
 
-    /// What a parameter of the full chunk's statement holds.
-    private enum Bound: Equatable {
-        case unknown
-        case integer(Int64)
-        case null
-        case constant(UnsafeMutablePointer<CChar>?)
-    }
-    private var boundInFullChunk: [Bound] = []
-    private var usingFullChunk = false
+    /// What each parameter of the full chunk's statement holds: kind 0 unknown, 1 the integer in
+    /// `boundValue`, 2 NULL, 3 the constant text whose address is in `boundValue`.
+    private var boundKind: [UInt8] = []
+    private var boundValue: [Int64] = []
 
     init(_ db: Database, table: String, columns: [String], rowCount totalRows: Int) {
         self.db = db
         self.table = table
         self.columns = columns
         self.totalRows = totalRows
-    }
-
-    deinit {
-        fullChunk?.clearBindings()
-        current?.clearBindings()
-        textBuffer.deallocate()
     }
 
     private func sql(rows: Int) -> String {
@@ -61,7 +50,7 @@ final class BatchInsert {
     }
 
     /// The statement and parameter index for the next value.
-    private func next() throws -> (BulkStatement, Int32) {
+    private mutating func next() throws -> (BulkStatement, Int32) {
         if current == nil {
             let remaining = totalRows - rowCount
             guard remaining > 0 else {
@@ -70,14 +59,19 @@ final class BatchInsert {
             if remaining >= Self.rowsPerStatement {
                 if fullChunk == nil {
                     // Acquiring the statement clears its bindings.
-                    fullChunk = try BulkStatement(db, sql: sql(rows: Self.rowsPerStatement))
-                    boundInFullChunk = Array(repeating: .unknown, count: Self.rowsPerStatement * columns.count)
+                    let statement = try BulkStatement(db, sql: sql(rows: Self.rowsPerStatement))
+                    text.statements.append(statement)
+                    fullChunk = statement
+                    boundKind = Array(repeating: 0, count: Self.rowsPerStatement * columns.count)
+                    boundValue = Array(repeating: 0, count: Self.rowsPerStatement * columns.count)
                 }
                 current = fullChunk
                 usingFullChunk = true
                 rowsInChunk = Self.rowsPerStatement
             } else {
-                current = try BulkStatement(db, sql: sql(rows: remaining))
+                let statement = try BulkStatement(db, sql: sql(rows: remaining))
+                text.statements.append(statement)
+                current = statement
                 usingFullChunk = false
                 rowsInChunk = remaining
             }
@@ -89,54 +83,58 @@ final class BatchInsert {
         return (statement, Int32(rowInChunk * columns.count + column))
     }
 
-    /// True when `value` is already bound at `index` of the full chunk's statement; else records it.
-    private func alreadyBound(_ value: Bound, at index: Int32) -> Bool {
+    /// True when the value is already bound at `index` of the full chunk's statement; else records it.
+    private mutating func alreadyBound(kind: UInt8, value: Int64, at index: Int32) -> Bool {
         guard usingFullChunk else { return false }
         let position = Int(index) - 1
-        if boundInFullChunk[position] == value { return true }
-        boundInFullChunk[position] = value
+        if boundKind[position] == kind && boundValue[position] == value { return true }
+        boundKind[position] = kind
+        boundValue[position] = value
         return false
     }
 
-    func add(_ value: Int64?) throws {
+    mutating func add(_ value: Int64?) throws {
         let (statement, index) = try next()
-        if alreadyBound(value.map { .integer($0) } ?? .null, at: index) { return }
+        if alreadyBound(kind: value == nil ? 2 : 1, value: value ?? 0, at: index) { return }
         statement.bind(index, value)
     }
 
-    func add(_ value: Int64) throws { try add(Optional(value)) }
-    func add(_ value: Int) throws { try add(Optional(Int64(value))) }
-    func add(_ value: Bool) throws { try add(Optional(Int64(value ? 1 : 0))) }
-    func add(_ value: Int?) throws { try add(value.map { Int64($0) }) }
+    mutating func add(_ value: Int64) throws { try add(Optional(value)) }
+    mutating func add(_ value: Int) throws { try add(Optional(Int64(value))) }
+    mutating func add(_ value: Bool) throws { try add(Optional(Int64(value ? 1 : 0))) }
+    mutating func add(_ value: Int?) throws { try add(value.map { Int64($0) }) }
+
+    mutating func add(_ value: InternedText) throws {
+        let (statement, index) = try next()
+        let address = Int64(Int(bitPattern: value.bytes.baseAddress))
+        if alreadyBound(kind: 3, value: address, at: index) { return }
+        statement.bind(index, value)
+    }
 
     /// Text that changes from row to row.
-    func add(_ value: String?) throws {
+    mutating func add(_ value: String?) throws {
         let (statement, index) = try next()
         guard var value else {
-            if !alreadyBound(.null, at: index) { statement.bind(index, String?.none) }
+            if !alreadyBound(kind: 2, value: 0, at: index) { statement.bind(index, String?.none) }
             return
         }
-        if usingFullChunk { boundInFullChunk[Int(index) - 1] = .unknown }
-        let copied: Bool = value.withUTF8 { bytes in
+        if usingFullChunk { boundKind[Int(index) - 1] = 0 }
+        let buffer = text.buffer
+        let used = textUsed
+        let copied: Int? = value.withUTF8 { bytes in
             // Empty text takes SQLite's path: a null pointer would bind NULL.
-            guard let source = bytes.baseAddress, !bytes.isEmpty, bytes.count <= textBuffer.count - textUsed,
-                  let base = textBuffer.baseAddress else { return false }
-            let start = base + textUsed
+            guard let source = bytes.baseAddress, !bytes.isEmpty, bytes.count <= buffer.count - used,
+                  let base = buffer.baseAddress else { return nil }
+            let start = base + used
             start.copyMemory(from: source, byteCount: bytes.count)
             statement.bindStatic(index, start.assumingMemoryBound(to: CChar.self), count: Int32(bytes.count))
-            textUsed += bytes.count
-            return true
+            return bytes.count
         }
-        if !copied { statement.bind(index, value) }
-    }
-    func add(_ value: InternedText) throws {
-        let (statement, index) = try next()
-        if alreadyBound(.constant(value.bytes.baseAddress), at: index) { return }
-        statement.bind(index, value)
+        if let copied { textUsed += copied } else { statement.bind(index, value) }
     }
 
     /// Ends the current row, which must have one value per column.
-    func endRow() throws {
+    mutating func endRow() throws {
         guard column == columns.count else {
             throw CatalogError.storage("batch insert into \(table): row \(rowCount) has the wrong number of values")
         }
@@ -144,7 +142,7 @@ final class BatchInsert {
         rowCount += 1
         rowInChunk += 1
         if rowInChunk == rowsInChunk, let statement = current {
-            // Bindings stay for the next chunk; row text there is rebound before it runs.
+            // Bindings stay for the next chunk; its row text is bound again before it runs.
             try statement.execute()
             current = nil
             rowInChunk = 0
@@ -157,6 +155,18 @@ final class BatchInsert {
         guard rowCount == totalRows, current == nil else {
             throw CatalogError.storage("batch insert into \(table): \(rowCount) of \(totalRows) rows added")
         }
+    }
+}
+
+/// The row text of a `BatchInsert`'s chunk, and the statements it is bound into: they are
+/// cleared before the buffer is freed.
+final class ChunkText {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 * 1024, alignment: 8)
+    var statements: [BulkStatement] = []
+
+    deinit {
+        for statement in statements { statement.clearBindings() }
+        buffer.deallocate()
     }
 }
 

@@ -137,7 +137,7 @@ struct Reconciler {
         // Pass 2, over changed and new elements only.
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
-        let slotInserts = BatchInsert(db, table: "library_slots", columns: [
+        var slotInserts = BatchInsert(db, table: "library_slots", columns: [
             "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
             "accessible", "exception", "asc", "ascq", "element_digest",
         ], rowCount: pending.reduce(0) { $0 + (storedSlots[elements[$1.index].address] == nil ? 1 : 0) })
@@ -307,7 +307,7 @@ struct Reconciler {
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
-        let cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
+        var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
             "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
         ], rowCount: placements.reduce(0) { $0 + ($1.known == nil ? 1 : 0) })

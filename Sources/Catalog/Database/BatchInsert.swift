@@ -24,6 +24,8 @@ struct BatchInsert {
     /// The full chunk's statement, prepared once; the last, shorter chunk gets its own.
     private var fullChunk: BulkStatement?
     private var current: BulkStatement?
+    /// `current`'s sqlite3_stmt: values are bound through it (no retain and release per value).
+    private var handle: OpaquePointer?
     private var usingFullChunk = false
     private var rowsInChunk = 0
     private var rowInChunk = 0
@@ -49,9 +51,9 @@ struct BatchInsert {
             + Array(repeating: placeholders, count: rows).joined(separator: ", ")
     }
 
-    /// The statement and parameter index for the next value.
-    private mutating func next() throws -> (BulkStatement, Int32) {
-        if current == nil {
+    /// The parameter index for the next value (in `handle`).
+    private mutating func next() throws -> Int32 {
+        if handle == nil {
             let remaining = totalRows - rowCount
             guard remaining > 0 else {
                 throw CatalogError.storage("batch insert into \(table): more than \(totalRows) rows")
@@ -66,21 +68,23 @@ struct BatchInsert {
                     boundValue = Array(repeating: 0, count: Self.rowsPerStatement * columns.count)
                 }
                 current = fullChunk
+                handle = fullChunk?.sqliteHandle
                 usingFullChunk = true
                 rowsInChunk = Self.rowsPerStatement
             } else {
                 let statement = try BulkStatement(db, sql: sql(rows: remaining))
                 text.statements.append(statement)
                 current = statement
+                handle = statement.sqliteHandle
                 usingFullChunk = false
                 rowsInChunk = remaining
             }
         }
-        guard let statement = current, column < columns.count else {
+        guard column < columns.count else {
             throw CatalogError.storage("batch insert into \(table): row \(rowCount) has too many values")
         }
         column += 1
-        return (statement, Int32(rowInChunk * columns.count + column))
+        return Int32(rowInChunk * columns.count + column)
     }
 
     /// True when the value is already bound at `index` of the full chunk's statement; else records it.
@@ -94,9 +98,9 @@ struct BatchInsert {
     }
 
     mutating func add(_ value: Int64?) throws {
-        let (statement, index) = try next()
+        let index = try next()
         if alreadyBound(kind: value == nil ? 2 : 1, value: value ?? 0, at: index) { return }
-        statement.bind(index, value)
+        if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
 
     mutating func add(_ value: Int64) throws { try add(Optional(value)) }
@@ -105,32 +109,34 @@ struct BatchInsert {
     mutating func add(_ value: Int?) throws { try add(value.map { Int64($0) }) }
 
     mutating func add(_ value: InternedText) throws {
-        let (statement, index) = try next()
+        let index = try next()
         let address = Int64(Int(bitPattern: value.bytes.baseAddress))
         if alreadyBound(kind: 3, value: address, at: index) { return }
-        statement.bind(index, value)
+        // SQLITE_STATIC (nil): the interned bytes live as long as the process.
+        sqlite3_bind_text(handle, index, value.bytes.baseAddress, value.count, nil)
     }
 
     /// Text that changes from row to row.
     mutating func add(_ value: String?) throws {
-        let (statement, index) = try next()
+        let index = try next()
         guard var value else {
-            if !alreadyBound(kind: 2, value: 0, at: index) { statement.bind(index, String?.none) }
+            if !alreadyBound(kind: 2, value: 0, at: index) { sqlite3_bind_null(handle, index) }
             return
         }
         if usingFullChunk { boundKind[Int(index) - 1] = 0 }
         let buffer = text.buffer
         let used = textUsed
+        let handle = self.handle
         let copied: Int? = value.withUTF8 { bytes in
             // Empty text takes SQLite's path: a null pointer would bind NULL.
             guard let source = bytes.baseAddress, !bytes.isEmpty, bytes.count <= buffer.count - used,
                   let base = buffer.baseAddress else { return nil }
             let start = base + used
             start.copyMemory(from: source, byteCount: bytes.count)
-            statement.bindStatic(index, start.assumingMemoryBound(to: CChar.self), count: Int32(bytes.count))
+            sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
             return bytes.count
         }
-        if let copied { textUsed += copied } else { statement.bind(index, value) }
+        if let copied { textUsed += copied } else { current?.bind(index, value) }
     }
 
     /// Ends the current row, which must have one value per column.
@@ -145,6 +151,7 @@ struct BatchInsert {
             // Bindings stay for the next chunk; its row text is bound again before it runs.
             try statement.execute()
             current = nil
+            handle = nil
             rowInChunk = 0
             textUsed = 0
         }

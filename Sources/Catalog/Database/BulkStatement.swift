@@ -9,6 +9,8 @@ struct BulkStatement {
     private let statement: Statement
     private let connection: OpaquePointer?
     private var handle: OpaquePointer { statement.sqliteStatement }
+    /// The sqlite3_stmt, for callers that bind in a loop without retaining the statement per value.
+    var sqliteHandle: OpaquePointer { statement.sqliteStatement }
 
     /// SQLite's SQLITE_TRANSIENT: make a private copy of bound text.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

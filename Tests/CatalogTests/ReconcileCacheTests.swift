@@ -152,6 +152,43 @@ import Testing
         #expect(catalog.reconcileCache.hits == 2)
     }
 
+    /// The background checkpointer's PASSIVE checkpoint is no commit: it leaves `PRAGMA
+    /// data_version` alone, so the sync after a checkpointed one still uses the cache.
+    @Test func backgroundCheckpointKeepsCache() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let catalog = try CatalogDatabase(stateDirectory: directory)
+        let server = try await catalog.insert(MediaServer(hostname: "media", hwid: "hwid"))
+        let serverID = try #require(server.id)
+        let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID))
+        let libraryID = try #require(library.id)
+        var elements = (0..<3_000).map { index in
+            InventoryElement(address: 1000 + index, kind: .storage, isFull: index % 2 == 0,
+                             volumeTag: index % 2 == 0 ? String(format: "K%05dL9", index) : nil)
+        }
+        _ = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(elements: elements))
+        // Wait until the checkpointer has copied the sync's pages into the database file.
+        let path = StateDirectory.catalogPath(in: directory)
+        let expectedSize = try await catalog.write { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        var fileSize = 0
+        for _ in 0..<100 where fileSize < expectedSize {
+            try await Task.sleep(for: .milliseconds(50))
+            fileSize = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        }
+        #expect(fileSize >= expectedSize)
+        // A move: element 1000's cartridge to the empty element 1001.
+        elements[1].isFull = true
+        elements[1].volumeTag = elements[0].volumeTag
+        elements[0].isFull = false
+        elements[0].volumeTag = nil
+        let moved = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(elements: elements))
+        #expect(moved.cartridgesMoved.map(\.toAddress) == [1001])
+        #expect(catalog.reconcileCache.hits == 1)
+        #expect(try await catalog.foreignKeyViolations() == [])
+    }
+
     /// A reconcile that fails after all its writes rolls back and must not leave what it computed.
     @Test(arguments: [21, 22, 23, 24] as [UInt64])
     func rolledBackReconcileLeavesNoCache(seed: UInt64) async throws {

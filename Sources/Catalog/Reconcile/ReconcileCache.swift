@@ -18,7 +18,9 @@ import Synchronization
 ///   reconcile transaction equals the one read inside the transaction that installed it.
 ///
 /// Writers of the three tables other than reconcile must therefore use GRDB statements (records,
-/// `db.execute`), never the raw C API; all catalog code does.
+/// `db.execute`), never the raw C API; all catalog code does. A checkpoint (the background
+/// PASSIVE one) is no commit and keeps the entries. An entry of a 50,000-slot library is about
+/// 2 MB (the `StoredSlots` table and its slot id index).
 final class ReconcileCache: TransactionObserver, Sendable {
     struct Entry: Sendable {
         let slots: Reconciler.StoredSlots

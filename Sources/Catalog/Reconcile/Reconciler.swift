@@ -137,8 +137,11 @@ struct Reconciler {
         // Pass 2, over changed and new elements only.
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
+        // New rows leave id to SQLite, which gives each the largest id so far + 1 (documented,
+        // sqlite.org/autoinc.html): exactly the ids handed out here, in insertion order, and
+        // without an existence check of each explicit id. Verified after the inserts.
         var slotInserts = BatchInsert(db, table: "library_slots", columns: [
-            "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
+            "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
             "accessible", "exception", "asc", "ascq", "element_digest",
         ], rowCount: pending.reduce(0) { $0 + (storedSlots[elements[$1.index].address] == nil ? 1 : 0) })
         let updateSlot = try BulkStatement(db, sql: """
@@ -206,7 +209,6 @@ struct Reconciler {
             } else {
                 slotID = nextSlotID
                 nextSlotID += 1
-                try slotInserts.add(slotID)
                 try slotInserts.add(libraryID)
                 try slotInserts.add(element.address)
                 try slotInserts.add(Self.interned(element.kind))
@@ -240,6 +242,7 @@ struct Reconciler {
             }
         }
         try slotInserts.finish()
+        try Self.verifyLastID(db, table: "library_slots", expected: nextSlotID - 1, inserted: slotInserts.rowCount)
         trace.mark("write slots")
 
         // Known cartridges that sit elsewhere leave their old place first.
@@ -308,7 +311,7 @@ struct Reconciler {
         let placeCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
         var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
-            "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
+            "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
         ], rowCount: placements.reduce(0) { $0 + ($1.known == nil ? 1 : 0) })
         var tapeTypes: TapeTypeTable?
@@ -335,7 +338,6 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                try cartridgeInserts.add(placement.cartridgeID)
                 try cartridgeInserts.add(placement.volumeTag)
                 try cartridgeInserts.add(type?.id)
                 try cartridgeInserts.add(isCleaning ? Self.cleaningStatus : Self.scratchStatus)
@@ -350,6 +352,8 @@ struct Reconciler {
             }
         }
         try cartridgeInserts.finish()
+        try Self.verifyLastID(db, table: "tape_cartridges", expected: nextCartridgeID - 1,
+                              inserted: cartridgeInserts.rowCount)
         trace.mark("place cartridges")
         for id in detach where !placedIDs.contains(id) {
             if let tag = tagByCartridgeID[id] { summary.cartridgesMarkedOffline.append(tag) }
@@ -369,6 +373,15 @@ struct Reconciler {
         trace.mark("slots after")
         trace.report()
         return summary
+    }
+
+    /// Checks that SQLite gave rows inserted without an id the ids this sync handed out.
+    static func verifyLastID(_ db: Database, table: String, expected: Int64, inserted: Int) throws {
+        guard inserted > 0 else { return }
+        let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM \(table)")
+        guard last == expected else {
+            throw CatalogError.storage("\(table): new rows got ids up to \(last ?? -1), expected \(expected)")
+        }
     }
 
     /// The catalog's cartridges among `tags`: one indexed look-up each for a few, one scan for many.

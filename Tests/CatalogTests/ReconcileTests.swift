@@ -149,6 +149,14 @@ import Testing
         await #expect(throws: CatalogError.self) {
             _ = try await fixture.catalog.reconcile(library: fixture.libraryID, snapshot: outOfRange)
         }
+        // A 33-byte tag after a valid element: rejected before the valid one is written.
+        let longTag = InventorySnapshot(elements: [
+            InventoryElement(address: 1, kind: .storage, isFull: true, volumeTag: "AAA001L9"),
+            InventoryElement(address: 2, kind: .storage, isFull: true, volumeTag: String(repeating: "X", count: 33)),
+        ])
+        await #expect(throws: CatalogError.self) {
+            _ = try await fixture.catalog.reconcile(library: fixture.libraryID, snapshot: longTag)
+        }
         #expect(try await fixture.catalog.slots(library: fixture.libraryID).isEmpty)
         await #expect(throws: CatalogError.notFound(resource: "tape_libraries", identifier: "42")) {
             _ = try await fixture.catalog.reconcile(library: 42, snapshot: InventorySnapshot(elements: []))

@@ -9,6 +9,8 @@ struct BulkStatement {
     private let statement: Statement
     private let connection: OpaquePointer?
     private var handle: OpaquePointer { statement.sqliteStatement }
+    /// The sqlite3_stmt, for callers that bind in a loop without retaining the statement per value.
+    var sqliteHandle: OpaquePointer { statement.sqliteStatement }
 
     /// SQLite's SQLITE_TRANSIENT: make a private copy of bound text.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -41,6 +43,19 @@ struct BulkStatement {
             }
         }
     }
+
+    /// Binds constant text without a copy: `text` lives as long as the process.
+    func bind(_ index: Int32, _ text: InternedText) {
+        sqlite3_bind_text(handle, index, text.bytes.baseAddress, text.count, nil)
+    }
+
+    /// Binds text without a copy: the caller keeps `bytes` alive until the binding is replaced
+    /// or cleared.
+    func bindStatic(_ index: Int32, _ bytes: UnsafePointer<CChar>, count: Int32) {
+        sqlite3_bind_text(handle, index, bytes, count, nil)
+    }
+
+    func clearBindings() { sqlite3_clear_bindings(handle) }
 
     /// Runs a statement that returns no rows, then resets it for the next bindings.
     func execute() throws {

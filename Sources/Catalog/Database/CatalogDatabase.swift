@@ -8,6 +8,8 @@ public struct CatalogDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Checkpoints after large writes off the writer's path (files only; see WALCheckpointer).
     let checkpointer: WALCheckpointer?
+    /// What reconcile last committed per library, while nothing else changed the catalog.
+    let reconcileCache = ReconcileCache()
 
     /// Opens (creating if needed) the catalog file at `path` and migrates it to the newest schema.
     public init(path: String) throws(CatalogError) {
@@ -58,6 +60,7 @@ public struct CatalogDatabase: Sendable {
     init(writer: any DatabaseWriter, migrateUpTo: String?, checkpointer: WALCheckpointer? = nil) throws(CatalogError) {
         self.writer = writer
         self.checkpointer = checkpointer
+        writer.add(transactionObserver: reconcileCache)
         do {
             if let target = migrateUpTo {
                 try CatalogMigrations.migrator.migrate(writer, upTo: target)

@@ -11,10 +11,12 @@ extension CatalogDatabase {
         try await reconcile(library: libraryID, snapshot: snapshot, now: now, skipUnchanged: true)
     }
 
-    /// `skipUnchanged: false` reads every stored element in full, as before element digests:
-    /// the tests compare both paths on random snapshots.
+    /// `skipUnchanged: false` reads every stored element in full, as before element digests, and
+    /// neither uses nor leaves a `ReconcileCache` entry: the tests compare both paths on random
+    /// snapshots. `failBeforeCommit` throws after all writes, for the rollback tests.
     func reconcile(library libraryID: Int64, snapshot: InventorySnapshot, now: Date,
-                   skipUnchanged: Bool) async throws(CatalogError) -> ReconcileSummary {
+                   skipUnchanged: Bool, failBeforeCommit: Bool = false) async throws(CatalogError) -> ReconcileSummary {
+        let cache = reconcileCache
         do {
             return try await writer.writeWithoutTransaction { db in
                 // Reconcile only writes references it has just read or created in this same
@@ -30,14 +32,26 @@ extension CatalogDatabase {
                 let result = Result { () throws -> ReconcileSummary in
                     var summary = ReconcileSummary()
                     var trace = PhaseTrace()
+                    var pagesBeforeCommit: Int32 = 0
                     try db.inTransaction(.immediate) {
+                        // Inside the transaction: no other connection can commit until this one does.
+                        let dataVersion = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? -1
+                        var cached = cache.beginReconcile(library: libraryID, dataVersion: dataVersion)
+                        let usedCache = skipUnchanged && cached != nil
+                        if !skipUnchanged { cached = nil }
                         var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
                         reconciler.skipUnchanged = skipUnchanged
-                        summary = try reconciler.apply(snapshot)
-                        trace.mark("apply")
+                        summary = try reconciler.apply(snapshot, cachedSlots: cached.take())
+                        if let slotsAfter = reconciler.slotsAfter {
+                            cache.stage(library: libraryID, slots: slotsAfter, dataVersion: dataVersion)
+                        }
+                        trace.mark(usedCache ? "apply (cached slots)" : "apply")
+                        if trace.isEnabled { pagesBeforeCommit = PhaseTrace.pagesWritten(db) }
+                        if failBeforeCommit { throw CatalogError.storage("reconcile failure injected before commit") }
                         return .commit
                     }
                     trace.mark("commit")
+                    if trace.isEnabled { trace.note("\(PhaseTrace.pagesWritten(db) - pagesBeforeCommit) pages written") }
                     trace.report()
                     return summary
                 }

@@ -30,6 +30,21 @@ struct Reconciler {
         let address: Int
         let cartridgeID: Int64
         let known: StoredCartridge?
+        /// The cartridge the slot held before this sync (may be the one placed).
+        let previousOccupant: Int64?
+    }
+
+    private static let kindTexts = SlotKind.allCases.map { ($0, InternedText($0.rawValue)) }
+    private static let locationTexts = CartridgeLocation.allCases.map { ($0, InternedText($0.rawValue)) }
+    private static let scratchStatus = InternedText(CartridgeStatus.scratch.rawValue)
+    private static let cleaningStatus = InternedText(CartridgeStatus.cleaning.rawValue)
+
+    private static func interned(_ kind: SlotKind) -> InternedText {
+        kindTexts.first { $0.0 == kind }?.1 ?? InternedText(kind.rawValue)
+    }
+
+    private static func interned(_ location: CartridgeLocation) -> InternedText {
+        locationTexts.first { $0.0 == location }?.1 ?? InternedText(location.rawValue)
     }
 
     /// Cleaning cartridges are good for about 50 uses (scsi-reference.md).
@@ -45,6 +60,9 @@ struct Reconciler {
     var summary = ReconcileSummary()
     /// False: treat every stored element as changed (the reference path of the tests).
     var skipUnchanged = true
+    /// The library's elements as the catalog holds them once this reconciliation commits (see
+    /// `ReconcileCache`); nil when `apply` could not tell for certain.
+    private(set) var slotsAfter: StoredSlots?
 
     init(db: Database, libraryID: Int64, now: Date) throws {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tape_libraries WHERE id = ?", arguments: [libraryID]) != nil
@@ -55,20 +73,34 @@ struct Reconciler {
         self.now = String.fromDatabaseValue(now.databaseValue) ?? ""
     }
 
-    mutating func apply(_ snapshot: InventorySnapshot) throws -> ReconcileSummary {
+    /// `cachedSlots`: what the previous reconciliation of the library left, when nothing changed
+    /// the catalog since (see `ReconcileCache`); nil reads it from the catalog.
+    /// Consumed: the slots are updated in place into `slotsAfter` (no copy of 50,000 entries).
+    mutating func apply(_ snapshot: InventorySnapshot, cachedSlots: consuming StoredSlots? = nil) throws -> ReconcileSummary {
         var trace = PhaseTrace()
         let elements = try Self.validated(snapshot.elements)
         trace.mark("validate")
-        let storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
-        trace.mark("load occupants")
+        var storedSlots: StoredSlots
+        if let slots = cachedSlots.take() {
+            storedSlots = slots
+            trace.mark("cached slots")
+        } else {
+            storedSlots = try loadSlots(addressCapacity: (elements.last?.address ?? 0) + 1, &trace)
+            trace.mark("load occupants")
+        }
 
         // Pass 1, over every element: tags, duplicates, and whether the stored digest still holds.
         var seenTags = VolumeTagSet(capacity: elements.count)
         var pending: [Pending] = []
+        pending.reserveCapacity(storedSlots.count == 0 ? elements.count : 64)
         var cartridgeAtAddress: [Int: String] = [:]
         var reportedStoredSlots = 0
         for (index, element) in elements.enumerated() {
             let tag = Self.normalizedTag(element.volumeTag)
+            // Part of validation (nothing is written before this loop ends).
+            if let tag, tag.utf8.count > 32 {
+                throw CatalogError.invalidArgument("volume tag longer than 32 bytes at element \(element.address)")
+            }
             let tagHash = ElementDigest.tagHash(tag)
             var desiredTag: String? = element.isFull ? tag : nil
             if element.isFull && tag == nil { summary.unlabeledElements.append(element.address) }
@@ -105,10 +137,13 @@ struct Reconciler {
         // Pass 2, over changed and new elements only.
         // The write transaction is exclusive, so ids handed out here cannot collide.
         var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
+        // New rows leave id to SQLite, which gives each the largest id so far + 1 (documented,
+        // sqlite.org/autoinc.html): exactly the ids handed out here, in insertion order, and
+        // without an existence check of each explicit id. Verified after the inserts.
         var slotInserts = BatchInsert(db, table: "library_slots", columns: [
-            "id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
+            "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
             "accessible", "exception", "asc", "ascq", "element_digest",
-        ])
+        ], rowCount: pending.reduce(0) { $0 + (storedSlots[elements[$1.index].address] == nil ? 1 : 0) })
         let updateSlot = try BulkStatement(db, sql: """
             UPDATE library_slots SET kind = ?, full = ?, volume_tag = ?, source_element = ?, accessible = ?,
                 exception = ?, asc = ?, ascq = ?, element_digest = ? WHERE id = ?
@@ -120,10 +155,15 @@ struct Reconciler {
             """)
         let tagQuery = try BulkStatement(db, sql: "SELECT volume_tag FROM tape_cartridges WHERE id = ?")
         var placements: [Placement] = []
+        placements.reserveCapacity(pending.count)
         var detach: [Int64] = []
         var detachSet = Set<Int64>()
         var tagByCartridgeID: [Int64: String] = [:]
         var counts = SlotCountDelta()
+        // What each pending element holds after this transaction, for `slotsAfter`.
+        var slotUpdates: [(address: Int, slot: StoredSlot)] = []
+        slotUpdates.reserveCapacity(pending.count)
+        var rewritten = [Bool](repeating: false, count: 0x10000)
 
         for item in pending {
             let element = elements[item.index]
@@ -169,22 +209,25 @@ struct Reconciler {
             } else {
                 slotID = nextSlotID
                 nextSlotID += 1
-                slotInserts.add(.integer(slotID))
-                slotInserts.add(.integer(libraryID))
-                slotInserts.add(BulkValue(element.address))
-                slotInserts.add(.text(element.kind.rawValue))
-                slotInserts.add(BulkValue(element.isFull))
-                slotInserts.add(BulkValue(tag))
-                slotInserts.add(BulkValue(element.sourceElement))
-                slotInserts.add(BulkValue(element.isAccessible))
-                slotInserts.add(BulkValue(element.exception != nil))
-                slotInserts.add(BulkValue(asc))
-                slotInserts.add(BulkValue(ascq))
-                slotInserts.add(.integer(digest))
+                try slotInserts.add(libraryID)
+                try slotInserts.add(element.address)
+                try slotInserts.add(Self.interned(element.kind))
+                try slotInserts.add(element.isFull)
+                try slotInserts.add(tag)
+                try slotInserts.add(element.sourceElement)
+                try slotInserts.add(element.isAccessible)
+                try slotInserts.add(element.exception != nil)
+                try slotInserts.add(asc)
+                try slotInserts.add(ascq)
+                try slotInserts.add(digest)
                 try slotInserts.endRow()
                 summary.slotsAdded += 1
                 counts.add(kind: element.kind, full: element.isFull, address: element.address)
             }
+            // Either the occupant already is the desired cartridge or it is placed below.
+            slotUpdates.append((element.address, StoredSlot(
+                id: slotID, digest: digest, occupantID: item.desiredTag == nil ? nil : item.cartridgeID)))
+            rewritten[element.address] = true
 
             if occupant?.tag == item.desiredTag && !kindChanged { continue }
             if let occupant, detachSet.insert(occupant.id).inserted {
@@ -194,10 +237,12 @@ struct Reconciler {
             if let desiredTag = item.desiredTag, let cartridgeID = item.cartridgeID {
                 placements.append(Placement(volumeTag: desiredTag, slotID: slotID,
                                             location: element.kind.cartridgeLocation, address: element.address,
-                                            cartridgeID: cartridgeID, known: item.known))
+                                            cartridgeID: cartridgeID, known: item.known,
+                                            previousOccupant: occupant?.id))
             }
         }
-        try slotInserts.flush()
+        try slotInserts.finish()
+        try Self.verifyLastID(db, table: "library_slots", expected: nextSlotID - 1, inserted: slotInserts.rowCount)
         trace.mark("write slots")
 
         // Known cartridges that sit elsewhere leave their old place first.
@@ -210,10 +255,15 @@ struct Reconciler {
 
         // Elements the changer no longer reports: their cartridges leave with them.
         var removedSlotIDs: [Int64] = []
+        var removedAddresses: [Int] = []
+        var removedOccupants = Set<Int64>()
         if reportedStoredSlots != storedSlots.count {
             let reportedAddresses = Set(elements.map(\.address))
             for (address, stored) in storedSlots.all where !reportedAddresses.contains(address) {
                 removedSlotIDs.append(stored.id)
+                removedAddresses.append(address)
+                if let occupantID = stored.occupantID { removedOccupants.insert(occupantID) }
+                rewritten[address] = true
                 let detail = try readDetail(detailQuery, slotID: stored.id)
                 counts.remove(kind: detail.kind, full: detail.full, address: address)
                 if let occupantID = stored.occupantID, let tag = try cartridgeTag(tagQuery, id: occupantID),
@@ -224,12 +274,20 @@ struct Reconciler {
             }
         }
 
-        // Two phases keep UNIQUE(slot_id) satisfied while cartridges swap places.
+        // Cartridges that leave and get no new place go offline now. One that moves is written
+        // once, at its new place, unless it still holds a slot another cartridge is placed in
+        // first (a swap): then it is detached just before (UNIQUE(slot_id) holds throughout).
+        // Occupants of vanished elements always leave before those slots are deleted.
         let detachCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE id = ?")
-        for id in detach {
+        var knownPlaced = Set<Int64>()
+        for placement in placements { if let cartridge = placement.known { knownPlaced.insert(cartridge.id) } }
+        /// Cartridges whose slot_id this sync has already written.
+        var rewrittenCartridges = Set<Int64>()
+        for id in detach where !knownPlaced.contains(id) || removedOccupants.contains(id) {
             detachCartridge.bind(1, id)
             try detachCartridge.execute()
+            rewrittenCartridges.insert(id)
         }
         if !removedSlotIDs.isEmpty {
             try db.execute(sql: "UPDATE library_tape_drives SET loaded_cartridge_id = NULL WHERE library_id = ?",
@@ -245,18 +303,27 @@ struct Reconciler {
         // Where moved cartridges came from, for the summary: one pass over the stored slots.
         let previousSlotIDs = Set(placements.compactMap { $0.known?.slotID })
         let addressBySlotID = storedSlots.addresses(of: previousSlotIDs)
+        // An unchanged element of this library losing its cartridge is not described by
+        // `slotUpdates`; the digests rule it out, but `slotsAfter` never guesses.
+        let afterIsExact = addressBySlotID.values.allSatisfy { rewritten[$0] }
         var placedIDs = Set<Int64>()
         var idByTag: [String: Int64] = [:]
         let placeCartridge = try BulkStatement(
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
         var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
-            "id", "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
+            "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
             "cleaning_uses_left", "is_worm", "created_at",
-        ])
+        ], rowCount: placements.reduce(0) { $0 + ($1.known == nil ? 1 : 0) })
         var tapeTypes: TapeTypeTable?
         for placement in placements {
             if placement.location == .drive { idByTag[placement.volumeTag] = placement.cartridgeID }
+            if let blocker = placement.previousOccupant, blocker != placement.cartridgeID,
+               rewrittenCartridges.insert(blocker).inserted {
+                detachCartridge.bind(1, blocker)
+                try detachCartridge.execute()
+            }
             if let cartridge = placement.known {
+                rewrittenCartridges.insert(cartridge.id)
                 placeCartridge.bind(1, placement.slotID)
                 placeCartridge.bind(2, placement.location.rawValue)
                 placeCartridge.bind(3, cartridge.id)
@@ -271,21 +338,22 @@ struct Reconciler {
                 if tapeTypes == nil { tapeTypes = try TapeTypeTable.load(db) }
                 let type = tapeTypes?.type(forVolumeTag: placement.volumeTag)
                 let isCleaning = type?.isCleaning ?? false
-                cartridgeInserts.add(.integer(placement.cartridgeID))
-                cartridgeInserts.add(.text(placement.volumeTag))
-                cartridgeInserts.add(BulkValue(type?.id))
-                cartridgeInserts.add(.text(isCleaning ? CartridgeStatus.cleaning.rawValue : CartridgeStatus.scratch.rawValue))
-                cartridgeInserts.add(.text(placement.location.rawValue))
-                cartridgeInserts.add(.integer(placement.slotID))
-                cartridgeInserts.add(.integer(type?.nativeCapacity ?? 0))
-                cartridgeInserts.add(BulkValue(isCleaning ? Self.cleaningUses : nil))
-                cartridgeInserts.add(BulkValue(type?.isWorm ?? false))
-                cartridgeInserts.add(.text(now))
+                try cartridgeInserts.add(placement.volumeTag)
+                try cartridgeInserts.add(type?.id)
+                try cartridgeInserts.add(isCleaning ? Self.cleaningStatus : Self.scratchStatus)
+                try cartridgeInserts.add(Self.interned(placement.location))
+                try cartridgeInserts.add(placement.slotID)
+                try cartridgeInserts.add(type?.nativeCapacity ?? 0)
+                try cartridgeInserts.add(isCleaning ? Self.cleaningUses : nil)
+                try cartridgeInserts.add(type?.isWorm ?? false)
+                try cartridgeInserts.add(now)
                 try cartridgeInserts.endRow()
                 summary.cartridgesCreated.append(placement.volumeTag)
             }
         }
-        try cartridgeInserts.flush()
+        try cartridgeInserts.finish()
+        try Self.verifyLastID(db, table: "tape_cartridges", expected: nextCartridgeID - 1,
+                              inserted: cartridgeInserts.rowCount)
         trace.mark("place cartridges")
         for id in detach where !placedIDs.contains(id) {
             if let tag = tagByCartridgeID[id] { summary.cartridgesMarkedOffline.append(tag) }
@@ -296,8 +364,24 @@ struct Reconciler {
         try db.execute(sql: "UPDATE tape_libraries SET last_sync = ?, sync_state = 'synced' WHERE id = ?",
                        arguments: [nowValue, libraryID])
         trace.mark("drives")
+        if skipUnchanged && afterIsExact {
+            for address in removedAddresses { storedSlots.remove(at: address) }
+            for update in slotUpdates { storedSlots.insert(update.slot, at: update.address) }
+            if !removedAddresses.isEmpty || summary.slotsAdded > 0 { storedSlots.reindexSlotIDs() }
+            slotsAfter = storedSlots
+        }
+        trace.mark("slots after")
         trace.report()
         return summary
+    }
+
+    /// Checks that SQLite gave rows inserted without an id the ids this sync handed out.
+    static func verifyLastID(_ db: Database, table: String, expected: Int64, inserted: Int) throws {
+        guard inserted > 0 else { return }
+        let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM \(table)")
+        guard last == expected else {
+            throw CatalogError.storage("\(table): new rows got ids up to \(last ?? -1), expected \(expected)")
+        }
     }
 
     /// The catalog's cartridges among `tags`: one indexed look-up each for a few, one scan for many.
@@ -365,17 +449,23 @@ struct Reconciler {
 
     /// The volume tag without the space padding of the 32-byte field (SMC-3 primary volume tag).
     static func normalizedTag(_ tag: String?) -> String? {
-        guard let tag else { return nil }
-        let utf8 = tag.utf8
-        guard let first = utf8.first, let last = utf8.last else { return nil }
+        guard var tag else { return nil }
         let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }
-        if !blank(first) && !blank(last) { return tag }
-        guard let start = utf8.firstIndex(where: { !blank($0) }),
-              let end = utf8.lastIndex(where: { !blank($0) }) else { return nil }
-        return String(tag[start...end])
+        // One look at the bytes (no index walking): most tags have no padding at all.
+        let trimmed: Range<Int>? = tag.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return 0..<0 }
+            if !blank(first) && !blank(last) { return nil }
+            guard let start = bytes.firstIndex(where: { !blank($0) }),
+                  let end = bytes.lastIndex(where: { !blank($0) }) else { return 0..<0 }
+            return start..<(end + 1)
+        }
+        guard let trimmed else { return tag }
+        if trimmed.isEmpty { return nil }
+        return tag.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[trimmed]), as: UTF8.self) }
     }
 
-    /// Rejects snapshots no changer can produce, before anything is written.
+    /// Rejects snapshots no changer can produce, before anything is written (tags longer than 32
+    /// bytes are rejected by the first pass of `apply`, which writes nothing either).
     static func validated(_ elements: [InventoryElement]) throws -> [InventoryElement] {
         // Element addresses are 16-bit (SMC-3): a bitmap finds duplicates without hashing.
         var seen = [Bool](repeating: false, count: 0x10000)
@@ -393,9 +483,6 @@ struct Reconciler {
             previous = element.address
             if let source = element.sourceElement, !(0...0xFFFF).contains(source) {
                 throw CatalogError.invalidArgument("source element \(source) outside 0...65535")
-            }
-            if let tag = normalizedTag(element.volumeTag), tag.utf8.count > 32 {
-                throw CatalogError.invalidArgument("volume tag longer than 32 bytes at element \(element.address)")
             }
         }
         return sorted ? elements : elements.sorted { $0.address < $1.address }

@@ -76,6 +76,26 @@ extension Reconciler {
             byAddress[address] = slot
         }
 
+        mutating func remove(at address: Int) {
+            guard byAddress.indices.contains(address), byAddress[address] != nil else { return }
+            byAddress[address] = nil
+            count -= 1
+        }
+
+        /// Rebuilds the slot id → address map after slots were inserted or removed.
+        mutating func reindexSlotIDs() {
+            var minimum = Int64.max
+            var maximum = Int64.min
+            for slot in byAddress {
+                guard let slot else { continue }
+                minimum = min(minimum, slot.id)
+                maximum = max(maximum, slot.id)
+            }
+            addressBySlot = []
+            firstSlotID = 0
+            _ = indexSlotIDs(minimum: minimum, maximum: maximum)
+        }
+
         /// Builds the slot id → address map once all slots are in (nil when ids are too sparse).
         mutating func indexSlotIDs(minimum: Int64, maximum: Int64) -> Bool {
             guard count > 0, maximum >= minimum, maximum - minimum < Int64(max(count, 1024) * 4) else { return false }

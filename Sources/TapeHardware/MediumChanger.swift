@@ -75,8 +75,10 @@ public actor MediumChanger {
     private func readElements(_ range: ElementAssignment.Range, volumeTags: Bool, identifiers: Bool)
         async throws(SCSIError) -> [ElementStatusReport]
     {
-        // Worst case per descriptor: 12 fixed + 2×36 tags + 4 + 34 identifier bytes.
-        let descriptorBound = 12 + 72 + 4 + 34 + 2
+        // Worst case per descriptor: 12 fixed + 2×36 tags + 4 + 34 identifier bytes (the
+        // identifier only when asked for: the buffer is zeroed, so 10,000 slots are not
+        // given room for identifiers they never carry).
+        let descriptorBound = 12 + 72 + 4 + (identifiers ? 34 : 0) + 2
         var reports: [ElementStatusReport] = []
         var next = Int(range.firstAddress)
         let end = Int(range.firstAddress) + range.count
@@ -86,8 +88,15 @@ public actor MediumChanger {
                 type: range.type, start: UInt16(next), count: count,
                 allocationLength: Self.allocationLength(forBytes: 16 + count * descriptorBound),
                 volumeTags: volumeTags, identifiers: identifiers)
-            let page = report.elements.filter { $0.type == range.type && Int($0.address) >= next && Int($0.address) < end }
-            guard let last = page.map(\.address).max() else { break }
+            let first = next
+            func wanted(_ e: ElementStatus) -> Bool {
+                e.type == range.type && Int(e.address) >= first && Int(e.address) < end
+            }
+            // Usually every descriptor is one asked for: keep the parsed array as it is.
+            let page = report.elements.allSatisfy(wanted) ? report.elements : report.elements.filter(wanted)
+            var highest: UInt16?
+            for e in page where highest.map({ e.address > $0 }) ?? true { highest = e.address }
+            guard let last = highest else { break }
             reports.append(ElementStatusReport(elements: page))
             next = Int(last) + 1
         }
@@ -270,15 +279,37 @@ extension LibraryInventory {
                 importEnabled: kind == .importExport ? e.importEnabled : nil,
                 exportEnabled: kind == .importExport ? e.exportEnabled : nil)
         }
-        let transports = report.elements(ofType: .mediumTransport)
-        let storage = report.elements(ofType: .storage)
-        let ie = report.elements(ofType: .importExport)
-        let drives = report.elements(ofType: .dataTransfer)
+        // One pass collects each type's positions, so that no element is copied before its
+        // conversion (10,000 slots); each type is then taken in address order.
+        let elements = report.elements
+        var positions: [[Int]] = [[], [], [], []]
+        func slot(_ type: ElementType) -> Int? {
+            switch type {
+            case .mediumTransport: return 0
+            case .storage: return 1
+            case .importExport: return 2
+            case .dataTransfer: return 3
+            case .all: return nil
+            }
+        }
+        for i in elements.indices {
+            if let p = slot(elements[i].type) { positions[p].append(i) }
+        }
+        func inAddressOrder(_ type: ElementType) -> [Int] {
+            let indices = slot(type).map { positions[$0] } ?? []
+            for k in indices.indices.dropFirst() where elements[indices[k - 1]].address > elements[indices[k]].address {
+                return indices.sorted { elements[$0].address < elements[$1].address }
+            }
+            return indices
+        }
+        let storage = inAddressOrder(.storage)
         self.init(
-            transports: transports.enumerated().map { convert($1, .transport, $0) },
-            drives: drives.enumerated().map { convert($1, .drive, $0) },
-            storage: storage.enumerated().map { convert($1, .storage, $0 + 1) },
-            importExport: ie.enumerated().map { convert($1, .importExport, storage.count + $0 + 1) })
+            transports: inAddressOrder(.mediumTransport).enumerated().map { convert(elements[$1], .transport, $0) },
+            drives: inAddressOrder(.dataTransfer).enumerated().map { convert(elements[$1], .drive, $0) },
+            storage: storage.enumerated().map { convert(elements[$1], .storage, $0 + 1) },
+            importExport: inAddressOrder(.importExport).enumerated().map {
+                convert(elements[$1], .importExport, storage.count + $0 + 1)
+            })
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import SCSI
 import TapeHardware
@@ -21,8 +22,14 @@ struct ChangerCommand: AsyncParsableCommand {
         var storage: [InventoryElement]
         var importExport: [InventoryElement]
 
-        var json: JSONWriter {
-            var w = JSONWriter(capacity: 160 * (storage.count + importExport.count + drives.count + 8))
+        /// Writes the document to `descriptor` while it is rendered.
+        func writeJSON(to descriptor: Int32 = STDOUT_FILENO) {
+            var w = JSONWriter(streamingTo: descriptor)
+            render(into: &w)
+            w.finish()
+        }
+
+        func render(into w: inout JSONWriter) {
             w.beginObject()
             w.field("device", device)
             w.field("vendor", vendor)
@@ -36,7 +43,6 @@ struct ChangerCommand: AsyncParsableCommand {
                 w.endArray()
             }
             w.endObject()
-            return w
         }
 
         /// The same keys as InventoryElement's Encodable form (snake case; `volume_tag`
@@ -64,7 +70,8 @@ struct ChangerCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drives, slots, mail slots and barcodes.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Drives, slots, mail slots and barcodes.")
         @OptionGroup var device: DeviceOptions
         @Flag(help: "JSON for scripts.") var json = false
 
@@ -81,7 +88,7 @@ struct ChangerCommand: AsyncParsableCommand {
                         device: device.device, vendor: inquiry.vendor, product: inquiry.product,
                         revision: inquiry.revision, serial: serial, transports: inventory.transports,
                         drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport)
-                        .json.write()
+                        .writeJSON()
                 } else {
                     print(ChangerStatusText.render(inventory, name: "\(inquiry.vendor) \(inquiry.product)", serial: serial))
                 }
@@ -91,6 +98,7 @@ struct ChangerCommand: AsyncParsableCommand {
 
     struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "move",
             abstract: "MOVE MEDIUM between two element addresses (see `changer status --json`).")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Source element address.") var from: UInt16
@@ -108,7 +116,8 @@ struct ChangerCommand: AsyncParsableCommand {
     }
 
     struct Load: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Load a cartridge from a slot into a drive.")
+        static let configuration = CommandConfiguration(
+            commandName: "load", abstract: "Load a cartridge from a slot into a drive.")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Slot number (storage 1…, then import/export).") var slot: Int
         @Option(help: "Drive number (0…).") var drive: Int = 0
@@ -126,6 +135,7 @@ struct ChangerCommand: AsyncParsableCommand {
 
     struct Unload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unload",
             abstract: "Unload a drive into a slot (default: the slot it came from).")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Drive number (0…).") var drive: Int = 0
@@ -148,7 +158,8 @@ struct ChangerCommand: AsyncParsableCommand {
     }
 
     struct Transfer: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a cartridge from one slot to another.")
+        static let configuration = CommandConfiguration(
+            commandName: "transfer", abstract: "Move a cartridge from one slot to another.")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Source slot number.") var from: Int
         @Option(help: "Destination slot number.") var to: Int

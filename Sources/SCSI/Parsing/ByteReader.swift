@@ -20,11 +20,15 @@ public struct ByteReader: Sendable {
     public var remaining: Int { bytes.count - offset }
     public var isAtEnd: Bool { remaining <= 0 }
 
+    // Inlined: every field read checks its length (10,000 element descriptors per inventory);
+    // building the error stays out of line.
+    @inline(__always)
     private func need(_ n: Int) throws(SCSIParseError) {
-        guard n >= 0, remaining >= n else {
-            throw SCSIParseError(.truncated, context, offset: offset,
-                                 "need \(n) bytes, \(max(0, remaining)) left")
-        }
+        guard n >= 0, remaining >= n else { throw shortOf(n) }
+    }
+
+    private func shortOf(_ n: Int) -> SCSIParseError {
+        SCSIParseError(.truncated, context, offset: offset, "need \(n) bytes, \(max(0, remaining)) left")
     }
 
     public mutating func u8() throws(SCSIParseError) -> UInt8 {
@@ -101,15 +105,38 @@ public struct ByteReader: Sendable {
 
     /// ASCII text of `n` bytes with trailing spaces and NULs removed.
     public mutating func ascii(_ n: Int) throws(SCSIParseError) -> String {
-        let raw = try bytes(n)
-        return ByteReader.trimmedASCII(raw)
+        try need(n)
+        let b = bytes.startIndex + offset
+        offset += n
+        return ByteReader.trimmedASCII(bytes[b..<(b + n)])
+    }
+
+    /// ASCII text of `n` bytes with leading and trailing spaces (and trailing NULs) removed,
+    /// as volume tags and identifiers are padded.
+    public mutating func asciiTrimmingBothEnds(_ n: Int) throws(SCSIParseError) -> String {
+        try need(n)
+        let b = bytes.startIndex + offset
+        offset += n
+        var field = bytes[b..<(b + n)]
+        while let first = field.first, first == 0x20 { field = field.dropFirst() }
+        return ByteReader.trimmedASCII(field)
     }
 
     public static func trimmedASCII(_ raw: some Collection<UInt8>) -> String {
-        var chars = Array(raw)
-        while let last = chars.last, last == 0x20 || last == 0x00 { chars.removeLast() }
-        // Non-printable bytes are shown as '?' rather than failing the parse.
-        return String(decoding: chars.map { (0x20...0x7E).contains($0) ? $0 : 0x3F }, as: UTF8.self)
+        if let text = raw.withContiguousStorageIfAvailable({ trimmedASCII(buffer: $0) }) { return text }
+        return Array(raw).withUnsafeBufferPointer { trimmedASCII(buffer: $0) }
+    }
+
+    /// Trailing spaces and NULs removed; non-printable bytes are shown as '?' rather than
+    /// failing the parse. Printable text (the usual case) is decoded without a copy.
+    private static func trimmedASCII(buffer: UnsafeBufferPointer<UInt8>) -> String {
+        var end = buffer.count
+        while end > 0, buffer[end - 1] == 0x20 || buffer[end - 1] == 0x00 { end -= 1 }
+        let text = UnsafeBufferPointer(rebasing: buffer[0..<end])
+        if text.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            return String(decoding: text, as: UTF8.self)
+        }
+        return String(decoding: text.map { (0x20...0x7E).contains($0) ? $0 : 0x3F }, as: UTF8.self)
     }
 }
 

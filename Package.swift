@@ -102,7 +102,7 @@ let package = Package(
                                    "tapelib-tools"],
                     path: "Tests/ConformanceTests"),
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "tapelib-tools", "HWSim", "SCSI", "TapeHardware"],
-                    path: "Tests/IntegrationTests"),
+                    path: "Tests/IntegrationTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

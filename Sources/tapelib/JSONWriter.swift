@@ -10,8 +10,10 @@ import Foundation
 /// descriptor as it goes, so a 1.4 MB document never sits in memory whole.
 struct JSONWriter {
     private let buffer: OutputBuffer
-    /// Per open container: whether a value was written (so the next needs a comma).
-    private var needsComma: [Bool] = [false]
+    /// Whether the innermost open container (the document at first) has a value, so that
+    /// the next needs a comma; the same flag of each enclosing container.
+    private var hasValue = false
+    private var enclosing: [Bool] = []
 
     /// A writer that keeps the whole document (see `text`, `write(to:)`).
     init(capacity: Int = 0) { buffer = OutputBuffer(capacity: max(capacity, 256), descriptor: nil) }
@@ -33,11 +35,11 @@ struct JSONWriter {
     /// Writes what a streaming writer still holds.
     func finish() { buffer.flush() }
 
-    private var depth: Int { needsComma.count - 1 }
+    private var depth: Int { enclosing.count }
 
     private mutating func separator() {
-        if needsComma[depth] { buffer.append(UInt8(ascii: ",")) }
-        needsComma[depth] = true
+        if hasValue { buffer.append(UInt8(ascii: ",")) }
+        hasValue = true
     }
 
     private func newline(indent: Int) {
@@ -60,11 +62,13 @@ struct JSONWriter {
             newline(indent: depth)
         }
         buffer.append(bracket)
-        needsComma.append(false)
+        enclosing.append(hasValue)
+        hasValue = false
     }
 
     private mutating func close(_ bracket: UInt8) {
-        let wroteValues = needsComma.removeLast()
+        let wroteValues = hasValue
+        hasValue = enclosing.popLast() ?? false
         // Containers at the top two levels (the document, its arrays) close on their own line.
         if depth <= 1 && wroteValues { newline(indent: depth) }
         buffer.append(bracket)
@@ -178,6 +182,7 @@ private final class OutputBuffer {
         if descriptor != nil && count >= Self.streamChunk { flush() }
     }
 
+    @inline(__always)
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         reserve(bytes.count)
         if let source = bytes.baseAddress { (base + count).update(from: source, count: bytes.count) }
@@ -185,8 +190,13 @@ private final class OutputBuffer {
         if descriptor != nil && count >= Self.streamChunk { flush() }
     }
 
+    @inline(__always)
     func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { append($0) }
+        if literal.hasPointerRepresentation {
+            append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        } else {
+            literal.withUTF8Buffer { append($0) }   // a one-character literal
+        }
     }
 
     /// The decimal digits of `value`, formatted in place.

@@ -69,7 +69,7 @@ public actor MediumChanger {
             let wantIdentifiers = driveIdentifiers && range.type == .dataTransfer
             reports += try await readElements(range, volumeTags: volumeTags, identifiers: wantIdentifiers)
         }
-        return LibraryInventory(merging: ElementStatusReport.merged(reports))
+        return LibraryInventory(merging: reports)
     }
 
     private func readElements(_ range: ElementAssignment.Range, volumeTags: Bool, identifiers: Bool)
@@ -267,6 +267,22 @@ extension LibraryInventory {
     /// Numbers elements as operators expect (mtx): storage 1…n then import/export n+1…,
     /// drives and transports from 0, each in element-address order.
     public init(merging report: ElementStatusReport) {
+        self.init(segments: [report.elements])
+    }
+
+    /// The inventory of a paged series of responses: the same as
+    /// `init(merging: ElementStatusReport.merged(reports))`, but responses that are already in
+    /// merge order without repeats (one request series per type, the usual case) are read in
+    /// place rather than first copied into one report (10,000 elements).
+    public init(merging reports: [ElementStatusReport]) {
+        if ElementStatusReport.areInMergeOrder(reports) {
+            self.init(segments: reports.map(\.elements))
+        } else {
+            self.init(merging: ElementStatusReport.merged(reports))
+        }
+    }
+
+    private init(segments: [[ElementStatus]]) {
         func convert(_ e: ElementStatus, _ kind: InventoryElement.Kind, _ number: Int) -> InventoryElement {
             InventoryElement(
                 kind: kind, address: e.address, number: number, full: e.full,
@@ -279,10 +295,10 @@ extension LibraryInventory {
                 importEnabled: kind == .importExport ? e.importEnabled : nil,
                 exportEnabled: kind == .importExport ? e.exportEnabled : nil)
         }
-        // One pass collects each type's positions, so that no element is copied before its
-        // conversion (10,000 slots); each type is then taken in address order.
-        let elements = report.elements
-        var positions: [[Int]] = [[], [], [], []]
+        // One pass collects each type's positions (segment, index), so that no element is
+        // copied before its conversion; each type is then taken in address order.
+        struct Position { var segment: Int; var index: Int }
+        var positions: [[Position]] = [[], [], [], []]
         func slot(_ type: ElementType) -> Int? {
             switch type {
             case .mediumTransport: return 0
@@ -292,24 +308,30 @@ extension LibraryInventory {
             case .all: return nil
             }
         }
-        for i in elements.indices {
-            if let p = slot(elements[i].type) { positions[p].append(i) }
-        }
-        func inAddressOrder(_ type: ElementType) -> [Int] {
-            let indices = slot(type).map { positions[$0] } ?? []
-            for k in indices.indices.dropFirst() where elements[indices[k - 1]].address > elements[indices[k]].address {
-                return indices.sorted { elements[$0].address < elements[$1].address }
+        for (s, elements) in segments.enumerated() {
+            for i in elements.indices {
+                if let p = slot(elements[i].type) { positions[p].append(Position(segment: s, index: i)) }
             }
-            return indices
         }
-        let storage = inAddressOrder(.storage)
+        func address(_ p: Position) -> UInt16 { segments[p.segment][p.index].address }
+        func inAddressOrder(_ type: ElementType) -> [Position] {
+            let list = slot(type).map { positions[$0] } ?? []
+            for k in list.indices.dropFirst() where address(list[k - 1]) > address(list[k]) {
+                return list.sorted { address($0) < address($1) }
+            }
+            return list
+        }
+        func converted(_ type: ElementType, _ kind: InventoryElement.Kind, firstNumber: Int) -> [InventoryElement] {
+            inAddressOrder(type).enumerated().map { n, p in
+                convert(segments[p.segment][p.index], kind, firstNumber + n)
+            }
+        }
+        let storage = converted(.storage, .storage, firstNumber: 1)
         self.init(
-            transports: inAddressOrder(.mediumTransport).enumerated().map { convert(elements[$1], .transport, $0) },
-            drives: inAddressOrder(.dataTransfer).enumerated().map { convert(elements[$1], .drive, $0) },
-            storage: storage.enumerated().map { convert(elements[$1], .storage, $0 + 1) },
-            importExport: inAddressOrder(.importExport).enumerated().map {
-                convert(elements[$1], .importExport, storage.count + $0 + 1)
-            })
+            transports: converted(.mediumTransport, .transport, firstNumber: 0),
+            drives: converted(.dataTransfer, .drive, firstNumber: 0),
+            storage: storage,
+            importExport: converted(.importExport, .importExport, firstNumber: storage.count + 1))
     }
 }
 

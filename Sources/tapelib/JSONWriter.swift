@@ -21,7 +21,7 @@ struct JSONWriter {
     /// A writer that writes to `descriptor` whenever 64 KiB have gathered; `finish()` writes
     /// the rest.
     init(streamingTo descriptor: Int32) {
-        buffer = OutputBuffer(capacity: OutputBuffer.streamChunk + 4096, descriptor: descriptor)
+        buffer = OutputBuffer(capacity: OutputBuffer.streamChunk, descriptor: descriptor)
     }
 
     /// The document so far (for a writer that keeps it).
@@ -37,6 +37,7 @@ struct JSONWriter {
 
     private var depth: Int { enclosing.count }
 
+    @inline(__always)
     private mutating func separator() {
         if hasValue { buffer.append(UInt8(ascii: ",")) }
         hasValue = true
@@ -76,14 +77,12 @@ struct JSONWriter {
     }
 
     /// A literal key: known to need no escaping, copied in one piece.
+    @inline(__always)
     private mutating func key(_ key: StaticString) {
         separator()
-        if depth <= 1 { newline(indent: depth) }
-        buffer.append(UInt8(ascii: "\""))
-        buffer.append(key)
-        buffer.append(UInt8(ascii: "\""))
-        buffer.append(UInt8(ascii: ":"))
-        if depth <= 1 { buffer.append(UInt8(ascii: " ")) }
+        let spaced = depth <= 1
+        if spaced { newline(indent: depth) }
+        buffer.appendQuotedKey(key, spaced: spaced)
     }
 
     mutating func field(_ name: StaticString, _ value: String?) {
@@ -156,6 +155,8 @@ private final class OutputBuffer {
     deinit { base.deallocate() }
 
     /// Room for `n` more bytes: drains a streaming buffer, grows a keeping one.
+    /// Room for `n` more bytes; a streaming buffer is drained when full, so its capacity
+    /// (64 KiB and a margin) bounds what is held.
     @inline(__always)
     private func reserve(_ n: Int) {
         if count + n > capacity { makeRoom(n) }
@@ -179,15 +180,38 @@ private final class OutputBuffer {
         reserve(1)
         base[count] = byte
         count += 1
-        if descriptor != nil && count >= Self.streamChunk { flush() }
     }
 
     @inline(__always)
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         reserve(bytes.count)
-        if let source = bytes.baseAddress { (base + count).update(from: source, count: bytes.count) }
+        guard let source = bytes.baseAddress else { return }
+        if bytes.count <= 32 {
+            // Keys and values are short: a byte loop beats a call to memcpy.
+            for i in 0..<bytes.count { base[count + i] = source[i] }
+        } else {
+            (base + count).update(from: source, count: bytes.count)
+        }
         count += bytes.count
-        if descriptor != nil && count >= Self.streamChunk { flush() }
+    }
+
+    /// `"key":` (and a space when `spaced`) for a literal key.
+    @inline(__always)
+    func appendQuotedKey(_ key: StaticString, spaced: Bool) {
+        let length = key.utf8CodeUnitCount
+        guard key.hasPointerRepresentation else {
+            append(UInt8(ascii: "\"")); append(key); append(UInt8(ascii: "\"")); append(UInt8(ascii: ":"))
+            if spaced { append(UInt8(ascii: " ")) }
+            return
+        }
+        reserve(length + 4)
+        let source = key.utf8Start
+        base[count] = UInt8(ascii: "\"")
+        for i in 0..<length { base[count + 1 + i] = source[i] }
+        base[count + 1 + length] = UInt8(ascii: "\"")
+        base[count + 2 + length] = UInt8(ascii: ":")
+        count += length + 3
+        if spaced { base[count] = UInt8(ascii: " "); count += 1 }
     }
 
     @inline(__always)
@@ -214,7 +238,6 @@ private final class OutputBuffer {
             i -= 1
         } while magnitude > 0
         count += digits
-        if descriptor != nil && count >= Self.streamChunk { flush() }
     }
 
     func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {

@@ -152,11 +152,19 @@ public struct ElementStatusReport: Sendable, Hashable {
     }
 
     private static func isStrictlyAscending(_ elements: [ElementStatus]) -> Bool {
+        areInMergeOrder([ElementStatusReport(elements: elements)])
+    }
+
+    /// Whether the elements of `reports`, taken in order, are already in merge order (type,
+    /// then address) without repeats: `merged` then only concatenates them.
+    public static func areInMergeOrder(_ reports: [ElementStatusReport]) -> Bool {
         var previous: UInt32?
-        for e in elements {
-            let key = sortKey(e)
-            if let previous, key <= previous { return false }
-            previous = key
+        for report in reports {
+            for e in report.elements {
+                let key = sortKey(e)
+                if let previous, key <= previous { return false }
+                previous = key
+            }
         }
         return true
     }

@@ -48,24 +48,57 @@ struct ChangerCommand: AsyncParsableCommand {
         /// The same keys as InventoryElement's Encodable form (snake case; `volume_tag`
         /// always present, null when empty).
         static func write(_ e: InventoryElement, to w: inout JSONWriter) {
-            w.beginObject()
-            w.field("kind", e.kind.rawValue)
-            w.field("address", Int(e.address))
-            w.field("number", e.number)
-            w.field("full", e.full)
-            w.field("volume_tag", e.volumeTag)
-            if let t = e.alternateVolumeTag { w.field("alternate_volume_tag", t) }
-            if let s = e.sourceAddress { w.field("source_address", Int(s)) }
-            w.field("accessible", e.accessible)
-            w.field("exception", e.exception)
-            w.field("asc", Int(e.asc))
-            w.field("ascq", Int(e.ascq))
-            if e.kind == .drive { w.field("drive_serial", e.driveSerial) }
-            if let v = e.driveVendor { w.field("drive_vendor", v) }
-            if let p = e.driveProduct { w.field("drive_product", p) }
-            if let i = e.importEnabled { w.field("import_enabled", i) }
-            if let x = e.exportEnabled { w.field("export_enabled", x) }
-            w.endObject()
+            w.compactObject { o in
+                switch e.kind {
+                case .transport: o.literal("{\"kind\":\"transport\",\"address\":")
+                case .storage: o.literal("{\"kind\":\"storage\",\"address\":")
+                case .importExport: o.literal("{\"kind\":\"import_export\",\"address\":")
+                case .drive: o.literal("{\"kind\":\"drive\",\"address\":")
+                }
+                o.int(Int(e.address))
+                o.literal(",\"number\":")
+                o.int(e.number)
+                o.literal(e.full ? ",\"full\":true,\"volume_tag\":" : ",\"full\":false,\"volume_tag\":")
+                o.string(e.volumeTag)
+                if let t = e.alternateVolumeTag {
+                    o.literal(",\"alternate_volume_tag\":")
+                    o.string(t)
+                }
+                if let s = e.sourceAddress {
+                    o.literal(",\"source_address\":")
+                    o.int(Int(s))
+                }
+                switch (e.accessible, e.exception) {
+                case (true, false): o.literal(",\"accessible\":true,\"exception\":false,\"asc\":")
+                case (true, true): o.literal(",\"accessible\":true,\"exception\":true,\"asc\":")
+                case (false, false): o.literal(",\"accessible\":false,\"exception\":false,\"asc\":")
+                case (false, true): o.literal(",\"accessible\":false,\"exception\":true,\"asc\":")
+                }
+                o.int(Int(e.asc))
+                o.literal(",\"ascq\":")
+                o.int(Int(e.ascq))
+                if e.kind == .drive {
+                    o.literal(",\"drive_serial\":")
+                    o.string(e.driveSerial)
+                }
+                if let v = e.driveVendor {
+                    o.literal(",\"drive_vendor\":")
+                    o.string(v)
+                }
+                if let p = e.driveProduct {
+                    o.literal(",\"drive_product\":")
+                    o.string(p)
+                }
+                if let i = e.importEnabled {
+                    o.literal(",\"import_enabled\":")
+                    o.bool(i)
+                }
+                if let x = e.exportEnabled {
+                    o.literal(",\"export_enabled\":")
+                    o.bool(x)
+                }
+                o.literal("}")
+            }
         }
     }
 

@@ -31,6 +31,7 @@ public struct ByteReader: Sendable {
         SCSIParseError(.truncated, context, offset: offset, "need \(n) bytes, \(max(0, remaining)) left")
     }
 
+    @inline(__always)
     public mutating func u8() throws(SCSIParseError) -> UInt8 {
         try need(1)
         let v = bytes[bytes.startIndex + offset]
@@ -38,6 +39,7 @@ public struct ByteReader: Sendable {
         return v
     }
 
+    @inline(__always)
     public mutating func u16() throws(SCSIParseError) -> UInt16 {
         try need(2)
         let b = bytes.startIndex + offset
@@ -98,6 +100,7 @@ public struct ByteReader: Sendable {
         return ByteReader(bytes[b..<(b + n)], context: context ?? self.context)
     }
 
+    @inline(__always)
     public mutating func skip(_ n: Int) throws(SCSIParseError) {
         try need(n)
         offset += n

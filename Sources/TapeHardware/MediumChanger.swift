@@ -89,13 +89,17 @@ public actor MediumChanger {
                 allocationLength: Self.allocationLength(forBytes: 16 + count * descriptorBound),
                 volumeTags: volumeTags, identifiers: identifiers)
             let first = next
-            func wanted(_ e: ElementStatus) -> Bool {
-                e.type == range.type && Int(e.address) >= first && Int(e.address) < end
+            func wanted(_ type: ElementType, _ address: UInt16) -> Bool {
+                type == range.type && Int(address) >= first && Int(address) < end
             }
             // Usually every descriptor is one asked for: keep the parsed array as it is.
-            let page = report.elements.allSatisfy(wanted) ? report.elements : report.elements.filter(wanted)
+            // (Elements are visited by index and field: passing or looping over whole
+            // elements would copy each one.)
+            let parsed = report.elements
+            let page = parsed.indices.allSatisfy { wanted(parsed[$0].type, parsed[$0].address) }
+                ? parsed : parsed.filter { wanted($0.type, $0.address) }
             var highest: UInt16?
-            for e in page where highest.map({ e.address > $0 }) ?? true { highest = e.address }
+            for i in page.indices where highest.map({ page[i].address > $0 }) ?? true { highest = page[i].address }
             guard let last = highest else { break }
             reports.append(ElementStatusReport(elements: page))
             next = Int(last) + 1
@@ -283,7 +287,7 @@ extension LibraryInventory {
     }
 
     private init(segments: [[ElementStatus]]) {
-        func convert(_ e: ElementStatus, _ kind: InventoryElement.Kind, _ number: Int) -> InventoryElement {
+        func convert(_ e: borrowing ElementStatus, _ kind: InventoryElement.Kind, _ number: Int) -> InventoryElement {
             InventoryElement(
                 kind: kind, address: e.address, number: number, full: e.full,
                 volumeTag: e.primaryVolumeTag?.identifier.nilIfEmpty,
@@ -308,7 +312,8 @@ extension LibraryInventory {
             case .all: return nil
             }
         }
-        for (s, elements) in segments.enumerated() {
+        for s in segments.indices {
+            let elements = segments[s]
             for i in elements.indices {
                 if let p = slot(elements[i].type) { positions[p].append(Position(segment: s, index: i)) }
             }
@@ -322,9 +327,15 @@ extension LibraryInventory {
             return list
         }
         func converted(_ type: ElementType, _ kind: InventoryElement.Kind, firstNumber: Int) -> [InventoryElement] {
-            inAddressOrder(type).enumerated().map { n, p in
-                convert(segments[p.segment][p.index], kind, firstNumber + n)
+            let order = inAddressOrder(type)
+            var result: [InventoryElement] = []
+            result.reserveCapacity(order.count)
+            for n in order.indices {
+                let p = order[n]
+                let elements = segments[p.segment]
+                result.append(convert(elements[p.index], kind, firstNumber + n))
             }
+            return result
         }
         let storage = converted(.storage, .storage, firstNumber: 1)
         self.init(

@@ -39,7 +39,9 @@ struct ChangerCommand: AsyncParsableCommand {
             for (key, elements) in [("transports", transports), ("drives", drives), ("storage", storage),
                                     ("import_export", importExport)] {
                 w.beginArray(key: key)
-                for e in elements { Self.write(e, to: &w) }
+                elements.withUnsafeBufferPointer { list in
+                    for i in list.indices { Self.write(list[i], to: &w) }
+                }
                 w.endArray()
             }
             w.endObject()
@@ -47,7 +49,7 @@ struct ChangerCommand: AsyncParsableCommand {
 
         /// The same keys as InventoryElement's Encodable form (snake case; `volume_tag`
         /// always present, null when empty).
-        static func write(_ e: InventoryElement, to w: inout JSONWriter) {
+        static func write(_ e: borrowing InventoryElement, to w: inout JSONWriter) {
             w.compactObject { o in
                 switch e.kind {
                 case .transport: o.literal("{\"kind\":\"transport\",\"address\":")

@@ -160,8 +160,9 @@ public struct ElementStatusReport: Sendable, Hashable {
     public static func areInMergeOrder(_ reports: [ElementStatusReport]) -> Bool {
         var previous: UInt32?
         for report in reports {
-            for e in report.elements {
-                let key = sortKey(e)
+            let elements = report.elements
+            for i in elements.indices {   // by index: a for-in loop would copy each element
+                let key = sortKey(elements[i])
                 if let previous, key <= previous { return false }
                 previous = key
             }

@@ -6,8 +6,8 @@ import Foundation
 ///
 /// Bytes go into one buffer written through a pointer (no uniqueness or growth check per
 /// byte), literals and values are copied in one piece and numbers formatted in place, so a
-/// field costs no allocation. A writer made with `streamingTo:` hands every 64 KiB to the file
-/// descriptor as it goes, so a 1.4 MB document never sits in memory whole.
+/// field costs no allocation. The buffer is written to the file descriptor whenever 64 KiB
+/// have gathered, so a 1.4 MB document never sits in memory whole.
 struct JSONWriter {
     private let buffer: OutputBuffer
     /// Whether the innermost open container (the document at first) has a value, so that
@@ -15,24 +15,13 @@ struct JSONWriter {
     private var hasValue = false
     private var enclosing: [Bool] = []
 
-    /// A writer that keeps the whole document (see `text`, `write(to:)`).
-    init(capacity: Int = 0) { buffer = OutputBuffer(capacity: max(capacity, 256), descriptor: nil) }
-
     /// A writer that writes to `descriptor` whenever 64 KiB have gathered; `finish()` writes
     /// the rest.
     init(streamingTo descriptor: Int32) {
         buffer = OutputBuffer(capacity: OutputBuffer.streamChunk, descriptor: descriptor)
     }
 
-    /// The document so far (for a writer that keeps it).
-    var text: String { buffer.withBytes { String(decoding: $0, as: UTF8.self) } }
-
-    /// Writes the document to `descriptor` (standard output by default).
-    func write(to descriptor: Int32 = STDOUT_FILENO) {
-        buffer.withBytes { OutputBuffer.writeAll($0, to: descriptor) }
-    }
-
-    /// Writes what a streaming writer still holds.
+    /// Writes what the buffer still holds.
     func finish() { buffer.flush() }
 
     private var depth: Int { enclosing.count }
@@ -159,16 +148,16 @@ struct JSONWriter {
     }
 }
 
-/// The growable byte buffer behind JSONWriter, optionally drained to a file descriptor.
+/// The byte buffer behind JSONWriter, drained to a file descriptor when full.
 private final class OutputBuffer {
     static let streamChunk = 64 * 1024
 
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var count = 0
-    private let descriptor: Int32?
+    private let descriptor: Int32
 
-    init(capacity: Int, descriptor: Int32?) {
+    init(capacity: Int, descriptor: Int32) {
         self.capacity = capacity
         self.base = .allocate(capacity: capacity)
         self.descriptor = descriptor
@@ -177,18 +166,16 @@ private final class OutputBuffer {
     deinit { base.deallocate() }
 
     /// Room for `n` more bytes: drains a streaming buffer, grows a keeping one.
-    /// Room for `n` more bytes; a streaming buffer is drained when full, so its capacity
-    /// (64 KiB and a margin) bounds what is held.
+    /// Room for `n` more bytes: the buffer is drained when full, so its capacity bounds what
+    /// is held (it grows only for a single value longer than that).
     @inline(__always)
     private func reserve(_ n: Int) {
         if count + n > capacity { makeRoom(n) }
     }
 
     private func makeRoom(_ n: Int) {
-        if descriptor != nil {
-            flush()
-            if n <= capacity { return }
-        }
+        flush()
+        if n <= capacity { return }
         let newCapacity = max(count + n, 2 * capacity)
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         grown.update(from: base, count: count)
@@ -262,25 +249,15 @@ private final class OutputBuffer {
         count += digits
     }
 
-    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
-        body(UnsafeBufferPointer(start: base, count: count))
-    }
-
-    /// Writes and empties the buffer of a streaming writer.
+    /// Writes and empties the buffer.
     func flush() {
-        guard let descriptor else { return }
-        Self.writeAll(UnsafeBufferPointer(start: base, count: count), to: descriptor)
-        count = 0
-    }
-
-    static func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
-        guard let start = bytes.baseAddress else { return }
         var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, start + offset, bytes.count - offset)
+        while offset < count {
+            let written = Glibc.write(descriptor, base + offset, count - offset)
             if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
+            if written <= 0 { break }   // a closed pipe: the rest has nowhere to go
             offset += written
         }
+        count = 0
     }
 }

@@ -120,9 +120,7 @@ public struct ByteReader: Sendable {
         try need(n)
         let b = bytes.startIndex + offset
         offset += n
-        var field = bytes[b..<(b + n)]
-        while let first = field.first, first == 0x20 { field = field.dropFirst() }
-        return ByteReader.trimmedASCII(field)
+        return bytes[b..<(b + n)].withUnsafeBufferPointer { Self.trimmedASCII(buffer: $0, leadingSpaces: true) }
     }
 
     public static func trimmedASCII(_ raw: some Collection<UInt8>) -> String {
@@ -130,12 +128,15 @@ public struct ByteReader: Sendable {
         return Array(raw).withUnsafeBufferPointer { trimmedASCII(buffer: $0) }
     }
 
-    /// Trailing spaces and NULs removed; non-printable bytes are shown as '?' rather than
-    /// failing the parse. Printable text (the usual case) is decoded without a copy.
-    private static func trimmedASCII(buffer: UnsafeBufferPointer<UInt8>) -> String {
+    /// Trailing spaces and NULs removed (and leading spaces, when asked); non-printable bytes
+    /// are shown as '?' rather than failing the parse. Printable text (the usual case) is
+    /// decoded straight from the response bytes.
+    private static func trimmedASCII(buffer: UnsafeBufferPointer<UInt8>, leadingSpaces: Bool = false) -> String {
+        var start = 0
+        if leadingSpaces { while start < buffer.count, buffer[start] == 0x20 { start += 1 } }
         var end = buffer.count
-        while end > 0, buffer[end - 1] == 0x20 || buffer[end - 1] == 0x00 { end -= 1 }
-        let text = UnsafeBufferPointer(rebasing: buffer[0..<end])
+        while end > start, buffer[end - 1] == 0x20 || buffer[end - 1] == 0x00 { end -= 1 }
+        let text = UnsafeBufferPointer(rebasing: buffer[start..<end])
         if text.allSatisfy({ (0x20...0x7E).contains($0) }) {
             return String(decoding: text, as: UTF8.self)
         }

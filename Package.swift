@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tapelib", targets: ["tapelib"]),
+        .executable(name: "tapelib-tools", targets: ["tapelib-tools"]),
         .executable(name: "tapelib-bench", targets: ["TapelibBench"]),
         .library(name: "HWSim", targets: ["HWSim"]),
     ],
@@ -60,15 +61,27 @@ let package = Package(
                           dependencies: ["HWSim", "HWSimServer", "SCSI", "SGTransport",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "hwsim/Sources/tapelib-hwsim"),
+        // Device opening (--device URLs), error and output formatting shared by the CLI's two
+        // executables; no argument parsing.
+        .target(name: "CLISupport",
+                dependencies: ["SCSI", "TapeHardware", "HWSim", "SGTransport", "HWSimServer", "ISCSITransport"],
+                path: "Sources/CLISupport"),
+        // `tapelib`: the device commands (changer, drive, inquiry); it hands ltfs, discover and
+        // catalog to `tapelib-tools` next to it, so its process stays small (start-up, issue 4).
         .executableTarget(
             name: "tapelib",
             dependencies: [
-                "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim",
-                "SGTransport", "HWSimServer", "ISCSITransport",
+                "SCSI", "TapeHardware", "CLISupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/tapelib"),
+        .executableTarget(
+            name: "tapelib-tools",
+            dependencies: [
+                "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim", "CLISupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/tapelib-tools"),
         .executableTarget(
             name: "TapelibBench",
             dependencies: ["SCSI", "TapeHardware", "HWSim", "Catalog", "LTFS"],
@@ -91,15 +104,16 @@ let package = Package(
         .testTarget(name: "SGTransportTests", dependencies: ["SGTransport", "SCSI"],
                     path: "Tests/SGTransportTests"),
         .testTarget(name: "ConformanceTests",
-                    dependencies: ["HWSimServer", "HWSim", "SGTransport", "ISCSITransport", "SCSI", "tapelib-hwsim", "tapelib"],
+                    dependencies: ["HWSimServer", "HWSim", "SGTransport", "ISCSITransport", "SCSI", "tapelib-hwsim", "tapelib",
+                                   "tapelib-tools"],
                     path: "Tests/ConformanceTests"),
         .testTarget(name: "LibraryServiceTests", dependencies: [
             "LibraryService", "Catalog", "Discovery", "TapeHardware", "HWSim", "SCSI",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/LibraryServiceTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "HWSim", "SCSI", "TapeHardware"],
-                    path: "Tests/IntegrationTests"),
+        .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "tapelib-tools", "HWSim", "SCSI", "TapeHardware"],
+                    path: "Tests/IntegrationTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,7 +34,10 @@ mtx_lines=$(mtx -f /dev/hwsim/sg0 status | grep -c 'Storage Element')
 tapelib_slots=$("$TAPELIB" changer status --json --device /dev/hwsim/sg0 | grep -cE '"kind": ?"(storage|import_export)"')
 mtx_ms=$(median_ms mtx -f /dev/hwsim/sg0 status)
 tapelib_ms=$(median_ms "$TAPELIB" changer status --json --device /dev/hwsim/sg0)
+# Start-up alone (argument parsing, no device): how much of the figure above is process start.
+startup_ms=$(median_ms "$TAPELIB" changer status --help)
 ratio=$(awk -v t="$tapelib_ms" -v m="$mtx_ms" 'BEGIN {printf "%.2f", t/m}')
 echo "shim.large.mtx_status: ${mtx_ms} ms median of $RUNS (${mtx_lines} slots listed)"
 echo "shim.large.tapelib_changer_status_json: ${tapelib_ms} ms median of $RUNS (${tapelib_slots} slots listed)"
+echo "shim.large.tapelib_startup_help: ${startup_ms} ms median of $RUNS (tapelib changer status --help)"
 echo "shim.large.ratio_tapelib_over_mtx: ${ratio} (target ≤ 1)"

@@ -77,7 +77,9 @@ enum SGPassThrough {
         let residual = max(0, Int(get_scsi_pt_resid(object)))
         var data = [UInt8]()
         if case .fromDevice = command.transfer {
-            data = Array(dataIn.prefix(max(0, dataIn.count - residual)))
+            // Drop the residual in place: a 1 MB inventory response is not copied again.
+            dataIn.removeLast(min(residual, dataIn.count))
+            data = dataIn
         }
         return .success(SCSIResult(
             status: SCSIStatus(rawValue: UInt8(truncatingIfNeeded: max(0, statusValue))),

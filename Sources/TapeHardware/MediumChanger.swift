@@ -69,14 +69,16 @@ public actor MediumChanger {
             let wantIdentifiers = driveIdentifiers && range.type == .dataTransfer
             reports += try await readElements(range, volumeTags: volumeTags, identifiers: wantIdentifiers)
         }
-        return LibraryInventory(merging: ElementStatusReport.merged(reports))
+        return LibraryInventory(merging: reports)
     }
 
     private func readElements(_ range: ElementAssignment.Range, volumeTags: Bool, identifiers: Bool)
         async throws(SCSIError) -> [ElementStatusReport]
     {
-        // Worst case per descriptor: 12 fixed + 2×36 tags + 4 + 34 identifier bytes.
-        let descriptorBound = 12 + 72 + 4 + 34 + 2
+        // Worst case per descriptor: 12 fixed + 2×36 tags + 4 + 34 identifier bytes (the
+        // identifier only when asked for: the buffer is zeroed, so 10,000 slots are not
+        // given room for identifiers they never carry).
+        let descriptorBound = 12 + 72 + 4 + (identifiers ? 34 : 0) + 2
         var reports: [ElementStatusReport] = []
         var next = Int(range.firstAddress)
         let end = Int(range.firstAddress) + range.count
@@ -86,8 +88,19 @@ public actor MediumChanger {
                 type: range.type, start: UInt16(next), count: count,
                 allocationLength: Self.allocationLength(forBytes: 16 + count * descriptorBound),
                 volumeTags: volumeTags, identifiers: identifiers)
-            let page = report.elements.filter { $0.type == range.type && Int($0.address) >= next && Int($0.address) < end }
-            guard let last = page.map(\.address).max() else { break }
+            let first = next
+            func wanted(_ type: ElementType, _ address: UInt16) -> Bool {
+                type == range.type && Int(address) >= first && Int(address) < end
+            }
+            // Usually every descriptor is one asked for: keep the parsed array as it is.
+            // (Elements are visited by index and field: passing or looping over whole
+            // elements would copy each one.)
+            let parsed = report.elements
+            let page = parsed.indices.allSatisfy { wanted(parsed[$0].type, parsed[$0].address) }
+                ? parsed : parsed.filter { wanted($0.type, $0.address) }
+            var highest: UInt16?
+            for i in page.indices where highest.map({ page[i].address > $0 }) ?? true { highest = page[i].address }
+            guard let last = highest else { break }
             reports.append(ElementStatusReport(elements: page))
             next = Int(last) + 1
         }
@@ -258,7 +271,23 @@ extension LibraryInventory {
     /// Numbers elements as operators expect (mtx): storage 1…n then import/export n+1…,
     /// drives and transports from 0, each in element-address order.
     public init(merging report: ElementStatusReport) {
-        func convert(_ e: ElementStatus, _ kind: InventoryElement.Kind, _ number: Int) -> InventoryElement {
+        self.init(segments: [report.elements])
+    }
+
+    /// The inventory of a paged series of responses: the same as
+    /// `init(merging: ElementStatusReport.merged(reports))`, but responses that are already in
+    /// merge order without repeats (one request series per type, the usual case) are read in
+    /// place rather than first copied into one report (10,000 elements).
+    public init(merging reports: [ElementStatusReport]) {
+        if ElementStatusReport.areInMergeOrder(reports) {
+            self.init(segments: reports.map(\.elements))
+        } else {
+            self.init(merging: ElementStatusReport.merged(reports))
+        }
+    }
+
+    private init(segments: [[ElementStatus]]) {
+        func convert(_ e: borrowing ElementStatus, _ kind: InventoryElement.Kind, _ number: Int) -> InventoryElement {
             InventoryElement(
                 kind: kind, address: e.address, number: number, full: e.full,
                 volumeTag: e.primaryVolumeTag?.identifier.nilIfEmpty,
@@ -270,15 +299,50 @@ extension LibraryInventory {
                 importEnabled: kind == .importExport ? e.importEnabled : nil,
                 exportEnabled: kind == .importExport ? e.exportEnabled : nil)
         }
-        let transports = report.elements(ofType: .mediumTransport)
-        let storage = report.elements(ofType: .storage)
-        let ie = report.elements(ofType: .importExport)
-        let drives = report.elements(ofType: .dataTransfer)
+        // One pass collects each type's positions (segment, index), so that no element is
+        // copied before its conversion; each type is then taken in address order.
+        struct Position { var segment: Int; var index: Int }
+        var positions: [[Position]] = [[], [], [], []]
+        func slot(_ type: ElementType) -> Int? {
+            switch type {
+            case .mediumTransport: return 0
+            case .storage: return 1
+            case .importExport: return 2
+            case .dataTransfer: return 3
+            case .all: return nil
+            }
+        }
+        for s in segments.indices {
+            let elements = segments[s]
+            for i in elements.indices {
+                if let p = slot(elements[i].type) { positions[p].append(Position(segment: s, index: i)) }
+            }
+        }
+        func address(_ p: Position) -> UInt16 { segments[p.segment][p.index].address }
+        func inAddressOrder(_ type: ElementType) -> [Position] {
+            let list = slot(type).map { positions[$0] } ?? []
+            for k in list.indices.dropFirst() where address(list[k - 1]) > address(list[k]) {
+                return list.sorted { address($0) < address($1) }
+            }
+            return list
+        }
+        func converted(_ type: ElementType, _ kind: InventoryElement.Kind, firstNumber: Int) -> [InventoryElement] {
+            let order = inAddressOrder(type)
+            var result: [InventoryElement] = []
+            result.reserveCapacity(order.count)
+            for n in order.indices {
+                let p = order[n]
+                let elements = segments[p.segment]
+                result.append(convert(elements[p.index], kind, firstNumber + n))
+            }
+            return result
+        }
+        let storage = converted(.storage, .storage, firstNumber: 1)
         self.init(
-            transports: transports.enumerated().map { convert($1, .transport, $0) },
-            drives: drives.enumerated().map { convert($1, .drive, $0) },
-            storage: storage.enumerated().map { convert($1, .storage, $0 + 1) },
-            importExport: ie.enumerated().map { convert($1, .importExport, storage.count + $0 + 1) })
+            transports: converted(.mediumTransport, .transport, firstNumber: 0),
+            drives: converted(.dataTransfer, .drive, firstNumber: 0),
+            storage: storage,
+            importExport: converted(.importExport, .importExport, firstNumber: storage.count + 1))
     }
 }
 

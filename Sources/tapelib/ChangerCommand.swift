@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import SCSI
 import TapeHardware
@@ -21,8 +22,14 @@ struct ChangerCommand: AsyncParsableCommand {
         var storage: [InventoryElement]
         var importExport: [InventoryElement]
 
-        var json: JSONWriter {
-            var w = JSONWriter(capacity: 160 * (storage.count + importExport.count + drives.count + 8))
+        /// Writes the document to `descriptor` while it is rendered.
+        func writeJSON(to descriptor: Int32 = STDOUT_FILENO) {
+            var w = JSONWriter(streamingTo: descriptor)
+            render(into: &w)
+            w.finish()
+        }
+
+        func render(into w: inout JSONWriter) {
             w.beginObject()
             w.field("device", device)
             w.field("vendor", vendor)
@@ -32,39 +39,74 @@ struct ChangerCommand: AsyncParsableCommand {
             for (key, elements) in [("transports", transports), ("drives", drives), ("storage", storage),
                                     ("import_export", importExport)] {
                 w.beginArray(key: key)
-                for e in elements { Self.write(e, to: &w) }
+                elements.withUnsafeBufferPointer { list in
+                    for i in list.indices { Self.write(list[i], to: &w) }
+                }
                 w.endArray()
             }
             w.endObject()
-            return w
         }
 
         /// The same keys as InventoryElement's Encodable form (snake case; `volume_tag`
         /// always present, null when empty).
-        static func write(_ e: InventoryElement, to w: inout JSONWriter) {
-            w.beginObject()
-            w.field("kind", e.kind.rawValue)
-            w.field("address", Int(e.address))
-            w.field("number", e.number)
-            w.field("full", e.full)
-            w.field("volume_tag", e.volumeTag)
-            if let t = e.alternateVolumeTag { w.field("alternate_volume_tag", t) }
-            if let s = e.sourceAddress { w.field("source_address", Int(s)) }
-            w.field("accessible", e.accessible)
-            w.field("exception", e.exception)
-            w.field("asc", Int(e.asc))
-            w.field("ascq", Int(e.ascq))
-            if e.kind == .drive { w.field("drive_serial", e.driveSerial) }
-            if let v = e.driveVendor { w.field("drive_vendor", v) }
-            if let p = e.driveProduct { w.field("drive_product", p) }
-            if let i = e.importEnabled { w.field("import_enabled", i) }
-            if let x = e.exportEnabled { w.field("export_enabled", x) }
-            w.endObject()
+        static func write(_ e: borrowing InventoryElement, to w: inout JSONWriter) {
+            w.compactObject { o in
+                switch e.kind {
+                case .transport: o.literal("{\"kind\":\"transport\",\"address\":")
+                case .storage: o.literal("{\"kind\":\"storage\",\"address\":")
+                case .importExport: o.literal("{\"kind\":\"import_export\",\"address\":")
+                case .drive: o.literal("{\"kind\":\"drive\",\"address\":")
+                }
+                o.int(Int(e.address))
+                o.literal(",\"number\":")
+                o.int(e.number)
+                o.literal(e.full ? ",\"full\":true,\"volume_tag\":" : ",\"full\":false,\"volume_tag\":")
+                o.string(e.volumeTag)
+                if let t = e.alternateVolumeTag {
+                    o.literal(",\"alternate_volume_tag\":")
+                    o.string(t)
+                }
+                if let s = e.sourceAddress {
+                    o.literal(",\"source_address\":")
+                    o.int(Int(s))
+                }
+                switch (e.accessible, e.exception) {
+                case (true, false): o.literal(",\"accessible\":true,\"exception\":false,\"asc\":")
+                case (true, true): o.literal(",\"accessible\":true,\"exception\":true,\"asc\":")
+                case (false, false): o.literal(",\"accessible\":false,\"exception\":false,\"asc\":")
+                case (false, true): o.literal(",\"accessible\":false,\"exception\":true,\"asc\":")
+                }
+                o.int(Int(e.asc))
+                o.literal(",\"ascq\":")
+                o.int(Int(e.ascq))
+                if e.kind == .drive {
+                    o.literal(",\"drive_serial\":")
+                    o.string(e.driveSerial)
+                }
+                if let v = e.driveVendor {
+                    o.literal(",\"drive_vendor\":")
+                    o.string(v)
+                }
+                if let p = e.driveProduct {
+                    o.literal(",\"drive_product\":")
+                    o.string(p)
+                }
+                if let i = e.importEnabled {
+                    o.literal(",\"import_enabled\":")
+                    o.bool(i)
+                }
+                if let x = e.exportEnabled {
+                    o.literal(",\"export_enabled\":")
+                    o.bool(x)
+                }
+                o.literal("}")
+            }
         }
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drives, slots, mail slots and barcodes.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Drives, slots, mail slots and barcodes.")
         @OptionGroup var device: DeviceOptions
         @Flag(help: "JSON for scripts.") var json = false
 
@@ -81,7 +123,7 @@ struct ChangerCommand: AsyncParsableCommand {
                         device: device.device, vendor: inquiry.vendor, product: inquiry.product,
                         revision: inquiry.revision, serial: serial, transports: inventory.transports,
                         drives: inventory.drives, storage: inventory.storage, importExport: inventory.importExport)
-                        .json.write()
+                        .writeJSON()
                 } else {
                     print(ChangerStatusText.render(inventory, name: "\(inquiry.vendor) \(inquiry.product)", serial: serial))
                 }
@@ -91,6 +133,7 @@ struct ChangerCommand: AsyncParsableCommand {
 
     struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "move",
             abstract: "MOVE MEDIUM between two element addresses (see `changer status --json`).")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Source element address.") var from: UInt16
@@ -108,7 +151,8 @@ struct ChangerCommand: AsyncParsableCommand {
     }
 
     struct Load: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Load a cartridge from a slot into a drive.")
+        static let configuration = CommandConfiguration(
+            commandName: "load", abstract: "Load a cartridge from a slot into a drive.")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Slot number (storage 1…, then import/export).") var slot: Int
         @Option(help: "Drive number (0…).") var drive: Int = 0
@@ -126,6 +170,7 @@ struct ChangerCommand: AsyncParsableCommand {
 
     struct Unload: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unload",
             abstract: "Unload a drive into a slot (default: the slot it came from).")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Drive number (0…).") var drive: Int = 0
@@ -148,7 +193,8 @@ struct ChangerCommand: AsyncParsableCommand {
     }
 
     struct Transfer: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a cartridge from one slot to another.")
+        static let configuration = CommandConfiguration(
+            commandName: "transfer", abstract: "Move a cartridge from one slot to another.")
         @OptionGroup var device: DeviceOptions
         @Option(help: "Source slot number.") var from: Int
         @Option(help: "Destination slot number.") var to: Int

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import SCSI
 import TapeHardware
@@ -17,6 +18,7 @@ struct DriveCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "INQUIRY, loaded cartridge, position, TapeAlert flags, volume statistics.")
         @OptionGroup var options: DriveOptions
         @Flag(help: "JSON for scripts.") var json = false
@@ -37,7 +39,8 @@ struct DriveCommand: AsyncParsableCommand {
     }
 
     struct Rewind: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rewind the loaded cartridge.")
+        static let configuration = CommandConfiguration(
+            commandName: "rewind", abstract: "Rewind the loaded cartridge.")
         @OptionGroup var options: DriveOptions
 
         func run() async throws {
@@ -51,7 +54,8 @@ struct DriveCommand: AsyncParsableCommand {
     }
 
     struct Eject: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Unload (eject) the cartridge in the drive.")
+        static let configuration = CommandConfiguration(
+            commandName: "eject", abstract: "Unload (eject) the cartridge in the drive.")
         @OptionGroup var options: DriveOptions
 
         func run() async throws {
@@ -66,6 +70,7 @@ struct DriveCommand: AsyncParsableCommand {
 
     struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "erase",
             abstract: "Erase the loaded cartridge from the beginning (short: write EOD; --long: overwrite all).")
         @OptionGroup var options: DriveOptions
         @Flag(help: "Long erase (hours on real LTO media), with a progress bar.") var long = false

@@ -1,10 +1,20 @@
 import ArgumentParser
 
+/// `tapelib`: the device commands run here; `ltfs`, `discover` and `catalog` run in the
+/// companion executable `tapelib-tools` (see CompanionTools), so that this process does not
+/// load the XML parser, SQLite/GRDB and udev code those need.
 @main
+enum TapelibMain {
+    static func main() async {
+        CompanionTools.runIfDelegated(CommandLine.arguments)
+        await Tapelib.main()
+    }
+}
+
 struct Tapelib: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib",
         abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog.",
-        subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self, LTFSCommand.self,
-                      DiscoverCommand.self, CatalogCommand.self])
+        subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self,
+                      CompanionTools.LTFS.self, CompanionTools.Discover.self, CompanionTools.Catalog.self])
 }

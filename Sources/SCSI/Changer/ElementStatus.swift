@@ -77,21 +77,12 @@ public struct ElementStatus: Sendable, Hashable {
         try r.skip(3)
         let b9 = try r.u8()
         let source = try r.u16()
-        var element = ElementStatus(
-            type: type, address: address, full: flags & 0x01 != 0,
-            importedByOperator: type == .importExport && flags & 0x02 != 0,
-            exception: flags & 0x04 != 0,
-            // Transport elements have no ACCESS bit: they are always accessible.
-            accessible: type == .mediumTransport || flags & 0x08 != 0,
-            exportEnabled: type == .importExport && flags & 0x10 != 0,
-            importEnabled: type == .importExport && flags & 0x20 != 0,
-            additionalSense: AdditionalSense(asc, ascq), disabled: b9 & 0x08 != 0,
-            mediumType: ElementMediumType(rawValue: b9 & 0x07) ?? .unspecified,
-            sourceAddress: b9 & 0x80 != 0 ? source : nil, inverted: b9 & 0x40 != 0)
-        if primaryTag { element.primaryVolumeTag = try VolumeTag.parse(&r) }
-        if alternateTag && hasAlternateTag(r) { element.alternateVolumeTag = try VolumeTag.parse(&r) }
+        // Every field is read before the value is built once (no copy per assignment).
+        let primaryVolumeTag = primaryTag ? try VolumeTag.parse(&r) : nil
+        let alternateVolumeTag = alternateTag && hasAlternateTag(r) ? try VolumeTag.parse(&r) : nil
         // Identification descriptor: code set, identifier type, reserved, length, identifier.
         // Devices without DVCID support leave these bytes reserved (zero length).
+        var identifier: DeviceIdentifier?
         if r.remaining >= 4 {
             let codeSet = try r.u8() & 0x0F
             let idType = try r.u8() & 0x0F
@@ -102,11 +93,23 @@ public struct ElementStatus: Sendable, Hashable {
                     throw SCSIParseError(.invalidField, r.context, offset: r.offset,
                                          "identifier length \(length) exceeds descriptor")
                 }
-                element.identifier = DeviceIdentifier(codeSet: codeSet, identifierType: idType,
-                                                      identifier: try r.bytes(length))
+                identifier = DeviceIdentifier(codeSet: codeSet, identifierType: idType,
+                                              identifier: try r.bytes(length))
             }
         }
-        return element
+        return ElementStatus(
+            type: type, address: address, full: flags & 0x01 != 0,
+            importedByOperator: type == .importExport && flags & 0x02 != 0,
+            exception: flags & 0x04 != 0,
+            // Transport elements have no ACCESS bit: they are always accessible.
+            accessible: type == .mediumTransport || flags & 0x08 != 0,
+            exportEnabled: type == .importExport && flags & 0x10 != 0,
+            importEnabled: type == .importExport && flags & 0x20 != 0,
+            additionalSense: AdditionalSense(asc, ascq), disabled: b9 & 0x08 != 0,
+            mediumType: ElementMediumType(rawValue: b9 & 0x07) ?? .unspecified,
+            sourceAddress: b9 & 0x80 != 0 ? source : nil, inverted: b9 & 0x40 != 0,
+            primaryVolumeTag: primaryVolumeTag, alternateVolumeTag: alternateVolumeTag,
+            identifier: identifier)
     }
 
     /// Whether the bytes after the primary tag hold the alternate tag that AVOLTAG announces.

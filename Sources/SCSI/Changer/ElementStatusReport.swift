@@ -59,6 +59,8 @@ public struct ElementStatusReport: Sendable, Hashable {
             let pageEnd = min(end, pageStart + page.byteCount)
             let pageCut = pageStart + page.byteCount > end
             if page.descriptorLength > 0 {
+                let context = "READ ELEMENT STATUS \(page.type) descriptor"
+                elements.reserveCapacity(elements.count + (pageEnd - pageStart) / page.descriptorLength)
                 var d = pageStart
                 // A descriptor cut short by the end of the transfer is still used when its
                 // fixed fields and announced volume tags are complete (tgt cuts the last
@@ -66,8 +68,7 @@ public struct ElementStatusReport: Sendable, Hashable {
                 while pageEnd - d >= page.descriptorLength
                         || (pageCut && pageEnd - d >= page.minimumDescriptorLength) {
                     let length = min(page.descriptorLength, pageEnd - d)
-                    var dr = ByteReader(data[d..<(d + length)],
-                                        context: "READ ELEMENT STATUS \(page.type) descriptor")
+                    var dr = ByteReader(data[d..<(d + length)], context: context)
                     elements.append(try ElementStatus.parse(&dr, type: page.type,
                                                             primaryTag: page.primaryTag,
                                                             alternateTag: page.alternateTag))
@@ -128,22 +129,56 @@ public struct ElementStatusReport: Sendable, Hashable {
     /// addresses or one per element type): elements are ordered by type (transport, storage,
     /// import/export, data transfer) and address; a repeated (type, address) keeps the first.
     public static func merged(_ reports: [ElementStatusReport]) -> ElementStatusReport {
-        var seen = Set<UInt32>()
         var all: [ElementStatus] = []
-        for report in reports {
-            for e in report.elements where seen.insert(UInt32(e.type.rawValue) << 16 | UInt32(e.address)).inserted {
-                all.append(e)
-            }
+        all.reserveCapacity(reports.reduce(0) { $0 + $1.elements.count })
+        for report in reports { all.append(contentsOf: report.elements) }
+        // The usual case, one request series per type in order, is already sorted without
+        // repeats: only check that (no hashing, no sort).
+        if !isStrictlyAscending(all) {
+            var seen = Set<UInt32>()
+            all = all.filter { seen.insert(sortKey($0)).inserted }
+            all.sort { sortKey($0) < sortKey($1) }
         }
-        all.sort { ($0.type.rawValue, $0.address) < ($1.type.rawValue, $1.address) }
-        return ElementStatusReport(firstAddress: all.map(\.address).min() ?? 0,
+        var firstAddress = all.first?.address ?? 0
+        for e in all where e.address < firstAddress { firstAddress = e.address }
+        return ElementStatusReport(firstAddress: firstAddress,
                                    availableCount: all.count, elements: all,
                                    isTruncated: reports.contains { $0.isTruncated })
     }
 
+    /// Orders by element type code, then address (the merge order).
+    private static func sortKey(_ e: ElementStatus) -> UInt32 {
+        UInt32(e.type.rawValue) << 16 | UInt32(e.address)
+    }
+
+    private static func isStrictlyAscending(_ elements: [ElementStatus]) -> Bool {
+        areInMergeOrder([ElementStatusReport(elements: elements)])
+    }
+
+    /// Whether the elements of `reports`, taken in order, are already in merge order (type,
+    /// then address) without repeats: `merged` then only concatenates them.
+    public static func areInMergeOrder(_ reports: [ElementStatusReport]) -> Bool {
+        var previous: UInt32?
+        for report in reports {
+            let elements = report.elements
+            for i in elements.indices {   // by index: a for-in loop would copy each element
+                let key = sortKey(elements[i])
+                if let previous, key <= previous { return false }
+                previous = key
+            }
+        }
+        return true
+    }
+
     /// Elements of one type, in address order.
     public func elements(ofType type: ElementType) -> [ElementStatus] {
-        elements.filter { $0.type == type }.sorted { $0.address < $1.address }
+        let selected = elements.filter { $0.type == type }
+        var ordered = true
+        for i in selected.indices.dropFirst() where selected[i - 1].address > selected[i].address {
+            ordered = false
+            break
+        }
+        return ordered ? selected : selected.sorted { $0.address < $1.address }
     }
 
     /// The element at `address`, if reported.

@@ -17,7 +17,7 @@ public struct VolumeTag: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Decodes 36 bytes; returns nil for an all-blank identifier (no label read).
     /// A field cut after the 32-byte identifier (a response cut short) reads sequence 0.
     public static func parse(_ r: inout ByteReader) throws(SCSIParseError) -> VolumeTag? {
-        let id = try r.ascii(32)
+        let trimmed = try r.asciiTrimmingBothEnds(32)
         var sequence: UInt16 = 0
         if r.remaining >= 4 {
             try r.skip(2)
@@ -25,7 +25,6 @@ public struct VolumeTag: Sendable, Hashable, Codable, CustomStringConvertible {
         } else {
             try r.skip(r.remaining)
         }
-        let trimmed = String(id.drop(while: { $0 == " " }))
         return trimmed.isEmpty ? nil : VolumeTag(identifier: trimmed, sequence: sequence)
     }
 

@@ -20,13 +20,18 @@ public struct ByteReader: Sendable {
     public var remaining: Int { bytes.count - offset }
     public var isAtEnd: Bool { remaining <= 0 }
 
+    // Inlined: every field read checks its length (10,000 element descriptors per inventory);
+    // building the error stays out of line.
+    @inline(__always)
     private func need(_ n: Int) throws(SCSIParseError) {
-        guard n >= 0, remaining >= n else {
-            throw SCSIParseError(.truncated, context, offset: offset,
-                                 "need \(n) bytes, \(max(0, remaining)) left")
-        }
+        guard n >= 0, remaining >= n else { throw shortOf(n) }
     }
 
+    private func shortOf(_ n: Int) -> SCSIParseError {
+        SCSIParseError(.truncated, context, offset: offset, "need \(n) bytes, \(max(0, remaining)) left")
+    }
+
+    @inline(__always)
     public mutating func u8() throws(SCSIParseError) -> UInt8 {
         try need(1)
         let v = bytes[bytes.startIndex + offset]
@@ -34,6 +39,7 @@ public struct ByteReader: Sendable {
         return v
     }
 
+    @inline(__always)
     public mutating func u16() throws(SCSIParseError) -> UInt16 {
         try need(2)
         let b = bytes.startIndex + offset
@@ -94,6 +100,7 @@ public struct ByteReader: Sendable {
         return ByteReader(bytes[b..<(b + n)], context: context ?? self.context)
     }
 
+    @inline(__always)
     public mutating func skip(_ n: Int) throws(SCSIParseError) {
         try need(n)
         offset += n
@@ -101,15 +108,39 @@ public struct ByteReader: Sendable {
 
     /// ASCII text of `n` bytes with trailing spaces and NULs removed.
     public mutating func ascii(_ n: Int) throws(SCSIParseError) -> String {
-        let raw = try bytes(n)
-        return ByteReader.trimmedASCII(raw)
+        try need(n)
+        let b = bytes.startIndex + offset
+        offset += n
+        return ByteReader.trimmedASCII(bytes[b..<(b + n)])
+    }
+
+    /// ASCII text of `n` bytes with leading and trailing spaces (and trailing NULs) removed,
+    /// as volume tags and identifiers are padded.
+    public mutating func asciiTrimmingBothEnds(_ n: Int) throws(SCSIParseError) -> String {
+        try need(n)
+        let b = bytes.startIndex + offset
+        offset += n
+        return bytes[b..<(b + n)].withUnsafeBufferPointer { Self.trimmedASCII(buffer: $0, leadingSpaces: true) }
     }
 
     public static func trimmedASCII(_ raw: some Collection<UInt8>) -> String {
-        var chars = Array(raw)
-        while let last = chars.last, last == 0x20 || last == 0x00 { chars.removeLast() }
-        // Non-printable bytes are shown as '?' rather than failing the parse.
-        return String(decoding: chars.map { (0x20...0x7E).contains($0) ? $0 : 0x3F }, as: UTF8.self)
+        if let text = raw.withContiguousStorageIfAvailable({ trimmedASCII(buffer: $0) }) { return text }
+        return Array(raw).withUnsafeBufferPointer { trimmedASCII(buffer: $0) }
+    }
+
+    /// Trailing spaces and NULs removed (and leading spaces, when asked); non-printable bytes
+    /// are shown as '?' rather than failing the parse. Printable text (the usual case) is
+    /// decoded straight from the response bytes.
+    private static func trimmedASCII(buffer: UnsafeBufferPointer<UInt8>, leadingSpaces: Bool = false) -> String {
+        var start = 0
+        if leadingSpaces { while start < buffer.count, buffer[start] == 0x20 { start += 1 } }
+        var end = buffer.count
+        while end > start, buffer[end - 1] == 0x20 || buffer[end - 1] == 0x00 { end -= 1 }
+        let text = UnsafeBufferPointer(rebasing: buffer[start..<end])
+        if text.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            return String(decoding: text, as: UTF8.self)
+        }
+        return String(decoding: text.map { (0x20...0x7E).contains($0) ? $0 : 0x3F }, as: UTF8.self)
     }
 }
 

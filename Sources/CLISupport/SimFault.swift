@@ -15,16 +15,16 @@ import SCSI
 /// - `sense:DEVICE:OPCODE:KEY/ASC/ASCQ[:N]` — CHECK CONDITION for the next N commands (hex);
 /// - `quirk:NAME` — dvcid-voltag, alloc16, becoming-ready, no-mode-sense-10, back-to-back-move,
 ///   overlapping-pages.
-struct SimFault: Sendable {
-    let spec: String
+public struct SimFault: Sendable {
+    public let spec: String
 
-    static func parse(_ spec: String) throws -> SimFault {
+    public static func parse(_ spec: String) throws -> SimFault {
         let fault = SimFault(spec: spec)
         _ = try fault.action()
         return fault
     }
 
-    func apply(to library: SimulatedLibrary) throws {
+    public func apply(to library: SimulatedLibrary) throws {
         try action()(library)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import HWSim
 import LTFS
@@ -38,6 +39,7 @@ struct LTFSCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check an LTFS volume without writing. Exit 0 consistent, 1 recoverable, 2 otherwise.")
 
         @OptionGroup var target: Target
@@ -67,6 +69,7 @@ struct LTFSCommand: AsyncParsableCommand {
 
     struct Format: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "format",
             abstract: "Format a cartridge as LTFS: two partitions, labels, indexes and MAM attributes as mkltfs writes them.")
 
         @OptionGroup var target: Target
@@ -142,8 +145,7 @@ struct LTFSCartridgeTarget {
             return LTFSCartridgeTarget(device: TapeDriveDevice(drive: drive, barcode: barcode), image: cartridge)
         }
         guard let url = target.device else { throw CLIError("give --image DIR or --device D") }
-        let options = try DeviceOptions.parse(["--device", url] + (target.simState.map { ["--sim-state", $0] } ?? []))
-        let opened = try options.open()
+        let opened = try OpenedDevice.open(device: url, simState: target.simState, simFaults: [])
         // A simulated library knows the barcode of the cartridge in the drive; otherwise --barcode.
         let loadedBarcode = opened.simulator?.barcode(at: .drive(target.drive ?? 0))
         let drive = TapeDrive(transport: try opened.drive(target.drive))

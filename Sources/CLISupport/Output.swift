@@ -1,8 +1,8 @@
 import Foundation
 
 /// Writing results: human-readable text by default, JSON for scripts.
-enum Output {
-    static func json<T: Encodable>(_ value: T) throws -> String {
+public enum Output {
+    public static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -10,16 +10,16 @@ enum Output {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func printJSON<T: Encodable>(_ value: T) throws {
+    public static func printJSON<T: Encodable>(_ value: T) throws {
         print(try json(value))
     }
 
-    static func error(_ text: String) {
+    public static func error(_ text: String) {
         FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
     }
 
     /// Left-aligned columns.
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
         var widths = header.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
@@ -34,15 +34,15 @@ enum Output {
 }
 
 /// A one-line progress bar on standard error for long operations (erase, format, cleaning).
-final class ProgressBar: @unchecked Sendable {
+public final class ProgressBar: @unchecked Sendable {
     private let label: String
     private let lock = NSLock()
     private var last = -1
     private let isTTY = isatty(STDERR_FILENO) != 0
 
-    init(_ label: String) { self.label = label }
+    public init(_ label: String) { self.label = label }
 
-    func update(_ fraction: Double) {
+    public func update(_ fraction: Double) {
         let percent = Int((max(0, min(1, fraction)) * 100).rounded(.down))
         lock.lock(); defer { lock.unlock() }
         guard percent != last else { return }
@@ -54,7 +54,7 @@ final class ProgressBar: @unchecked Sendable {
         FileHandle.standardError.write(Data((isTTY ? "\r" + text : text + "\n").utf8))
     }
 
-    func finish() {
+    public func finish() {
         update(1)
         if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
     }

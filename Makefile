@@ -39,6 +39,8 @@ demo: build
 	$(BIN) changer load --device sim:midsize --sim-state $(SIM_STATE) --slot 1 --drive 0
 	$(BIN) drive status --device sim:midsize --sim-state $(SIM_STATE) --drive 0
 	$(BIN) changer unload --device sim:midsize --sim-state $(SIM_STATE) --drive 0
+	@echo "== the service (tapelib serve) with an embedded simulated library, driven through its task queue =="
+	BIN=$(BIN) scripts/demo-service.sh $(SIM_STATE)
 	@echo "== done; state kept in $(SIM_STATE) (remove it to start over) =="
 
 bench: deps

@@ -78,8 +78,9 @@ let package = Package(
         .executableTarget(
             name: "tapelib-tools",
             dependencies: [
-                "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim", "CLISupport",
+                "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim", "CLISupport", "LibraryService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/tapelib-tools"),
         .executableTarget(

@@ -47,7 +47,16 @@ extension CandidateMode: ExpressibleByArgument {}
 /// real library's: the changer as device 0, the drives as 1… in element order.
 enum SimulatedDiscovery {
     static func source(profile name: String) throws -> TransportDiscoverySource {
-        let library = try SimulatedLibrary(profile: LibraryProfile.named(name))
+        source(try library(profile: name, stateDirectory: nil), profile: name)
+    }
+
+    /// A simulated library of profile `name`, kept in `stateDirectory` when given.
+    static func library(profile name: String, stateDirectory: String?) throws -> SimulatedLibrary {
+        guard let stateDirectory else { return try SimulatedLibrary(profile: LibraryProfile.named(name)) }
+        return try SimulatedLibrary(profileNamed: name, stateDirectory: URL(fileURLWithPath: stateDirectory, isDirectory: true))
+    }
+
+    static func source(_ library: SimulatedLibrary, profile name: String) -> TransportDiscoverySource {
         let source = TransportDiscoverySource(name: "hwsim")
         source.add(path: "sim:\(name)#0", address: SCSIAddress(host: 0, channel: 0, target: 0, lun: 0),
                    transport: library.changerTransport)

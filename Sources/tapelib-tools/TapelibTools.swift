@@ -7,6 +7,6 @@ import ArgumentParser
 struct TapelibTools: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib",
-        abstract: "Drive SCSI tape libraries: LTFS volumes, device discovery, the catalog.",
-        subcommands: [LTFSCommand.self, DiscoverCommand.self, CatalogCommand.self])
+        abstract: "Drive SCSI tape libraries: LTFS volumes, device discovery, the catalog, the service and its tasks.",
+        subcommands: [LTFSCommand.self, DiscoverCommand.self, CatalogCommand.self, ServeCommand.self, TaskCommand.self])
 }

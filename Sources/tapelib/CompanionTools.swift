@@ -14,7 +14,7 @@ import Foundation
 /// parsing, so the companion sees the same arguments and exit status, stdin and stdout.
 enum CompanionTools {
     static let executableName = "tapelib-tools"
-    static let subcommands: Set<String> = ["ltfs", "discover", "catalog"]
+    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "serve", "task"]
 
     /// The arguments (without argv[0]) to hand over, or nil when `tapelib` runs the command:
     /// `tapelib ltfs …`, and `tapelib help ltfs …`.
@@ -65,5 +65,15 @@ enum CompanionTools {
     struct Catalog: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "catalog", abstract: "Manage the catalog database.")
+    }
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve", abstract: "Run the media-server service: hotplug monitor and library task engine.")
+    }
+
+    struct Tasks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "task", abstract: "Queue library tasks for the service and follow them.")
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `tapelib`: the device commands run here; `ltfs`, `discover` and `catalog` run in the
+/// `tapelib`: the device commands run here; `ltfs`, `discover`, `catalog`, `serve` and `task` run in the
 /// companion executable `tapelib-tools` (see CompanionTools), so that this process does not
 /// load the XML parser, SQLite/GRDB and udev code those need.
 @main
@@ -14,7 +14,8 @@ enum TapelibMain {
 struct Tapelib: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib",
-        abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog.",
+        abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog, the service and its tasks.",
         subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self,
-                      CompanionTools.LTFS.self, CompanionTools.Discover.self, CompanionTools.Catalog.self])
+                      CompanionTools.LTFS.self, CompanionTools.Discover.self, CompanionTools.Catalog.self,
+                      CompanionTools.Serve.self, CompanionTools.Tasks.self])
 }

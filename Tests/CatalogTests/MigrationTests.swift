@@ -110,3 +110,44 @@ import Testing
                 == "/home/op/.local/state/tapelib")
     }
 }
+
+/// The service and a CLI command may open a new state directory at the same moment: each must
+/// find the catalog migrated, none may fail half-way ("table already exists").
+@Suite struct ConcurrentOpenTests {
+    @Test func openersRacingOnANewFileAllSucceed() async throws {
+        for round in 0..<5 {
+            let directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tapelib-open-race-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/catalog.sqlite"
+            let results = await withTaskGroup(of: Result<[String], any Error>.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        await Task.detached {
+                            Result { () throws -> CatalogDatabase in try CatalogDatabase(path: path) }
+                        }.value.asyncMap { try await $0.appliedMigrations() }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            for result in results {
+                switch result {
+                case .success(let applied): #expect(applied == CatalogMigrations.identifiers, "round \(round)")
+                case .failure(let error): Issue.record("round \(round): \(error)")
+                }
+            }
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    fileprivate func asyncMap<T>(_ transform: (Success) async throws -> T) async -> Result<T, any Error> {
+        switch self {
+        case .success(let value):
+            do { return .success(try await transform(value)) } catch { return .failure(error) }
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+}

@@ -42,6 +42,8 @@ public struct CatalogDatabase: Sendable {
 
     /// `migrateUpTo` stops at an older migration: used to build the upgrade fixture.
     init(path: String, migrateUpTo: String?) throws(CatalogError) {
+        let lock = MigrationLock(catalogPath: path)
+        defer { lock.release() }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.configuration())

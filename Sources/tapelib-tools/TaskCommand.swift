@@ -1,0 +1,216 @@
+import ArgumentParser
+import CLISupport
+import Catalog
+import Foundation
+import LibraryService
+
+extension LibraryTaskType: ExpressibleByArgument {}
+extension FormatKind: ExpressibleByArgument {}
+extension TaskStatus: ExpressibleByArgument {}
+
+/// `tapelib task …`: queue library operations for the running service (`tapelib serve`) and
+/// follow them. The queue is the catalog's tl_task_queue, so this works from any process on
+/// the media server; tasks are validated before they are queued.
+struct TaskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "Queue library tasks for the service and follow them.",
+        subcommands: [Submit.self, List.self, Show.self, Wait.self])
+
+    struct Catalog: ParsableArguments {
+        @Option(name: .customLong("state-dir"),
+                help: "State directory (default: /var/lib/tapelib as root, $XDG_STATE_HOME/tapelib otherwise).")
+        var stateDirectory: String?
+
+        func open() async throws -> CatalogDatabase {
+            try await CatalogDatabase.open(stateDirectory: StateDirectory.resolve(override: stateDirectory))
+        }
+    }
+
+    /// `tapelib task submit TYPE --library ID …`
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "submit",
+            abstract: "Queue a library task: \(LibraryTaskType.allCases.map(\.rawValue).joined(separator: ", ")).")
+
+        @Argument(help: "The task type.") var type: LibraryTaskType
+        @Option(name: .long, help: "Tape library id.") var library: Int64
+        @Option(name: .long, help: "Drive id (load, unload, erase, format, check_ltfs, clean).") var drive: Int64?
+        @Option(name: .long, help: "Source element address (move, load, export, import).") var source: Int?
+        @Option(name: .long, help: "Target element address (move, unload, import, export).") var target: Int?
+        @Option(name: .long, help: "Cartridge volume tag (load, export: instead of --source).") var cartridge: String?
+        @Flag(name: .long, help: "Long erase (the whole tape) instead of a short one.") var long = false
+        @Option(name: .long, help: "Format kind: plain or ltfs.") var format: FormatKind?
+        @Option(name: .customLong("volume-name"), help: "LTFS volume name (format --format ltfs).") var volumeName: String?
+        @Flag(name: .long, help: "Format a cartridge that holds data.") var force = false
+        @Option(name: .long, help: "Priority (higher runs first).") var priority = 100
+        @Flag(name: .long, help: "Follow the task until it ends (as `task wait`).") var wait = false
+        @Flag(name: .long, help: "Print the queued task as JSON.") var json = false
+        @OptionGroup var catalog: Catalog
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await catalog.open()
+                var cartridgeID: Int64?
+                if let cartridge {
+                    guard let found = try await database.cartridge(volumeTag: cartridge) else {
+                        throw CommandFailure("no cartridge with volume tag \(cartridge) in the catalog")
+                    }
+                    cartridgeID = found.id
+                }
+                let task = try await LibraryTaskValidation.enqueue(LibraryTask(
+                    type: type, priority: priority, libraryId: library, driveId: drive, cartridgeId: cartridgeID,
+                    sourceElement: source, targetElement: target, longErase: long, formatKind: format,
+                    volumeName: volumeName, force: force), catalog: database)
+                // Unbuffered, so it comes before the progress bar on standard error.
+                let text = json ? try Output.json(TaskView(task))
+                    : "Task \(type.rawValue) was added to the queue. TASK WAS ADDED TO QUEUE:\(task.id ?? 0)"
+                FileHandle.standardOutput.write(Data((text + "\n").utf8))
+                if wait, let id = task.id { try await follow(id, in: database) }
+            }
+        }
+    }
+
+    /// `tapelib task list`
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List library tasks, newest first.")
+
+        @Option(name: .long, help: "Only tasks with this status (new, execution, done, error, broken, …).")
+        var status: TaskStatus?
+        @Option(name: .long, help: "At most this many.") var limit = 50
+        @Flag(name: .long, help: "Print JSON.") var json = false
+        @OptionGroup var catalog: Catalog
+
+        func validate() throws {
+            guard (1...1_000).contains(limit) else { throw ValidationError("--limit must be 1…1000") }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let filter = status.map { "status=\"\($0.rawValue)\"" }
+                let page = try await catalog.open().listLibraryTasks(
+                    ListQuery(filter: filter, page: 1, limit: limit, sort: "id", direction: .descending))
+                if json { try Output.printJSON(page.items.map(TaskView.init)); return }
+                print(Output.table(["ID", "TYPE", "STATUS", "%", "PHASE", "ERROR"], page.items.map { task in
+                    [String(task.id ?? 0), task.type.rawValue, task.status.rawValue,
+                     String(Int(task.progressPercent)), task.phase, task.errorMessage ?? ""]
+                }))
+            }
+        }
+    }
+
+    /// `tapelib task show ID`
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a task and its log.")
+
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @Flag(name: .long, help: "Print JSON.") var json = false
+        @OptionGroup var catalog: Catalog
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await catalog.open()
+                guard let task = try await database.libraryTask(id: id) else {
+                    throw CommandFailure("no library task \(id)")
+                }
+                let log = try await database.log(ofLibraryTask: id)
+                if json {
+                    try Output.printJSON(TaskDetail(task: TaskView(task), log: log.map(LogLine.init)))
+                    return
+                }
+                let view = TaskView(task)
+                print("task \(id): \(view.type) \(view.status) \(Int(view.progressPercent))% \(view.phase)")
+                if let error = view.errorMessage { print("error: \(error)") }
+                if let sense = view.senseDescription { print("sense: \(sense)") }
+                for line in log { print("\(ISO8601DateFormatter().string(from: line.loggedAt)) \(line.level): \(line.message)") }
+            }
+        }
+    }
+
+    /// `tapelib task wait ID`: a progress bar until the task ends; exit 0 when done.
+    struct Wait: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "wait", abstract: "Follow a task until it ends.")
+
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @OptionGroup var catalog: Catalog
+
+        func run() async throws {
+            try await reportingFailures { try await follow(id, in: try await catalog.open()) }
+        }
+    }
+}
+
+/// Polls a task, drawing its progress, until it ends; throws exit code 1 unless it is done.
+private func follow(_ id: Int64, in catalog: CatalogDatabase) async throws {
+    var bar: ProgressBar?
+    var phase = ""
+    while true {
+        guard let task = try await catalog.libraryTask(id: id) else { throw CommandFailure("no library task \(id)") }
+        if task.phase != phase, !task.phase.isEmpty {
+            phase = task.phase
+            bar = ProgressBar("task \(id) \(task.type.rawValue): \(phase)")
+        }
+        bar?.update(task.progressPercent / 100)
+        if task.status.isFinal {
+            if task.status == .done {
+                bar?.finish()
+                print("task \(id) done")
+                return
+            }
+            Output.error("task \(id) ended \(task.status.rawValue): \(task.errorMessage ?? "no reason recorded")")
+            throw ExitCode(1)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+}
+
+/// A task as the CLI prints it (snake_case keys, as the API will).
+struct TaskView: Encodable {
+    var id: Int64
+    var type: String
+    var status: String
+    var priority: Int
+    var progressPercent: Double
+    var phase: String
+    var libraryId: Int64?
+    var driveId: Int64?
+    var cartridgeId: Int64?
+    var sourceElement: Int?
+    var targetElement: Int?
+    var createdAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var errorMessage: String?
+    var senseKey: Int?
+    var asc: Int?
+    var ascq: Int?
+    var senseDescription: String?
+
+    init(_ task: LibraryTask) {
+        id = task.id ?? 0; type = task.type.rawValue; status = task.status.rawValue; priority = task.priority
+        progressPercent = task.progressPercent; phase = task.phase; libraryId = task.libraryId
+        driveId = task.driveId; cartridgeId = task.cartridgeId; sourceElement = task.sourceElement
+        targetElement = task.targetElement; createdAt = task.createdAt; startedAt = task.startedAt
+        finishedAt = task.finishedAt; errorMessage = task.errorMessage; senseKey = task.senseKey
+        asc = task.asc; ascq = task.ascq; senseDescription = task.senseDescription
+    }
+}
+
+struct LogLine: Encodable {
+    var loggedAt: Date
+    var level: String
+    var message: String
+
+    init(_ entry: TaskLogEntry) { loggedAt = entry.loggedAt; level = entry.level; message = entry.message }
+}
+
+struct TaskDetail: Encodable {
+    var task: TaskView
+    var log: [LogLine]
+}
+
+/// A command that cannot be carried out for a reason found in the catalog (exit status 1).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

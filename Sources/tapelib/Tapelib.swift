@@ -8,6 +8,7 @@ enum TapelibMain {
     static func main() async {
         CompanionTools.runIfDelegated(CommandLine.arguments)
         await Tapelib.main()
+        ProcessLifetime.exitSuccessfully()
     }
 }
 

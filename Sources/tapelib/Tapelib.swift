@@ -8,7 +8,6 @@ enum TapelibMain {
     static func main() async {
         CompanionTools.runIfDelegated(CommandLine.arguments)
         await Tapelib.main()
-        ProcessLifetime.exitSuccessfully()
     }
 }
 

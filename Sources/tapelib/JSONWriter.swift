@@ -95,57 +95,25 @@ struct JSONWriter {
     mutating func compactObject(_ body: (CompactObject) -> Void) {
         separator()
         if depth > 0 { newline(indent: depth) }
-        body(CompactObject(writer: self))
+        body(CompactObject(buffer: buffer))
     }
 
     /// Appends to a compact object: literals as given (the caller supplies valid JSON
-    /// punctuation and keys), strings quoted and escaped, numbers in decimal.
+    /// punctuation and keys), strings quoted and escaped, numbers in decimal. It holds the
+    /// buffer alone, not a copy of the writer (whose container stack would be retained and
+    /// released for each of 10,000 objects).
     struct CompactObject {
-        fileprivate let writer: JSONWriter
+        fileprivate let buffer: OutputBuffer
 
-        func literal(_ text: StaticString) { writer.buffer.append(text) }
-        func string(_ value: String?) {
-            if let value { writer.appendQuoted(value) } else { writer.buffer.append("null") }
+        @inline(__always) func literal(_ text: StaticString) { buffer.append(text) }
+        @inline(__always) func string(_ value: String?) {
+            if let value { buffer.appendQuoted(value) } else { buffer.append("null") }
         }
-        func int(_ value: Int) { writer.buffer.appendDecimal(value) }
-        func bool(_ value: Bool) { writer.buffer.append(value ? "true" : "false") }
+        @inline(__always) func int(_ value: Int) { buffer.appendDecimal(value) }
+        func bool(_ value: Bool) { buffer.append(value ? "true" : "false") }
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-    }
-
-    private func appendQuoted(_ s: String) {
-        buffer.append(UInt8(ascii: "\""))
-        // Barcodes, keys and vendor names need no escaping: copy them in one piece.
-        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { utf8 in
-            for byte in utf8 where Self.needsEscape(byte) { return false }
-            buffer.append(utf8)
-            return true
-        }
-        if copied != true { appendEscaped(s) }
-        buffer.append(UInt8(ascii: "\""))
-    }
-
-    private func appendEscaped(_ s: String) {
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.append("\\\"")
-            case UInt8(ascii: "\\"): buffer.append("\\\\")
-            case UInt8(ascii: "\n"): buffer.append("\\n")
-            case UInt8(ascii: "\r"): buffer.append("\\r")
-            case UInt8(ascii: "\t"): buffer.append("\\t")
-            case 0..<0x20:
-                let hex: StaticString = "0123456789abcdef"
-                buffer.append("\\u00")
-                hex.withUTF8Buffer { digits in
-                    buffer.append(digits[Int(byte >> 4)])
-                    buffer.append(digits[Int(byte & 0xF)])
-                }
-            default: buffer.append(byte)   // UTF-8 passes through unchanged
-            }
-        }
-    }
+    private func appendQuoted(_ s: String) { buffer.appendQuoted(s) }
 }
 
 /// The byte buffer behind JSONWriter, drained to a file descriptor when full.
@@ -237,9 +205,11 @@ private final class OutputBuffer {
         reserve(20)
         if value < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
         var magnitude = value.magnitude
+        // Digits counted by comparison (no division): element numbers and addresses are
+        // small, so this is one to five steps.
         var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 { digits += 1; rest /= 10 }
+        var bound: UInt = 10
+        while digits < 20 && magnitude >= bound { digits += 1; bound &*= 10 }
         var i = count + digits - 1
         repeat {
             base[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
@@ -247,6 +217,42 @@ private final class OutputBuffer {
             i -= 1
         } while magnitude > 0
         count += digits
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    func appendQuoted(_ s: String) {
+        append(UInt8(ascii: "\""))
+        // Barcodes, keys and vendor names need no escaping: copy them in one piece.
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { utf8 in
+            for byte in utf8 where Self.needsEscape(byte) { return false }
+            append(utf8)
+            return true
+        }
+        if copied != true { appendEscaped(s) }
+        append(UInt8(ascii: "\""))
+    }
+
+    private func appendEscaped(_ s: String) {
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case UInt8(ascii: "\n"): append("\\n")
+            case UInt8(ascii: "\r"): append("\\r")
+            case UInt8(ascii: "\t"): append("\\t")
+            case 0..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                append("\\u00")
+                hex.withUTF8Buffer { digits in
+                    append(digits[Int(byte >> 4)])
+                    append(digits[Int(byte & 0xF)])
+                }
+            default: append(byte)   // UTF-8 passes through unchanged
+            }
+        }
     }
 
     /// Writes and empties the buffer.

@@ -33,22 +33,29 @@ import Testing
         try await running.value
     }
 
-    @Test func gracefulShutdownLetsTheTaskInFlightFinish() async throws {
+    /// Graceful shutdown: a robot task in flight (a cleaning, which holds the changer) runs to its
+    /// end, so no cartridge is left in a drive or the picker; a long erase, which would outlast
+    /// systemd's stop timeout, is stopped and ends `killed` with the reason; nothing new starts.
+    @Test func gracefulShutdownFinishesRobotWorkAndStopsLongDriveWork() async throws {
         let rig = try await TestRig.make(advancePerNotReady: .zero, drivePollInterval: .milliseconds(500))
         let group = ServiceGroup(configuration: .init(services: [rig.tracker, rig.engine],
                                                       logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         let erase = try await rig.startLongErase(drive: 1, fromSlot: 1)
+        let clean = try await rig.submit(.clean, drive: 0)
+        try await rig.waitForTask(clean.id, "to be cleaning") { $0.phase == "cleaning" }
 
         await group.triggerGracefulShutdown()
         let another = try await rig.engine.submit(LibraryTask(type: .sync, libraryId: rig.libraryID))
-        // The erase is still under way; the group only returns once it has completed.
-        try await Task.sleep(for: .milliseconds(50))
-        let midway = try await rig.catalog.libraryTask(id: #require(erase.id))
-        #expect(midway?.status == .execution, "\(String(describing: midway))")
         try await running.value
-        #expect(try await rig.catalog.libraryTask(id: #require(erase.id))?.status == .done)
-        // Nothing new started after the shutdown began.
-        #expect(try await rig.catalog.libraryTask(id: #require(another.id))?.status == .new)
+
+        let cleanID = try #require(clean.id), eraseID = try #require(erase.id), anotherID = try #require(another.id)
+        let cleaned = try #require(try await rig.catalog.libraryTask(id: cleanID))
+        #expect(cleaned.status == .done, "\(cleaned.errorMessage ?? "")")
+        #expect(rig.simulated.location(of: "CLN001L1") == .slot(10))
+        let stopped = try #require(try await rig.catalog.libraryTask(id: eraseID))
+        #expect(stopped.status == .killed)
+        #expect(stopped.errorMessage?.contains("the service shut down while it ran") == true)
+        #expect(try await rig.catalog.libraryTask(id: anotherID)?.status == .new)
     }
 }

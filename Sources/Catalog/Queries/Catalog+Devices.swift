@@ -132,6 +132,18 @@ extension CatalogDatabase {
         }
     }
 
+    /// Starts a queued task if it is still queued (compare and set): false when another
+    /// process took it or it was cancelled meanwhile.
+    public func claimLibraryTask(_ id: Int64, phase: String, now: Date = Date()) async throws(CatalogError) -> Bool {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE tl_task_queue SET status = 'start', phase = ?, started_at = ?
+                WHERE id = ? AND status = 'new'
+                """, arguments: [phase, now, id])
+            return db.changesCount == 1
+        }
+    }
+
     /// Cleaning cartridges in service (status cleaning) that the catalog has in a slot of the library.
     public func cleaningCartridges(library libraryID: Int64) async throws(CatalogError) -> [TapeCartridge] {
         try await read { db in
@@ -200,14 +212,16 @@ extension CatalogDatabase {
         }
     }
 
-    /// After a crash or a kill, library tasks that had started cannot be trusted to have
-    /// finished: they end as `broken` with `reason`, in one transaction, and are returned so the
-    /// service can sync their libraries before anything resumes. Tasks not started stay queued.
-    public func breakInterruptedLibraryTasks(reason: String, now: Date = Date())
+    /// After a crash or a kill, library tasks of `libraries` that had started cannot be trusted
+    /// to have finished: they end as `broken` with `reason`, in one transaction, and are returned
+    /// so the service can sync their libraries before anything resumes. Tasks not started stay
+    /// queued; other libraries' tasks (another media server's) are not touched.
+    public func breakInterruptedLibraryTasks(libraries: Set<Int64>, reason: String, now: Date = Date())
         async throws(CatalogError) -> [LibraryTask] {
         try await write { db in
             let started: [TaskStatus] = [.start, .execution, .transmission, .suspended]
             var tasks = try LibraryTask.filter(started.map(\.rawValue).contains(Column("status")))
+                .filter(Array(libraries).contains(Column("library_id")))
                 .order(Column("id")).fetchAll(db)
             for index in tasks.indices {
                 tasks[index].status = .broken

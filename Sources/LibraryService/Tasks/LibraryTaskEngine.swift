@@ -51,6 +51,8 @@ public actor LibraryTaskEngine {
         var lostDevice: DeviceOfflineError?
         /// Set (before any await) by whichever path records the task's end, so it is recorded once.
         var endClaimed = false
+        /// Set when shutdown stopped the task (a drive operation that would outlast the stop timeout).
+        var stoppedForShutdown = false
     }
 
     public let catalog: CatalogDatabase
@@ -234,17 +236,24 @@ public actor LibraryTaskEngine {
         }
     }
 
-    /// Ends `serve()`: nothing new starts; tasks in flight finish.
+    /// Ends `serve()`: nothing new starts; robot tasks in flight finish (a cartridge is never
+    /// left in the picker), while drive operations that can take hours (erase, format, LTFS
+    /// check) are stopped and end as `killed` with the reason — the drive carries an IMMED
+    /// erase or format on by itself, and the catalog says so rather than guessing.
     public func stopDispatching() {
         draining = true
         stop.yield()
+        for (id, run) in running where [.erase, .format, .checkLTFS].contains(run.task.type) {
+            running[id]?.stoppedForShutdown = true
+            run.work?.cancel()
+        }
     }
 
     /// Tasks that had started when the service last stopped end as `broken` (the start-up sync
     /// then checks the catalog against the hardware before anything queued runs).
     func recoverInterruptedTasks() async {
         do {
-            let broken = try await catalog.breakInterruptedLibraryTasks(
+            let broken = try await catalog.breakInterruptedLibraryTasks(libraries: Set(bindings.keys),
                 reason: "the service stopped while this task ran; what the hardware finished is unknown, "
                     + "so the library is synced before queued tasks run")
             for task in broken {
@@ -315,7 +324,11 @@ public actor LibraryTaskEngine {
             waitedFor.formUnion(devices)
             running[id] = RunningTask(task: task, devices: devices)
             do {
-                try await catalog.updateLibraryTask(id, status: .start, phase: "starting")
+                // Compare and set: a task another process cancelled or took meanwhile stays theirs.
+                guard try await catalog.claimLibraryTask(id, phase: "starting") else {
+                    running[id] = nil
+                    continue
+                }
             } catch {
                 running[id] = nil
                 logger.error("task \(id) could not be started: \(error)")
@@ -387,6 +400,23 @@ public actor LibraryTaskEngine {
             if let offline = await offlineDevice(among: run.devices) { reason = offline }
         }
         guard claimEnd(id) else { return }
+        if running[id]?.stoppedForShutdown == true {
+            let message = "\(run.task.type.rawValue) stopped: the service shut down while it ran; the drive may "
+                + "still complete an erase or format it had started, so run the task again for a result"
+            // This task was cancelled, and the catalog refuses work from a cancelled task: the
+            // record is written from a task of its own.
+            let catalog = self.catalog
+            let record = Task {
+                try await catalog.updateLibraryTask(id, status: .killed, failure: TaskFailure(message: message),
+                                                    log: (level: "warning", message: message))
+            }
+            do {
+                _ = try await record.value
+            } catch {
+                logger.error("task \(id): \(message); could not be recorded: \(error)")
+            }
+            return
+        }
         await fail(id, failure: TaskFailure(task: run.task, error: reason))
         guard let libraryID = run.task.libraryId, let binding = bindings[libraryID],
               run.devices.contains(binding.changer) else { return }

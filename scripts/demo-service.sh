@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
 # `make demo`, second part: the service (`tapelib serve`) against an embedded simulated library
 # (hwsim's midsize profile), driven through its task queue with `tapelib task`, then stopped with
-# SIGTERM as systemd would. State (catalog and simulated library) stays in $1.
+# SIGTERM as systemd would. State (catalog and simulated library) stays in $1; running it again
+# carries on from there.
 set -euo pipefail
 BIN=${BIN:-.build/debug/tapelib}
 STATE=${1:?state directory}
 mkdir -p "$STATE"
 cat_dir=(--state-dir "$STATE/service")
-"$BIN" serve --sim midsize --sim-state "$STATE/service-sim" "${cat_dir[@]}" --hostname demo-media --queue-poll 0.2 \
-  2>"$STATE/serve.log" &
+"$BIN" serve --sim midsize --sim-state "$STATE/service-sim" "${cat_dir[@]}" --queue-poll 0.2 2>"$STATE/serve.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+fail() { echo "demo: $*" >&2; echo "--- service log ($STATE/serve.log):" >&2; cat "$STATE/serve.log" >&2; exit 1; }
 # The service registers the simulated library on its first start; queue a sync once it exists.
-for _ in $(seq 100); do
-  "$BIN" task submit sync --library 1 "${cat_dir[@]}" --wait 2>/dev/null && break
+synced=no
+for _ in $(seq 150); do
+  kill -0 $server 2>/dev/null || fail "tapelib serve exited"
+  if "$BIN" task submit sync --library 1 "${cat_dir[@]}" --wait --timeout 60 2>/dev/null; then synced=yes; break; fi
   sleep 0.2
 done
-"$BIN" task submit load --library 1 --drive 1 --cartridge B00001L8 "${cat_dir[@]}" --wait
-"$BIN" task submit erase --library 1 --drive 1 --long "${cat_dir[@]}" --wait
-"$BIN" task submit format --library 1 --drive 1 --format ltfs --volume-name demo --force "${cat_dir[@]}" --wait
-"$BIN" task submit check_ltfs --library 1 --drive 1 "${cat_dir[@]}" --wait
-"$BIN" task submit unload --library 1 --drive 1 "${cat_dir[@]}" --wait
+[ $synced = yes ] || fail "the service did not register the simulated library"
+task() { "$BIN" task submit "$@" --library 1 "${cat_dir[@]}" --wait --timeout 120; }
+# A run interrupted with the cartridge in drive 1 left it there (and this marker): unload it first.
+if [ -e "$STATE/.demo-drive-loaded" ]; then task unload --drive 1 || true; fi
+task load --drive 1 --cartridge B00001L8
+touch "$STATE/.demo-drive-loaded"
+task erase --drive 1 --long
+task format --drive 1 --format ltfs --volume-name demo --force
+check=$("$BIN" task submit check_ltfs --library 1 --drive 1 "${cat_dir[@]}" --json | sed -n 's/^ *"id" : \([0-9]*\),$/\1/p')
+"$BIN" task wait "$check" "${cat_dir[@]}" --timeout 120
+task unload --drive 1
+rm -f "$STATE/.demo-drive-loaded"
 # A refused request: validated before anything is queued.
 "$BIN" task submit erase --library 1 --drive 99 "${cat_dir[@]}" || true
-"$BIN" task list "${cat_dir[@]}"
-"$BIN" task show 6 "${cat_dir[@]}"
+"$BIN" task list --limit 10 "${cat_dir[@]}"
+"$BIN" task show "$check" "${cat_dir[@]}"
 kill -TERM $server
 wait $server
 trap - EXIT

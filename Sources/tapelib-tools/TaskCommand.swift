@@ -22,8 +22,16 @@ struct TaskCommand: AsyncParsableCommand {
                 help: "State directory (default: /var/lib/tapelib as root, $XDG_STATE_HOME/tapelib otherwise).")
         var stateDirectory: String?
 
+        /// The catalog of a state directory that has one: a mistyped --state-dir is an error, not
+        /// a new empty catalog.
         func open() async throws -> CatalogDatabase {
-            try await CatalogDatabase.open(stateDirectory: StateDirectory.resolve(override: stateDirectory))
+            let directory = StateDirectory.resolve(override: stateDirectory)
+            let path = StateDirectory.catalogPath(in: directory)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CommandFailure("no catalog at \(path): start `tapelib serve` or run `tapelib catalog init` "
+                                     + "for that state directory first")
+            }
+            return try await CatalogDatabase.open(stateDirectory: directory)
         }
     }
 
@@ -45,8 +53,11 @@ struct TaskCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Format a cartridge that holds data.") var force = false
         @Option(name: .long, help: "Priority (higher runs first).") var priority = 100
         @Flag(name: .long, help: "Follow the task until it ends (as `task wait`).") var wait = false
+        @Option(name: .long, help: "With --wait: give up after this many seconds (exit 3).") var timeout: Double?
         @Flag(name: .long, help: "Print the queued task as JSON.") var json = false
         @OptionGroup var catalog: Catalog
+
+        func validate() throws { try validateTimeout(timeout) }
 
         func run() async throws {
             try await reportingFailures {
@@ -66,7 +77,7 @@ struct TaskCommand: AsyncParsableCommand {
                 let text = json ? try Output.json(TaskView(task))
                     : "Task \(type.rawValue) was added to the queue. TASK WAS ADDED TO QUEUE:\(task.id ?? 0)"
                 FileHandle.standardOutput.write(Data((text + "\n").utf8))
-                if wait, let id = task.id { try await follow(id, in: database) }
+                if wait, let id = task.id { try await follow(id, in: database, timeout: timeout) }
             }
         }
     }
@@ -132,18 +143,31 @@ struct TaskCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "wait", abstract: "Follow a task until it ends.")
 
         @Argument(help: "Task id (the queue number).") var id: Int64
+        @Option(name: .long, help: "Give up after this many seconds (exit 3).") var timeout: Double?
         @OptionGroup var catalog: Catalog
 
+        func validate() throws { try validateTimeout(timeout) }
+
         func run() async throws {
-            try await reportingFailures { try await follow(id, in: try await catalog.open()) }
+            try await reportingFailures { try await follow(id, in: try await catalog.open(), timeout: timeout) }
         }
     }
 }
 
-/// Polls a task, drawing its progress, until it ends; throws exit code 1 unless it is done.
-private func follow(_ id: Int64, in catalog: CatalogDatabase) async throws {
+private func validateTimeout(_ timeout: Double?) throws {
+    if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 7 * 86_400) {
+        throw ValidationError("--timeout must be between 0 and 604800 seconds")
+    }
+}
+
+/// Polls a task, drawing its progress on standard error, until it ends; throws exit code 1
+/// unless it is done, 3 when `timeout` passes first. A task nobody starts gets a hint.
+private func follow(_ id: Int64, in catalog: CatalogDatabase, timeout: Double?) async throws {
     var bar: ProgressBar?
     var phase = ""
+    let clock = ContinuousClock()
+    let start = clock.now
+    var hinted = false
     while true {
         guard let task = try await catalog.libraryTask(id: id) else { throw CommandFailure("no library task \(id)") }
         if task.phase != phase, !task.phase.isEmpty {
@@ -154,11 +178,20 @@ private func follow(_ id: Int64, in catalog: CatalogDatabase) async throws {
         if task.status.isFinal {
             if task.status == .done {
                 bar?.finish()
-                print("task \(id) done")
+                FileHandle.standardError.write(Data("task \(id) done\n".utf8))
                 return
             }
             Output.error("task \(id) ended \(task.status.rawValue): \(task.errorMessage ?? "no reason recorded")")
             throw ExitCode(1)
+        }
+        let waited = clock.now - start
+        if task.status == .new, !hinted, waited > .seconds(10) {
+            hinted = true
+            Output.error("task \(id) is still queued after 10 s: is `tapelib serve` running for this state directory?")
+        }
+        if let timeout, waited > .milliseconds(Int64(timeout * 1_000)) {
+            Output.error("task \(id) has not ended after \(timeout) s (\(task.status.rawValue), \(task.phase))")
+            throw ExitCode(3)
         }
         try await Task.sleep(for: .milliseconds(200))
     }

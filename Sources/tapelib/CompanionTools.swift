@@ -14,7 +14,7 @@ import Foundation
 /// parsing, so the companion sees the same arguments and exit status, stdin and stdout.
 enum CompanionTools {
     static let executableName = "tapelib-tools"
-    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "serve", "task"]
+    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "library", "serve", "task"]
 
     /// The arguments (without argv[0]) to hand over, or nil when `tapelib` runs the command:
     /// `tapelib ltfs …`, and `tapelib help ltfs …`.
@@ -65,6 +65,11 @@ enum CompanionTools {
     struct Catalog: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "catalog", abstract: "Manage the catalog database.")
+    }
+
+    struct Library: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "library", abstract: "List the catalog's tape libraries, or add one from this host's devices.")
     }
 
     struct Serve: ParsableCommand {

@@ -120,13 +120,17 @@ import Testing
                 .appendingPathComponent("tapelib-open-race-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let path = directory + "/catalog.sqlite"
+            // `open` runs on dispatch threads, as every production caller does: the lock waits
+            // there, not on the cooperative pool.
             let results = await withTaskGroup(of: Result<[String], any Error>.self) { group in
                 for _ in 0..<6 {
                     group.addTask {
-                        await Task.detached {
-                            Result { () throws -> CatalogDatabase in try CatalogDatabase(path: path) }
-                        }.value.asyncMap { try await $0.appliedMigrations() }
+                        do {
+                            let catalog = try await CatalogDatabase.open(stateDirectory: directory)
+                            return .success(try await catalog.appliedMigrations())
+                        } catch {
+                            return .failure(error)
+                        }
                     }
                 }
                 return await group.reduce(into: []) { $0.append($1) }
@@ -137,17 +141,6 @@ import Testing
                 case .failure(let error): Issue.record("round \(round): \(error)")
                 }
             }
-        }
-    }
-}
-
-extension Result where Failure == any Error {
-    fileprivate func asyncMap<T>(_ transform: (Success) async throws -> T) async -> Result<T, any Error> {
-        switch self {
-        case .success(let value):
-            do { return .success(try await transform(value)) } catch { return .failure(error) }
-        case .failure(let error):
-            return .failure(error)
         }
     }
 }

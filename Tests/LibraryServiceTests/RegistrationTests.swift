@@ -41,6 +41,12 @@ struct RegistrationTests {
         #expect(drives.map(\.serial) == TestRig.driveSerials)
         #expect(drives.map(\.device) == ["/dev/sg5", "/dev/sg4"])
         #expect(drives.map(\.sysTransferElement) == [0, 1].map { Int(simulated.elementAddress(.drive($0))) })
+
+        // The same changer a second time is refused, and nothing is written.
+        await #expect(throws: LibraryServiceError.self) {
+            try await LibraryRegistration.register(candidate, mediaServer: try #require(server.id), catalog: catalog)
+        }
+        #expect(try await catalog.listLibraries(ListQuery()).total == 1)
     }
 
     @Test func aTaskQueuedThroughTheCatalogIsRunByTheService() async throws {
@@ -66,6 +72,7 @@ struct RegistrationTests {
                                                     catalog: catalog)
         }
         let serving = Task { await service.engine.serve() }
+        defer { serving.cancel() }   // a failed #require below must not leave the engine running
         // As another process would (the CLI, with no engine of its own): straight to the queue.
         let move = try await LibraryTaskValidation.enqueue(
             LibraryTask(type: .move, libraryId: libraryID, sourceElement: Int(simulated.elementAddress(.slot(1))),

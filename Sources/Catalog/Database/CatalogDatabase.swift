@@ -42,7 +42,7 @@ public struct CatalogDatabase: Sendable {
 
     /// `migrateUpTo` stops at an older migration: used to build the upgrade fixture.
     init(path: String, migrateUpTo: String?) throws(CatalogError) {
-        let lock = MigrationLock(catalogPath: path)
+        let lock = try MigrationLock(catalogPath: path)
         defer { lock.release() }
         let pool: DatabasePool
         do {

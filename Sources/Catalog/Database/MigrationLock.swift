@@ -13,13 +13,19 @@ import Darwin
 struct MigrationLock {
     private let fd: Int32
 
-    /// Waits for the lock; without a lock file (a read-only directory) nobody else can migrate
-    /// there either, and the lock is a no-op.
-    init(catalogPath path: String) {
-        fd = Glibc.open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd >= 0 {
-            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+    /// Waits for the lock. On a read-only file system nobody can migrate, and the lock is a
+    /// no-op; any other failure (a lock file another user owns) is an error, not a silent skip.
+    init(catalogPath path: String) throws(CatalogError) {
+        fd = Glibc.open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o660)
+        if fd < 0 {
+            let code = errno
+            guard code == EROFS else {
+                throw .storage("cannot open the lock file \(path).lock: \(String(cString: strerror(code))) "
+                               + "(it must be writable by the user the service runs as)")
+            }
+            return
         }
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
     }
 
     func release() {

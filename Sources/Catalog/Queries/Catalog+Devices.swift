@@ -31,6 +31,11 @@ extension CatalogDatabase {
         try await read { db in try MediaServer.filter(Column("hostname") == hostname).fetchOne(db) }
     }
 
+    /// The media server with hardware id `hwid` (the machine id), if registered.
+    public func mediaServer(hwid: String) async throws(CatalogError) -> MediaServer? {
+        try await read { db in try MediaServer.filter(Column("hwid") == hwid).fetchOne(db) }
+    }
+
     /// Libraries of one media server, by id.
     public func libraries(mediaServer serverID: Int64) async throws(CatalogError) -> [TapeLibrary] {
         try await read { db in

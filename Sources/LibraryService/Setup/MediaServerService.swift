@@ -48,10 +48,14 @@ public struct MediaServerService: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT; then tasks in flight finish and the group returns.
-    public func run() async throws {
-        let group = ServiceGroup(configuration: .init(services: [tracker, engine],
+    public func run(maximumShutdown: Duration = .seconds(15 * 60)) async throws {
+        var configuration = ServiceGroupConfiguration(services: [tracker, engine],
                                                       gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
+                                                      logger: logger)
+        // Robot work in flight finishes; past this, the group is cancelled (the unit's
+        // TimeoutStopSec is 20 minutes, a move or unload takes well under one).
+        configuration.maximumGracefulShutdownDuration = maximumShutdown
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }

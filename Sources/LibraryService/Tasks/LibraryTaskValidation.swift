@@ -16,6 +16,25 @@ public enum LibraryTaskValidation {
                 throw .invalidTask("\(name) \(value) is not an element address (0…65535)")
             }
         }
+        guard (0...10_000).contains(task.priority) else {
+            throw .invalidTask("priority \(task.priority) is outside 0…10000")
+        }
+        // Fields that do not apply to the type are refused rather than silently ignored.
+        let usesDrive: Set<LibraryTaskType> = [.load, .unload, .erase, .format, .checkLTFS, .clean]
+        if task.driveId != nil && !usesDrive.contains(task.type) {
+            throw .invalidTask("drive_id does not apply to \(task.type.rawValue)")
+        }
+        if task.longErase && task.type != .erase { throw .invalidTask("long_erase applies to erase only") }
+        if task.type != .format && (task.formatKind != nil || task.volumeName != nil || task.force) {
+            throw .invalidTask("format_kind, volume_name and force apply to format only")
+        }
+        if task.cartridgeId != nil && task.sourceElement != nil {
+            throw .invalidTask("give cartridge_id or source_element, not both")
+        }
+        let usesCartridge: Set<LibraryTaskType> = [.load, .export]
+        if task.cartridgeId != nil && !usesCartridge.contains(task.type) {
+            throw .invalidTask("cartridge_id applies to load and export only")
+        }
         switch task.type {
         case .sync:
             break

@@ -26,3 +26,10 @@ public enum LibraryServiceError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension LibraryServiceError {
+    /// Runs a catalog call, its error wrapped as `.catalog`.
+    static func catalog<T>(_ body: () async throws(CatalogError) -> T) async throws(LibraryServiceError) -> T {
+        do { return try await body() } catch { throw .catalog(error) }
+    }
+}

@@ -13,18 +13,13 @@ public enum LibraryRegistration {
         guard let serial = candidate.changer.serial, !serial.isEmpty else {
             throw .deviceWithoutSerial("changer \(candidate.changer.sgPath)")
         }
-        do {
-            let known = try await catalog.listChangers(ListQuery(filter: "serial=\"\(serial)\"", limit: 1))
-            if let existing = known.items.first {
-                throw LibraryServiceError.invalidTask("changer \(candidate.changer.sgPath) (serial \(serial)) is already "
-                                                      + "registered as medium changer \(existing.id ?? 0)")
-            }
-        } catch let error as LibraryServiceError {
-            throw error
-        } catch let error as CatalogError {
-            throw .catalog(error)
-        } catch {
-            throw .invalidTask("\(error)")
+        let query = ListQuery(filter: "serial=\"\(serial)\"", limit: 1)
+        let known = try await LibraryServiceError.catalog { () async throws(CatalogError) in
+            try await catalog.listChangers(query)
+        }
+        if let existing = known.items.first {
+            throw .invalidTask("changer \(candidate.changer.sgPath) (serial \(serial)) is already registered "
+                               + "as medium changer \(existing.id ?? 0)")
         }
         let matched = candidate.bays.filter { $0.drive != nil }
         guard !matched.isEmpty else {

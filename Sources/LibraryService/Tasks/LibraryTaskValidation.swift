@@ -73,16 +73,12 @@ public enum LibraryTaskValidation {
         -> LibraryTask {
         var task = task
         guard let libraryID = task.libraryId else { throw .invalidTask("a library task needs library_id") }
-        let drives: [LibraryTapeDrive]
-        do {
-            guard try await catalog.library(id: libraryID) != nil else { throw LibraryServiceError.libraryNotFound(libraryID) }
-            drives = try await catalog.drives(library: libraryID)
-        } catch let error as LibraryServiceError {
-            throw error
-        } catch let error as CatalogError {
-            throw .catalog(error)
-        } catch {
-            throw .invalidTask("\(error)")
+        let library = try await LibraryServiceError.catalog { () async throws(CatalogError) in
+            try await catalog.library(id: libraryID)
+        }
+        guard library != nil else { throw .libraryNotFound(libraryID) }
+        let drives = try await LibraryServiceError.catalog { () async throws(CatalogError) in
+            try await catalog.drives(library: libraryID)
         }
         try validate(&task, drivesOfLibrary: Set(drives.compactMap(\.id)))
         task.status = .new

@@ -51,7 +51,7 @@ import Testing
 
         let cleanID = try #require(clean.id), eraseID = try #require(erase.id), anotherID = try #require(another.id)
         let cleaned = try #require(try await rig.catalog.libraryTask(id: cleanID))
-        #expect(cleaned.status == .done, "\(cleaned.errorMessage ?? "")")
+        #expect(cleaned.status == .done, "\(cleaned.errorMessage ?? "") \(cleaned.phase)")
         #expect(rig.simulated.location(of: "CLN001L1") == .slot(10))
         let stopped = try #require(try await rig.catalog.libraryTask(id: eraseID))
         #expect(stopped.status == .killed)

@@ -162,8 +162,9 @@ struct TaskEngineTests {
             rig.source.add(path: "/dev/sg12", address: SCSIAddress(host: 6, channel: 0, target: 2, lun: 0),
                            transport: rig.driveDevices[0])
             try await rig.tracker.refresh()
-            try await rig.eventually("the drive is re-bound") {
-                try await rig.catalog.drive(id: rig.driveIDs[0])?.device == "/dev/sg12"
+            try await rig.eventually("the drive is re-bound and online") {
+                let drive = try await rig.catalog.drive(id: rig.driveIDs[0])
+                return drive?.device == "/dev/sg12" && drive?.state == .online
             }
             let drive = try #require(try await rig.catalog.drive(id: rig.driveIDs[0]))
             #expect(drive.state == .online)

@@ -48,9 +48,11 @@ extension LibraryTaskEngine {
 
     enum CleaningOutcome: Equatable { case cleaned, expired, notStarted }
 
-    /// Polls the drive through its cleaning cycle. A drive that never reports cleaning did not
-    /// clean; one that refuses the cartridge with CLEANING FAILURE (30h/07h) or TapeAlert 16h
-    /// has an expired cleaning cartridge.
+    /// Polls the drive through its cleaning cycle. A drive that refuses the cartridge with
+    /// CLEANING FAILURE (30h/07h) or TapeAlert 16h has an expired cleaning cartridge; TapeAlert
+    /// 17h (invalid cleaning tape), or a cartridge the drive threads and reports READY (a data
+    /// tape), did not clean. A drive that reports no medium without ever having been seen
+    /// cleaning finished its cycle before the first poll and unthreaded the cleaner: cleaned.
     private func waitForCleaning(_ device: TapeDrive) async throws -> CleaningOutcome {
         let deadline = ContinuousClock.now + settings.cleaningTimeout
         var sawCleaning = false
@@ -63,8 +65,12 @@ extension LibraryTaskEngine {
                     break
                 case .ready, .noMedium:
                     if sawCleaning { return .cleaned }
-                    let expired = (try? await device.tapeAlerts().contains(.expiredCleaningMedia)) ?? false
-                    return expired ? .expired : .notStarted
+                    let unthreaded = try await device.readiness() == .noMedium
+                    let alerts = (try? await device.tapeAlerts()) ?? []
+                    if alerts.contains(.expiredCleaningMedia) { return .expired }
+                    if alerts.contains(.invalidCleaningTape) { return .notStarted }
+                    // READY: a tape the drive threaded for data; no medium: the cleaner, done.
+                    return unthreaded ? .cleaned : .notStarted
                 case .notReady(let sense):
                     throw SCSIError.checkCondition(sense, opcode: OperationCode.testUnitReady)
                 }

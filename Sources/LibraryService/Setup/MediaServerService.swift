@@ -3,13 +3,14 @@ import Discovery
 import Logging
 import ServiceLifecycle
 
-/// The media server's long-running part as one ServiceGroup: the hotplug monitor and the task
-/// engine serving every library the catalog has for this media server. (The HTTP API joins the
-/// group when it is built.)
+/// The media server's long-running part as one ServiceGroup: the hotplug monitor, the task
+/// engine serving every library the catalog has for this media server, and the scheduler of
+/// periodic jobs. (The HTTP API joins the group when it is built.)
 public struct MediaServerService: Sendable {
     public let catalog: CatalogDatabase
     public let tracker: DeviceTracker
     public let engine: LibraryTaskEngine
+    public let scheduler: JobScheduler
     public let logger: Logger
 
     public init(catalog: CatalogDatabase, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
@@ -17,6 +18,7 @@ public struct MediaServerService: Sendable {
         self.catalog = catalog
         self.tracker = DeviceTracker(source: source, pollInterval: rescanInterval)
         self.engine = LibraryTaskEngine(catalog: catalog, tracker: tracker, settings: settings, logger: logger)
+        self.scheduler = JobScheduler(catalog: catalog, engine: engine, logger: logger)
         self.logger = logger
     }
 
@@ -49,7 +51,8 @@ public struct MediaServerService: Sendable {
 
     /// Runs until SIGTERM or SIGINT; then tasks in flight finish and the group returns.
     public func run(maximumShutdown: Duration = .seconds(15 * 60)) async throws {
-        var configuration = ServiceGroupConfiguration(services: [tracker, engine],
+        // Shut down in reverse: the scheduler stops queuing, then the engine finishes its work.
+        var configuration = ServiceGroupConfiguration(services: [tracker, engine, scheduler],
                                                       gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger)
         // Robot work in flight finishes; past this, the group is cancelled (the unit's

@@ -1,0 +1,104 @@
+import Catalog
+import Foundation
+import LibraryService
+import Testing
+
+@Suite("Scheduled jobs run through the task engine")
+struct JobSchedulerTests {
+    private func executions(_ rig: TestRig, job: Int64) async throws -> [JobExecution] {
+        try await rig.catalog.jobExecutions(LogQuery(status: .all, pageNo: 1, pageSize: 100), job: job).list.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+    }
+
+    @Test func aDueLibrarySyncRunsAndTheNextRunIsScheduled() async throws {
+        let rig = try await TestRig.make()
+        let now = Date()
+        let job = try await rig.catalog.insert(ScheduledJob(name: "nightly sync", kind: .librarySync,
+                                                            libraryId: rig.libraryID, intervalHours: 24,
+                                                            nextRunAt: now.addingTimeInterval(-60)))
+        let jobID = try #require(job.id)
+        let scheduler = JobScheduler(catalog: rig.catalog, engine: rig.engine, tick: .milliseconds(20))
+        try await rig.serving {
+            await scheduler.pass(now: now)
+            let started = try await executions(rig, job: jobID)
+            #expect(started.map(\.status) == [.running])
+            let taskID = try #require(started.first?.tlTaskId)
+            try await rig.waitForTask(taskID)
+            await scheduler.pass(now: now.addingTimeInterval(1))
+            let finished = try await executions(rig, job: jobID)
+            #expect(finished.map(\.status) == [.success])
+            let next = try #require(try await rig.catalog.listScheduledJobs(ListQuery()).items.first?.nextRunAt)
+            #expect(abs(next.timeIntervalSince(now.addingTimeInterval(1 + 24 * 3_600))) < 2)
+            #expect(try await rig.catalog.library(id: rig.libraryID)?.syncState == .synced)
+        }
+    }
+
+    @Test func aFailedRunIsRetriedThenTheRegularScheduleResumes() async throws {
+        let rig = try await TestRig.make(cleaningUses: 0)   // the only cleaning cartridge has expired
+        try await rig.catalog.setDriveState(rig.driveIDs[0], to: .needsCleaning)
+        let now = Date()
+        let job = try await rig.catalog.insert(ScheduledJob(name: "cleaning", kind: .driveCleaning,
+                                                            libraryId: rig.libraryID, intervalHours: 168,
+                                                            maxRetries: 1, retryWaitSeconds: 600,
+                                                            nextRunAt: now.addingTimeInterval(-1)))
+        let jobID = try #require(job.id)
+        let scheduler = JobScheduler(catalog: rig.catalog, engine: rig.engine)
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            await scheduler.pass(now: now)
+            let first = try #require(try await executions(rig, job: jobID).first?.tlTaskId)
+            try await rig.waitForTask(first)
+            await scheduler.pass(now: now)
+            var runs = try await executions(rig, job: jobID)
+            #expect(runs.map(\.status) == [.failed])
+            #expect(runs.first?.message.contains("has expired") == true, "\(runs.first?.message ?? "")")
+            var next = try #require(try await rig.catalog.listScheduledJobs(ListQuery()).items.first?.nextRunAt)
+            #expect(abs(next.timeIntervalSince(now.addingTimeInterval(600))) < 2)   // the retry
+
+            // The retry: no cleaning cartridge is left in service, so it fails at once; then the
+            // weekly schedule takes over.
+            let later = now.addingTimeInterval(601)
+            await scheduler.pass(now: later)
+            if let second = try await executions(rig, job: jobID).first(where: { $0.status == .running })?.tlTaskId {
+                try await rig.waitForTask(second)
+                await scheduler.pass(now: later)
+            }
+            runs = try await executions(rig, job: jobID)
+            #expect(runs.map(\.status) == [.failed, .failed])
+            next = try #require(try await rig.catalog.listScheduledJobs(ListQuery()).items.first?.nextRunAt)
+            #expect(abs(next.timeIntervalSince(later.addingTimeInterval(168 * 3_600))) < 2)
+        }
+    }
+
+    @Test func newJobsWaitAPeriodOneOffsRunOnceAndUnrunnableJobsSaySo() async throws {
+        let rig = try await TestRig.make()
+        let now = Date()
+        let fresh = try await rig.catalog.insert(ScheduledJob(name: "fresh", kind: .librarySync, libraryId: rig.libraryID,
+                                                              crontab: "30 2 * * *"))
+        let once = try await rig.catalog.insert(ScheduledJob(name: "once", kind: .driveCleaning, libraryId: rig.libraryID,
+                                                             isPeriodic: false, nextRunAt: now.addingTimeInterval(-1)))
+        let copy = try await rig.catalog.insert(ScheduledJob(name: "copy", kind: .copyToTape,
+                                                             nextRunAt: now.addingTimeInterval(-1)))
+        let broken = try await rig.catalog.insert(ScheduledJob(name: "broken", kind: .librarySync,
+                                                               libraryId: rig.libraryID, crontab: "61 * * * *"))
+        let scheduler = JobScheduler(catalog: rig.catalog, engine: rig.engine)
+        await scheduler.pass(now: now)
+        let jobs = Dictionary(uniqueKeysWithValues: try await rig.catalog.listScheduledJobs(ListQuery(limit: 10)).items
+            .map { ($0.name, $0) })
+        // Scheduled on its crontab, not run at once.
+        let freshNext = try #require(jobs["fresh"]?.nextRunAt)
+        #expect(freshNext > now && freshNext <= now.addingTimeInterval(24 * 3_600))
+        #expect(try await executions(rig, job: #require(fresh.id)).isEmpty)
+        // No drive needs cleaning: a successful run with nothing to do, and the one-off is done.
+        let onceRuns = try await executions(rig, job: #require(once.id))
+        #expect(onceRuns.map(\.status) == [.success])
+        #expect(onceRuns.first?.message == "no drive needs cleaning")
+        #expect(jobs["once"]?.isActive == false)
+        // Copies to tape are not built: the run fails with that reason.
+        let copyRuns = try await executions(rig, job: #require(copy.id))
+        #expect(copyRuns.map(\.status) == [.failed])
+        #expect(copyRuns.first?.message.contains("copies to tape are not built yet") == true)
+        // A crontab that does not parse deactivates its job rather than running it.
+        #expect(jobs["broken"]?.isActive == false)
+        #expect(try await executions(rig, job: #require(broken.id)).isEmpty)
+    }
+}

@@ -27,7 +27,7 @@ enum CatalogBenchmark {
         defer { if keep { print("catalog kept in \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) } }
         let environment = ProcessInfo.processInfo.environment
         let catalog = environment["TAPELIB_BENCH_CATALOG_IN_MEMORY"] != nil
-            ? try CatalogDatabase.inMemory() : try CatalogDatabase(stateDirectory: directory)
+            ? try CatalogDatabase.inMemory() : try await CatalogDatabase.open(stateDirectory: directory)
         let server = try await catalog.insert(MediaServer(hostname: "bench-media", hwid: "bench-hwid"))
         guard let serverID = server.id else { return }
         let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID))

@@ -28,6 +28,8 @@ import Testing
         ("0 6 * * 7", "2026-11-23T00:00:00Z", "2026-11-29T06:00:00Z"),   // 7 is Sunday too
         ("5,35 9-10 * * *", "2026-11-23T09:36:00Z", "2026-11-23T10:05:00Z"),
         ("0 22-23/1 * * *", "2026-11-23T23:30:00Z", "2026-11-24T22:00:00Z"),
+        // "*/2" in a day field counts as unrestricted (Vixie cron): odd-numbered Mondays only.
+        ("0 0 */2 * mon", "2026-11-23T12:00:00Z", "2026-12-07T00:00:00Z"),
     ])
     func nextRun(_ crontab: String, _ after: String, _ expected: String) throws {
         let schedule = try CronSchedule(crontab)
@@ -40,7 +42,7 @@ import Testing
 
     @Test(arguments: ["", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
                       "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "1,,2 * * * *", "1/2/3 * * * *",
-                      "-1 * * * *", "* * * foo *"])
+                      "-1 * * * *", "* * * foo *", "+5 * * * *"])
     func malformedCrontabsAreRefusedWithTheField(_ crontab: String) {
         #expect(throws: CronError.self) { try CronSchedule(crontab) }
     }

@@ -22,15 +22,30 @@ extension CatalogDatabase {
         }
     }
 
-    /// Executions a stopped service left RUNNING end as FAILED with `reason`.
-    @discardableResult
-    public func failRunningExecutions(reason: String, now: Date = Date()) async throws(CatalogError) -> Int {
+    public func scheduledJob(id: Int64) async throws(CatalogError) -> ScheduledJob? {
+        try await read { db in try ScheduledJob.fetchOne(db, key: id) }
+    }
+
+    public func runningExecutions() async throws(CatalogError) -> [JobExecution] {
+        try await read { db in
+            try JobExecution.filter(Column("status") == ExecutionStatus.running.rawValue).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Records the task an execution started.
+    public func setExecutionTask(_ executionID: Int64, tlTaskID: Int64) async throws(CatalogError) {
         try await write { db in
-            try db.execute(sql: """
-                UPDATE job_executions SET status = 'FAILED', finished_at = ?, message = ?
-                WHERE status = 'RUNNING'
-                """, arguments: [now, reason])
-            return db.changesCount
+            try db.execute(sql: "UPDATE job_executions SET tl_task_id = ? WHERE id = ?", arguments: [tlTaskID, executionID])
+        }
+    }
+
+    /// Failed runs of a job since its last successful one (the retry count, across restarts).
+    public func consecutiveFailures(job jobID: Int64) async throws(CatalogError) -> Int {
+        try await read { db in
+            let statuses = try String.fetchAll(db, sql: """
+                SELECT status FROM job_executions WHERE job_id = ? AND status <> 'RUNNING' ORDER BY id DESC
+                """, arguments: [jobID])
+            return statuses.prefix { $0 == ExecutionStatus.failed.rawValue }.count
         }
     }
 }

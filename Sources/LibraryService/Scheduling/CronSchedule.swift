@@ -14,7 +14,7 @@ public struct CronSchedule: Sendable, Hashable {
     private let dayOfWeekRestricted: Bool
 
     public init(_ text: String) throws(CronError) {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let fields = text.split(whereSeparator: \.isWhitespace).map(String.init)
         guard fields.count == 5 else {
             throw CronError("a crontab needs 5 fields (minute hour day-of-month month day-of-week), not \(fields.count)")
         }
@@ -24,8 +24,9 @@ public struct CronSchedule: Sendable, Hashable {
         months = try Self.field(fields[3], "month", 1...12, names: Self.monthNames)
         let weekdays = try Self.field(fields[4], "day of week", 0...7, names: Self.dayNames)
         daysOfWeek = Set(weekdays.map { $0 % 7 })
-        dayOfMonthRestricted = fields[2] != "*"
-        dayOfWeekRestricted = fields[4] != "*"
+        // As Vixie cron: a day field starting with "*" (also "*/2") is the unrestricted one.
+        dayOfMonthRestricted = !fields[2].hasPrefix("*")
+        dayOfWeekRestricted = !fields[4].hasPrefix("*")
     }
 
     /// The first minute strictly after `date` that the schedule matches, in `calendar`'s time
@@ -71,13 +72,13 @@ public struct CronSchedule: Sendable, Hashable {
         return nil
     }
 
+    /// Vixie cron: when both day fields are restricted a day matching either runs the job;
+    /// otherwise both must match (a "*" field holds every day, "*/2" only every other one).
     private func dayMatches(day: Int, weekday: Int) -> Bool {
-        switch (dayOfMonthRestricted, dayOfWeekRestricted) {
-        case (true, true): return daysOfMonth.contains(day) || daysOfWeek.contains(weekday)
-        case (true, false): return daysOfMonth.contains(day)
-        case (false, true): return daysOfWeek.contains(weekday)
-        case (false, false): return true
+        if dayOfMonthRestricted && dayOfWeekRestricted {
+            return daysOfMonth.contains(day) || daysOfWeek.contains(weekday)
         }
+        return daysOfMonth.contains(day) && daysOfWeek.contains(weekday)
     }
 
     /// The first day of month `month` (13 → January of the next year).
@@ -124,7 +125,7 @@ public struct CronSchedule: Sendable, Hashable {
     private static func value(_ text: Substring, _ name: String, _ field: String, _ range: ClosedRange<Int>,
                               _ names: [String: Int]) throws(CronError) -> Int {
         if let named = names[text.lowercased()] { return named }
-        guard let number = Int(text), range.contains(number) else {
+        guard text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber), let number = Int(text), range.contains(number) else {
             throw CronError("\(name) field \"\(field)\": \"\(text)\" is not in \(range.lowerBound)…\(range.upperBound)")
         }
         return number

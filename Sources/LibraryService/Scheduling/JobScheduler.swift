@@ -3,18 +3,20 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs the catalog's scheduled jobs: library syncs and drive cleaning (copies to tape are not
-/// built yet and fail with that reason). A job runs every `interval_hours`, or on its
-/// `crontab` when it has one; each run is a job execution (RUNNING, then SUCCESS or FAILED with
-/// the tasks' outcome) that names the task it started. A failed run is retried after
-/// `retry_wait_seconds`, up to `max_retries` times. A one-off job (`is_periodic` false) runs
-/// once and is deactivated.
+/// Runs the catalog's scheduled jobs for the libraries this engine serves: library syncs and
+/// drive cleaning (copies to tape are not built yet and fail with that reason). A job runs every
+/// `interval_hours` (counted from when it was due, so runs do not drift), or on its `crontab`;
+/// each run is a job execution (RUNNING, then SUCCESS or FAILED with the tasks' outcome) naming
+/// the task it started. A failed run is retried after `retry_wait_seconds`, up to `max_retries`
+/// times in a row (counted from the catalog, so a restart does not reset it). A one-off job
+/// (`is_periodic` false) runs once and is deactivated; so is a job whose crontab does not parse
+/// or never matches. After a restart, executions whose tasks are still queued or running are
+/// followed again; the others end as FAILED.
 public actor JobScheduler {
     struct Execution {
         var id: Int64
         var job: ScheduledJob
         var taskIDs: [Int64]
-        var attempt: Int
     }
 
     let catalog: CatalogDatabase
@@ -23,42 +25,47 @@ public actor JobScheduler {
     let calendar: Calendar
     let logger: Logger
     private var running: [Int64: Execution] = [:]   // by job id
-    private var attempts: [Int64: Int] = [:]         // failed attempts of a job's current run
+    /// Execution ends that could not be written yet: retried each pass.
+    private var unrecorded: [(id: Int64, status: ExecutionStatus, message: String)] = []
+    private var recovered = false
 
+    /// `calendar`: crontab times are read in it; by default the Gregorian calendar in the host's
+    /// time zone (not the locale's calendar, which may be another).
     public init(catalog: CatalogDatabase, engine: LibraryTaskEngine, tick: Duration = .seconds(30),
-                calendar: Calendar = .current, logger: Logger = Logger(label: "tapelib.scheduler")) {
+                calendar: Calendar? = nil, logger: Logger = Logger(label: "tapelib.scheduler")) {
         self.catalog = catalog
         self.engine = engine
         self.tick = tick
-        self.calendar = calendar
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = TimeZone.current
+        self.calendar = calendar ?? gregorian
         self.logger = logger
     }
 
-    /// When `job` runs next after `date`: its crontab's next minute, else `interval_hours` on.
-    public static func nextRun(of job: ScheduledJob, after date: Date, calendar: Calendar) throws(CronError) -> Date? {
-        if let crontab = job.crontab, !crontab.trimmingCharacters(in: .whitespaces).isEmpty {
-            return try CronSchedule(crontab).next(after: date, calendar: calendar)
+    /// When `job` runs next after `now`: its crontab's next minute; else the first whole
+    /// interval after `now` counted from when it was last due (`due`), or one interval from now.
+    public static func nextRun(of job: ScheduledJob, due: Date?, after now: Date, calendar: Calendar) throws(CronError) -> Date? {
+        if let crontab = job.crontab, !crontab.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return try CronSchedule(crontab).next(after: now, calendar: calendar)
         }
-        return date.addingTimeInterval(TimeInterval(max(1, job.intervalHours)) * 3_600)
+        let interval = TimeInterval(max(1, job.intervalHours)) * 3_600
+        guard let due, due <= now else { return (due ?? now).addingTimeInterval(due == nil ? interval : 0) }
+        let periods = (now.timeIntervalSince(due) / interval).rounded(.down) + 1
+        return due.addingTimeInterval(periods * interval)
     }
 
-    /// Executions left RUNNING by a stopped service end as FAILED; then jobs run until cancelled.
     public func serve() async {
-        do {
-            let ended = try await catalog.failRunningExecutions(
-                reason: "the service stopped while this execution ran")
-            if ended > 0 { logger.warning("\(ended) job execution(s) interrupted by a restart end as FAILED") }
-        } catch {
-            logger.error("job executions could not be checked: \(error)")
-        }
         while !Task.isCancelled {
             await pass(now: Date())
             do { try await Task.sleep(for: tick) } catch { break }
         }
     }
 
-    /// One round: follow running executions, then start the jobs that are due.
+    /// One round: (once) take over executions a previous run left RUNNING, follow running
+    /// executions, then start the jobs that are due.
     public func pass(now: Date) async {
+        if !recovered { recovered = await recoverExecutions(now: now) }
+        await recordUnrecorded()
         await followRunning(now: now)
         let jobs: [ScheduledJob]
         do { jobs = try await catalog.activeScheduledJobs() } catch {
@@ -67,52 +74,105 @@ public actor JobScheduler {
         }
         for job in jobs {
             guard let id = job.id, running[id] == nil else { continue }
+            if let libraryID = job.libraryId, !(await engine.isAttached(libraryID)) { continue }
             guard let due = job.nextRunAt else {
-                // A job that was never scheduled: its first run is one period from now (from its
-                // crontab's next minute), not at once.
-                await schedule(job, after: now)
+                // Never scheduled: its first run is one period away (or its crontab's next minute).
+                await reschedule(job, due: nil, now: now)
                 continue
             }
-            if due <= now { await start(job, now: now) }
+            if due <= now { await start(job, due: due, now: now) }
         }
     }
 
-    private func schedule(_ job: ScheduledJob, after date: Date) async {
-        guard let id = job.id else { return }
+    /// Executions left RUNNING: followed again when their task is still in the queue (the outcome
+    /// of the task decides them), else ended as FAILED. Returns false when the catalog could not
+    /// be read (tried again next pass).
+    private func recoverExecutions(now: Date) async -> Bool {
         do {
-            let next = try Self.nextRun(of: job, after: date, calendar: calendar)
-            try await catalog.scheduleJob(id, nextRunAt: next)
+            for execution in try await catalog.runningExecutions() {
+                guard let executionID = execution.id else { continue }
+                // Its task's outcome decides it, whether the task is still queued or ended meanwhile.
+                if let taskID = execution.tlTaskId, try await catalog.libraryTask(id: taskID) != nil,
+                   let job = try await catalog.scheduledJob(id: execution.jobId) {
+                    running[execution.jobId] = Execution(id: executionID, job: job, taskIDs: [taskID])
+                } else {
+                    unrecorded.append((executionID, .failed, "the service stopped while this execution ran"))
+                }
+            }
+            return true
         } catch {
-            logger.error("job \(job.name): cannot be scheduled: \(error)")
-            try? await catalog.scheduleJob(id, nextRunAt: nil, deactivate: true)
+            logger.error("job executions could not be checked: \(error)")
+            return false
         }
     }
 
-    private func start(_ job: ScheduledJob, now: Date) async {
+    private func recordUnrecorded() async {
+        var still: [(id: Int64, status: ExecutionStatus, message: String)] = []
+        for end in unrecorded {
+            do { try await catalog.finishExecution(end.id, status: end.status, message: end.message) } catch {
+                still.append(end)
+            }
+        }
+        unrecorded = still
+    }
+
+    private func finish(_ executionID: Int64, _ status: ExecutionStatus, _ message: String, now: Date) async {
+        do { try await catalog.finishExecution(executionID, status: status, message: message, now: now) } catch {
+            logger.error("execution \(executionID) could not be recorded yet: \(error)")
+            unrecorded.append((executionID, status, message))
+        }
+    }
+
+    /// Stores the next run. A crontab that does not parse or never matches deactivates the job;
+    /// a catalog error leaves it for the next pass.
+    private func reschedule(_ job: ScheduledJob, due: Date?, now: Date) async {
         guard let id = job.id else { return }
+        let next: Date?
+        do {
+            next = try Self.nextRun(of: job, due: due, after: now, calendar: calendar)
+        } catch {
+            logger.error("job \(job.name): crontab \(job.crontab ?? ""): \(error); job deactivated")
+            try? await catalog.scheduleJob(id, nextRunAt: nil, deactivate: true)
+            return
+        }
+        guard let next else {
+            logger.error("job \(job.name): crontab \(job.crontab ?? "") never matches a date; job deactivated")
+            try? await catalog.scheduleJob(id, nextRunAt: nil, deactivate: true)
+            return
+        }
+        do { try await catalog.scheduleJob(id, nextRunAt: next) } catch {
+            logger.error("job \(job.name): next run could not be stored (tried again): \(error)")
+        }
+    }
+
+    private func start(_ job: ScheduledJob, due: Date, now: Date) async {
+        guard let id = job.id else { return }
+        // The execution is recorded first, so whatever happens next is recorded against it.
+        let executionID: Int64
+        do {
+            guard let recorded = try await catalog.startExecution(job: id, now: now).id else { return }
+            executionID = recorded
+        } catch {
+            logger.error("job \(job.name): execution could not be recorded (tried again): \(error)")
+            return
+        }
+        // The next regular run is stored as the run starts, so a restart in between does not run
+        // the job again at once; a failure may still bring a retry forward.
+        if job.isPeriodic { await reschedule(job, due: due, now: now) }
         do {
             let tasks = try await tasks(for: job)
-            let execution = try await catalog.startExecution(job: id, tlTaskID: tasks.first, now: now)
-            guard let executionID = execution.id else { return }
+            if let first = tasks.first { try? await catalog.setExecutionTask(executionID, tlTaskID: first) }
             if tasks.isEmpty {
                 let message = job.kind == .driveCleaning ? "no drive needs cleaning" : "nothing to do"
-                try await catalog.finishExecution(executionID, status: .success, message: message, now: now)
-                await ranToEnd(job, succeeded: true, now: now)
+                await finish(executionID, .success, message, now: now)
+                await ranToEnd(job, due: due, succeeded: true, now: now)
                 return
             }
-            running[id] = Execution(id: executionID, job: job, taskIDs: tasks, attempt: attempts[id, default: 0])
+            running[id] = Execution(id: executionID, job: job, taskIDs: tasks)
             logger.info("job \(job.name): started task(s) \(tasks)")
         } catch {
-            // Nothing could be queued (a library not served here, copies to tape): a failed run.
-            do {
-                let execution = try await catalog.startExecution(job: id, now: now)
-                if let executionID = execution.id {
-                    try await catalog.finishExecution(executionID, status: .failed, message: "\(error)", now: now)
-                }
-            } catch {
-                logger.error("job \(job.name): execution could not be recorded: \(error)")
-            }
-            await ranToEnd(job, succeeded: false, now: now)
+            await finish(executionID, .failed, "\(error)", now: now)
+            await ranToEnd(job, due: due, succeeded: false, now: now)
         }
     }
 
@@ -125,8 +185,12 @@ public actor JobScheduler {
             return task.id.map { [$0] } ?? []
         case .driveCleaning:
             guard let libraryID = job.libraryId else { throw TaskRunFailure(message: "a drive cleaning job needs library_id") }
+            // A drive with a clean task already queued or running is not cleaned twice.
+            let pending = Set(try await catalog.pendingLibraryTasks(library: libraryID)
+                .filter { $0.type == .clean }.compactMap(\.driveId))
             var queued: [Int64] = []
-            for drive in try await catalog.drives(library: libraryID) where drive.state == .needsCleaning {
+            for drive in try await catalog.drives(library: libraryID)
+            where drive.state == .needsCleaning && !pending.contains(drive.id ?? -1) {
                 let task = try await engine.submit(LibraryTask(type: .clean, priority: job.priority,
                                                                libraryId: libraryID, driveId: drive.id))
                 if let id = task.id { queued.append(id) }
@@ -142,7 +206,15 @@ public actor JobScheduler {
             var failures: [String] = []
             var finished = true
             for taskID in execution.taskIDs {
-                guard let task = try? await catalog.libraryTask(id: taskID) else { continue }
+                let task: LibraryTask?
+                do { task = try await catalog.libraryTask(id: taskID) } catch {
+                    finished = false   // read again next pass
+                    break
+                }
+                guard let task else {
+                    failures.append("task \(taskID) vanished from the queue")
+                    continue
+                }
                 if !task.status.isFinal { finished = false; break }
                 if task.status != .done {
                     failures.append("task \(taskID) \(task.status.rawValue): \(task.errorMessage ?? "no reason recorded")")
@@ -153,30 +225,34 @@ public actor JobScheduler {
             let succeeded = failures.isEmpty
             let message = succeeded ? "task(s) \(execution.taskIDs.map(String.init).joined(separator: ", ")) done"
                 : failures.joined(separator: "; ")
-            do {
-                try await catalog.finishExecution(execution.id, status: succeeded ? .success : .failed,
-                                                  message: message, now: now)
-            } catch {
-                logger.error("job \(execution.job.name): execution \(execution.id) could not be recorded: \(error)")
-            }
-            await ranToEnd(execution.job, succeeded: succeeded, now: now)
+            await finish(execution.id, succeeded ? .success : .failed, message, now: now)
+            await ranToEnd(execution.job, due: execution.job.nextRunAt, succeeded: succeeded, now: now)
         }
     }
 
     /// After a run: a retry when it failed and retries are left, else the next regular run.
-    private func ranToEnd(_ job: ScheduledJob, succeeded: Bool, now: Date) async {
+    private func ranToEnd(_ job: ScheduledJob, due: Date?, succeeded: Bool, now: Date) async {
         guard let id = job.id else { return }
-        if !succeeded, attempts[id, default: 0] < job.maxRetries {
-            attempts[id, default: 0] += 1
-            try? await catalog.scheduleJob(id, nextRunAt: now.addingTimeInterval(TimeInterval(job.retryWaitSeconds)))
-            logger.warning("job \(job.name): run failed; retry \(attempts[id, default: 0]) of \(job.maxRetries) in \(job.retryWaitSeconds) s")
-            return
+        if !succeeded {
+            let failures = (try? await catalog.consecutiveFailures(job: id)) ?? Int.max
+            if failures <= job.maxRetries {
+                do {
+                    try await catalog.scheduleJob(id, nextRunAt: now.addingTimeInterval(TimeInterval(job.retryWaitSeconds)))
+                    logger.warning("job \(job.name): run failed; retry \(failures) of \(job.maxRetries) in \(job.retryWaitSeconds) s")
+                } catch {
+                    logger.error("job \(job.name): retry could not be scheduled: \(error)")
+                }
+                return
+            }
         }
-        attempts[id] = nil
-        if job.isPeriodic {
-            await schedule(job, after: now)
-        } else {
+        if succeeded, !job.isPeriodic {
             try? await catalog.scheduleJob(id, nextRunAt: nil, deactivate: true)
+        } else if !succeeded {
+            // Out of retries: back to the regular schedule (stored when the run started), or
+            // done for a one-off job.
+            if job.isPeriodic { await reschedule(job, due: due, now: now) } else {
+                try? await catalog.scheduleJob(id, nextRunAt: nil, deactivate: true)
+            }
         }
     }
 }

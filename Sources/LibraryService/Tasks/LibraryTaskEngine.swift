@@ -130,6 +130,9 @@ public actor LibraryTaskEngine {
         return binding
     }
 
+    /// Whether this engine serves `libraryID` (jobs for other libraries are not its business).
+    public func isAttached(_ libraryID: Int64) -> Bool { bindings[libraryID] != nil }
+
     // MARK: Queue
 
     /// Validates and queues a library task; the engine runs it when its devices are free.

@@ -31,7 +31,7 @@ struct TaskCommand: AsyncParsableCommand {
                 throw CommandFailure("no catalog at \(path): start `tapelib serve` or run `tapelib catalog init` "
                                      + "for that state directory first")
             }
-            return try await CatalogDatabase.open(stateDirectory: directory)
+            return try await CatalogDatabase.open(stateDirectory: directory, migrate: false)
         }
     }
 

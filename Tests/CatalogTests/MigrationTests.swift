@@ -111,6 +111,27 @@ import Testing
     }
 }
 
+/// `tapelib task` opens a catalog the service owns without migrating it: an older (or newer)
+/// schema is refused with what to do, not upgraded under a running service.
+@Suite struct NonMigratingOpenTests {
+    @Test func anOlderSchemaIsRefusedAndLeftAsItIs() async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tapelib-nomigrate-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try CatalogDatabase(path: StateDirectory.catalogPath(in: directory), migrateUpTo: SchemaV3.identifier)
+        do {
+            _ = try await CatalogDatabase.open(stateDirectory: directory, migrate: false)
+            Issue.record("an older schema was accepted")
+        } catch {
+            #expect("\(error)".contains("run `tapelib catalog init`"))
+        }
+        let current = try await CatalogDatabase.open(stateDirectory: directory)   // migrating open
+        #expect(try await current.appliedMigrations() == CatalogMigrations.identifiers)
+        _ = try await CatalogDatabase.open(stateDirectory: directory, migrate: false)   // now accepted
+    }
+}
+
 /// The service and a CLI command may open a new state directory at the same moment: each must
 /// find the catalog migrated, none may fail half-way ("table already exists").
 @Suite struct ConcurrentOpenTests {

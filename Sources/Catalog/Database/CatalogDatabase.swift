@@ -41,7 +41,7 @@ public struct CatalogDatabase: Sendable {
     }
 
     /// `migrateUpTo` stops at an older migration: used to build the upgrade fixture.
-    init(path: String, migrateUpTo: String?) throws(CatalogError) {
+    init(path: String, migrateUpTo: String?, requireCurrent: Bool = false) throws(CatalogError) {
         let lock = try MigrationLock(catalogPath: path)
         defer { lock.release() }
         let pool: DatabasePool
@@ -56,13 +56,29 @@ public struct CatalogDatabase: Sendable {
         } catch {
             throw .storage("cannot open catalog \(path): \(error)")
         }
-        try self.init(writer: pool, migrateUpTo: migrateUpTo, checkpointer: checkpointer)
+        try self.init(writer: pool, migrateUpTo: migrateUpTo, checkpointer: checkpointer, requireCurrent: requireCurrent)
     }
 
-    init(writer: any DatabaseWriter, migrateUpTo: String?, checkpointer: WALCheckpointer? = nil) throws(CatalogError) {
+    /// `requireCurrent`: do not migrate; refuse a catalog whose schema is not this build's.
+    init(writer: any DatabaseWriter, migrateUpTo: String?, checkpointer: WALCheckpointer? = nil,
+         requireCurrent: Bool = false) throws(CatalogError) {
         self.writer = writer
         self.checkpointer = checkpointer
         writer.add(transactionObserver: reconcileCache)
+        if requireCurrent {
+            let applied: [String]
+            do {
+                applied = try writer.read { db in try CatalogMigrations.migrator.appliedMigrations(db) }
+            } catch {
+                throw .storage("cannot read the catalog's schema version: \(error)")
+            }
+            guard applied == CatalogMigrations.identifiers else {
+                throw .storage("the catalog's schema (\(applied.last ?? "empty")) is not this tapelib's "
+                               + "(\(CatalogMigrations.identifiers.last ?? "")): run `tapelib catalog init` "
+                               + "or restart `tapelib serve` with this version first")
+            }
+            return
+        }
         do {
             if let target = migrateUpTo {
                 try CatalogMigrations.migrator.migrate(writer, upTo: target)
@@ -157,11 +173,16 @@ extension CatalogDatabase {
 extension CatalogDatabase {
     /// Opens (creating and migrating) the catalog of a state directory off the cooperative
     /// thread pool: opening a file and running migrations block.
-    public static func open(stateDirectory: String) async throws(CatalogError) -> CatalogDatabase {
+    /// `migrate: false` (for commands that only use a catalog a service owns, such as
+    /// `tapelib task`): never migrate, and refuse a catalog whose schema is not this build's.
+    public static func open(stateDirectory: String, migrate: Bool = true) async throws(CatalogError) -> CatalogDatabase {
         let result: Result<CatalogDatabase, CatalogError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 do throws(CatalogError) {
-                    continuation.resume(returning: .success(try CatalogDatabase(stateDirectory: stateDirectory)))
+                    let catalog = migrate ? try CatalogDatabase(stateDirectory: stateDirectory)
+                        : try CatalogDatabase(path: StateDirectory.catalogPath(in: stateDirectory), migrateUpTo: nil,
+                                              requireCurrent: true)
+                    continuation.resume(returning: .success(catalog))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }

@@ -23,13 +23,22 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
         self.advance = advancePerNotReady
     }
 
+    /// Lets `step` of virtual time pass just before the next command reaches the device (as if
+    /// the poll came late).
+    func advanceBeforeNextCommand(by step: Duration) { lock.withLock { pendingAdvance = step } }
+    private var pendingAdvance: Duration = .zero
+
     func unplug() { lock.withLock { unplugged = true } }
     func plugBackIn() { lock.withLock { unplugged = false } }
     func setAdvancePerNotReady(_ step: Duration) { lock.withLock { advance = step } }
 
     func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
-        let (gone, step) = lock.withLock { (unplugged, advance) }
+        let (gone, step, before) = lock.withLock {
+            defer { pendingAdvance = .zero }
+            return (unplugged, advance, pendingAdvance)
+        }
         if gone { throw TransportError(.deviceGone, "SG_IO: No such device (ENODEV)", errno: 19) }
+        if before > .zero { library.advanceClock(by: before) }
         let result = try await library.execute(device: device, command)
         if step > .zero, result.status == .checkCondition, result.senseData?.senseKey == .notReady {
             library.advanceClock(by: step)

@@ -239,4 +239,45 @@ import Testing
         #expect(back.cartridgesMoved.map(\.volumeTag) == ["AAA001L9"])
         #expect(try await fixture.catalog.foreignKeyViolations() == [])
     }
+
+    /// The cache's own bookkeeping when SQLite ends a reconcile's transaction by itself (a COMMIT
+    /// that fails on a full disk rolls back without telling any observer): the staged entry must
+    /// never be installed, not even by a later unrelated commit.
+    @Test func aReconcileThatFailedWithoutARollbackCallbackInstallsNothing() throws {
+        let cache = ReconcileCache()
+        let queue = try DatabaseQueue()
+        let slots = Reconciler.StoredSlots(addressCapacity: 16)
+        _ = cache.beginReconcile(library: 1, dataVersion: 7)
+        cache.stage(library: 1, slots: slots, dataVersion: 7)
+        cache.finishReconcile(succeeded: false)          // no databaseDidCommit, no databaseDidRollback
+        try queue.inDatabase { db in cache.databaseDidCommit(db) }   // an unrelated commit later
+        #expect(!cache.isCached(library: 1))
+        #expect(cache.beginReconcile(library: 1, dataVersion: 7) == nil)
+        cache.finishReconcile(succeeded: false)
+
+        // A transaction that returned but was never seen committing installs nothing either.
+        _ = cache.beginReconcile(library: 2, dataVersion: 7)
+        cache.stage(library: 2, slots: slots, dataVersion: 7)
+        cache.finishReconcile(succeeded: true)
+        #expect(!cache.isCached(library: 2))
+
+        // The normal path: committed, then finished.
+        _ = cache.beginReconcile(library: 3, dataVersion: 7)
+        cache.stage(library: 3, slots: slots, dataVersion: 7)
+        try queue.inDatabase { db in cache.databaseDidCommit(db) }
+        cache.finishReconcile(succeeded: true)
+        #expect(cache.isCached(library: 3))
+    }
+
+    /// A cancelled reconcile must not leave the writer connection without foreign keys.
+    @Test func foreignKeysAreOnAfterAFailedReconcile() async throws {
+        let fixture = try await CatalogFixture()
+        await #expect(throws: CatalogError.self) {
+            _ = try await fixture.catalog.reconcile(library: fixture.libraryID,
+                                                    snapshot: ReconcileTests.snapshot(storage: [1000: "FK0001L9"]),
+                                                    now: Self.date, skipUnchanged: true, failBeforeCommit: true)
+        }
+        let enabled = try await fixture.catalog.write { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(enabled == 1)
+    }
 }

@@ -25,7 +25,12 @@ struct MigrationLock {
             }
             return
         }
-        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        while flock(fd, LOCK_EX) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(fd)
+            throw .storage("cannot lock \(path).lock: \(String(cString: strerror(code)))")
+        }
     }
 
     func release() {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension CatalogDatabase {
     /// Applies a physical inventory of `library` to library_slots, tape_cartridges locations and
@@ -25,9 +26,17 @@ extension CatalogDatabase {
                 // are redundant here and cost a quarter of a large sync. The pragma only takes
                 // effect outside a transaction, hence the manual transaction; the tests run
                 // `PRAGMA foreign_key_check` after every reconciliation.
-                try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 // The commit of a large sync would also checkpoint; the checkpointer does it after.
                 let autoCheckpoint = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+                // Restored whatever happens, through the C API: GRDB refuses statements of a
+                // cancelled access, and the connection must never be left without foreign keys.
+                defer {
+                    sqlite3_exec(db.sqliteConnection, "PRAGMA foreign_keys = ON", nil, nil, nil)
+                    if checkpointer != nil {
+                        sqlite3_exec(db.sqliteConnection, "PRAGMA wal_autocheckpoint = \(autoCheckpoint)", nil, nil, nil)
+                    }
+                }
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 if checkpointer != nil { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
                 let result = Result { () throws -> ReconcileSummary in
                     var summary = ReconcileSummary()
@@ -55,11 +64,8 @@ extension CatalogDatabase {
                     trace.report()
                     return summary
                 }
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-                if let checkpointer {
-                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
-                    checkpointer.checkpointSoon()
-                }
+                cache.finishReconcile(succeeded: (try? result.get()) != nil)
+                if let checkpointer { checkpointer.checkpointSoon() }
                 return try result.get()
             }
         } catch {

@@ -5,9 +5,12 @@ import Synchronization
 /// after reconcile committed, so that the next sync of the library reads none of its 50,000 slots
 /// and their occupants. Used only when provably nothing else changed the catalog in between:
 ///
-/// - An entry is installed in `databaseDidCommit` of the reconcile transaction that computed it,
-///   on the writer connection, so no other write can come between that commit and the install.
-///   A rolled-back reconcile installs nothing (and the library's old entry was already taken).
+/// - An entry is installed by the reconcile itself right after its transaction committed, still
+///   inside the same writer access, so no other write can come between that commit and the
+///   install (`finishReconcile`). Whether it committed is learnt from `databaseDidCommit` *and*
+///   from the transaction returning normally: a transaction SQLite rolled back by itself (a
+///   COMMIT failing with a full disk, an interrupt) tells no observer, and installs nothing.
+///   Any failure drops every entry (the library's old entry was already taken).
 /// - Any other transaction on this connection that changes library_slots, tape_cartridges or
 ///   library_tape_drives drops every entry as soon as GRDB reports the change. Reconcile's own
 ///   bulk writes bypass GRDB's statement hooks; its GRDB statements are ignored while it runs.
@@ -29,8 +32,10 @@ final class ReconcileCache: TransactionObserver, Sendable {
 
     private struct State: Sendable {
         var entries: [Int64: Entry] = [:]
-        /// True between `beginReconcile` and the end of its transaction.
+        /// True between `beginReconcile` and `finishReconcile`.
         var reconcileInProgress = false
+        /// The reconcile's transaction committed (seen by the observer).
+        var committed = false
         var staged: (library: Int64, entry: Entry)?
         var hits = 0
     }
@@ -44,6 +49,7 @@ final class ReconcileCache: TransactionObserver, Sendable {
     func beginReconcile(library: Int64, dataVersion: Int64) -> Reconciler.StoredSlots? {
         state.withLock { state in
             state.reconcileInProgress = true
+            state.committed = false
             state.staged = nil
             guard let entry = state.entries.removeValue(forKey: library), entry.dataVersion == dataVersion else {
                 return nil
@@ -56,6 +62,22 @@ final class ReconcileCache: TransactionObserver, Sendable {
     /// What the library holds once the running reconcile transaction commits.
     func stage(library: Int64, slots: Reconciler.StoredSlots, dataVersion: Int64) {
         state.withLock { $0.staged = (library, Entry(slots: slots, dataVersion: dataVersion)) }
+    }
+
+    /// Called by reconcile after its transaction, whatever happened: installs the staged entry
+    /// only when the transaction both returned normally and was seen committing; otherwise drops
+    /// every entry.
+    func finishReconcile(succeeded: Bool) {
+        state.withLock { state in
+            if succeeded, state.committed, let staged = state.staged {
+                state.entries[staged.library] = staged.entry
+            } else if !succeeded {
+                state.entries.removeAll()
+            }
+            state.staged = nil
+            state.committed = false
+            state.reconcileInProgress = false
+        }
     }
 
     // MARK: - For tests
@@ -82,17 +104,17 @@ final class ReconcileCache: TransactionObserver, Sendable {
     func databaseDidCommit(_ db: Database) {
         state.withLock { state in
             guard state.reconcileInProgress else { return }
+            // The reconcile may have moved other libraries' cartridges; its own entry is
+            // installed by `finishReconcile`.
             state.entries.removeAll()
-            if let staged = state.staged { state.entries[staged.library] = staged.entry }
-            state.staged = nil
-            state.reconcileInProgress = false
+            state.committed = true
         }
     }
 
     func databaseDidRollback(_ db: Database) {
         state.withLock { state in
             state.staged = nil
-            state.reconcileInProgress = false
+            state.committed = false
         }
     }
 }

@@ -121,7 +121,7 @@ struct Reconciler {
 
         // Which of the cartridges to place the catalog already knows; ids for the others.
         let known = try knownCartridges(pending.compactMap(\.desiredTag))
-        var nextCartridgeID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM tape_cartridges") ?? 1
+        var nextCartridgeID = try Self.nextID(db, table: "tape_cartridges")
         for position in pending.indices {
             guard let desiredTag = pending[position].desiredTag else { continue }
             if let cartridge = known[desiredTag] {
@@ -136,7 +136,7 @@ struct Reconciler {
 
         // Pass 2, over changed and new elements only.
         // The write transaction is exclusive, so ids handed out here cannot collide.
-        var nextSlotID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM library_slots") ?? 1
+        var nextSlotID = try Self.nextID(db, table: "library_slots")
         // New rows leave id to SQLite, which gives each the largest id so far + 1 (documented,
         // sqlite.org/autoinc.html): exactly the ids handed out here, in insertion order, and
         // without an existence check of each explicit id. Verified after the inserts.
@@ -376,6 +376,17 @@ struct Reconciler {
     }
 
     /// Checks that SQLite gave rows inserted without an id the ids this sync handed out.
+    /// The rowid SQLite gives the next row (largest + 1). Refused far below the 64-bit limit, so
+    /// that counting ids for 65,536 elements can never overflow (ids that large only come from a
+    /// caller that chose them).
+    static func nextID(_ db: Database, table: String) throws -> Int64 {
+        let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM \(table)") ?? 0
+        guard last < Int64.max - 0x100_0000 else {
+            throw CatalogError.storage("\(table) ids have reached \(last), too close to the 64-bit limit to add rows")
+        }
+        return last + 1
+    }
+
     static func verifyLastID(_ db: Database, table: String, expected: Int64, inserted: Int) throws {
         guard inserted > 0 else { return }
         let last = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM \(table)")

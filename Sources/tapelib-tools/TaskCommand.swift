@@ -15,7 +15,7 @@ struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
         abstract: "Queue library tasks for the service and follow them.",
-        subcommands: [Submit.self, List.self, Show.self, Wait.self])
+        subcommands: [Submit.self, List.self, Show.self, Wait.self, Cancel.self])
 
     struct Catalog: ParsableArguments {
         @Option(name: .customLong("state-dir"),
@@ -157,6 +157,34 @@ struct TaskCommand: AsyncParsableCommand {
 private func validateTimeout(_ timeout: Double?) throws {
     if let timeout, !(timeout.isFinite && timeout > 0 && timeout <= 7 * 86_400) {
         throw ValidationError("--timeout must be between 0 and 604800 seconds")
+    }
+}
+
+extension TaskCommand {
+    /// `tapelib task cancel ID`: a task still in the queue ends `killed`; one that has started
+    /// is left to finish (the hardware step it is in cannot be taken back).
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a task that has not started.")
+
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @OptionGroup var catalog: Catalog
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await catalog.open()
+                guard let task = try await database.cancelQueuedLibraryTask(id, reason: "cancelled by an operator") else {
+                    throw CommandFailure("no library task \(id)")
+                }
+                switch task.status {
+                case .killed where task.errorMessage == "cancelled by an operator":
+                    print("task \(id) cancelled")
+                case let status where status.isFinal:
+                    throw CommandFailure("task \(id) has already ended (\(status.rawValue))")
+                default:
+                    throw CommandFailure("task \(id) has started (\(task.phase)); it cannot be cancelled, only waited for")
+                }
+            }
+        }
     }
 }
 

@@ -101,5 +101,17 @@ import Testing
         let missing = try await CLI.run(["library", "add", "--sim", "midsize", "--changer", "/dev/sg42"] + catalog)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no changer at /dev/sg42"))
+
+        // No service runs here: a queued task stays queued and can be cancelled.
+        let queued = try await CLI.run(["task", "submit", "sync", "--library", "1"] + catalog)
+        #expect(queued.stdout.contains("TASK WAS ADDED TO QUEUE:1"), "\(queued.stderr)")
+        let cancel = try await CLI.run(["task", "cancel", "1"] + catalog)
+        #expect(cancel.status == 0)
+        #expect(cancel.stdout.contains("task 1 cancelled"))
+        let shown = try await CLI.run(["task", "show", "1", "--json"] + catalog)
+        #expect(shown.stdout.contains("\"status\" : \"killed\""), "\(shown.stdout)")
+        let unknown = try await CLI.run(["task", "cancel", "77"] + catalog)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no library task 77"))
     }
 }

@@ -315,6 +315,27 @@ struct TaskEngineTests {
         try await rig.engine.attach(library: rig.libraryID)
         #expect(try await rig.catalog.drive(id: rig.driveIDs[0])?.state == .needsCleaning)
     }
+
+    /// A queued task can be cancelled (from any process, through the catalog) and never runs; one
+    /// that has ended is not changed.
+    @Test func aCancelledQueuedTaskNeverRuns() async throws {
+        let rig = try await TestRig.make()
+        let move = try await rig.submit(.move, source: rig.slotAddress(1), target: rig.slotAddress(9))
+        let moveID = try #require(move.id)
+        let cancelled = try #require(try await rig.catalog.cancelQueuedLibraryTask(moveID, reason: "cancelled by an operator"))
+        #expect(cancelled.status == .killed)
+        try await rig.serving {
+            let sync = try await rig.waitForTask(try await rig.submit(.sync).id)
+            #expect(sync.status == .done)
+            #expect(try await rig.catalog.libraryTask(id: moveID)?.status == .killed)
+            #expect(rig.simulated.location(of: "E00001L9") == .slot(1))
+            let syncID = try #require(sync.id)
+            let again = try #require(try await rig.catalog.cancelQueuedLibraryTask(syncID, reason: "late"))
+            #expect(again.status == .done)
+        }
+        let log = try await rig.catalog.log(ofLibraryTask: moveID)
+        #expect(log.map(\.message) == ["cancelled by an operator"])
+    }
 }
 
 /// A move made outside tapelib (an operator at the front panel), straight to the simulator.

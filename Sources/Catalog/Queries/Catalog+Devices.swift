@@ -149,6 +149,24 @@ extension CatalogDatabase {
         }
     }
 
+    /// Cancels a task that has not started (compare and set): it ends `killed` with `reason` and
+    /// a log line. Returns the task as it is now, nil when it does not exist; a task that has
+    /// started or ended is returned unchanged.
+    public func cancelQueuedLibraryTask(_ id: Int64, reason: String, now: Date = Date())
+        async throws(CatalogError) -> LibraryTask? {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE tl_task_queue SET status = 'killed', finished_at = ?, error_message = ?
+                WHERE id = ? AND status = 'new'
+                """, arguments: [now, reason, id])
+            if db.changesCount == 1 {
+                var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: "warning", message: reason)
+                try line.insert(db)
+            }
+            return try LibraryTask.fetchOne(db, key: id)
+        }
+    }
+
     /// Cleaning cartridges in service (status cleaning) that the catalog has in a slot of the library.
     public func cleaningCartridges(library libraryID: Int64) async throws(CatalogError) -> [TapeCartridge] {
         try await read { db in

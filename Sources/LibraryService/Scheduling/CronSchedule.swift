@@ -10,6 +10,9 @@ public struct CronSchedule: Sendable, Hashable {
     public let daysOfMonth: Set<Int>
     public let months: Set<Int>
     public let daysOfWeek: Set<Int>
+    /// The hours and minutes in order, for the search in `next(after:)`.
+    private let hourOrder: [Int]
+    private let minuteOrder: [Int]
     private let dayOfMonthRestricted: Bool
     private let dayOfWeekRestricted: Bool
 
@@ -24,6 +27,8 @@ public struct CronSchedule: Sendable, Hashable {
         months = try Self.field(fields[3], "month", 1...12, names: Self.monthNames)
         let weekdays = try Self.field(fields[4], "day of week", 0...7, names: Self.dayNames)
         daysOfWeek = Set(weekdays.map { $0 % 7 })
+        hourOrder = hours.sorted()
+        minuteOrder = minutes.sorted()
         // As Vixie cron: a day field starting with "*" (also "*/2") is the unrestricted one.
         dayOfMonthRestricted = !fields[2].hasPrefix("*")
         dayOfWeekRestricted = !fields[4].hasPrefix("*")
@@ -53,12 +58,12 @@ public struct CronSchedule: Sendable, Hashable {
                 components = DateComponents(year: year, month: month, day: day + 1, hour: 0, minute: 0)
                 continue
             }
-            guard let nextHour = hours.sorted().first(where: { $0 >= hour }) else {
+            guard let nextHour = hourOrder.first(where: { $0 >= hour }) else {
                 components = DateComponents(year: year, month: month, day: day + 1, hour: 0, minute: 0)
                 continue
             }
             let fromMinute = nextHour == hour ? minute : 0
-            guard let nextMinute = minutes.sorted().first(where: { $0 >= fromMinute }) else {
+            guard let nextMinute = minuteOrder.first(where: { $0 >= fromMinute }) else {
                 components = DateComponents(year: year, month: month, day: day, hour: hour + 1, minute: 0)
                 continue
             }

@@ -259,6 +259,6 @@ public actor JobScheduler {
 
 extension JobScheduler: Service {
     public nonisolated func run() async throws {
-        try await cancelWhenGracefulShutdown { await self.serve() }
+        await cancelWhenGracefulShutdown { await self.serve() }
     }
 }

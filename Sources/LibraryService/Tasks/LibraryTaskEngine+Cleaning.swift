@@ -58,14 +58,15 @@ extension LibraryTaskEngine {
         var sawCleaning = false
         while true {
             do {
-                switch try await device.readiness() {
+                let state = try await device.readiness()
+                switch state {
                 case .cleaning:
                     sawCleaning = true
                 case .becomingReady, .operationInProgress:
                     break
                 case .ready, .noMedium:
                     if sawCleaning { return .cleaned }
-                    let unthreaded = try await device.readiness() == .noMedium
+                    let unthreaded = state == .noMedium
                     let alerts = (try? await device.tapeAlerts()) ?? []
                     if alerts.contains(.expiredCleaningMedia) { return .expired }
                     if alerts.contains(.invalidCleaningTape) { return .notStarted }

@@ -156,16 +156,12 @@ public actor TapeDrive {
 
     // MARK: Long operations
 
-    /// ERASE from the current position (normally BOT) to the end; long erase with IMMED and
-    /// progress polling through REQUEST SENSE's progress indication.
+    /// ERASE from the current position (normally BOT) to the end, short or long, with IMMED
+    /// and progress polling through REQUEST SENSE's progress indication (a short erase on
+    /// some drives also takes a while: it rewrites the end-of-data region and rewinds).
     public func erase(long: Bool, progress: (@Sendable (Double) -> Void)? = nil) async throws(SCSIError) {
-        if long {
-            _ = try await runner.run(.erase(long: true, immediate: true))
-            try await waitForCompletion(progress: progress)
-        } else {
-            _ = try await runner.run(.erase(long: false))
-            progress?(1)
-        }
+        _ = try await runner.run(.erase(long: long, immediate: true))
+        try await waitForCompletion(progress: progress)
     }
 
     /// FORMAT MEDIUM (SSC-4 7.3) with IMMED, polled.
@@ -203,6 +199,50 @@ public actor TapeDrive {
     }
 
     public func setPollInterval(_ interval: Duration) { pollInterval = interval }
+
+    /// Waits until the drive is ready after a cartridge was put in it (the robot's move ends
+    /// before the drive has threaded the tape): TEST UNIT READY is repeated through NOT READY
+    /// becoming ready (04h/01h) and "no medium" (a drive that has not yet seen the cartridge)
+    /// within `budget`, the LOAD command class's time (scsi-reference.md: up to 1,020 s).
+    /// Like `CommandRunner`, the wait is counted in polls rather than read from a clock, so a
+    /// simulator with virtual time gives up after the same simulated time. Any other
+    /// condition (an incompatible medium 30h/xx, a cleaning cartridge) is thrown at once with
+    /// its sense; a budget that runs out throws the last NOT READY sense.
+    public func waitUntilReady(budget: Duration = .seconds(1_020)) async throws(SCSIError) {
+        let interval = runner.retryInterval > .zero ? runner.retryInterval : .milliseconds(500)
+        let maxPolls = max(1, Int((budget / interval).rounded(.up)))
+        var polls = 0
+        while true {
+            let result = try await runner.runRaw(.testUnitReady())
+            if result.status == .good { return }
+            guard result.status == .checkCondition, let sense = result.senseData else {
+                try result.checked(opcode: OperationCode.testUnitReady)
+                return
+            }
+            let waiting = sense.senseKey == .notReady
+                && (sense.additionalSense == .becomingReady || sense.additionalSense == .mediumNotPresent)
+            guard waiting, polls < maxPolls else { throw .checkCondition(sense, opcode: OperationCode.testUnitReady) }
+            polls += 1
+            if runner.retryInterval > .zero {
+                do {
+                    try await Task.sleep(for: runner.retryInterval)
+                } catch {
+                    throw .transport(TransportError(.cancelled, "stopped waiting for the drive to become ready: "
+                                                        + "the task was cancelled"))
+                }
+            }
+        }
+    }
+
+    /// The drive's own LTO generation: the newest generation among the densities it reports
+    /// as writable in REPORT DENSITY SUPPORT (MEDIA = 0: what the drive supports, not what
+    /// the mounted cartridge holds). Nil when the drive reports no LTO density.
+    public func driveGeneration() async throws(SCSIError) -> LTOGeneration? {
+        let report = try await runner.run(.reportDensitySupport(media: false)) { (d) throws(SCSIParseError) in
+            try DensitySupportReport(parsing: d)
+        }
+        return report.descriptors.filter(\.writable).compactMap(\.ltoGeneration).max()
+    }
 
     // MARK: Raw access for layers above (LTFS)
 

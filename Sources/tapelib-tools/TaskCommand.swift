@@ -15,7 +15,8 @@ struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
         abstract: "Queue library tasks for the service and follow them.",
-        subcommands: [Submit.self, List.self, Show.self, Wait.self, Cancel.self])
+        subcommands: [Submit.self, List.self, Show.self, Wait.self, Cancel.self, Kill.self, Pause.self,
+                      Continue.self, Restart.self])
 
     struct Catalog: ParsableArguments {
         @Option(name: .customLong("state-dir"),
@@ -188,6 +189,70 @@ extension TaskCommand {
     }
 }
 
+extension TaskCommand {
+    /// `tapelib task kill ID`: a queued or paused task ends killed; a running one is asked to
+    /// stop and stops at its next safe point (the service records how it ended).
+    struct Kill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "kill", abstract: "Kill a task: at once when queued, at its next safe point when running.")
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @OptionGroup var catalog: Catalog
+        func run() async throws { try await control(id, .kill, catalog) }
+    }
+
+    /// `tapelib task pause ID`: a queued task is held until `continue`.
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Hold a queued task.")
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @OptionGroup var catalog: Catalog
+        func run() async throws { try await control(id, .pause, catalog) }
+    }
+
+    /// `tapelib task continue ID`: a paused task is queued again.
+    struct Continue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "continue", abstract: "Release a paused task.")
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @OptionGroup var catalog: Catalog
+        func run() async throws { try await control(id, .continue, catalog) }
+    }
+
+    /// `tapelib task restart ID`: a task that ended error, killed or broken runs again as its
+    /// next attempt.
+    struct Restart: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restart", abstract: "Queue a task that ended error, killed or broken again as a new attempt.")
+        @Argument(help: "Task id (the queue number).") var id: Int64
+        @OptionGroup var catalog: Catalog
+        func run() async throws { try await control(id, .restart, catalog) }
+    }
+}
+
+/// Applies a task control through the catalog (the running service acts on a kill of a running
+/// task at its next safe point); a refusal exits 1 with the reason.
+private func control(_ id: Int64, _ action: TaskControlAction, _ options: TaskCommand.Catalog) async throws {
+    try await reportingFailures {
+        let database = try await options.open()
+        let outcome: TaskControlOutcome
+        do {
+            outcome = try await database.controlLibraryTask(id, action, by: "tapelib task \(action.rawValue)")
+        } catch let error as CatalogError {
+            switch error {
+            case .notFound: throw CommandFailure("no library task \(id)")
+            case .conflict(let why): throw CommandFailure(why)
+            default: throw error
+            }
+        }
+        switch (action, outcome) {
+        case (.kill, .requested(let task)):
+            print("task \(id) is running (\(task.phase)); it stops at its next safe point")
+        case (.kill, .applied): print("task \(id) killed")
+        case (.pause, _): print("task \(id) paused")
+        case (.continue, _): print("task \(id) queued again")
+        case (.restart, let outcome): print("task \(id) queued again as attempt \(outcome.task.attempt)")
+        }
+    }
+}
+
 /// Polls a task, drawing its progress on standard error, until it ends; throws exit code 1
 /// unless it is done, 3 when `timeout` passes first. A task nobody starts gets a hint.
 private func follow(_ id: Int64, in catalog: CatalogDatabase, timeout: Double?) async throws {
@@ -246,6 +311,7 @@ struct TaskView: Encodable {
     var asc: Int?
     var ascq: Int?
     var senseDescription: String?
+    var attempt: Int
 
     init(_ task: LibraryTask) {
         id = task.id ?? 0; type = task.type.rawValue; status = task.status.rawValue; priority = task.priority
@@ -253,7 +319,7 @@ struct TaskView: Encodable {
         driveId = task.driveId; cartridgeId = task.cartridgeId; sourceElement = task.sourceElement
         targetElement = task.targetElement; createdAt = task.createdAt; startedAt = task.startedAt
         finishedAt = task.finishedAt; errorMessage = task.errorMessage; senseKey = task.senseKey
-        asc = task.asc; ascq = task.ascq; senseDescription = task.senseDescription
+        asc = task.asc; ascq = task.ascq; senseDescription = task.senseDescription; attempt = task.attempt
     }
 }
 

@@ -83,13 +83,14 @@ struct MailSlotAndCleaningTests {
     }
 
     /// A drive that finished its cleaning cycle before the first poll (and unthreaded the
-    /// cleaner) has cleaned: the task records it rather than saying it never started.
+    /// cleaner) has cleaned when the cleaning request it had raised (TapeAlert 14h) is gone:
+    /// the task records it rather than saying it never started.
     @Test func aCleaningFinishedBeforeTheFirstPollCounts() async throws {
         let rig = try await TestRig.make()
         rig.simulated.requireCleaning(drive: 0)
         try await rig.serving {
             try await rig.waitForTask(try await rig.submit(.sync).id)
-            rig.driveDevices[0].advanceBeforeNextCommand(by: .seconds(3_600))
+            rig.driveDevices[0].advanceBeforeNextCommand(by: .seconds(3_600), opcode: OperationCode.testUnitReady)
             let clean = try await rig.waitForTask(try await rig.submit(.clean, drive: 0).id)
             #expect(clean.status == .done, "\(clean.errorMessage ?? "")")
             #expect(rig.simulated.withCartridge("CLN001L1") { $0.cleaningUsesLeft } == 2)

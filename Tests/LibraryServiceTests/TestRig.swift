@@ -25,8 +25,13 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
 
     /// Lets `step` of virtual time pass just before the next command reaches the device (as if
     /// the poll came late).
-    func advanceBeforeNextCommand(by step: Duration) { lock.withLock { pendingAdvance = step } }
+    /// With `opcode`, before the next command with that operation code (the first TEST UNIT
+    /// READY after a move, not a log page read before it).
+    func advanceBeforeNextCommand(by step: Duration, opcode: UInt8? = nil) {
+        lock.withLock { pendingAdvance = step; pendingOpcode = opcode }
+    }
     private var pendingAdvance: Duration = .zero
+    private var pendingOpcode: UInt8?
 
     func unplug() { lock.withLock { unplugged = true } }
     func plugBackIn() { lock.withLock { unplugged = false } }
@@ -34,7 +39,10 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
 
     func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
         let (gone, step, before) = lock.withLock {
-            defer { pendingAdvance = .zero }
+            guard pendingOpcode == nil || pendingOpcode == command.operationCode else {
+                return (unplugged, advance, Duration.zero)
+            }
+            defer { pendingAdvance = .zero; pendingOpcode = nil }
             return (unplugged, advance, pendingAdvance)
         }
         if gone { throw TransportError(.deviceGone, "SG_IO: No such device (ENODEV)", errno: 19) }
@@ -64,14 +72,18 @@ struct TestRig {
     let driveDevices: [PluggableDevice]
 
     /// Slots 1, 2 and 5 hold data cartridges, slot 10 the cleaning cartridge CLN001L1.
-    static func profile(cleaningUses: Int = 3) -> LibraryProfile {
+    /// `driveGenerations`: one per drive (LTO-9 both by default); `extra`: more cartridges
+    /// (slots 3, 4 and 6–9 are free).
+    static func profile(cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
+                        extra: [CartridgeProfile] = []) -> LibraryProfile {
         LibraryProfile(
             name: "engine-test",
             changer: DeviceIdentity(vendor: "IBM", product: "3573-TL", revision: "F.10", serial: changerSerial),
             storageSlots: 10, importExportSlots: 2,
-            drives: driveSerials.map {
-                DriveProfile(identity: DeviceIdentity(vendor: "IBM", product: "ULT3580-TD9", revision: "Q3A0", serial: $0),
-                             generation: .lto9)
+            drives: zip(driveSerials, driveGenerations).map { serial, generation in
+                DriveProfile(identity: DeviceIdentity(vendor: "IBM", product: "ULT3580-TD\(generation.number)",
+                                                      revision: "Q3A0", serial: serial),
+                             generation: generation)
             },
             cartridges: [
                 CartridgeProfile(barcode: "E00001L9", generation: .lto9, location: .slot(1)),
@@ -79,7 +91,7 @@ struct TestRig {
                 CartridgeProfile(barcode: "E00003L9", generation: .lto9, location: .slot(5)),
                 CartridgeProfile(barcode: "CLN001L1", kind: .cleaning, generation: .lto9, location: .slot(10),
                                  cleaningUsesLeft: cleaningUses),
-            ])
+            ] + extra)
     }
 
     static func drivePath(_ index: Int) -> String { "/dev/sg\(index + 2)" }
@@ -89,8 +101,10 @@ struct TestRig {
     /// on at each poll, so a long erase runs for three intervals; tests that act while one is
     /// under way use a long interval.
     static func make(advancePerNotReady: Duration = .seconds(60), drivePollInterval: Duration = .milliseconds(2),
-                     cleaningUses: Int = 3) async throws -> TestRig {
-        let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses))
+                     cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
+                     extra: [CartridgeProfile] = []) async throws -> TestRig {
+        let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses,
+                                                              driveGenerations: driveGenerations, extra: extra))
         let source = TransportDiscoverySource()
         let changerDevice = PluggableDevice(library: simulated, device: 0)
         source.add(path: changerPath, address: SCSIAddress(host: 4, channel: 0, target: 1, lun: 0),

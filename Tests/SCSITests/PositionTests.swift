@@ -101,7 +101,7 @@ import Testing
 
     @Test func densitySupport() throws {
         #expect(Array(Self.densities.prefix(4)) == [0x00, 0x9E, 0, 0])  // 3 × 52 + 2
-        #expect(Array(Self.densities[4...8]) == [0x5C, 0x5C, 0x80, 0x00, 0x2D])
+        #expect(Array(Self.densities[4...8]) == [0x5C, 0x5C, 0x81, 0x00, 0x2D])  // WRTOK, DLV; length 2Dh
         let r = try DensitySupportReport(parsing: Self.densities)
         #expect(r.descriptors.map(\.primaryDensityCode) == [0x5C, 0x5D, 0x5E])
         let d = r.descriptors[2]
@@ -111,6 +111,20 @@ import Testing
         var bad = Self.densities
         bad[8] = 0x2C
         #expect(throws: SCSIParseError.self) { try DensitySupportReport(parsing: bad) }
+    }
+
+    /// Before SSC-4 the descriptor length (bytes 3–4) was reserved and drives send 0000h with
+    /// DLV clear: still 52-byte descriptors (found with hwsim, which answers this way).
+    @Test func densitySupportWithoutDescriptorLengthValid() throws {
+        var old = Self.densities
+        for offset in stride(from: 4, to: old.count, by: 52) {
+            old[offset + 2] &= 0xFE            // DLV clear
+            old[offset + 3] = 0; old[offset + 4] = 0
+        }
+        let r = try DensitySupportReport(parsing: old)
+        #expect(r.descriptors.map(\.primaryDensityCode) == [0x5C, 0x5D, 0x5E])
+        #expect(r.descriptors.map(\.writable) == [true, true, true])
+        #expect(r.descriptors.compactMap(\.ltoGeneration).max() == .lto8)
     }
 
     @Test func parsersAreTotal() {

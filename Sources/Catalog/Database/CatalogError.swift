@@ -13,6 +13,9 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     /// Opening, migrating or accessing the database file failed.
     case storage(String)
+    /// A request the row's current state refuses (pause a finished task, continue a running
+    /// one…); the API answers 409.
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,7 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         case .constraintViolation(let message): return "catalog constraint violated: \(message)"
         case .invalidArgument(let message): return "invalid argument: \(message)"
         case .storage(let message): return "catalog storage error: \(message)"
+        case .conflict(let message): return message
         }
     }
 }

@@ -90,6 +90,10 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var volumeName: String?
     /// Format a cartridge that already holds data (schema v4).
     public var force: Bool
+    /// 1 for the first run; a restart queues the task again as the next attempt (schema v5).
+    public var attempt: Int
+    /// `kill` when an operator asked the running task to stop at its next safe point (schema v5).
+    public var controlRequest: TaskControlRequest?
 
     public init(id: Int64? = nil, type: LibraryTaskType, status: TaskStatus = .new, priority: Int = 100,
                 parentTaskId: Int64? = nil, backupTaskId: Int64? = nil, libraryId: Int64? = nil,
@@ -103,9 +107,15 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.cartridgeId = cartridgeId; self.sourceElement = sourceElement; self.targetElement = targetElement
         self.poolId = poolId; self.longErase = longErase; self.formatKind = formatKind
         self.volumeName = volumeName; self.force = force; self.createdAt = createdAt
+        self.attempt = 1; self.controlRequest = nil
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// What an operator asked of a running task (tl_task_queue.control_request).
+public enum TaskControlRequest: String, Codable, Sendable, DatabaseValueConvertible {
+    case kill
 }
 
 /// One line of a task's log (seed: task_log). Exactly one of the two task ids is set.

@@ -222,7 +222,7 @@ extension CatalogDatabase {
 
     /// Reads, changes and writes back one row in one transaction; a missing row is `notFound`.
     @discardableResult
-    private func updateRow<Record>(_ type: Record.Type, _ id: Int64,
+    func updateRow<Record>(_ type: Record.Type, _ id: Int64,
                                    _ change: @escaping @Sendable (inout Record) -> Void) async throws(CatalogError) -> Record
         where Record: FetchableRecord & MutablePersistableRecord & Sendable {
         try await write { db in
@@ -243,7 +243,9 @@ extension CatalogDatabase {
         async throws(CatalogError) -> [LibraryTask] {
         try await write { db in
             let started: [TaskStatus] = [.start, .execution, .transmission, .suspended]
+            // A task an operator paused before it started (suspended, never started) stays held.
             var tasks = try LibraryTask.filter(started.map(\.rawValue).contains(Column("status")))
+                .filter(Column("status") != TaskStatus.suspended.rawValue || Column("started_at") != nil)
                 .filter(Array(libraries).contains(Column("library_id")))
                 .order(Column("id")).fetchAll(db)
             for index in tasks.indices {

@@ -17,20 +17,26 @@ extension LibraryTaskEngine {
             throw TaskRunFailure(message: "drive \(drive.driveID) holds \(driveElement.volumeTag ?? "a cartridge"); unload it first")
         }
         let (home, cartridge) = try await cleaningCartridge(in: inventory, library: libraryID)
+        let device = try await tapeDrive(drive)
+        // The drive's cleaning requests before the cleaner goes in: a cycle too short to be
+        // seen counts only if they were raised and are gone afterwards.
+        let requestsBefore = (try? await device.tapeAlerts()).map { $0.intersection(Self.cleaningRequests) }
         try await announce(id, phase: "loading cleaning cartridge \(cartridge.volumeTag)", percent: 10)
         try await changer.move(from: home, to: driveAddress)
 
         try await announce(id, phase: "cleaning", percent: 20)
-        let outcome = try await waitForCleaning(try await tapeDrive(drive))
+        // A kill does not stop this wait: no library takes a cleaner out of a drive in its cycle.
+        let outcome = try await waitForCleaning(device, requestsBefore: requestsBefore ?? [])
 
-        try await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag)", percent: 80)
+        try await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag)", percent: 80,
+                           safePoint: false)
         try await eject(drive)
         try await changer.move(from: driveAddress, to: home)
         guard let cartridgeID = cartridge.id else { throw TaskRunFailure(message: "cleaning cartridge without id") }
         switch outcome {
         case .cleaned, .expired:
             try await catalog.recordCleaning(drive: drive.driveID, cartridge: cartridgeID, expired: outcome == .expired)
-        case .notStarted:
+        case .notStarted, .notSeen:
             break
         }
         try await readBack(library: libraryID, taskID: id, after: "the cleaning")
@@ -43,17 +49,26 @@ extension LibraryTaskEngine {
         case .notStarted:
             throw TaskRunFailure(message: "drive \(drive.driveID) did not start a cleaning cycle with \(cartridge.volumeTag) "
                                     + "(is it a cleaning cartridge?); nothing was recorded")
+        case .notSeen:
+            throw TaskRunFailure(message: "drive \(drive.driveID) gave \(cartridge.volumeTag) back without being seen "
+                                    + "cleaning, and it had raised no cleaning request that has now cleared; no "
+                                    + "cleaning is recorded (run the task again, or check the drive)")
         }
     }
 
-    enum CleaningOutcome: Equatable { case cleaned, expired, notStarted }
+    enum CleaningOutcome: Equatable { case cleaned, expired, notStarted, notSeen }
+
+    /// TapeAlert CLEAN NOW (14h) and CLEAN PERIODIC (15h).
+    static let cleaningRequests = TapeAlertFlags([.cleanNow, .cleanPeriodic])
 
     /// Polls the drive through its cleaning cycle. A drive that refuses the cartridge with
     /// CLEANING FAILURE (30h/07h) or TapeAlert 16h has an expired cleaning cartridge; TapeAlert
     /// 17h (invalid cleaning tape), or a cartridge the drive threads and reports READY (a data
     /// tape), did not clean. A drive that reports no medium without ever having been seen
-    /// cleaning finished its cycle before the first poll and unthreaded the cleaner: cleaned.
-    private func waitForCleaning(_ device: TapeDrive) async throws -> CleaningOutcome {
+    /// cleaning counts as cleaned only when the cleaning requests it had raised before
+    /// (`requestsBefore`) are gone; otherwise it may have ejected the cleaner at once, and no
+    /// cleaning is recorded.
+    private func waitForCleaning(_ device: TapeDrive, requestsBefore: TapeAlertFlags) async throws -> CleaningOutcome {
         let deadline = ContinuousClock.now + settings.cleaningTimeout
         var sawCleaning = false
         while true {
@@ -70,8 +85,10 @@ extension LibraryTaskEngine {
                     let alerts = (try? await device.tapeAlerts()) ?? []
                     if alerts.contains(.expiredCleaningMedia) { return .expired }
                     if alerts.contains(.invalidCleaningTape) { return .notStarted }
-                    // READY: a tape the drive threaded for data; no medium: the cleaner, done.
-                    return unthreaded ? .cleaned : .notStarted
+                    // READY: a tape the drive threaded for data.
+                    guard unthreaded else { return .notStarted }
+                    let cleared = !requestsBefore.isEmpty && alerts.isDisjoint(with: Self.cleaningRequests)
+                    return cleared ? .cleaned : .notSeen
                 case .notReady(let sense):
                     throw SCSIError.checkCondition(sense, opcode: OperationCode.testUnitReady)
                 }

@@ -55,7 +55,7 @@ extension LibraryTaskEngine {
     /// inventory back; the operator takes it from there, and the next sync marks it offline.
     func exportCartridge(_ task: LibraryTask, id: Int64, library libraryID: Int64) async throws {
         let changer = try await changer(of: libraryID)
-        let source = try await loadSource(task, changer: changer)
+        let (source, _) = try await loadSource(task, changer: changer)
         let mailSlots = try await changer.importExportStatus()
         let target: UInt16
         if let requested = task.targetElement {

@@ -9,9 +9,11 @@ import TapeHardware
 extension LibraryTaskEngine {
     func eraseMedium(_ task: LibraryTask, id: Int64, library libraryID: Int64,
                      drive: LibraryBinding.Drive) async throws {
-        let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        let (tag, cartridge) = try await cartridgeInDrive(drive, library: libraryID)
         try checkMayBecomeScratch(cartridge, "erased")
         let device = try await tapeDrive(drive)
+        if let tag { try await checkAccess(drive, volumeTag: tag, writing: true) }
+        try await checkWritable(device, volumeTag: tag, "erased")
         try await announce(id, phase: "rewinding", percent: 0)
         try await device.rewind()
         try await announce(id, phase: task.longErase ? "long erase" : "short erase", percent: 0)
@@ -21,9 +23,11 @@ extension LibraryTaskEngine {
 
     func formatMedium(_ task: LibraryTask, id: Int64, library libraryID: Int64,
                       drive: LibraryBinding.Drive) async throws {
-        let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        let (tag, cartridge) = try await cartridgeInDrive(drive, library: libraryID)
         try checkMayBecomeScratch(cartridge, "formatted")
         let device = try await tapeDrive(drive)
+        if let tag { try await checkAccess(drive, volumeTag: tag, writing: true) }
+        try await checkWritable(device, volumeTag: tag, "formatted")
         switch task.formatKind ?? .plain {
         case .plain:
             if !task.force, let cartridge, cartridge.bytesWritten > 0 || cartridge.status == .append || cartridge.status == .full {
@@ -46,7 +50,7 @@ extension LibraryTaskEngine {
     /// a damaged volume has done its job: the task ends done, the verdict says what was found.
     func checkLTFS(_ task: LibraryTask, id: Int64, library libraryID: Int64,
                    drive: LibraryBinding.Drive) async throws {
-        let cartridge = try await cartridgeInDrive(drive, library: libraryID)
+        let (_, cartridge) = try await cartridgeInDrive(drive, library: libraryID)
         let device = try await tapeDrive(drive)
         try await announce(id, phase: "checking the LTFS volume (read-only)", percent: 10)
         let report = await LTFSChecker().check(TapeDriveDevice(drive: device, barcode: cartridge?.volumeTag))
@@ -73,14 +77,15 @@ extension LibraryTaskEngine {
     /// The cartridge in the drive as the changer reports it now (not as the catalog last saw
     /// it: erasing the wrong cartridge, or recording the wrong one as erased, loses data), and
     /// the catalog's record of it when there is one.
-    private func cartridgeInDrive(_ drive: LibraryBinding.Drive, library libraryID: Int64) async throws -> TapeCartridge? {
+    private func cartridgeInDrive(_ drive: LibraryBinding.Drive, library libraryID: Int64)
+        async throws -> (tag: String?, cartridge: TapeCartridge?) {
         let address = try driveElement(drive)
         let element = try await changer(of: libraryID).elementStatus(address: address)
         guard let element, element.full else {
             throw TaskRunFailure(message: "drive \(drive.driveID) (element \(address)) is empty; load a cartridge first")
         }
-        guard let tag = element.primaryVolumeTag?.identifier, !tag.isEmpty else { return nil }
-        return try await catalog.cartridge(volumeTag: tag)
+        guard let tag = element.primaryVolumeTag?.identifier, !tag.isEmpty else { return (nil, nil) }
+        return (tag, try await catalog.cartridge(volumeTag: tag))
     }
 
     /// Erase and format make a cartridge scratch: refused before the hardware step for WORM,

@@ -19,25 +19,31 @@ extension LibraryTaskEngine {
         case .load:
             let drive = try boundDrive(task, libraryID)
             let target = try driveElement(drive)
-            let source = try await loadSource(task, changer: changer(of: libraryID))
+            let (source, tag) = try await loadSource(task, changer: changer(of: libraryID))
+            if let tag { try await checkAccess(drive, volumeTag: tag, writing: false) }
             try await announce(id, phase: "loading element \(source) into drive \(drive.driveID) (element \(target))",
                                percent: 10)
             try await changer(of: libraryID).move(from: source, to: target)
             try await readBack(library: libraryID, taskID: id, after: "the load")
+            try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 70)
+            try await tapeDrive(drive).waitUntilReady()
+            try await recordMount(drive, volumeTag: tag)
         case .unload:
             let drive = try boundDrive(task, libraryID)
             let from = try driveElement(drive)
             try await announce(id, phase: "ejecting the cartridge in drive \(drive.driveID)", percent: 5)
+            await recordMountEnd(drive)
             try await eject(drive)
             let changer = try await changer(of: libraryID)
             let target: UInt16
             if let requested = task.targetElement {
                 target = try elementAddress(requested, "target_element")
             } else {
-                try await announce(id, phase: "choosing a slot for the cartridge", percent: 20)
+                try await announce(id, phase: "choosing a slot for the cartridge", percent: 20, safePoint: false)
                 target = try await unloadTarget(from: from, changer: changer)
             }
-            try await announce(id, phase: "moving drive element \(from) to element \(target)", percent: 30)
+            try await announce(id, phase: "moving drive element \(from) to element \(target)", percent: 30,
+                               safePoint: false)
             try await changer.move(from: from, to: target)
             try await readBack(library: libraryID, taskID: id, after: "the unload")
         case .erase:
@@ -56,12 +62,15 @@ extension LibraryTaskEngine {
     }
 
     /// Reads the changer's inventory and reconciles the catalog to it.
-    func syncCatalog(library libraryID: Int64, taskID: Int64?) async throws {
-        if let taskID { try await announce(taskID, phase: "reading element status", percent: 50) }
+    /// `safePoints` false: a read-back after a robot step, which a kill does not skip.
+    func syncCatalog(library libraryID: Int64, taskID: Int64?, safePoints: Bool = true) async throws {
+        if let taskID { try await announce(taskID, phase: "reading element status", percent: 50, safePoint: safePoints) }
         try? await catalog.recordSync(library: libraryID, state: .syncing)
         do {
             let inventory = try await changer(of: libraryID).inventory()
-            if let taskID { try await announce(taskID, phase: "reconciling the catalog", percent: 80) }
+            if let taskID {
+                try await announce(taskID, phase: "reconciling the catalog", percent: 80, safePoint: safePoints)
+            }
             _ = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(inventory))
             try await catalog.recordSync(library: libraryID, state: .synced)
             syncSucceeded(libraryID)
@@ -74,7 +83,7 @@ extension LibraryTaskEngine {
     /// The read-back after a robot step that worked: a failure here says the step was done.
     func readBack(library libraryID: Int64, taskID: Int64, after step: String) async throws {
         do {
-            try await syncCatalog(library: libraryID, taskID: taskID)
+            try await syncCatalog(library: libraryID, taskID: taskID, safePoints: false)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -107,11 +116,17 @@ extension LibraryTaskEngine {
         return address
     }
 
-    /// The element a load or export takes its cartridge from: the task's source element, else
-    /// where the catalog last saw the cartridge — checked against the changer before the robot
-    /// moves, so a stale catalog never sends the wrong cartridge.
-    func loadSource(_ task: LibraryTask, changer: TapeHardware.MediumChanger) async throws -> UInt16 {
-        if let source = task.sourceElement { return try elementAddress(source, "source_element") }
+    /// The element a load or export takes its cartridge from, and the cartridge's barcode as
+    /// the changer reports it: the task's source element, else where the catalog last saw the
+    /// cartridge — checked against the changer before the robot moves, so a stale catalog never
+    /// sends the wrong cartridge.
+    func loadSource(_ task: LibraryTask, changer: TapeHardware.MediumChanger) async throws -> (UInt16, String?) {
+        if let source = task.sourceElement {
+            let address = try elementAddress(source, "source_element")
+            // An empty source is left to the move, which reports it with the changer's sense.
+            let element = try await changer.elementStatus(address: address)
+            return (address, element.flatMap { $0.full ? $0.primaryVolumeTag?.identifier : nil })
+        }
         guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
             throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
         }
@@ -127,7 +142,7 @@ extension LibraryTaskEngine {
             throw TaskRunFailure(message: "the catalog is stale: element \(address) holds \(found ?? "nothing"), "
                                     + "not \(cartridge.volumeTag); sync the library")
         }
-        return address
+        return (address, cartridge.volumeTag)
     }
 
     /// SSC LOAD/UNLOAD before the robot pulls the cartridge (most libraries need the tape

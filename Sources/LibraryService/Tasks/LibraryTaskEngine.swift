@@ -365,10 +365,31 @@ public actor LibraryTaskEngine {
         var failure: (any Error)?
         do {
             try await perform(task, id: id)
+            // A kill that came while the drive ran an operation SSC cannot stop (an IMMED
+            // erase or format): the operation finished and its outcome is recorded; the task
+            // still ends as the operator asked.
+            if try await catalog.libraryTask(id: id)?.controlRequest == .kill {
+                throw TaskKilled(phase: "after its last step, which the drive could not be stopped from finishing "
+                                    + "(SSC has no abort for it); its outcome is recorded")
+            }
         } catch {
             failure = error
         }
         await finish(id, failure: failure)
+    }
+
+    // MARK: Controls
+
+    /// Kill, pause, continue or restart a task (the seed's task controls). A queued task is
+    /// changed at once; a running one is asked to stop and stops at its next safe point
+    /// (between hardware steps), ending `killed` with the reason. Refusals are
+    /// `LibraryServiceError.catalog(.conflict)` with the reason.
+    public func control(_ id: Int64, _ action: TaskControlAction, by who: String = "operator")
+        async throws(LibraryServiceError) -> TaskControlOutcome {
+        let outcome: TaskControlOutcome
+        do { outcome = try await catalog.controlLibraryTask(id, action, by: who) } catch { throw .catalog(error) }
+        wake.yield()
+        return outcome
     }
 
     /// Claims the right to record how task `id` ended; false when another path already has.
@@ -403,6 +424,22 @@ public actor LibraryTaskEngine {
             if let offline = await offlineDevice(among: run.devices) { reason = offline }
         }
         guard claimEnd(id) else { return }
+        if let killed = error as? TaskKilled {
+            let message = "\(run.task.type.rawValue) killed by request, stopped \(killed.phase)"
+            do {
+                try await catalog.updateLibraryTask(id, status: .killed, failure: TaskFailure(message: message),
+                                                    log: (level: "warning", message: message))
+            } catch {
+                logger.error("task \(id): \(message); could not be recorded: \(error)")
+            }
+            // Where the robot left things is read back, as after a failure.
+            if let libraryID = run.task.libraryId, let binding = bindings[libraryID], run.devices.contains(binding.changer) {
+                do { try await syncCatalog(library: libraryID, taskID: nil) } catch {
+                    await requireSync(libraryID, reason: "read-back after a killed task")
+                }
+            }
+            return
+        }
         if running[id]?.stoppedForShutdown == true {
             let message = "\(run.task.type.rawValue) stopped: the service shut down while it ran; the drive may "
                 + "still complete an erase or format it had started, so run the task again for a result"
@@ -551,8 +588,14 @@ public actor LibraryTaskEngine {
     // MARK: Progress
 
     /// Commits a task's phase (before the hardware step it names) and progress.
-    func announce(_ id: Int64, phase: String, percent: Double? = nil) async throws {
+    /// Each announcement is a safe point: a task an operator asked to kill stops here, before
+    /// the step it would have announced.
+    /// `safePoint` false: the step must follow the one before it (a cartridge half-way home).
+    func announce(_ id: Int64, phase: String, percent: Double? = nil, safePoint: Bool = true) async throws {
         guard let run = running[id], !run.endClaimed else { throw CancellationError() }
+        if safePoint, let current = try await catalog.libraryTask(id: id), current.controlRequest == .kill {
+            throw TaskKilled(phase: "before \"\(phase)\"" + (current.phase.isEmpty ? "" : " (after \"\(current.phase)\")"))
+        }
         try await catalog.updateLibraryTask(id, status: .execution, progressPercent: percent, phase: phase)
     }
 

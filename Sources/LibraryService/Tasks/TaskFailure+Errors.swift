@@ -50,6 +50,11 @@ struct ReadBackFailure: Error, Sendable {
     var underlying: any Error
 }
 
+/// A running task an operator killed, stopped at a safe point (`phase` says where).
+struct TaskKilled: Error, Sendable {
+    var phase: String
+}
+
 /// A task that cannot run for a reason found before or between hardware steps.
 struct TaskRunFailure: Error, Sendable, CustomStringConvertible {
     var message: String

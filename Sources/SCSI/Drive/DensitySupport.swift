@@ -1,6 +1,6 @@
 /// One density support descriptor of REPORT DENSITY SUPPORT (SSC-4 table 40, 52 bytes):
 /// primary density (0), secondary density (1), WRTOK 80h / DUP 40h / DEFLT 20h / DLV 01h (2),
-/// descriptor length (3–4), bits per mm (5–7), media width (8–9), tracks (10–11),
+/// descriptor length (3–4, valid when DLV is set; reserved before SSC-4), bits per mm (5–7), media width (8–9), tracks (10–11),
 /// capacity in MB (12–15), assigning organization (16–23), density name (24–31),
 /// description (32–51).
 public struct DensityDescriptor: Sendable, Hashable {
@@ -42,7 +42,8 @@ public struct DensityDescriptor: Sendable, Hashable {
     public var ltoGeneration: LTOGeneration? { LTOGeneration(densityCode: primaryDensityCode) }
 
     public var encoded: [UInt8] {
-        let flags: UInt8 = (writable ? 0x80 : 0) | (duplicate ? 0x40 : 0) | (isDefault ? 0x20 : 0)
+        // DLV set: the descriptor length (2Dh) is valid, as SSC-4 drives send it.
+        let flags: UInt8 = (writable ? 0x80 : 0) | (duplicate ? 0x40 : 0) | (isDefault ? 0x20 : 0) | 0x01
         func text(_ s: String, _ n: Int) -> [UInt8] {
             let b = Array(s.utf8.prefix(n))
             return b + Array(repeating: 0x20, count: n - b.count)
@@ -73,7 +74,9 @@ public struct DensitySupportReport: Sendable, Hashable {
             let secondary = try d.u8()
             let flags = try d.u8()
             let length = Int(try d.u16())
-            guard length == 0x2D else {
+            // DLV (bit 0): the DESCRIPTOR LENGTH field is valid (SSC-4). Without it the field
+            // is reserved (SSC-2/SSC-3 drives send 0000h): the descriptor is 52 bytes either way.
+            guard flags & 0x01 == 0 || length == 0x2D else {
                 throw SCSIParseError(.invalidField, d.context, offset: d.offset - 2,
                                      "descriptor length \(length), expected 45")
             }

@@ -20,6 +20,18 @@ public enum LTOGeneration: Int, Sendable, Hashable, CaseIterable, Codable, Compa
         }
     }
 
+    /// The generation's number as the LTO programme counts them (1…10): M8 media is LTO-7
+    /// media, the 40 TB LTO-10 media LTO-10. The catalog's compatibility matrix is keyed by it.
+    public var number: Int {
+        switch self {
+        case .lto7TypeM: return 7
+        case .lto8: return 8
+        case .lto9: return 9
+        case .lto10, .lto10HighCapacity: return 10
+        default: return rawValue
+        }
+    }
+
     /// Native (uncompressed) capacity in bytes (decimal units).
     public var nativeCapacity: UInt64 {
         let gb: UInt64 = 1_000_000_000

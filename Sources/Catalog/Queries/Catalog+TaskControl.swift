@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+
+/// The seed's task controls (api.md: kill, pause, continue, restart).
+public enum TaskControlAction: String, Sendable, CaseIterable {
+    case kill, pause
+    case `continue` = "continue"
+    case restart
+}
+
+/// What a task control did.
+public enum TaskControlOutcome: Sendable, Equatable {
+    /// Done in the catalog: a queued task killed, held or released; a finished one queued again.
+    case applied(LibraryTask)
+    /// A running task was asked to stop: its engine stops it at its next safe point and records
+    /// how it ended.
+    case requested(LibraryTask)
+
+    public var task: LibraryTask {
+        switch self {
+        case .applied(let task), .requested(let task): return task
+        }
+    }
+}
+
+extension CatalogDatabase {
+    /// Applies a task control in one transaction (compare and set against the task's status as
+    /// it is now), with a task_log line. Refusals are `.conflict` with the reason, never a
+    /// silent no-op:
+    /// - kill: a queued or held task ends `killed`; a running one gets `control_request = kill`.
+    /// - pause: a queued task is held (`suspended`, never started). A running library task has
+    ///   no resumable point (SSC cannot resume an ERASE or FORMAT where it stopped): refused.
+    /// - continue: a held task is queued again.
+    /// - restart: a task that ended error, killed or broken is queued again as the next
+    ///   attempt; its earlier error stays in task_log.
+    public func controlLibraryTask(_ id: Int64, _ action: TaskControlAction, by who: String = "operator",
+                                   now: Date = Date()) async throws(CatalogError) -> TaskControlOutcome {
+        try await write { db in
+            guard var task = try LibraryTask.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "tl_task_queue", identifier: String(id))
+            }
+            let held = task.status == .suspended && task.startedAt == nil
+            let running = !task.status.isFinal && task.status != .new && !held
+            func log(_ level: String, _ message: String) throws {
+                var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: level, message: message)
+                try line.insert(db)
+            }
+            switch action {
+            case .kill:
+                if task.status == .new || held {
+                    task.status = .killed
+                    task.finishedAt = now
+                    task.errorMessage = "killed by \(who) before it started"
+                    try task.update(db)
+                    try log("warning", task.errorMessage ?? "")
+                    return .applied(task)
+                }
+                guard running else {
+                    throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); nothing to kill")
+                }
+                guard task.controlRequest != .kill else { return .requested(task) }
+                task.controlRequest = .kill
+                try task.update(db)
+                try log("warning", "kill requested by \(who); the task stops at its next safe point")
+                return .requested(task)
+            case .pause:
+                if task.status == .new {
+                    task.status = .suspended
+                    try task.update(db)
+                    try log("info", "paused by \(who) before it started; continue releases it")
+                    return .applied(task)
+                }
+                if held { throw CatalogError.conflict("task \(id) is already paused") }
+                if running {
+                    throw CatalogError.conflict("task \(id) (\(task.type.rawValue)) is running and has no point to "
+                        + "resume from (a drive cannot resume an erase, format or robot move where it stopped); "
+                        + "kill it, or let it finish")
+                }
+                throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); only a queued task can be paused")
+            case .continue:
+                guard held else {
+                    if task.status == .new { throw CatalogError.conflict("task \(id) is queued, not paused") }
+                    if running { throw CatalogError.conflict("task \(id) is running, not paused") }
+                    throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); "
+                        + "restart it to run it again")
+                }
+                task.status = .new
+                try task.update(db)
+                try log("info", "continued by \(who)")
+                return .applied(task)
+            case .restart:
+                guard [.error, .killed, .broken].contains(task.status) else {
+                    if task.status == .done { throw CatalogError.conflict("task \(id) ended done; there is nothing to restart") }
+                    throw CatalogError.conflict("task \(id) has not ended (\(task.status.rawValue)); only a task that "
+                        + "ended error, killed or broken can be restarted")
+                }
+                let previous = task.errorMessage.map { ": \($0)" } ?? ""
+                try log("info", "attempt \(task.attempt) ended \(task.status.rawValue)\(previous); restarted by \(who) "
+                    + "as attempt \(task.attempt + 1)")
+                task.attempt += 1
+                task.status = .new
+                task.controlRequest = nil
+                task.progressPercent = 0
+                task.phase = ""
+                task.startedAt = nil
+                task.finishedAt = nil
+                task.errorMessage = nil
+                task.senseKey = nil; task.asc = nil; task.ascq = nil; task.senseDescription = nil
+                try task.update(db)
+                return .applied(task)
+            }
+        }
+    }
+}

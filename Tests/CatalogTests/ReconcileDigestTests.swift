@@ -75,6 +75,7 @@ import Testing
         }
         let date = Date(timeIntervalSince1970: 1_800_000_000)
         var previous: InventorySnapshot?
+        var movesMade = 0
         for step in 0..<25 {
             // Sometimes the same snapshot again, or with one element changed, as real syncs are.
             var snapshot: InventorySnapshot
@@ -100,22 +101,35 @@ import Testing
             #expect(try await fast.catalog.foreignKeyViolations() == [])
 
             // Moves the library service recorded through the API, behind reconcile's back.
-            if step % 4 == 1, let slot = fastState.slots.randomElement(using: &random),
-               let line = fastState.cartridges.randomElement(using: &random),
-               let id = Int64(line.split(separator: " ")[0]), let slotID = slot.id {
+            // Every fourth step makes one: no slot or cartridge to move is a failure, not a
+            // skipped move, and both catalogs must accept or refuse the move alike.
+            if step % 4 == 1 {
+                let slot = try #require(fastState.slots.randomElement(using: &random),
+                                        "seed \(seed) step \(step): no slot to move a cartridge into")
+                let line = try #require(fastState.cartridges.randomElement(using: &random),
+                                        "seed \(seed) step \(step): no cartridge to move")
+                let id = try #require(Int64(line.split(separator: " ")[0]), "cartridge line \(line)")
+                let slotID = try #require(slot.id, "slot \(slot.elementAddress) has no id")
                 let place = Bool.random(using: &random)
+                var outcomes: [String] = []
                 for fixture in [fast, reference] {
-                    if place {
-                        _ = try? await fixture.catalog.placeCartridge(id, inSlot: slotID)
-                    } else {
-                        _ = try? await fixture.catalog.removeCartridgeFromLibrary(id)
+                    do {
+                        if place {
+                            _ = try await fixture.catalog.placeCartridge(id, inSlot: slotID)
+                        } else {
+                            _ = try await fixture.catalog.removeCartridgeFromLibrary(id)
+                        }
+                        outcomes.append("moved")
+                    } catch {
+                        outcomes.append("refused: \(error)")
                     }
                 }
-            }
-            if step % 4 == 1 {
+                #expect(outcomes[0] == outcomes[1], "seed \(seed) step \(step)")
+                if outcomes[0] == "moved" { movesMade += 1 }
                 #expect(try await Self.state(fast) == (try await Self.state(reference)))
             }
         }
+        #expect(movesMade > 0, "seed \(seed): no API move was accepted, so the digest was never bypassed")
     }
 
     /// Duplicate detection keys tags by a 64-bit hash (a bucket keeps its upper 32 bits); different
@@ -155,7 +169,9 @@ import Testing
         // A slot whose cartridge was moved through the API is compared in full and corrected.
         let slots = try await fixture.catalog.slots(library: fixture.libraryID)
         let cartridges = try await fixture.catalog.listCartridges(ListQuery(limit: 1000)).items
-        guard let cartridge = cartridges.first(where: { $0.location == .slot }), let id = cartridge.id else { return }
+        let cartridge = try #require(cartridges.first(where: { $0.location == .slot }),
+                                     "the snapshot put no cartridge in a slot")
+        let id = try #require(cartridge.id)
         _ = try await fixture.catalog.removeCartridgeFromLibrary(id)
         let repaired = try await fixture.catalog.reconcile(library: fixture.libraryID, snapshot: snapshot)
         #expect(repaired.cartridgesMoved.map(\.volumeTag) == [cartridge.volumeTag])

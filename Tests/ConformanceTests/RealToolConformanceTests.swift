@@ -10,14 +10,14 @@ struct RealToolConformanceTests {
     /// Inventory keys (`slotN`, `mailN`, `driveN`, counts) from the server.
     static func inventory(_ server: HWSimServerProcess) async throws -> [String: String] {
         let reply = try await server.control(ControlRequest(op: "inventory"))
-        #expect(reply.ok)
-        return reply.values ?? [:]
+        try #require(reply.ok, "inventory: \(reply.message ?? "")")
+        return try #require(reply.values, "the inventory reply has no values")
     }
 
     static func identities(_ server: HWSimServerProcess) async throws -> [String: String] {
         let reply = try await server.control(ControlRequest(op: "identities"))
-        #expect(reply.ok)
-        return reply.values ?? [:]
+        try #require(reply.ok, "identities: \(reply.message ?? "")")
+        return try #require(reply.values, "the identities reply has no values")
     }
 
     static func started(_ profile: String = "midsize") async throws -> HWSimServerProcess {
@@ -32,6 +32,18 @@ struct RealToolConformanceTests {
         for _ in 0..<8 {
             if try await server.runTool("sg_turs", [node]).exitCode != 6 { return }
         }
+        Issue.record("\(node) still reports UNIT ATTENTION after 8 TEST UNIT READY")
+        throw HarnessError("\(node) did not settle")
+    }
+
+    /// A count from the inventory (`slots`, `mailSlots`, `drives`); missing or not a number fails.
+    static func count(_ inventory: [String: String], _ key: String) throws -> Int {
+        try #require(inventory[key].flatMap { Int($0) }, "the inventory has no \(key) count: \(inventory)")
+    }
+
+    /// A value of the identities or inventory reply; missing fails.
+    static func value(_ values: [String: String], _ key: String) throws -> String {
+        try #require(values[key], "no \(key) in \(values)")
     }
 
     static func full(_ inventory: [String: String]) -> [String: String] {
@@ -39,9 +51,9 @@ struct RealToolConformanceTests {
             || $0.key.hasPrefix("drive") && $0.key != "drives" }
     }
 
-    @Test("mtx status lists every slot, drive and barcode the simulator holds",
-          .enabled(if: ToolRunner.available("mtx"), "mtx is not installed"))
+    @Test("mtx status lists every slot, drive and barcode the simulator holds")
     func mtxStatus() async throws {
+        try ToolRunner.require("mtx")
         let server = try await Self.started()
         defer { server.stop() }
         let output = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "status"])
@@ -56,9 +68,9 @@ struct RealToolConformanceTests {
         #expect(status.inventoryKeys() == Self.full(inventory))
     }
 
-    @Test("mtx inquiry, tapeinfo and loaderinfo report the profile's identities",
-          .enabled(if: ToolRunner.available("mtx", "tapeinfo", "loaderinfo", "sg_turs"), "mtx or sg3-utils is not installed"))
+    @Test("mtx inquiry, tapeinfo and loaderinfo report the profile's identities")
     func mtxIdentity() async throws {
+        try ToolRunner.require("mtx", "tapeinfo", "loaderinfo", "sg_turs")
         let server = try await Self.started()
         defer { server.stop() }
         let ids = try await Self.identities(server)
@@ -66,36 +78,34 @@ struct RealToolConformanceTests {
         let inquiry = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "inquiry"])
         #expect(inquiry.exitCode == 0)
         #expect(inquiry.stdout.contains("Product Type: Medium Changer"))
-        #expect(inquiry.stdout.contains("Vendor ID: '\(Self.padded(ids["changer.vendor"], 8))'"))
-        #expect(inquiry.stdout.contains("Product ID: '\(Self.padded(ids["changer.product"], 16))'"))
+        #expect(inquiry.stdout.contains("Vendor ID: '\(Self.padded(try Self.value(ids, "changer.vendor"), 8))'"))
+        #expect(inquiry.stdout.contains("Product ID: '\(Self.padded(try Self.value(ids, "changer.product"), 16))'"))
 
         let tapeinfo = try await server.runTool("tapeinfo", ["-f", "/dev/hwsim/sg1"])
         #expect(tapeinfo.exitCode == 0, "\(tapeinfo.combined)")
         #expect(tapeinfo.stdout.contains("Product Type: Tape Drive"))
-        #expect(tapeinfo.stdout.contains("SerialNumber: '\(ids["drive0"] ?? "?")'"))
+        #expect(tapeinfo.stdout.contains("SerialNumber: '\(try Self.value(ids, "drive0"))'"))
         #expect(tapeinfo.stdout.contains("MaxBlock: 8388608"))
 
         let loaderinfo = try await server.runTool("loaderinfo", ["-f", "/dev/hwsim/sg0"])
         #expect(loaderinfo.exitCode == 0, "\(loaderinfo.combined)")
         let inventory = try await Self.inventory(server)
-        #expect(loaderinfo.stdout.contains("Number of Storage Elements: \(inventory["slots"] ?? "?")"))
-        #expect(loaderinfo.stdout.contains("Number of Import/Export Elements: \(inventory["mailSlots"] ?? "?")"))
-        #expect(loaderinfo.stdout.contains("Number of Data Transfer Elements: \(inventory["drives"] ?? "?")"))
+        #expect(loaderinfo.stdout.contains("Number of Storage Elements: \(try Self.count(inventory, "slots"))"))
+        #expect(loaderinfo.stdout.contains("Number of Import/Export Elements: \(try Self.count(inventory, "mailSlots"))"))
+        #expect(loaderinfo.stdout.contains("Number of Data Transfer Elements: \(try Self.count(inventory, "drives"))"))
     }
 
-    @Test("mtx inventory, load, unload, transfer and eepos move cartridges as the simulator records",
-          .enabled(if: ToolRunner.available("mtx", "sg_turs"), "mtx or sg3-utils is not installed"))
+    @Test("mtx inventory, load, unload, transfer and eepos move cartridges as the simulator records")
     func mtxMoves() async throws {
+        try ToolRunner.require("mtx", "sg_turs")
         let server = try await Self.started()
         defer { server.stop() }
         var inventory = try await Self.inventory(server)
-        let storageCount = Int(inventory["slots"] ?? "") ?? 0
-        guard let (fullSlot, barcode) = inventory.filter({ $0.key.hasPrefix("slot") && $0.key != "slots" })
-            .compactMap({ entry in Int(entry.key.dropFirst(4)).map { ($0, entry.value) } }).min(by: { $0.0 < $1.0 }),
-              let emptySlot = (1...storageCount).first(where: { inventory["slot\($0)"] == nil }) else {
-            Issue.record("the profile needs a full and an empty slot")
-            return
-        }
+        let storageCount = try Self.count(inventory, "slots")
+        try #require(storageCount > 0, "the profile has no storage slots")
+        let (fullSlot, barcode) = try #require(Self.firstFullSlot(inventory), "the profile needs a full slot")
+        let emptySlot = try #require((1...storageCount).first(where: { inventory["slot\($0)"] == nil }),
+                                     "the profile needs an empty slot")
 
         // mtx inventory (INITIALIZE ELEMENT STATUS) rescans and changes nothing.
         try await Self.settle(server, "/dev/hwsim/sg0")
@@ -124,8 +134,10 @@ struct RealToolConformanceTests {
         #expect(inventory["slot\(fullSlot)"] == barcode)
 
         // eepos 0 transfer into an empty import/export slot (EEPOS in MOVE MEDIUM byte 11).
-        guard let mailCount = Int(inventory["mailSlots"] ?? ""),
-              let emptyMail = (1...max(1, mailCount)).first(where: { inventory["mail\($0)"] == nil }) else { return }
+        let mailCount = try Self.count(inventory, "mailSlots")
+        try #require(mailCount > 0, "the profile has no import/export slot")
+        let emptyMail = try #require((1...mailCount).first(where: { inventory["mail\($0)"] == nil }),
+                                     "the profile needs an empty import/export slot")
         let eepos = try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "eepos", "0", "transfer",
                                                String(fullSlot), String(storageCount + emptyMail)])
         #expect(eepos.exitCode == 0, "\(eepos.combined)")
@@ -137,43 +149,41 @@ struct RealToolConformanceTests {
         #expect(bad.exitCode != 0)
     }
 
-    @Test("sg_inq and sg_vpd (sn, di) report each device's identity",
-          .enabled(if: ToolRunner.available("sg_inq", "sg_vpd"), "sg3-utils is not installed"))
+    @Test("sg_inq and sg_vpd (sn, di) report each device's identity")
     func sgInquiry() async throws {
+        try ToolRunner.require("sg_inq", "sg_vpd")
         let server = try await Self.started()
         defer { server.stop() }
         let ids = try await Self.identities(server)
-        let driveCount = Int(try await Self.inventory(server)["drives"] ?? "") ?? 0
+        let driveCount = try Self.count(try await Self.inventory(server), "drives")
+        try #require(driveCount > 0, "the profile has no drives")
         for device in 0...driveCount {
             let name = device == 0 ? "changer" : "drive\(device - 1)"
             let node = "/dev/hwsim/sg\(device)"
             let inq = try await server.runTool("sg_inq", [node])
             #expect(inq.exitCode == 0, "\(inq.combined)")
             #expect(inq.stdout.contains("PDT=\(device == 0 ? 8 : 1)"))
-            #expect(inq.stdout.contains("Vendor identification: \(ids[name + ".vendor"] ?? "?")"))
+            #expect(inq.stdout.contains("Vendor identification: \(try Self.value(ids, name + ".vendor"))"))
             let sn = try await server.runTool("sg_vpd", ["-p", "sn", node])
             #expect(sn.exitCode == 0, "\(sn.combined)")
-            #expect(sn.stdout.contains("Unit serial number: \(ids[name] ?? "?")"))
+            let serial = try Self.value(ids, name)
+            #expect(sn.stdout.contains("Unit serial number: \(serial)"))
             let di = try await server.runTool("sg_vpd", ["-p", "di", node])
             #expect(di.exitCode == 0, "\(di.combined)")
-            #expect(di.stdout.contains(ids[name] ?? "?"), "device identification names the serial")
+            #expect(di.stdout.contains(serial), "device identification names the serial")
         }
         let missing = try await server.runTool("sg_inq", ["/dev/hwsim/sg\(driveCount + 1)"])
         #expect(missing.exitCode != 0)
         #expect(missing.combined.contains("No such file or directory"))
     }
 
-    @Test("sg_logs shows injected TapeAlert flags, volume statistics and tape capacity",
-          .enabled(if: ToolRunner.available("sg_logs", "sg_turs", "mtx"), "sg3-utils or mtx is not installed"))
+    @Test("sg_logs shows injected TapeAlert flags, volume statistics and tape capacity")
     func sgLogs() async throws {
+        try ToolRunner.require("sg_logs", "sg_turs", "mtx")
         let server = try await Self.started()
         defer { server.stop() }
         let inventory = try await Self.inventory(server)
-        guard let (slot, barcode) = inventory.filter({ $0.key.hasPrefix("slot") && $0.key != "slots" })
-            .compactMap({ entry in Int(entry.key.dropFirst(4)).map { ($0, entry.value) } }).min(by: { $0.0 < $1.0 }) else {
-            Issue.record("no cartridge in the profile")
-            return
-        }
+        let (slot, barcode) = try #require(Self.firstFullSlot(inventory), "no cartridge in the profile")
         #expect(try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", String(slot), "0"]).exitCode == 0)
         // The load raises UNIT ATTENTION 6/28/00 on the drive; sg_logs does not retry it.
         try await Self.settle(server, "/dev/hwsim/sg1")
@@ -200,10 +210,9 @@ struct RealToolConformanceTests {
         #expect(capacity.stdout.contains("Main partition maximum capacity"))
     }
 
-    @Test("sg_read_attr, sg_read_block_limits and sg_raw on a loaded drive",
-          .enabled(if: ToolRunner.available("sg_read_attr", "sg_read_block_limits", "sg_raw", "sg_turs", "mtx"),
-                   "sg3-utils or mtx is not installed"))
+    @Test("sg_read_attr, sg_read_block_limits and sg_raw on a loaded drive")
     func sgAttributesAndRaw() async throws {
+        try ToolRunner.require("sg_read_attr", "sg_read_block_limits", "sg_raw", "sg_turs", "mtx")
         let server = try await Self.started()
         defer { server.stop() }
         #expect(try await server.runTool("mtx", ["-f", "/dev/hwsim/sg0", "load", "1", "0"]).exitCode == 0)
@@ -214,7 +223,8 @@ struct RealToolConformanceTests {
         #expect(attributes.exitCode == 0, "\(attributes.combined)")
         #expect(attributes.stdout.contains("Load count: 1"))
         #expect(attributes.stdout.contains("Medium serial number:"))
-        if let barcode = inventory["drive0"] { #expect(attributes.stdout.contains(barcode)) }
+        let barcode = try #require(inventory["drive0"], "mtx load 1 0 left drive 0 empty: \(inventory)")
+        #expect(attributes.stdout.contains(barcode))
 
         let limits = try await server.runTool("sg_read_block_limits", ["/dev/hwsim/sg1"])
         #expect(limits.exitCode == 0, "\(limits.combined)")
@@ -237,9 +247,9 @@ struct RealToolConformanceTests {
         #expect(bad.combined.contains("Illegal Request"))
     }
 
-    @Test("stenc --detail reads the drive's identity and encryption status",
-          .enabled(if: ToolRunner.available("stenc"), "stenc is not installed"))
+    @Test("stenc --detail reads the drive's identity and encryption status")
     func stencDetail() async throws {
+        try ToolRunner.require("stenc")
         let server = try await Self.started()
         defer { server.stop() }
         let ids = try await Self.identities(server)
@@ -247,8 +257,8 @@ struct RealToolConformanceTests {
         // PROTOCOL IN (stenc does not retry it) and hide the drive section.
         try await Self.settle(server, "/dev/hwsim/sg1")
         let output = try await server.runTool("stenc", ["-f", "/dev/hwsim/sg1", "--detail"])
-        #expect(output.stdout.contains("Device Mfg:              \(ids["drive0.vendor"] ?? "?")"))
-        #expect(output.stdout.contains("Product ID:              \(ids["drive0.product"] ?? "?")"))
+        #expect(output.stdout.contains("Device Mfg:              \(try Self.value(ids, "drive0.vendor"))"))
+        #expect(output.stdout.contains("Product ID:              \(try Self.value(ids, "drive0.product"))"))
         // stenc reads SECURITY PROTOCOL IN 20h pages 0020h (drive: encryption and decryption
         // disabled) and 0021h (volume: status 0h, no medium) and exits 0.
         #expect(output.exitCode == 0, "\(output.combined)")
@@ -256,8 +266,14 @@ struct RealToolConformanceTests {
         #expect(output.stdout.contains("Volume Encryption:"))
     }
 
-    static func padded(_ text: String?, _ width: Int) -> String {
-        let value = text ?? "?"
-        return value.count >= width ? String(value.prefix(width)) : value + String(repeating: " ", count: width - value.count)
+    /// The lowest-numbered full storage slot and its barcode.
+    static func firstFullSlot(_ inventory: [String: String]) -> (Int, String)? {
+        inventory.filter { $0.key.hasPrefix("slot") && $0.key != "slots" }
+            .compactMap { entry in Int(entry.key.dropFirst(4)).map { ($0, entry.value) } }
+            .min { $0.0 < $1.0 }
+    }
+
+    static func padded(_ value: String, _ width: Int) -> String {
+        value.count >= width ? String(value.prefix(width)) : value + String(repeating: " ", count: width - value.count)
     }
 }

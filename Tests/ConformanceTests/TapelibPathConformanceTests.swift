@@ -67,7 +67,9 @@ struct TapelibPathConformanceTests {
         #expect(inquiry.data.count >= 36)
         #expect(inquiry.residual == 255 - inquiry.data.count)
         #expect(inquiry.data.first.map { $0 & 0x1F } == 0x08)                  // SPC-4 table 140: PDT 08h
-        #expect(String(decoding: inquiry.data[8..<16], as: UTF8.self).hasPrefix(ids["changer.vendor"] ?? "?"))
+        let vendor = try RealToolConformanceTests.value(ids, "changer.vendor")
+        try #require(inquiry.data.count >= 16, "INQUIRY returned \(inquiry.data.count) bytes")
+        #expect(String(decoding: inquiry.data[8..<16], as: UTF8.self).hasPrefix(vendor))
 
         // The first command that is not INQUIRY sees the power-on UNIT ATTENTION, as sense data.
         let first = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "00 00 00 00 00 00")
@@ -87,12 +89,13 @@ struct TapelibPathConformanceTests {
         }
 
         // MOVE MEDIUM slot 1 → drive 0 (SMC-3 table 56) and the inventory follows.
-        guard let slot1 = slots.first, let barcode = slot1.barcode else { return }
+        let slot1 = try #require(slots.first, "the changer reports no storage slots")
+        let barcode = try #require(slot1.barcode, "storage slot 1 holds no labelled cartridge")
         let drives = try ElementStatusReader.parse(
             try await Self.sgRaw(server, device: "/dev/hwsim/sg0",
                            cdb: ElementStatusReader.cdb(type: 4).map { String(format: "%02x", $0) }.joined(separator: " "),
                            dataIn: 0xFFFF).data).filter { $0.type == 4 }
-        guard let drive0 = drives.first else { Issue.record("no drives reported"); return }
+        let drive0 = try #require(drives.first, "no drives reported")
         let move = String(format: "a5 00 00 00 %02x %02x %02x %02x 00 00 00 00",
                           slot1.address >> 8, slot1.address & 0xFF, drive0.address >> 8, drive0.address & 0xFF)
         let moved = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: move)
@@ -122,10 +125,7 @@ struct TapelibPathConformanceTests {
                                   cdb: String(format: "a5 00 00 00 %02x %02x %02x %02x 00 00 00 00",
                                               slot >> 8, slot & 0xFF, drive >> 8, drive & 0xFF))
         #expect(load.status == 0, "load sense \(load.sense)")
-        for _ in 0..<4 {
-            let tur = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "00 00 00 00 00 00")
-            if tur.status == 0 { break }
-        }
+        try await Self.waitReady(server, device: "/dev/hwsim/sg1")
         let record = (0..<64).map { String(format: "%02x", $0 &* 3) }.joined()
         let write = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "0a 00 00 00 40 00", dataOut: record)
         #expect(write.status == 0, "write sense \(write.sense)")
@@ -139,6 +139,29 @@ struct TapelibPathConformanceTests {
         // Next: the filemark, NO SENSE with FILEMARK (SPC-4 table 49, byte 2 bit 7).
         let mark = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
         #expect(mark.status == 0x02 && mark.sense.count >= 3 && mark.sense[2] & 0x80 != 0)
+    }
+
+    /// TEST UNIT READY until GOOD (past the power-on and medium-changed UNIT ATTENTIONs and a
+    /// loading drive's NOT READY); a drive still not ready after 8 tries fails the test.
+    static func waitReady(_ server: HWSimServerProcess, device: String) async throws {
+        var last = SGRawOutput()
+        for _ in 0..<8 {
+            last = try await sgRaw(server, device: device, cdb: "00 00 00 00 00 00")
+            if last.status == 0 { return }
+        }
+        Issue.record("\(device) not ready after 8 TEST UNIT READY: status \(String(describing: last.status)) sense \(last.sense)")
+        throw HarnessError("\(device) not ready")
+    }
+
+    static func waitReady(_ transport: HWSimSocketTransport) async throws {
+        var last: SCSIResult?
+        for _ in 0..<8 {
+            let result = try await transport.execute(SCSICommand(cdb: [0, 0, 0, 0, 0, 0]))
+            if result.status == .good { return }
+            last = result
+        }
+        Issue.record("device not ready after 8 TEST UNIT READY: \(String(describing: last?.senseData))")
+        throw HarnessError("device not ready")
     }
 
     /// Element addresses of storage slot 1 and drive 0, read over the socket (clearing the
@@ -163,13 +186,13 @@ struct TapelibPathConformanceTests {
         defer { server.stop() }
         // Default: the command class's timeout (READ ELEMENT STATUS: robot, 300 s).
         _ = try await Self.sgRaw(server, device: "/dev/hwsim/sg0", cdb: "b8 12 00 00 00 10 00 00 10 00 00 00", dataIn: 4096)
-        var last = try await server.control(ControlRequest(op: "last-command", device: 0)).values ?? [:]
+        var last = try await Self.lastCommand(server, device: 0)
         #expect(last["timeoutMs"] == String(CommandClass.robot.timeout.components.seconds * 1000))
         #expect(last["direction"] == "in")
         #expect(last["length"] == "4096")
         // An explicit timeout, a data-out command.
         _ = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "15 10 00 00 04 00", dataOut: "00000000")
-        last = try await server.control(ControlRequest(op: "last-command", device: 1)).values ?? [:]
+        last = try await Self.lastCommand(server, device: 1)
         #expect(last["timeoutMs"] == String(CommandClass.quick.timeout.components.seconds * 1000))
         #expect(last["direction"] == "out")
         #expect(last["length"] == "4")
@@ -177,10 +200,15 @@ struct TapelibPathConformanceTests {
                                         ["sg-raw", "--device", "/dev/hwsim/sg1", "--timeout", "77", "00", "00", "00", "00", "00", "00"],
                                         environment: try await server.shimEnvironment())
         #expect(output.stdout.contains("status="))
-        last = try await server.control(ControlRequest(op: "last-command", device: 1)).values ?? [:]
+        last = try await Self.lastCommand(server, device: 1)
         #expect(last["timeoutMs"] == "77000")
         #expect(last["direction"] == "none")
         #expect(last["cdb"] == "000000000000")
+    }
+
+    static func lastCommand(_ server: HWSimServerProcess, device: Int) async throws -> [String: String] {
+        let reply = try await server.control(ControlRequest(op: "last-command", device: device))
+        return try #require(reply.values, "last-command on device \(device): \(reply.message ?? "no values")")
     }
 
     @Test("a command slower than its timeout fails as timed out; the device answers the next command")
@@ -228,7 +256,8 @@ struct TapelibPathConformanceTests {
         let server = try HWSimServerProcess(profile: "midsize")
         try await server.start()
         defer { server.stop() }
-        let driveCount = Int(try await RealToolConformanceTests.inventory(server)["drives"] ?? "") ?? 0
+        let driveCount = try RealToolConformanceTests.count(try await RealToolConformanceTests.inventory(server), "drives")
+        try #require(driveCount > 0, "the profile has no drives")
         let missing = try await Self.sgRaw(server, device: "/dev/hwsim/sg\(driveCount + 1)", cdb: "00 00 00 00 00 00")
         #expect(missing.errorCode == "device-gone")
         #expect(missing.errno == ENOENT)
@@ -250,8 +279,8 @@ struct TapelibPathConformanceTests {
         let server = try HWSimServerProcess(profile: "midsize")
         try await server.start()
         defer { server.stop() }
-        let driveCount = Int(try await RealToolConformanceTests.inventory(server)["drives"] ?? "") ?? 0
-        #expect(driveCount >= 4)
+        let driveCount = try RealToolConformanceTests.count(try await RealToolConformanceTests.inventory(server), "drives")
+        try #require(driveCount >= 4, "the profile has \(driveCount) drives; the test needs 4")
         let devices = (1...driveCount).map { "/dev/hwsim/sg\($0)" }
         for device in 1...driveCount {
             #expect(try await server.control(ControlRequest(op: "latency", device: device, args: ["ms": "1500"])).ok)
@@ -267,11 +296,12 @@ struct TapelibPathConformanceTests {
                 return (String(parts[0]), value)
             })
         #expect(values["completed"] == driveCount)
-        let elapsed = values["elapsed_ms"] ?? 0
+        let elapsed = try #require(values["elapsed_ms"], "sg-load printed no elapsed_ms: \(output.combined)")
+        let ticks = try #require(values["ticks"], "sg-load printed no ticks: \(output.combined)")
         // Serialised they would take driveCount × 1.5 s; in parallel about 1.5 s.
         #expect(elapsed >= 1_500 && elapsed < 1_500 * driveCount - 1_000, "elapsed \(elapsed) ms")
         // A 10 ms ticker on the cooperative pool kept running while every device was blocked.
-        #expect((values["ticks"] ?? 0) >= elapsed / 10 / 3, "ticks \(values["ticks"] ?? 0) in \(elapsed) ms")
+        #expect(ticks >= elapsed / 10 / 3, "ticks \(ticks) in \(elapsed) ms")
     }
 
     @Test("cartridge locations and tape contents survive a restart of the server")
@@ -279,14 +309,14 @@ struct TapelibPathConformanceTests {
         let first = try HWSimServerProcess(profile: "midsize")
         try await first.start()
         let before = try await RealToolConformanceTests.inventory(first)
-        guard let barcode = before["slot1"] else { Issue.record("slot 1 is empty"); first.stop(); return }
+        let barcode = try #require(before["slot1"], "slot 1 is empty")
         let (slot, drive) = try await Self.firstSlotAndDrive(first)
         let changer = first.transport(device: 0)
         let move = try await changer.execute(SCSICommand(cdb: [0xA5, 0, 0, 0, UInt8(slot >> 8), UInt8(slot & 0xFF),
                                                                UInt8(drive >> 8), UInt8(drive & 0xFF), 0, 0, 0, 0]))
         #expect(move.status == .good)
         let tape = first.transport(device: 1)
-        for _ in 0..<4 where try await tape.execute(SCSICommand(cdb: [0, 0, 0, 0, 0, 0])).status != .good {}
+        try await Self.waitReady(tape)
         let record: [UInt8] = Array("persisted record".utf8)
         #expect(try await tape.execute(SCSICommand(cdb: [0x0A, 0, 0, 0, UInt8(record.count), 0], transfer: .toDevice(record))).status == .good)
         #expect(try await tape.execute(SCSICommand(cdb: [0x10, 0, 0, 0, 1, 0])).status == .good)
@@ -301,7 +331,7 @@ struct TapelibPathConformanceTests {
         #expect(after["drive0"] == barcode)
         #expect(after["slot1"] == nil)
         let drive0 = second.transport(device: 1)
-        for _ in 0..<4 where try await drive0.execute(SCSICommand(cdb: [0, 0, 0, 0, 0, 0])).status != .good {}
+        try await Self.waitReady(drive0)
         #expect(try await drive0.execute(SCSICommand(cdb: [0x01, 0, 0, 0, 0, 0])).status == .good)
         let read = try await drive0.execute(SCSICommand(cdb: [0x08, 0x02, 0, 0, 0x80, 0], transfer: .fromDevice(allocationLength: 128)))
         #expect(read.data == record)

@@ -100,26 +100,33 @@ import Testing
         #expect(after.storage.map(\.volumeTag) == before.storage.map(\.volumeTag))
     }
 
-    /// The simulator's clock is virtual: NOT READY lasts until virtual time passes. This
-    /// transport lets `step` of virtual time pass after each NOT READY answer, so the retry
-    /// policy is exercised deterministically (no race with wall-clock time).
+    /// The simulator's clock is virtual: NOT READY lasts until virtual time passes. With
+    /// `retryInterval: .zero` the runner counts each NOT READY retry as 500 ms of its
+    /// becoming-ready budget (CommandRunner: the wait is counted in retries); this transport lets
+    /// exactly that much virtual time pass after each NOT READY answer, so a budget of N seconds
+    /// is N simulated seconds, and the retry policy is exercised deterministically (no race with
+    /// wall-clock time).
     struct ClockAdvancingTransport: SCSITransport {
+        static let retryAccounting: Duration = .milliseconds(500)
         let library: SimulatedLibrary
-        let step: Duration
         func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
             let result = try await library.changerTransport.execute(command)
-            if result.senseData?.senseKey == .notReady { library.advanceClock(by: step) }
+            if result.senseData?.senseKey == .notReady { library.advanceClock(by: Self.retryAccounting) }
             return result
         }
     }
 
+    /// A changer NOT READY for 30 simulated seconds, waited out within a 60 s budget.
     @Test func becomingReadyIsWaitedOut() async throws {
         let library = try SimulatedLibrary(profile: .named("autoloader"))
+        let start = library.virtualTime
         library.makeNotReady(device: 0, for: .seconds(30))
-        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library, step: .seconds(5)),
+        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library),
                                     retryInterval: .zero, becomingReadyTimeout: .seconds(60))
         let inventory = try await changer.inventory()
         #expect(!inventory.storage.isEmpty)
+        let waited = library.virtualTime - start
+        #expect(waited >= .seconds(30) && waited <= .seconds(31), "waited \(waited)")
     }
 
     @Test func becomingReadyGivesUpAfterTheTimeout() async throws {
@@ -191,12 +198,34 @@ import Testing
         #expect(after.element(address: empty[1].address)?.volumeTag == full[1].volumeTag)
     }
 
+    /// A library that inventories for 120 s after power-on, waited out within a 150 s budget.
     @Test func becomingReadyAfterPowerOnQuirk() async throws {
         let library = try Self.quirky { $0.becomingReadySeconds = 120 }
         library.powerCycle()
-        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library, step: .seconds(10)),
-                                    retryInterval: .zero, becomingReadyTimeout: .seconds(60))
+        let start = library.virtualTime
+        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library),
+                                    retryInterval: .zero, becomingReadyTimeout: .seconds(150))
         let inventory = try await changer.inventory()
         #expect(inventory.storage.count == 80)
+        let waited = library.virtualTime - start
+        #expect(waited >= .seconds(120) && waited <= .seconds(121), "waited \(waited)")
+    }
+
+    /// The budget is simulated time: a 60 s budget gives up on a library that needs 120 s,
+    /// after 60 simulated seconds of retries, with the changer's NOT READY sense.
+    @Test func becomingReadyBudgetIsTheSimulatedTime() async throws {
+        let library = try Self.quirky { $0.becomingReadySeconds = 120 }
+        library.powerCycle()
+        let start = library.virtualTime
+        let changer = MediumChanger(transport: ClockAdvancingTransport(library: library),
+                                    retryInterval: .zero, becomingReadyTimeout: .seconds(60))
+        do {
+            _ = try await changer.inventory()
+            Issue.record("a 60 s budget waited out 120 s of becoming ready")
+        } catch {
+            #expect(error.matches(.notReady, .becomingReady), "\(error)")
+        }
+        let waited = library.virtualTime - start
+        #expect(waited >= .seconds(60) && waited <= .seconds(61), "waited \(waited)")
     }
 }

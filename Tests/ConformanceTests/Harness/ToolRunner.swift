@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs an external tool and captures its output.
 struct ToolOutput: Sendable {
@@ -20,6 +21,13 @@ enum ToolRunner {
     }
 
     static func available(_ names: String...) -> Bool { names.allSatisfy { find($0) != nil } }
+
+    /// A test that needs `names` fails (rather than being skipped) when one is missing: these
+    /// suites exist to run the real tools (`make test` installs mtx, sg3-utils and stenc).
+    static func require(_ names: String..., sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let missing = names.filter { find($0) == nil }
+        try #require(missing.isEmpty, "not installed: \(missing.joined(separator: ", "))", sourceLocation: sourceLocation)
+    }
 
     /// Runs `executable` with `arguments`, environment additions `environment`, and waits on
     /// a thread of its own: the test's task suspends, so the cooperative pool stays free for

@@ -43,10 +43,13 @@ struct LibraryCommand: AsyncParsableCommand {
                 } else {
                     UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) })
                 }
-                let candidates = try await CandidateFinder(source: source).candidates(mode: .automatic)
-                guard let candidate = candidates.changers.first(where: { $0.changer.sgPath == changer }) else {
-                    let seen = candidates.changers.map(\.changer.sgPath).joined(separator: ", ")
-                    throw CommandFailure("no changer at \(changer) on this host (changers: \(seen.isEmpty ? "none" : seen))")
+                // The changer's bays resolved to their drives' own nodes by serial: the same
+                // resolution `tapelib drive --device CHANGER --drive N` uses.
+                let candidate: ChangerCandidate
+                do {
+                    candidate = try await CandidateFinder(source: source).library(changer: changer)
+                } catch {
+                    throw CommandFailure("\(error)")
                 }
                 let host = hostname ?? ServiceHost.name()
                 let server = try await ServiceHost.mediaServer(host, simulated: false, in: database) { Output.error($0) }
@@ -74,20 +77,60 @@ struct LibraryCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let database = try await catalog.open()
                 let libraries = try await database.listLibraries(ListQuery(page: 1, limit: 1_000, sort: "id")).items
-                var rows: [[String]] = []
+                var listed: [ListedLibrary] = []
                 for library in libraries {
                     let changer = try await library.mediumChangerId.asyncFlatMap { try await database.changer(id: $0) }
                     let drives = try await library.id.asyncFlatMap { try await database.drives(library: $0) } ?? []
-                    rows.append([String(library.id ?? 0), library.syncState.rawValue,
-                                 changer.map { "\($0.device) \($0.serial) \($0.state.rawValue)" } ?? "-",
-                                 drives.map { "\($0.device)(\($0.state.rawValue))" }.joined(separator: " ")])
+                    listed.append(ListedLibrary(
+                        id: library.id ?? 0, syncState: library.syncState.rawValue,
+                        changer: changer.map { ListedLibrary.Changer(device: $0.device, serial: $0.serial,
+                                                                     state: $0.state.rawValue) },
+                        drives: drives.map { ListedLibrary.Drive(device: $0.device, serial: $0.serial,
+                                                                 state: $0.state.rawValue) }))
                 }
                 if json {
-                    try Output.printJSON(libraries.map { ["id": $0.id ?? 0] })
+                    try Output.printJSON(listed)
                 } else {
-                    print(Output.table(["ID", "SYNC", "CHANGER", "DRIVES"], rows))
+                    print(Output.table(["ID", "SYNC", "CHANGER", "DRIVES"], listed.map(\.row)))
                 }
             }
+        }
+    }
+
+    /// One line of `library list`: the text table's columns, and the same fields as JSON
+    /// (`id`, `sync_state`, `changer` {device, serial, state}, `drives` [{device, serial, state}]).
+    struct ListedLibrary: Encodable {
+        struct Changer: Encodable {
+            var device: String
+            var serial: String
+            var state: String
+        }
+
+        struct Drive: Encodable {
+            var device: String
+            var serial: String
+            var state: String
+        }
+
+        var id: Int64
+        var syncState: String
+        var changer: Changer?
+        var drives: [Drive]
+
+        private enum CodingKeys: String, CodingKey { case id, syncState, changer, drives }
+
+        /// A library without a changer has `"changer": null` (the table's "-"), not no key.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(syncState, forKey: .syncState)
+            try container.encode(changer, forKey: .changer)
+            try container.encode(drives, forKey: .drives)
+        }
+
+        var row: [String] {
+            [String(id), syncState, changer.map { "\($0.device) \($0.serial) \($0.state)" } ?? "-",
+             drives.map { "\($0.device)(\($0.state))" }.joined(separator: " ")]
         }
     }
 }

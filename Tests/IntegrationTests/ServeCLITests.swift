@@ -95,6 +95,28 @@ import Testing
         #expect(add.stdout.contains("tape library 1: changer sim:midsize#0, 4 drive(s)"))
         let list = try await CLI.run(["library", "list"] + catalog)
         #expect(list.stdout.contains("sim:midsize#0 DEC1234567 online"), "\(list.stdout)")
+
+        // --json carries what the table shows: id, sync state, the changer, the drives.
+        let listJSON = try await CLI.run(["library", "list", "--json"] + catalog)
+        #expect(listJSON.status == 0, "\(listJSON.stderr)")
+        let libraries = try #require(try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [[String: Any]],
+                                     "\(listJSON.stdout)")
+        #expect(libraries.count == 1)
+        let library = try #require(libraries.first)
+        #expect(library["id"] as? Int == 1)
+        let syncState = try #require(library["sync_state"] as? String, "\(library)")
+        let changer = try #require(library["changer"] as? [String: Any], "\(library)")
+        #expect(changer["device"] as? String == "sim:midsize#0")
+        #expect(changer["serial"] as? String == "DEC1234567")
+        #expect(changer["state"] as? String == "online")
+        let drives = try #require(library["drives"] as? [[String: Any]], "\(library)")
+        #expect(drives.map { $0["device"] as? String } == (1...4).map { "sim:midsize#\($0)" })
+        #expect(drives.allSatisfy { ($0["serial"] as? String)?.isEmpty == false }, "\(drives)")
+        let row = try #require(list.stdout.split(separator: "\n").first { $0.hasPrefix("1 ") }, "\(list.stdout)")
+        #expect(row.contains(" \(syncState) "), "\(row)")
+        for drive in drives {
+            #expect(row.contains("\(drive["device"] as? String ?? "")(\(drive["state"] as? String ?? ""))"), "\(row)")
+        }
         let again = try await CLI.run(["library", "add", "--sim", "midsize", "--changer", "sim:midsize#0"] + catalog)
         #expect(again.status == 1)
         #expect(again.stderr.contains("is already registered"))

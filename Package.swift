@@ -61,10 +61,13 @@ let package = Package(
                           dependencies: ["HWSim", "HWSimServer", "SCSI", "SGTransport",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "hwsim/Sources/tapelib-hwsim"),
-        // Device opening (--device URLs), error and output formatting shared by the CLI's two
+        // Device opening (--device URLs) and the resolution of a library's drive N to the
+        // drive's own node by serial (Discovery's udev enumeration and bay matching, the one
+        // `library add` uses), error and output formatting shared by the CLI's two
         // executables; no argument parsing.
         .target(name: "CLISupport",
-                dependencies: ["SCSI", "TapeHardware", "HWSim", "SGTransport", "HWSimServer", "ISCSITransport"],
+                dependencies: ["SCSI", "TapeHardware", "HWSim", "SGTransport", "HWSimServer", "ISCSITransport",
+                               "Discovery"],
                 path: "Sources/CLISupport"),
         // `tapelib`: the device commands (changer, drive, inquiry); it hands ltfs, discover and
         // catalog to `tapelib-tools` next to it, so its process stays small (start-up, issue 4).

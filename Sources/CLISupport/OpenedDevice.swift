@@ -11,6 +11,8 @@ public struct OpenedDevice {
     public var drives: [any SCSITransport]
     public var single: (any SCSITransport)?
     public var simulator: SimulatedLibrary?
+    /// The address `single` was opened from (resolving a library's drive N needs it).
+    public var address: DeviceAddress?
 
     /// Opens `device` (/dev/sgN, sim:PROFILE, hwsim:SOCKET#N, iscsi://…); `simState` and
     /// `simFaults` apply to sim:PROFILE only.
@@ -45,11 +47,12 @@ public struct OpenedDevice {
                 drives: (0..<library.driveCount).map { transport($0 + 1) },
                 simulator: library)
         case .sg(let path):
-            return try OpenedDevice(single: DeviceTransports.sg(path: path))
+            return try OpenedDevice(single: DeviceTransports.sg(path: path), address: address)
         case .hwsim(let socket, let device):
-            return try OpenedDevice(single: DeviceTransports.hwsim(socket: socket, device: device))
+            return try OpenedDevice(single: DeviceTransports.hwsim(socket: socket, device: device), address: address)
         case .iscsi(let host, let port, let iqn, let lun):
-            return OpenedDevice(single: DeviceTransports.iscsi(host: host, port: port, iqn: iqn, lun: lun))
+            return OpenedDevice(single: DeviceTransports.iscsi(host: host, port: port, iqn: iqn, lun: lun),
+                                address: address)
         }
     }
 
@@ -64,9 +67,10 @@ public struct OpenedDevice {
         MediumChanger(transport: changerTransport, retryInterval: retryInterval)
     }
 
-    public func driveDevice(_ n: Int?) throws -> TapeDrive {
+    /// Drive `n` (see `drive(_:)`) as a `TapeDrive`.
+    public func driveDevice(_ n: Int?) async throws -> TapeDrive {
         let interval = retryInterval
-        return TapeDrive(transport: try drive(n), pollInterval: interval > .zero ? .seconds(1) : .zero,
+        return TapeDrive(transport: try await drive(n), pollInterval: interval > .zero ? .seconds(1) : .zero,
                          retryInterval: interval)
     }
 
@@ -76,20 +80,20 @@ public struct OpenedDevice {
         self.simulator = simulator
     }
 
-    public init(single: any SCSITransport) {
+    public init(single: any SCSITransport, address: DeviceAddress? = nil) {
         self.single = single
         self.drives = []
+        self.address = address
     }
 
     public var changerTransport: any SCSITransport { changer ?? single ?? drives[0] }
 
-    /// Drive `n` of a library address, or the single device when the address names a drive.
-    public func drive(_ n: Int?) throws -> any SCSITransport {
+    /// Drive `n` of a library address (sim:…); for a single device, the device itself when it
+    /// is a tape drive, or drive `n` of the library whose changer it is, resolved to the drive's
+    /// own node (see `DriveNodeResolution`): a drive's commands never go to a changer.
+    public func drive(_ n: Int?) async throws -> any SCSITransport {
         if let single {
-            if let n, n != 0 {
-                throw CLIError("--device names one device; --drive \(n) needs a library address (sim:…) or the drive's own device")
-            }
-            return single
+            return try await DriveNodeResolution.drive(n, of: single, address: address, retryInterval: retryInterval)
         }
         let n = n ?? 0
         guard drives.indices.contains(n) else {

@@ -50,7 +50,7 @@ struct LTFSCommand: AsyncParsableCommand {
         func run() async throws {
             let cartridge: LTFSCartridgeTarget
             do {
-                cartridge = try LTFSCartridgeTarget.open(target, barcode: nil, forFormat: false)
+                cartridge = try await LTFSCartridgeTarget.open(target, barcode: nil, forFormat: false)
             } catch {
                 // Exit 1 means "recoverable"; a cartridge that cannot be opened is not that.
                 Output.error(describe(error))
@@ -107,7 +107,7 @@ struct LTFSCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let cartridge = try LTFSCartridgeTarget.open(target, barcode: barcode, forFormat: true)
+                let cartridge = try await LTFSCartridgeTarget.open(target, barcode: barcode, forFormat: true)
                 let result: LTFSFormatResult
                 do {
                     result = try await LTFSFormatter(options: options).format(cartridge.device)
@@ -136,7 +136,7 @@ struct LTFSCartridgeTarget {
     var image: LTFSImageCartridge?
     var opened: OpenedDevice?
 
-    static func open(_ target: LTFSCommand.Target, barcode: String?, forFormat: Bool) throws -> LTFSCartridgeTarget {
+    static func open(_ target: LTFSCommand.Target, barcode: String?, forFormat: Bool) async throws -> LTFSCartridgeTarget {
         if let image = target.image {
             let cartridge = try LTFSImageCartridge(directory: URL(fileURLWithPath: image), barcode: barcode,
                                                    createBlank: forFormat)
@@ -148,7 +148,7 @@ struct LTFSCartridgeTarget {
         let opened = try OpenedDevice.open(device: url, simState: target.simState, simFaults: [])
         // A simulated library knows the barcode of the cartridge in the drive; otherwise --barcode.
         let loadedBarcode = opened.simulator?.barcode(at: .drive(target.drive ?? 0))
-        let drive = TapeDrive(transport: try opened.drive(target.drive))
+        let drive = TapeDrive(transport: try await opened.drive(target.drive))
         return LTFSCartridgeTarget(device: TapeDriveDevice(drive: drive, barcode: barcode ?? loadedBarcode),
                                    opened: opened)
     }

@@ -183,7 +183,7 @@ struct ChangerCommand: AsyncParsableCommand {
                 // Eject from the drive first when we can reach it (a real library's robot cannot
                 // pull a threaded tape); a drive that is already unloaded answers GOOD.
                 if opened.simulator != nil {
-                    _ = try? await (try? opened.driveDevice(drive))?.unload()
+                    _ = try? await (try? await opened.driveDevice(drive))?.unload()
                 }
                 let changer = opened.changerDevice()
                 let target = try await changer.unload(drive: drive, to: slot)

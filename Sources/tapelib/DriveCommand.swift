@@ -27,7 +27,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                let drive = try opened.driveDevice(options.drive)
+                let drive = try await opened.driveDevice(options.drive)
                 let status = try await drive.status()
                 if json {
                     try Output.printJSON(status)
@@ -79,7 +79,7 @@ struct DriveCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let opened = try options.device.open()
                 defer { opened.close() }
-                let drive = try opened.driveDevice(options.drive)
+                let drive = try await opened.driveDevice(options.drive)
                 try await drive.rewind()
                 let bar = ProgressBar(long ? "long erase" : "erase")
                 try await drive.erase(long: long) { bar.update($0) }

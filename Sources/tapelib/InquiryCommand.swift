@@ -24,7 +24,7 @@ struct InquiryCommand: AsyncParsableCommand {
         try await reportingFailures {
             let opened = try device.open()
             defer { opened.close() }
-            let transport = try drive.map { try opened.drive($0) } ?? opened.changerTransport
+            let transport: any SCSITransport = if let drive { try await opened.drive(drive) } else { opened.changerTransport }
             let runner = CommandRunner(transport: transport)
             let inquiry = try await runner.run(.inquiry(allocationLength: 96)) { (d) throws(SCSIParseError) in
                 try StandardInquiry(parsing: d)

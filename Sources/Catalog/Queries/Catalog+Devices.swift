@@ -139,12 +139,14 @@ extension CatalogDatabase {
 
     /// Starts a queued task if it is still queued (compare and set): false when another
     /// process took it or it was cancelled meanwhile.
-    public func claimLibraryTask(_ id: Int64, phase: String, now: Date = Date()) async throws(CatalogError) -> Bool {
+    /// `drive`: the drive the engine chose for a task addressed by cartridge, recorded with the start.
+    public func claimLibraryTask(_ id: Int64, phase: String, drive: Int64? = nil, now: Date = Date())
+        async throws(CatalogError) -> Bool {
         try await write { db in
             try db.execute(sql: """
-                UPDATE tl_task_queue SET status = 'start', phase = ?, started_at = ?
+                UPDATE tl_task_queue SET status = 'start', phase = ?, started_at = ?, drive_id = COALESCE(?, drive_id)
                 WHERE id = ? AND status = 'new'
-                """, arguments: [phase, now, id])
+                """, arguments: [phase, now, drive, id])
             return db.changesCount == 1
         }
     }

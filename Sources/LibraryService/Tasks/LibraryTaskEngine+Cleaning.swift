@@ -8,21 +8,26 @@ extension LibraryTaskEngine {
                     drive: LibraryBinding.Drive) async throws {
         let driveAddress = try driveElement(drive)
         let changer = try await changer(of: libraryID)
-        try await announce(id, phase: "choosing a cleaning cartridge", percent: 5)
-        let inventory = try await changer.inventory()
-        guard let driveElement = inventory.element(address: driveAddress) else {
-            throw TaskRunFailure(message: "the changer reports no element \(driveAddress)")
-        }
-        guard !driveElement.full else {
-            throw TaskRunFailure(message: "drive \(drive.driveID) holds \(driveElement.volumeTag ?? "a cartridge"); unload it first")
-        }
-        let (home, cartridge) = try await cleaningCartridge(in: inventory, library: libraryID)
         let device = try await tapeDrive(drive)
         // The drive's cleaning requests before the cleaner goes in: a cycle too short to be
         // seen counts only if they were raised and are gone afterwards.
         let requestsBefore = (try? await device.tapeAlerts()).map { $0.intersection(Self.cleaningRequests) }
-        try await announce(id, phase: "loading cleaning cartridge \(cartridge.volumeTag)", percent: 10)
-        try await changer.move(from: home, to: driveAddress)
+        // The robot is held for the moves only, not for the cleaning cycle.
+        let (home, cartridge) = try await withRobot(libraryID) {
+            try await announce(id, phase: "choosing a cleaning cartridge", percent: 5)
+            let inventory = try await changer.inventory()
+            guard let driveElement = inventory.element(address: driveAddress) else {
+                throw TaskRunFailure(message: "the changer reports no element \(driveAddress)")
+            }
+            guard !driveElement.full else {
+                throw TaskRunFailure(message: "drive \(drive.driveID) holds \(driveElement.volumeTag ?? "a cartridge"); "
+                                        + "unload it first")
+            }
+            let (home, cartridge) = try await cleaningCartridge(in: inventory, library: libraryID)
+            try await announce(id, phase: "loading cleaning cartridge \(cartridge.volumeTag)", percent: 10)
+            try await changer.move(from: home, to: driveAddress)
+            return (home, cartridge)
+        }
 
         try await announce(id, phase: "cleaning", percent: 20)
         // A kill does not stop this wait: no library takes a cleaner out of a drive in its cycle.
@@ -31,7 +36,7 @@ extension LibraryTaskEngine {
         try await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag)", percent: 80,
                            safePoint: false)
         try await eject(drive)
-        try await changer.move(from: driveAddress, to: home)
+        try await withRobot(libraryID) { try await changer.move(from: driveAddress, to: home) }
         guard let cartridgeID = cartridge.id else { throw TaskRunFailure(message: "cleaning cartridge without id") }
         switch outcome {
         case .cleaned, .expired:
@@ -39,7 +44,7 @@ extension LibraryTaskEngine {
         case .notStarted, .notSeen:
             break
         }
-        try await readBack(library: libraryID, taskID: id, after: "the cleaning")
+        try await withRobot(libraryID) { try await readBack(library: libraryID, taskID: id, after: "the cleaning") }
         switch outcome {
         case .cleaned:
             break

@@ -1,4 +1,5 @@
 import Catalog
+import Discovery
 import SCSI
 import TapeHardware
 
@@ -67,6 +68,57 @@ extension LibraryTaskEngine {
                                             tapeAlertFlags: Int64(bitPattern: alerts))
         } catch {
             logger.warning("drive \(drive.driveID): recording the mount's statistics failed: \(error)")
+        }
+    }
+}
+
+extension LibraryTaskEngine {
+    /// For a task addressed by cartridge: the first drive of the library (in element order)
+    /// that is online, enabled, free (held by no task, not waited for, empty as the catalog
+    /// saw it) and whose generation can do the work (write for erase and format, read for the
+    /// LTFS check). Nil when every such drive is busy; an error when no drive of the library
+    /// could ever do it.
+    func freeDrive(for task: LibraryTask, library libraryID: Int64,
+                   excluding waited: Set<RegisteredDevice>) async throws -> Int64? {
+        let binding = try binding(libraryID)
+        guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
+            throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
+        }
+        let writing = task.type != .checkLTFS
+        let held = heldDevices
+        var anyCapable = false
+        for row in try await catalog.drives(library: libraryID) {
+            guard let id = row.id, let drive = binding.drives[id], let address = drive.elementAddress else { continue }
+            if let generation = row.generation {
+                let access = try await catalog.mediumAccess(driveGeneration: generation, volumeTag: cartridge.volumeTag)
+                if access.type != nil && !(writing ? access.canWrite : access.canRead) { continue }
+            }
+            anyCapable = true
+            guard row.state == .online, !held.contains(drive.device), !waited.contains(drive.device) else { continue }
+            guard let slot = try await catalog.slot(library: libraryID, address: address), !slot.full else { continue }
+            return id
+        }
+        guard anyCapable else {
+            throw TaskRunFailure(message: "no drive of tape library \(libraryID) can \(writing ? "write" : "read") "
+                                    + "cartridge \(cartridge.volumeTag)")
+        }
+        return nil
+    }
+}
+
+extension LibraryTaskEngine {
+    /// Asks each online drive whose generation the catalog does not know yet (REPORT DENSITY
+    /// SUPPORT, no cartridge needed), so that drives can be chosen by what they can read and
+    /// write. Best effort: a drive that does not answer is asked again at its first load.
+    func learnGenerations(of binding: LibraryBinding) async {
+        for drive in binding.drives.values.sorted(by: { $0.driveID < $1.driveID }) {
+            guard (try? await catalog.drive(id: drive.driveID))??.generation == nil else { continue }
+            guard case .online? = await tracker.presence(of: drive.device) else { continue }
+            do {
+                _ = try await generation(of: drive)
+            } catch {
+                logger.warning("drive \(drive.driveID): its generation could not be read: \(error)")
+            }
         }
     }
 }

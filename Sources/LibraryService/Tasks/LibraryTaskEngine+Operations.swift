@@ -9,56 +9,125 @@ extension LibraryTaskEngine {
         guard let libraryID = task.libraryId else { throw TaskRunFailure(message: "no library_id") }
         switch task.type {
         case .sync:
-            try await syncCatalog(library: libraryID, taskID: id)
+            try await withRobot(libraryID) { try await syncCatalog(library: libraryID, taskID: id) }
         case .move:
             let source = try elementAddress(task.sourceElement, "source_element")
             let target = try elementAddress(task.targetElement, "target_element")
-            try await announce(id, phase: "moving element \(source) to element \(target)", percent: 10)
-            try await changer(of: libraryID).move(from: source, to: target)
-            try await readBack(library: libraryID, taskID: id, after: "the move")
+            try await withRobot(libraryID) {
+                try await announce(id, phase: "moving element \(source) to element \(target)", percent: 10)
+                try await changer(of: libraryID).move(from: source, to: target)
+                try await readBack(library: libraryID, taskID: id, after: "the move")
+            }
         case .load:
             let drive = try boundDrive(task, libraryID)
-            let target = try driveElement(drive)
-            let (source, tag) = try await loadSource(task, changer: changer(of: libraryID))
-            if let tag { try await checkAccess(drive, volumeTag: tag, writing: false) }
-            try await announce(id, phase: "loading element \(source) into drive \(drive.driveID) (element \(target))",
-                               percent: 10)
-            try await changer(of: libraryID).move(from: source, to: target)
-            try await readBack(library: libraryID, taskID: id, after: "the load")
+            let tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
+                                              writing: false, percent: 10)
             try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 70)
             try await tapeDrive(drive).waitUntilReady()
             try await recordMount(drive, volumeTag: tag)
         case .unload:
             let drive = try boundDrive(task, libraryID)
             let from = try driveElement(drive)
+            // Rewinding and unthreading take minutes: the robot serves other drives meanwhile.
             try await announce(id, phase: "ejecting the cartridge in drive \(drive.driveID)", percent: 5)
             await recordMountEnd(drive)
             try await eject(drive)
-            let changer = try await changer(of: libraryID)
-            let target: UInt16
-            if let requested = task.targetElement {
-                target = try elementAddress(requested, "target_element")
-            } else {
-                try await announce(id, phase: "choosing a slot for the cartridge", percent: 20, safePoint: false)
-                target = try await unloadTarget(from: from, changer: changer)
+            try await withRobot(libraryID) {
+                let changer = try await changer(of: libraryID)
+                let target: UInt16
+                if let requested = task.targetElement {
+                    target = try elementAddress(requested, "target_element")
+                } else {
+                    try await announce(id, phase: "choosing a slot for the cartridge", percent: 20, safePoint: false)
+                    target = try await unloadTarget(from: from, changer: changer)
+                }
+                try await announce(id, phase: "moving drive element \(from) to element \(target)", percent: 30,
+                                   safePoint: false)
+                try await changer.move(from: from, to: target)
+                try await readBack(library: libraryID, taskID: id, after: "the unload")
             }
-            try await announce(id, phase: "moving drive element \(from) to element \(target)", percent: 30,
-                               safePoint: false)
-            try await changer.move(from: from, to: target)
-            try await readBack(library: libraryID, taskID: id, after: "the unload")
         case .erase:
-            try await eraseMedium(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
+            try await withCartridgeInDrive(task, id: id, library: libraryID) { drive in
+                try await self.eraseMedium(task, id: id, library: libraryID, drive: drive)
+            }
         case .format:
-            try await formatMedium(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
+            try await withCartridgeInDrive(task, id: id, library: libraryID) { drive in
+                try await self.formatMedium(task, id: id, library: libraryID, drive: drive)
+            }
         case .checkLTFS:
-            try await checkLTFS(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
+            try await withCartridgeInDrive(task, id: id, library: libraryID) { drive in
+                try await self.checkLTFS(task, id: id, library: libraryID, drive: drive)
+            }
         case .import:
-            try await importCartridges(task, id: id, library: libraryID)
+            try await withRobot(libraryID) { try await importCartridges(task, id: id, library: libraryID) }
         case .export:
-            try await exportCartridge(task, id: id, library: libraryID)
+            try await withRobot(libraryID) { try await exportCartridge(task, id: id, library: libraryID) }
         case .clean:
             try await cleanDrive(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
         }
+    }
+
+    /// Holding the robot: checks the cartridge's place and the drive's generation, moves the
+    /// cartridge into the drive and reads the inventory back. Returns its barcode.
+    func loadIntoDrive(_ task: LibraryTask, id: Int64, library libraryID: Int64, drive: LibraryBinding.Drive,
+                       writing: Bool, percent: Double) async throws -> String? {
+        let target = try driveElement(drive)
+        return try await withRobot(libraryID) {
+            let changer = try await changer(of: libraryID)
+            let (source, tag) = try await loadSource(task, changer: changer)
+            if let tag { try await checkAccess(drive, volumeTag: tag, writing: writing) }
+            try await announce(id, phase: "loading \(tag.map { $0 + " from " } ?? "")element \(source) into drive "
+                                   + "\(drive.driveID) (element \(target))", percent: percent)
+            try await changer.move(from: source, to: target)
+            try await readBack(library: libraryID, taskID: id, after: "the load")
+            return tag
+        }
+    }
+
+    /// Runs a drive operation on the task's cartridge. A task addressed by drive works on what
+    /// that drive holds. A task addressed by cartridge is one task with phases: the cartridge is
+    /// loaded into the drive the engine chose, the drive becomes ready, the operation runs, and
+    /// the cartridge goes back to the slot it came from — also when the operation failed.
+    func withCartridgeInDrive(_ task: LibraryTask, id: Int64, library libraryID: Int64,
+                              _ operation: (LibraryBinding.Drive) async throws -> Void) async throws {
+        let drive = try boundDrive(task, libraryID)
+        guard task.cartridgeId != nil else {
+            try await operation(drive)
+            return
+        }
+        let driveAddress = try driveElement(drive)
+        let changer = try await changer(of: libraryID)
+        let (home, _) = try await loadSource(task, changer: changer)
+        let tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
+                                          writing: task.type != .checkLTFS, percent: 0)
+        var failure: (any Error)?
+        do {
+            try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 0)
+            try await tapeDrive(drive).waitUntilReady()
+            try await recordMount(drive, volumeTag: tag)
+            try await operation(drive)
+        } catch {
+            failure = error
+        }
+        // Home again, whatever happened (a drive or changer that went away cannot be asked).
+        guard !(failure?.isDeviceGone ?? false), !(failure is DeviceOfflineError) else {
+            if let failure { throw failure }
+            return
+        }
+        do {
+            try? await announce(id, phase: "returning \(tag ?? "the cartridge") to element \(home)", safePoint: false)
+            await recordMountEnd(drive)
+            try await eject(drive)
+            try await withRobot(libraryID) {
+                try await changer.move(from: driveAddress, to: home)
+                try await readBack(library: libraryID, taskID: id, after: "returning the cartridge")
+            }
+        } catch {
+            guard let failure else { throw error }
+            logger.error("task \(id): returning \(tag ?? "the cartridge") to element \(home) after a failure failed: \(error)")
+            throw failure
+        }
+        if let failure { throw failure }
     }
 
     /// Reads the changer's inventory and reconciles the catalog to it.

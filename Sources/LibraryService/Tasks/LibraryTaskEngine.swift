@@ -45,7 +45,12 @@ public actor LibraryTaskEngine {
 
     struct RunningTask {
         var task: LibraryTask
+        /// Every device the task uses (a task fails when one goes away). The changer is among
+        /// them for any task that moves cartridges; it is held only by robot tasks (sync, move,
+        /// import, export), while drive tasks take the robot (`withRobot`) just for their moves.
         var devices: Set<RegisteredDevice>
+        /// The devices no other task may use while this one runs.
+        var held: Set<RegisteredDevice>
         var work: Task<Void, Never>?
         /// Set when a device of the task disappeared: the task has already been failed with it.
         var lostDevice: DeviceOfflineError?
@@ -63,6 +68,8 @@ public actor LibraryTaskEngine {
     private(set) var bindings: [Int64: LibraryBinding] = [:]
     private var running: [Int64: RunningTask] = [:]
     private var changerActors: [String: TapeHardware.MediumChanger] = [:]
+    /// One robot per library, taken only while it moves.
+    private var robots: [Int64: RobotLock] = [:]
     private var driveActors: [String: TapeDrive] = [:]
     private var draining = false
     private var serving = false
@@ -124,8 +131,10 @@ public actor LibraryTaskEngine {
         // Published only now that every device is registered: a dispatch in between would find
         // no presence for them.
         bindings[libraryID] = binding
+        if robots[libraryID] == nil { robots[libraryID] = RobotLock() }
         for (device, presence) in presences { await record(presence, of: device) }
         if serving { await requireSync(libraryID, reason: "library attached") }
+        await learnGenerations(of: binding)
         wake.yield()
         return binding
     }
@@ -152,27 +161,49 @@ public actor LibraryTaskEngine {
         try LibraryTaskValidation.validate(&task, drivesOfLibrary: Set(binding.drives.keys))
     }
 
-    /// The devices a task holds while it runs.
-    private func devices(for task: LibraryTask) throws(TaskRunFailure) -> Set<RegisteredDevice> {
+    /// The devices a task uses, and those it holds (exclusively) while it runs.
+    private func devices(for task: LibraryTask) throws(TaskRunFailure)
+        -> (uses: Set<RegisteredDevice>, holds: Set<RegisteredDevice>) {
         guard let libraryID = task.libraryId, let binding = bindings[libraryID] else {
             throw TaskRunFailure(message: "tape library \(task.libraryId.map(String.init) ?? "?") is not attached")
         }
-        var devices: Set<RegisteredDevice> = []
+        var holds: Set<RegisteredDevice> = []
         // A move or export from or to a drive's element also holds that drive: the library may
         // unload it itself, which must not happen under an erase or a format.
         for address in [task.sourceElement, task.targetElement].compactMap({ $0 }) {
-            for drive in binding.drives.values where drive.elementAddress == address { devices.insert(drive.device) }
+            for drive in binding.drives.values where drive.elementAddress == address { holds.insert(drive.device) }
         }
+        var uses = holds
         switch task.type {
         case .sync, .move, .import, .export:
-            devices.insert(binding.changer)
+            holds.insert(binding.changer)
+            uses.insert(binding.changer)
         case .load, .unload, .clean:
-            devices.insert(binding.changer)
-            if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
+            uses.insert(binding.changer)
+            if let drive = try self.drive(of: task, in: binding) { holds.insert(drive.device); uses.insert(drive.device) }
         case .erase, .format, .checkLTFS:
-            if let drive = try self.drive(of: task, in: binding) { devices.insert(drive.device) }
+            // Addressed by cartridge: the engine loads it and returns it home (the robot).
+            if task.cartridgeId != nil { uses.insert(binding.changer) }
+            if let drive = try self.drive(of: task, in: binding) { holds.insert(drive.device); uses.insert(drive.device) }
         }
-        return devices
+        return (uses, holds)
+    }
+
+    /// Runs `body` holding the library's robot (a move and the read-back of what it moved, so
+    /// that no other move interleaves and the catalog sees each move's result).
+    func withRobot<T: Sendable>(_ libraryID: Int64, _ body: () async throws -> T) async throws -> T {
+        guard let robot = robots[libraryID] else {
+            throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
+        }
+        await robot.acquire()
+        do {
+            let value = try await body()
+            await robot.release()
+            return value
+        } catch {
+            await robot.release()
+            throw error
+        }
     }
 
     private func drive(of task: LibraryTask, in binding: LibraryBinding) throws(TaskRunFailure) -> LibraryBinding.Drive? {
@@ -298,19 +329,34 @@ public actor LibraryTaskEngine {
             return
         }
         var waitedFor: Set<RegisteredDevice> = []
-        for task in pending where task.status == .new {
+        for queued in pending where queued.status == .new {
+            var task = queued
             // Shutdown may have begun during one of the awaits below.
             guard !draining else { return }
             guard let id = task.id, running[id] == nil,
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
             if syncRequired.contains(libraryID) && task.type != .sync { continue }
+            if task.driveId == nil, task.cartridgeId != nil, [.erase, .format, .checkLTFS].contains(task.type) {
+                // Addressed by cartridge: the first free drive that can do the work, else wait.
+                do {
+                    guard let chosen = try await freeDrive(for: task, library: libraryID, excluding: waitedFor) else {
+                        continue
+                    }
+                    task.driveId = chosen
+                } catch {
+                    await fail(id, failure: TaskFailure(task: task, error: error))
+                    continue
+                }
+                guard !draining, running[id] == nil else { continue }
+            }
             let devices: Set<RegisteredDevice>
-            do { devices = try self.devices(for: task) } catch {
+            let held: Set<RegisteredDevice>
+            do { (devices, held) = try self.devices(for: task) } catch {
                 await fail(id, failure: TaskFailure(task: task, error: error))
                 continue
             }
-            guard devices.isDisjoint(with: heldDevices), devices.isDisjoint(with: waitedFor) else {
-                waitedFor.formUnion(devices)
+            guard held.isDisjoint(with: heldDevices), held.isDisjoint(with: waitedFor) else {
+                waitedFor.formUnion(held)
                 continue
             }
             if let offline = await offlineDevice(among: devices) {
@@ -323,12 +369,12 @@ public actor LibraryTaskEngine {
                 continue
             }
             // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
-            guard !draining, running[id] == nil, devices.isDisjoint(with: heldDevices) else { continue }
-            waitedFor.formUnion(devices)
-            running[id] = RunningTask(task: task, devices: devices)
+            guard !draining, running[id] == nil, held.isDisjoint(with: heldDevices) else { continue }
+            waitedFor.formUnion(held)
+            running[id] = RunningTask(task: task, devices: devices, held: held)
             do {
                 // Compare and set: a task another process cancelled or took meanwhile stays theirs.
-                guard try await catalog.claimLibraryTask(id, phase: "starting") else {
+                guard try await catalog.claimLibraryTask(id, phase: "starting", drive: task.driveId) else {
                     running[id] = nil
                     continue
                 }
@@ -341,7 +387,7 @@ public actor LibraryTaskEngine {
         }
     }
 
-    private var heldDevices: Set<RegisteredDevice> { Set(running.values.flatMap(\.devices)) }
+    var heldDevices: Set<RegisteredDevice> { Set(running.values.flatMap(\.held)) }
 
     private func disabledDrive(of task: LibraryTask) async -> Int64? {
         guard let driveID = task.driveId,
@@ -434,7 +480,7 @@ public actor LibraryTaskEngine {
             }
             // Where the robot left things is read back, as after a failure.
             if let libraryID = run.task.libraryId, let binding = bindings[libraryID], run.devices.contains(binding.changer) {
-                do { try await syncCatalog(library: libraryID, taskID: nil) } catch {
+                do { try await withRobot(libraryID) { try await syncCatalog(library: libraryID, taskID: nil) } } catch {
                     await requireSync(libraryID, reason: "read-back after a killed task")
                 }
             }
@@ -460,10 +506,10 @@ public actor LibraryTaskEngine {
         await fail(id, failure: TaskFailure(task: run.task, error: reason))
         guard let libraryID = run.task.libraryId, let binding = bindings[libraryID],
               run.devices.contains(binding.changer) else { return }
-        // A robot step failed part-way: read back where the cartridges really are (the task
-        // still holds the changer, so no other robot step interleaves).
+        // A robot step may have failed part-way: read back where the cartridges really are
+        // (holding the robot, so no other robot step interleaves).
         do {
-            try await syncCatalog(library: libraryID, taskID: nil)
+            try await withRobot(libraryID) { try await syncCatalog(library: libraryID, taskID: nil) }
         } catch {
             logger.error("library \(libraryID): reading the inventory back after task \(id) failed: \(error)")
             await requireSync(libraryID, reason: "read-back after a failed task")

@@ -31,9 +31,18 @@ public enum LibraryTaskValidation {
         if task.cartridgeId != nil && task.sourceElement != nil {
             throw .invalidTask("give cartridge_id or source_element, not both")
         }
-        let usesCartridge: Set<LibraryTaskType> = [.load, .export]
+        let usesCartridge: Set<LibraryTaskType> = [.load, .export, .erase, .format, .checkLTFS]
         if task.cartridgeId != nil && !usesCartridge.contains(task.type) {
-            throw .invalidTask("cartridge_id applies to load and export only")
+            throw .invalidTask("cartridge_id applies to load, export, erase, format and check_ltfs only")
+        }
+        /// Erase, format and check_ltfs take a drive holding the cartridge, or a cartridge the
+        /// engine loads into a free drive that can do the work (and returns home afterwards).
+        func checkDriveOrCartridge() throws(LibraryServiceError) {
+            if task.driveId == nil && task.cartridgeId != nil { return }
+            guard task.driveId != nil else {
+                throw .invalidTask("\(task.type.rawValue) needs drive_id (the cartridge in that drive) or cartridge_id")
+            }
+            try checkDrive()
         }
         switch task.type {
         case .sync:
@@ -47,10 +56,12 @@ public enum LibraryTaskValidation {
             guard task.sourceElement != nil || task.cartridgeId != nil else {
                 throw .invalidTask("load needs source_element or cartridge_id")
             }
-        case .unload, .erase, .clean, .checkLTFS:
+        case .unload, .clean:
             try checkDrive()
+        case .erase, .checkLTFS:
+            try checkDriveOrCartridge()
         case .format:
-            try checkDrive()
+            try checkDriveOrCartridge()
             if task.formatKind == nil { task.formatKind = .plain }
             if task.formatKind == .plain, task.volumeName != nil {
                 throw .invalidTask("volume_name applies to an LTFS format (format_kind ltfs)")

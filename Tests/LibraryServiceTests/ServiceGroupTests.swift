@@ -33,11 +33,13 @@ import Testing
         try await running.value
     }
 
-    /// Graceful shutdown: a robot task in flight (a cleaning, which holds the changer) runs to its
+    /// Graceful shutdown: a robot task in flight (a cleaning, whose cartridge must go home) runs to its
     /// end, so no cartridge is left in a drive or the picker; a long erase, which would outlast
     /// systemd's stop timeout, is stopped and ends `killed` with the reason; nothing new starts.
     @Test func gracefulShutdownFinishesRobotWorkAndStopsLongDriveWork() async throws {
         let rig = try await TestRig.make(advancePerNotReady: .zero, drivePollInterval: .milliseconds(500))
+        // The drive asked for cleaning: a cycle that ends before a poll sees it still counts.
+        rig.simulated.requireCleaning(drive: 0)
         let group = ServiceGroup(configuration: .init(services: [rig.tracker, rig.engine],
                                                       logger: Logger(label: "test")))
         let running = Task { try await group.run() }

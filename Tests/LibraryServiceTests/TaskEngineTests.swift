@@ -281,8 +281,10 @@ struct TaskEngineTests {
     }
 
     /// At start-up every library runs a sync before anything else, drive-only tasks included.
+    /// (With the start-up unload policy off: the erase works on what the drive holds.)
     @Test func tasksQueuedBeforeStartWaitForTheStartUpSync() async throws {
         let rig = try await TestRig.make()
+        try await rig.catalog.setConfiguration(["unload_tape_cartridges_whes_media_server_starts": "no"])
         try await frontPanelMove(rig.simulated, from: rig.slotAddress(5), to: rig.driveAddress(1))
         let erase = try await rig.submit(.erase, drive: 1, priority: 5_000)
         try await rig.serving {

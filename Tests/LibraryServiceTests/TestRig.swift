@@ -102,7 +102,7 @@ struct TestRig {
     /// under way use a long interval.
     static func make(advancePerNotReady: Duration = .seconds(60), drivePollInterval: Duration = .milliseconds(2),
                      cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
-                     extra: [CartridgeProfile] = []) async throws -> TestRig {
+                     extra: [CartridgeProfile] = [], registerCartridges: Bool = true) async throws -> TestRig {
         let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses,
                                                               driveGenerations: driveGenerations, extra: extra))
         let source = TransportDiscoverySource()
@@ -130,6 +130,12 @@ struct TestRig {
                 libraryId: libraryID, mediaServerId: serverID, device: "/dev/sg-stale\(index)",
                 scsiPath: "[4:0:\(2 + index):0]", sysTransferElement: address, serial: serial))
             driveIDs.append(try #require(drive.id))
+        }
+        // The operator registered the library's data cartridges (a sync reports unregistered ones).
+        if registerCartridges {
+            for cartridge in simulated.profile.cartridges where cartridge.kind != .cleaning {
+                _ = try await catalog.registerCartridge(volumeTag: cartridge.barcode)
+            }
         }
         let tracker = DeviceTracker(source: source, pollInterval: .seconds(3_600))
         let engine = LibraryTaskEngine(catalog: catalog, tracker: tracker,

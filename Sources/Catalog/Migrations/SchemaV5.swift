@@ -5,6 +5,10 @@ import GRDB
 ///   again as the next attempt, its earlier errors kept in task_log) and `control_request`
 ///   (`kill`: an operator asked a running task to stop; the engine that runs it acts on it at
 ///   the task's next safe point, whichever process wrote it).
+/// - tape_cartridges gain `is_registered`: a data cartridge a sync finds that nobody registered
+///   (POST tape_cartridges, or an import into a pool) is recorded as unregistered (0), and the
+///   sync says so (the API answers 422). Cartridges already in the catalog stay registered;
+///   cleaning cartridges, recognised by their CLN label, are registered by the sync itself.
 enum SchemaV5 {
     static let identifier = "v5-task-controls"
 
@@ -13,6 +17,8 @@ enum SchemaV5 {
             ALTER TABLE tl_task_queue ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1 CHECK (attempt >= 1);
             ALTER TABLE tl_task_queue ADD COLUMN control_request TEXT
                 CHECK (control_request IS NULL OR control_request = 'kill');
+            ALTER TABLE tape_cartridges ADD COLUMN is_registered INTEGER NOT NULL DEFAULT 1
+                CHECK (is_registered IN (0, 1));
             """)
     }
 }

@@ -165,6 +165,8 @@ public struct TapeCartridge: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var writeProtected: Bool
     public var isWorm: Bool
     public var createdAt: Date
+    /// False for a data cartridge a sync found that nobody registered yet (schema v5).
+    public var isRegistered: Bool
 
     public init(id: Int64? = nil, volumeTag: String, tapeTypeId: Int64? = nil, poolId: Int64? = nil,
                 status: CartridgeStatus = .scratch, location: CartridgeLocation = .offline, slotId: Int64? = nil,
@@ -178,6 +180,7 @@ public struct TapeCartridge: Codable, Sendable, Equatable, FetchableRecord, Muta
         self.cleaningUsesLeft = cleaningUsesLeft; self.ltfsState = ltfsState; self.ltfsCheckedAt = ltfsCheckedAt
         self.ltfsCheckVerdict = ltfsCheckVerdict; self.lastError = lastError
         self.writeProtected = writeProtected; self.isWorm = isWorm; self.createdAt = createdAt
+        self.isRegistered = true
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

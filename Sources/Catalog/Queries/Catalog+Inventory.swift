@@ -63,6 +63,17 @@ extension CatalogDatabase {
                 poolID = id
             }
             let isCleaning = type?.isCleaning ?? false
+            // A cartridge a sync found and recorded as unregistered is registered in place.
+            if var found = try TapeCartridge.filter(Column("volume_tag") == volumeTag).fetchOne(db), !found.isRegistered {
+                found.isRegistered = true
+                found.poolId = poolID ?? found.poolId
+                if typeName != nil, let type {
+                    found.tapeTypeId = type.id; found.nativeCapacity = type.nativeCapacity; found.isWorm = type.isWorm
+                }
+                if !description.isEmpty { found.description = description }
+                try found.update(db)
+                return found
+            }
             var cartridge = TapeCartridge(
                 volumeTag: volumeTag, tapeTypeId: type?.id, poolId: poolID,
                 status: isCleaning ? .cleaning : .scratch, description: description,

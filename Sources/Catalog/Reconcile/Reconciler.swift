@@ -312,7 +312,7 @@ struct Reconciler {
             db, sql: "UPDATE tape_cartridges SET slot_id = ?, location = ? WHERE id = ?")
         var cartridgeInserts = BatchInsert(db, table: "tape_cartridges", columns: [
             "volume_tag", "tape_type_id", "status", "location", "slot_id", "native_capacity",
-            "cleaning_uses_left", "is_worm", "created_at",
+            "cleaning_uses_left", "is_worm", "created_at", "is_registered",
         ], rowCount: placements.reduce(0) { $0 + ($1.known == nil ? 1 : 0) })
         var tapeTypes: TapeTypeTable?
         for placement in placements {
@@ -347,6 +347,8 @@ struct Reconciler {
                 try cartridgeInserts.add(isCleaning ? Self.cleaningUses : nil)
                 try cartridgeInserts.add(type?.isWorm ?? false)
                 try cartridgeInserts.add(now)
+                // A data cartridge nobody registered is recorded as such; a cleaning one needs no pool.
+                try cartridgeInserts.add(isCleaning)
                 try cartridgeInserts.endRow()
                 summary.cartridgesCreated.append(placement.volumeTag)
             }

@@ -48,6 +48,16 @@ extension LibraryTaskEngine {
             try await changer.move(from: source.address, to: target)
         }
         try await readBack(library: libraryID, taskID: id, after: "the import")
+        // Into the pool the operator named: the imported cartridges are registered there.
+        let tags = sources.compactMap { $0.primaryVolumeTag?.identifier }.filter { !$0.isEmpty }
+        if let poolID = task.poolId, !tags.isEmpty {
+            try await announce(id, phase: "registering \(tags.count) cartridge(s) into pool \(poolID)", percent: 95,
+                               safePoint: false)
+            let registered = try await catalog.registerCartridges(tags, pool: poolID)
+            try await catalog.appendLog(TaskLogEntry(tlTaskId: id, message: "imported into pool \(poolID): "
+                + tags.joined(separator: ", ") + (registered.isEmpty ? "" : "; newly registered: "
+                + registered.joined(separator: ", "))))
+        }
     }
 
     /// Moves a cartridge (at `source_element`, or where the catalog last saw `cartridge_id`) to

@@ -10,6 +10,15 @@ extension LibraryTaskEngine {
         switch task.type {
         case .sync:
             try await withRobot(libraryID) { try await syncCatalog(library: libraryID, taskID: id) }
+            // The catalog is true to the library now; a cartridge nobody registered still ends
+            // the sync with an error that lists them (the seed's 422).
+            let unregistered = try await catalog.unregisteredCartridges(library: libraryID)
+            if !unregistered.isEmpty {
+                guard settings.registerFoundCartridges else { throw UnregisteredCartridges(volumeTags: unregistered) }
+                try await catalog.registerCartridges(unregistered, pool: nil)
+                try await catalog.appendLog(TaskLogEntry(tlTaskId: id, message: "registered the cartridges found: "
+                                                            + unregistered.joined(separator: ", ")))
+            }
         case .move:
             let source = try elementAddress(task.sourceElement, "source_element")
             let target = try elementAddress(task.targetElement, "target_element")
@@ -140,13 +149,41 @@ extension LibraryTaskEngine {
             if let taskID {
                 try await announce(taskID, phase: "reconciling the catalog", percent: 80, safePoint: safePoints)
             }
-            _ = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(inventory))
+            let summary = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(inventory))
             try await catalog.recordSync(library: libraryID, state: .synced)
-            syncSucceeded(libraryID)
+            await syncSucceeded(libraryID)
+            if let taskID, summary.changedAnything {
+                try await catalog.appendLog(TaskLogEntry(tlTaskId: taskID, message: Self.describe(summary)))
+            }
         } catch {
             try? await catalog.recordSync(library: libraryID, state: .failed)
             throw error
         }
+    }
+
+    /// A sync's summary, one task_log line: what changed in the catalog.
+    static func describe(_ summary: ReconcileSummary) -> String {
+        var parts: [String] = []
+        func list(_ tags: [String]) -> String {
+            tags.prefix(20).joined(separator: ", ") + (tags.count > 20 ? ", … (\(tags.count) in all)" : "")
+        }
+        if summary.slotsAdded + summary.slotsUpdated + summary.slotsRemoved > 0 {
+            parts.append("elements: \(summary.slotsAdded) added, \(summary.slotsUpdated) changed, "
+                         + "\(summary.slotsRemoved) removed")
+        }
+        if !summary.cartridgesCreated.isEmpty { parts.append("new cartridges: " + list(summary.cartridgesCreated)) }
+        if !summary.cartridgesMoved.isEmpty {
+            parts.append("moved: " + list(summary.cartridgesMoved.map {
+                "\($0.volumeTag) \($0.fromAddress.map(String.init) ?? "offline")→\($0.toAddress)"
+            }))
+        }
+        if !summary.cartridgesMarkedOffline.isEmpty { parts.append("gone offline: " + list(summary.cartridgesMarkedOffline)) }
+        if !summary.unlabeledElements.isEmpty {
+            parts.append("full elements without a label: " + list(summary.unlabeledElements.map(String.init)))
+        }
+        if !summary.duplicateVolumeTags.isEmpty { parts.append("duplicate labels: " + list(summary.duplicateVolumeTags)) }
+        if summary.drivesUpdated > 0 { parts.append("drives updated: \(summary.drivesUpdated)") }
+        return "sync: " + parts.joined(separator: "; ")
     }
 
     /// The read-back after a robot step that worked: a failure here says the step was done.

@@ -31,10 +31,14 @@ public actor LibraryTaskEngine {
         public var queuePollInterval: Duration
         /// How long a drive may stay in its cleaning cycle before the clean task gives up.
         public var cleaningTimeout: Duration
+        /// Register every cartridge a sync finds (a simulated library, whose cartridges are the
+        /// operator's by construction); otherwise a sync reports unregistered ones as an error.
+        public var registerFoundCartridges: Bool
 
         public init(drivePollInterval: Duration = .seconds(1), retryInterval: Duration = .milliseconds(500),
                     recoverySyncPriority: Int = 1_000, queuePollInterval: Duration = .seconds(5),
-                    cleaningTimeout: Duration = .seconds(900)) {
+                    cleaningTimeout: Duration = .seconds(900), registerFoundCartridges: Bool = false) {
+            self.registerFoundCartridges = registerFoundCartridges
             self.drivePollInterval = drivePollInterval
             self.retryInterval = retryInterval
             self.recoverySyncPriority = recoverySyncPriority
@@ -75,6 +79,13 @@ public actor LibraryTaskEngine {
     private var serving = false
     /// Libraries that run nothing but a sync until a sync has succeeded.
     private var syncRequired: Set<Int64> = []
+    /// Libraries whose drives are emptied after the start-up sync, before any other task runs
+    /// (policy `unload_tape_cartridges_whes_media_server_starts`).
+    private var unloadAfterSync: Set<Int64> = []
+    /// The start-up unload tasks of each library; until they end, nothing else runs there.
+    private var startupUnloads: [Int64: Set<Int64>] = [:]
+    /// The global configuration's policies, read at the start of `serve()`.
+    private(set) var policies = LibraryPolicies()
     /// Presence changes, subscribed once (at the first attach) for the engine's lifetime, so
     /// none is lost before or between `serve()` runs.
     private var presenceChanges: AsyncStream<PresenceChange>?
@@ -224,6 +235,13 @@ public actor LibraryTaskEngine {
         serving = true
         defer { serving = false }
         await recoverInterruptedTasks()
+        do {
+            policies = try LibraryPolicies(configuration: try await catalog.globalConfiguration())
+        } catch {
+            logger.error("reading the global configuration failed, the seed's defaults apply: \(error)")
+            policies = LibraryPolicies()
+        }
+        if policies.unloadAtStart { unloadAfterSync = Set(bindings.keys) }
         // Whatever happened while nothing served the libraries (a crash, an operator at the
         // front panel), the catalog is checked against the hardware before any task runs.
         for libraryID in bindings.keys.sorted() { await requireSync(libraryID, reason: "service start") }
@@ -317,7 +335,33 @@ public actor LibraryTaskEngine {
     }
 
     /// A sync succeeded: the catalog matches the hardware again.
-    func syncSucceeded(_ libraryID: Int64) { syncRequired.remove(libraryID) }
+    func syncSucceeded(_ libraryID: Int64) async {
+        syncRequired.remove(libraryID)
+        guard unloadAfterSync.remove(libraryID) != nil, let binding = bindings[libraryID] else { return }
+        // Start-up policy: drives still holding a cartridge (a task a crash interrupted, an
+        // operator's manual load) are emptied first, each by an unload task of its own.
+        var queued: Set<Int64> = []
+        for drive in binding.drives.values.sorted(by: { $0.driveID < $1.driveID }) {
+            guard let address = drive.elementAddress,
+                  let slot = try? await catalog.slot(library: libraryID, address: address), slot.full else { continue }
+            do {
+                let task = try await catalog.enqueue(LibraryTask(type: .unload, priority: settings.recoverySyncPriority,
+                                                                 libraryId: libraryID, driveId: drive.driveID))
+                if let id = task.id { queued.insert(id) }
+                logger.info("library \(libraryID): drive \(drive.driveID) holds \(slot.volumeTag ?? "a cartridge") at start; unload queued")
+            } catch {
+                logger.error("library \(libraryID): queuing the start-up unload of drive \(drive.driveID) failed: \(error)")
+            }
+        }
+        if !queued.isEmpty { startupUnloads[libraryID] = queued }
+    }
+
+    /// A start-up unload ended (however): the library's other tasks may run once all have.
+    private func startupUnloadEnded(_ id: Int64) {
+        for (libraryID, var ids) in startupUnloads where ids.remove(id) != nil {
+            startupUnloads[libraryID] = ids.isEmpty ? nil : ids
+        }
+    }
 
     /// Starts every queued task whose devices are free, in priority order; a task waiting for
     /// a device keeps later tasks off that device (no overtaking on one robot or drive).
@@ -336,6 +380,7 @@ public actor LibraryTaskEngine {
             guard let id = task.id, running[id] == nil,
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
             if syncRequired.contains(libraryID) && task.type != .sync { continue }
+            if let gate = startupUnloads[libraryID], !gate.contains(id) { continue }
             if task.driveId == nil, task.cartridgeId != nil, [.erase, .format, .checkLTFS].contains(task.type) {
                 // Addressed by cartridge: the first free drive that can do the work, else wait.
                 do {
@@ -449,6 +494,7 @@ public actor LibraryTaskEngine {
         guard let run = running[id] else { return }
         defer {
             running[id] = nil
+            startupUnloadEnded(id)
             wake.yield()
         }
         guard let error else {
@@ -504,6 +550,8 @@ public actor LibraryTaskEngine {
             return
         }
         await fail(id, failure: TaskFailure(task: run.task, error: reason))
+        // A sync that only found unregistered cartridges has just read the library.
+        guard !(error is UnregisteredCartridges) else { return }
         guard let libraryID = run.task.libraryId, let binding = bindings[libraryID],
               run.devices.contains(binding.changer) else { return }
         // A robot step may have failed part-way: read back where the cartridges really are
@@ -517,6 +565,7 @@ public actor LibraryTaskEngine {
     }
 
     private func fail(_ id: Int64, failure: TaskFailure) async {
+        startupUnloadEnded(id)
         do {
             try await catalog.updateLibraryTask(id, status: .error, failure: failure,
                                                 log: (level: "error", message: failure.message))

@@ -28,6 +28,9 @@ public enum LibraryTaskValidation {
         if task.type != .format && (task.formatKind != nil || task.volumeName != nil || task.force) {
             throw .invalidTask("format_kind, volume_name and force apply to format only")
         }
+        if task.poolId != nil && task.type != .import {
+            throw .invalidTask("pool_id applies to import only (the pool the imported cartridges join)")
+        }
         if task.cartridgeId != nil && task.sourceElement != nil {
             throw .invalidTask("give cartridge_id or source_element, not both")
         }

@@ -21,6 +21,8 @@ extension TaskFailure {
             }
         case let failure as TaskRunFailure:
             self.init(message: "\(what): \(failure.message)")
+        case let unregistered as UnregisteredCartridges:
+            self.init(message: "\(what): \(unregistered.description)")
         case let readBack as ReadBackFailure:
             // The robot step was done; only the catalog's read-back failed.
             let base = TaskFailure(task: task, error: readBack.underlying)
@@ -48,6 +50,16 @@ extension TaskFailure {
 struct ReadBackFailure: Error, Sendable {
     var step: String
     var underlying: any Error
+}
+
+/// A sync that found cartridges nobody registered (the catalog is synced all the same).
+struct UnregisteredCartridges: Error, Sendable, CustomStringConvertible {
+    var volumeTags: [String]
+    var description: String {
+        let shown = volumeTags.prefix(50).joined(separator: ", ") + (volumeTags.count > 50 ? ", …" : "")
+        return "the library holds \(volumeTags.count) unregistered cartridge\(volumeTags.count == 1 ? "" : "s"): \(shown); "
+            + "register them (POST tape_cartridges, or an import into a pool) — the catalog is synced"
+    }
 }
 
 /// A running task an operator killed, stopped at a safe point (`phase` says where).

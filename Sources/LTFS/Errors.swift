@@ -1,3 +1,5 @@
+import SCSI
+
 /// Why an LTFS XML document could not be read.
 public enum LTFSXMLError: Error, Sendable, Hashable, CustomStringConvertible {
     case malformed(String)
@@ -45,6 +47,8 @@ public enum LTFSFormatError: Error, Sendable, CustomStringConvertible {
     case partitioningRefused(String)
     case partitioningIncomplete(partitions: Int)
     case device(step: String, error: String)
+    /// A command the drive refused during `step`, with its decoded sense.
+    case command(step: String, error: SCSIError)
 
     public var description: String {
         switch self {
@@ -63,6 +67,10 @@ public enum LTFSFormatError: Error, Sendable, CustomStringConvertible {
         case .partitioningRefused(let why): return "the drive refused the medium partition page: \(why)"
         case .partitioningIncomplete(let n): return "after FORMAT MEDIUM the cartridge has \(n) partition(s), not 2"
         case .device(let step, let error): return "\(step) failed: \(error)"
+        case .command(let step, let error):
+            let text = error.description
+            // "FORMAT MEDIUM failed: FORMAT MEDIUM failed: …" says the step once.
+            return text.hasPrefix(step + " failed") ? text : "\(step) failed: \(text)"
         }
     }
 }

@@ -79,12 +79,12 @@ struct CartridgeTaskTests {
             let move = try await rig.waitForTask(
                 try await rig.submit(.move, source: rig.slotAddress(1), target: rig.slotAddress(7)).id)
             #expect(move.status == .done, "\(move.errorMessage ?? "")")
-            // The move ran inside the cleaning cycle (the clean task was still running when the
-            // move ended), not after it.
+            // The move started while the clean task still ran (before, it could only start once
+            // the clean had ended and let go of the changer).
             let cleanID = try #require(clean.id)
             let cleaning = try #require(try await rig.catalog.libraryTask(id: cleanID))
-            let moveEnded = try #require(move.finishedAt)
-            #expect(!cleaning.status.isFinal || moveEnded <= (cleaning.finishedAt ?? .distantPast))
+            let moveStarted = try #require(move.startedAt)
+            #expect(!cleaning.status.isFinal || moveStarted < (cleaning.finishedAt ?? .distantPast))
             rig.driveDevices[0].setAdvancePerNotReady(.seconds(3_600))
             #expect(try await rig.waitForTask(clean.id).status == .done)
             #expect(rig.simulated.location(of: "CLN001L1") == .slot(10))

@@ -505,11 +505,6 @@ enum FaultMatrix {
     static let changer = 0
     static let drive0 = 1
 
-    /// LTFSFormatError.device(step:error:) keeps the SCSI error as text only, so a failed LTFS
-    /// format has the decoded sense in error_message but no sense_key/asc/ascq/sense_description.
-    static let ltfsSenseLost = "an LTFS format that fails with CHECK CONDITION records no sense columns "
-        + "(LTFSFormatError.device keeps the SCSIError as a string; TaskFailure cannot decode it)"
-
     static let cases: [FaultCase] = {
         var cases: [FaultCase] = []
         let jammed = FaultCase.Expected.senseError(opcode: 0xA5, key: .hardwareError, asc: 0x15, ascq: 0x01)
@@ -530,7 +525,7 @@ enum FaultMatrix {
                                         .at("E00002L9", .slot(2))]))
         cases.append(FaultCase(fault: .mediaError(partition: 0, block: 0), operation: .formatLTFS,
                                expected: .senseError(opcode: 0x0A, key: .mediumError, asc: 0x0C, ascq: 0x00),
-                               checks: [.at("E00002L9", .slot(2))], senseColumnsIssue: ltfsSenseLost))
+                               checks: [.at("E00002L9", .slot(2))]))
 
         // Not ready: becoming ready for a while is waited through; other NOT READY conditions fail.
         cases.append(FaultCase(fault: .becomingReady(device: drive0, seconds: 600), operation: .load, expected: .done))
@@ -579,8 +574,7 @@ enum FaultMatrix {
                               checks: [.scratch("E00001L9")]))
         // FORMAT MEDIUM 04h
         cases.append(hard(0x04, device: drive0, .mediumError, 0x31, 0x01, .formatPlain))
-        cases.append(hard(0x04, device: drive0, .hardwareError, 0x44, 0x00, .formatLTFS, checks: [.at("E00002L9", .slot(2))],
-                          senseColumnsIssue: ltfsSenseLost))
+        cases.append(hard(0x04, device: drive0, .hardwareError, 0x44, 0x00, .formatLTFS, checks: [.at("E00002L9", .slot(2))],))
         // LOAD UNLOAD 1Bh (the eject before the robot pulls the cartridge)
         cases.append(hard(0x1B, device: drive0, .mediumError, 0x53, 0x00, .unload, checks: [.at("E00001L9", .drive(0))]))
         cases.append(hard(0x1B, device: drive0, .hardwareError, 0x53, 0x00, .eraseByCartridge,
@@ -589,10 +583,8 @@ enum FaultMatrix {
         // TEST UNIT READY 00h (the load's wait, the erase's polls, the cleaning's polls)
         cases.append(hard(0x00, device: drive0, .hardwareError, 0x44, 0x00, .load, checks: [.at("E00001L9", .drive(0))]))
         cases.append(hard(0x00, device: drive0, .hardwareError, 0x44, 0x00, .eraseByDrive))
-        cases.append(hard(0x00, device: drive0, .hardwareError, 0x44, 0x00, .clean, checks: [.known(
-            "a clean task that fails while it polls the drive (waitForCleaning throws) leaves the cleaning "
-                + "cartridge in the drive with no task; erase/format/check_ltfs by cartridge return theirs home "
-                + "after a failure", .at("CLN001L1", .slot(10)))]))
+        // A clean that fails while it polls the drive still returns the cleaner home.
+        cases.append(hard(0x00, device: drive0, .hardwareError, 0x44, 0x00, .clean, checks: [.at("CLN001L1", .slot(10))]))
         cases.append(absorbed(0x00, device: drive0, .unitAttention, 0x29, 0x00, .load))
         // LOG SENSE 4Dh: statistics and TapeAlert are best effort
         cases.append(absorbed(0x4D, device: drive0, .hardwareError, 0x44, 0x00, .unload, count: 8,
@@ -610,8 +602,7 @@ enum FaultMatrix {
                                operation: .checkLTFSByDrive, expected: .done,
                                checks: [.verdict("E00001L9", "inconsistent", logged: "MEDIUM ERROR")]))
         // WRITE(6) 0Ah
-        cases.append(hard(0x0A, device: drive0, .mediumError, 0x0C, 0x00, .formatLTFS, checks: [.at("E00002L9", .slot(2))],
-                          senseColumnsIssue: ltfsSenseLost))
+        cases.append(hard(0x0A, device: drive0, .mediumError, 0x0C, 0x00, .formatLTFS, checks: [.at("E00002L9", .slot(2))],))
 
         // Quirks: the engine works around each one.
         let quirkOperations: [(FaultCase.Quirk, [FaultCase.Operation])] = [

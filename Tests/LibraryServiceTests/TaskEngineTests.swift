@@ -306,7 +306,7 @@ struct TaskEngineTests {
             try await rig.catalog.setDriveState(rig.driveIDs[1], to: .disabled)
             let erase = try await rig.waitForTask(try await rig.submit(.erase, drive: 1).id)
             #expect(erase.status == .error)
-            #expect(erase.errorMessage == "erase failed: drive \(rig.driveIDs[1]) is disabled by an operator; "
+            #expect(erase.errorMessage == "erase failed: drive \(rig.driveIDs[1]) is disabled; "
                     + "enable it to run tasks on it")
         }
     }

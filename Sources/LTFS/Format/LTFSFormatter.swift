@@ -1,3 +1,4 @@
+import SCSI
 import Foundation
 
 /// What a format did.
@@ -141,6 +142,8 @@ public struct LTFSFormatter: Sendable {
     private func step<T>(_ name: String, _ body: () async throws -> T) async throws(LTFSFormatError) -> T {
         do {
             return try await body()
+        } catch let error as SCSIError {
+            throw .command(step: name, error: error)
         } catch {
             throw .device(step: name, error: "\(error)")
         }

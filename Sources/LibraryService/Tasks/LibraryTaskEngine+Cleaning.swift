@@ -1,4 +1,5 @@
 import Catalog
+import Discovery
 import SCSI
 import TapeHardware
 
@@ -31,7 +32,24 @@ extension LibraryTaskEngine {
 
         try await announce(id, phase: "cleaning", percent: 20)
         // A kill does not stop this wait: no library takes a cleaner out of a drive in its cycle.
-        let outcome = try await waitForCleaning(device, requestsBefore: requestsBefore ?? [])
+        let outcome: CleaningOutcome
+        do {
+            outcome = try await waitForCleaning(device, requestsBefore: requestsBefore ?? [])
+        } catch {
+            // The cleaner goes home also when the drive failed under the wait (unless the drive
+            // or the changer is gone); the task fails with the drive's error.
+            if !error.isDeviceGone && !(error is DeviceOfflineError) {
+                do {
+                    try? await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag) after a failure",
+                                        safePoint: false)
+                    try await eject(drive)
+                    try await withRobot(libraryID) { try await changer.move(from: driveAddress, to: home) }
+                } catch let returning {
+                    logger.error("task \(id): returning \(cartridge.volumeTag) after a failed cleaning failed: \(returning)")
+                }
+            }
+            throw error
+        }
 
         try await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag)", percent: 80,
                            safePoint: false)

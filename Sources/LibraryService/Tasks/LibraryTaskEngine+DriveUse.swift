@@ -1,5 +1,6 @@
 import Catalog
 import Discovery
+import Foundation
 import SCSI
 import TapeHardware
 
@@ -54,10 +55,12 @@ extension LibraryTaskEngine {
 
     /// Reads what the mount ending now did to the drive (bytes moved, TapeAlert flags) and
     /// records it. Best effort: an unload is not refused because a log page could not be read.
-    func recordMountEnd(_ drive: LibraryBinding.Drive) async {
+    func recordMountEnd(_ drive: LibraryBinding.Drive, taskID: Int64? = nil) async {
         do {
             let device = try await tapeDrive(drive)
-            let alerts = (try? await device.tapeAlerts())?.rawValue ?? 0
+            let flags = (try? await device.tapeAlerts()) ?? []
+            let alerts = flags.rawValue
+            let loaded = try await catalog.drive(id: drive.driveID)?.loadedCartridgeId
             var bytes: Int64 = 0
             if let statistics = try? await device.volumeStatistics() {
                 let megabytes = (statistics.lastMountMBWritten ?? 0) &+ (statistics.lastMountMBRead ?? 0)
@@ -66,6 +69,7 @@ extension LibraryTaskEngine {
             }
             try await catalog.recordUnmount(drive: drive.driveID, bytesTransferred: bytes,
                                             tapeAlertFlags: Int64(bitPattern: alerts))
+            await applyTapeAlerts(flags, drive: drive, cartridge: loaded, taskID: taskID)
         } catch {
             logger.warning("drive \(drive.driveID): recording the mount's statistics failed: \(error)")
         }
@@ -119,6 +123,70 @@ extension LibraryTaskEngine {
             } catch {
                 logger.warning("drive \(drive.driveID): its generation could not be read: \(error)")
             }
+        }
+    }
+}
+
+extension LibraryTaskEngine {
+    /// What the TapeAlert flags read at an unload make the service do (Bacula's policy, as
+    /// scsi-reference.md gives it, with tapelib's rule for 14h):
+    /// - 14h CLEAN NOW: the drive waits for a cleaning (needs_cleaning; back in service by
+    ///   itself once a cleaning succeeds) and the cartridge it held is marked for verification;
+    /// - 15h CLEAN PERIODIC, or a last cleaning older than `clean_tape_drives_period`: a clean
+    ///   task is queued when `auto_clean_tape_drives` is yes (also for 14h);
+    /// - flags that disable the volume (07h, 08h, 0Dh, 0Eh, 16h, 34h–36h): the cartridge is
+    ///   marked error with the flag's text;
+    /// - flags that disable the drive (0Eh, 1Dh–1Fh, 26h, 27h): the drive is disabled until an
+    ///   operator enables it.
+    /// Each action is written to the task log (when a task read the flags) and the service log.
+    func applyTapeAlerts(_ flags: TapeAlertFlags, drive: LibraryBinding.Drive, cartridge: Int64?,
+                         taskID: Int64?) async {
+        let cleanNow = flags.contains(.cleanNow)
+        let disablingDrive = flags.flags.filter { $0 != .cleanNow && $0.policy.contains(.disableDrive) }
+        let disablingVolume = flags.flags.filter { $0 != .cleanNow && $0.policy.contains(.disableVolume) }
+        var notes: [String] = []
+        do {
+            let driveState: DriveState? = !disablingDrive.isEmpty ? .disabled : (cleanNow ? .needsCleaning : nil)
+            var cartridgeError: String?
+            if !disablingVolume.isEmpty {
+                cartridgeError = "TapeAlert " + disablingVolume.map(\.description).joined(separator: ", ")
+            } else if cleanNow {
+                cartridgeError = "TapeAlert \(TapeAlertFlag.cleanNow.description) while loaded: verify this cartridge"
+            }
+            if driveState != nil || cartridgeError != nil {
+                try await catalog.recordDriveHealth(drive: drive.driveID, driveState: driveState, cartridge: cartridge,
+                                                    cartridgeStatus: disablingVolume.isEmpty ? nil : .error,
+                                                    cartridgeError: cartridgeError)
+            }
+            if !disablingDrive.isEmpty {
+                notes.append("drive \(drive.driveID) disabled until an operator enables it: TapeAlert "
+                             + disablingDrive.map(\.description).joined(separator: ", "))
+            } else if cleanNow {
+                notes.append("drive \(drive.driveID) needs cleaning (TapeAlert \(TapeAlertFlag.cleanNow.description))")
+            }
+            if let cartridgeError, cartridge != nil {
+                notes.append("cartridge \(cartridge ?? 0): \(cartridgeError)"
+                             + (disablingVolume.isEmpty ? "" : "; marked error"))
+            }
+            var cleaningDue = cleanNow || flags.contains(.cleanPeriodic)
+            if !cleaningDue, let last = try await catalog.drive(id: drive.driveID)?.lastCleaning {
+                cleaningDue = Date().timeIntervalSince(last) > Double(policies.cleaningPeriodDays) * 86_400
+            }
+            if cleaningDue && policies.autoClean && disablingDrive.isEmpty,
+               let libraryID = bindings.first(where: { $0.value.drives[drive.driveID] != nil })?.key {
+                let pending = try await catalog.pendingLibraryTasks(library: libraryID)
+                if !pending.contains(where: { $0.type == .clean && $0.driveId == drive.driveID }) {
+                    let clean = try await catalog.enqueue(LibraryTask(type: .clean, priority: 500, libraryId: libraryID,
+                                                                      driveId: drive.driveID))
+                    notes.append("clean task \(clean.id ?? 0) queued for drive \(drive.driveID) (auto_clean_tape_drives)")
+                }
+            }
+        } catch {
+            logger.error("drive \(drive.driveID): applying TapeAlert \(flags) failed: \(error)")
+        }
+        for note in notes {
+            logger.warning("\(note)")
+            if let taskID { try? await catalog.appendLog(TaskLogEntry(tlTaskId: taskID, level: "warning", message: note)) }
         }
     }
 }

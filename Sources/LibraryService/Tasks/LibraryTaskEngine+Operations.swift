@@ -39,7 +39,7 @@ extension LibraryTaskEngine {
             let from = try driveElement(drive)
             // Rewinding and unthreading take minutes: the robot serves other drives meanwhile.
             try await announce(id, phase: "ejecting the cartridge in drive \(drive.driveID)", percent: 5)
-            await recordMountEnd(drive)
+            await recordMountEnd(drive, taskID: id)
             try await eject(drive)
             try await withRobot(libraryID) {
                 let changer = try await changer(of: libraryID)
@@ -125,7 +125,7 @@ extension LibraryTaskEngine {
         }
         do {
             try? await announce(id, phase: "returning \(tag ?? "the cartridge") to element \(home)", safePoint: false)
-            await recordMountEnd(drive)
+            await recordMountEnd(drive, taskID: id)
             try await eject(drive)
             try await withRobot(libraryID) {
                 try await changer.move(from: driveAddress, to: home)

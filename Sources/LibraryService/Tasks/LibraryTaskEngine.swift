@@ -86,6 +86,7 @@ public actor LibraryTaskEngine {
     private var startupUnloads: [Int64: Set<Int64>] = [:]
     /// The global configuration's policies, read at the start of `serve()`.
     private(set) var policies = LibraryPolicies()
+    private var lastPrune: ContinuousClock.Instant?
     /// Presence changes, subscribed once (at the first attach) for the engine's lifetime, so
     /// none is lost before or between `serve()` runs.
     private var presenceChanges: AsyncStream<PresenceChange>?
@@ -235,12 +236,7 @@ public actor LibraryTaskEngine {
         serving = true
         defer { serving = false }
         await recoverInterruptedTasks()
-        do {
-            policies = try LibraryPolicies(configuration: try await catalog.globalConfiguration())
-        } catch {
-            logger.error("reading the global configuration failed, the seed's defaults apply: \(error)")
-            policies = LibraryPolicies()
-        }
+        await refreshPolicies()
         if policies.unloadAtStart { unloadAfterSync = Set(bindings.keys) }
         // Whatever happened while nothing served the libraries (a crash, an operator at the
         // front panel), the catalog is checked against the hardware before any task runs.
@@ -278,7 +274,35 @@ public actor LibraryTaskEngine {
         await drain()
     }
 
-    private func nudge() { wake.yield() }
+    /// The poll: the global configuration read again (an operator may have changed a policy),
+    /// finished tasks past their retention removed (at most once a minute), and a dispatch.
+    private func nudge() async {
+        await refreshPolicies()
+        if lastPrune.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
+            lastPrune = ContinuousClock.now
+            await pruneFinishedTasks()
+        }
+        wake.yield()
+    }
+
+    func refreshPolicies() async {
+        do {
+            policies = try LibraryPolicies(configuration: try await catalog.globalConfiguration())
+        } catch {
+            logger.error("reading the global configuration failed; the policies in force stay: \(error)")
+        }
+    }
+
+    /// Removes finished tasks older than their status's retention period, with their logs.
+    func pruneFinishedTasks(now: Date = Date()) async {
+        let cutoffs = policies.retentionMinutes.mapValues { now.addingTimeInterval(-Double($0) * 60) }
+        do {
+            let removed = try await catalog.pruneFinishedLibraryTasks(endedBefore: cutoffs)
+            if removed > 0 { logger.info("removed \(removed) finished task(s) past their retention period") }
+        } catch {
+            logger.error("removing finished tasks failed: \(error)")
+        }
+    }
 
     /// Stops dispatching and waits for the tasks in flight.
     public func drain() async {
@@ -381,6 +405,8 @@ public actor LibraryTaskEngine {
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
             if syncRequired.contains(libraryID) && task.type != .sync { continue }
             if let gate = startupUnloads[libraryID], !gate.contains(id) { continue }
+            // Service mode holds every hardware task; the service window holds those not urgent.
+            guard policies.allowsHardwareWork(priority: task.priority, at: Date()) else { continue }
             if task.driveId == nil, task.cartridgeId != nil, [.erase, .format, .checkLTFS].contains(task.type) {
                 // Addressed by cartridge: the first free drive that can do the work, else wait.
                 do {
@@ -408,9 +434,8 @@ public actor LibraryTaskEngine {
                 await fail(id, failure: TaskFailure(task: task, error: offline))
                 continue
             }
-            if let disabled = await disabledDrive(of: task) {
-                await fail(id, failure: TaskFailure(task: task, error: TaskRunFailure(
-                    message: "drive \(disabled) is disabled by an operator; enable it to run tasks on it")))
+            if let refusal = await unusableDrive(of: task) {
+                await fail(id, failure: TaskFailure(task: task, error: TaskRunFailure(message: refusal)))
                 continue
             }
             // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
@@ -434,10 +459,18 @@ public actor LibraryTaskEngine {
 
     var heldDevices: Set<RegisteredDevice> { Set(running.values.flatMap(\.held)) }
 
-    private func disabledDrive(of task: LibraryTask) async -> Int64? {
-        guard let driveID = task.driveId,
-              let drive = try? await catalog.drive(id: driveID), drive.state == .disabled else { return nil }
-        return driveID
+    /// Why the task's drive cannot take it: disabled (by an operator or a TapeAlert), or
+    /// waiting for a cleaning (only a clean or an unload runs on it then).
+    private func unusableDrive(of task: LibraryTask) async -> String? {
+        guard let driveID = task.driveId, let drive = try? await catalog.drive(id: driveID) else { return nil }
+        switch drive.state {
+        case .disabled:
+            return "drive \(driveID) is disabled; enable it to run tasks on it"
+        case .needsCleaning where task.type != .clean && task.type != .unload:
+            return "drive \(driveID) needs cleaning (TapeAlert 14h); clean it first"
+        default:
+            return nil
+        }
     }
 
     private func offlineDevice(among devices: Set<RegisteredDevice>) async -> DeviceOfflineError? {

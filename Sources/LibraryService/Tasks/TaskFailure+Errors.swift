@@ -1,5 +1,6 @@
 import Catalog
 import Discovery
+import LTFS
 import SCSI
 import TapeHardware
 
@@ -21,6 +22,12 @@ extension TaskFailure {
             }
         case let failure as TaskRunFailure:
             self.init(message: "\(what): \(failure.message)")
+        case let format as LTFSFormatError:
+            if case .command(_, let scsi) = format {
+                self.init(message: "\(what): \(format.description)", sense: scsi.sense)
+            } else {
+                self.init(message: "\(what): \(format.description)")
+            }
         case let unregistered as UnregisteredCartridges:
             self.init(message: "\(what): \(unregistered.description)")
         case let readBack as ReadBackFailure:

@@ -11,7 +11,7 @@ BIN := .build/debug/tapelib
 STATIC_BUILD := -c release --static-swift-stdlib --scratch-path .build-static \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all deps build test demo bench clean shim
+.PHONY: all deps build test crash demo bench clean shim
 
 all: build
 
@@ -28,9 +28,22 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# `swift test` includes the crash test (CrashRecoveryTests) with 5 kills, about 20 s.
 test: deps shim
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The crash test in full: tapelib serve --hwsim over a persistent tapelib-hwsim server (mechanics
+# at 1/100 of real time), a mixed workload queued (moves, loads/unloads, short and long erases,
+# plain and LTFS formats, imports, exports, cleans), kill -9 of the service at random moments
+# CRASH_KILLS times (the hwsim server restarted every fifth); after each restart and its
+# recovery: no task left running, catalog locations = the simulator's, no cartridge stranded
+# in a drive. Prints the counts; CRASH_SEED=N replays a run.
+CRASH_KILLS ?= 50
+crash: deps
+	$(SWIFT) build --build-tests
+	TAPELIB_CRASH_KILLS=$(CRASH_KILLS) $(if $(CRASH_SEED),TAPELIB_CRASH_SEED=$(CRASH_SEED)) \
+	  $(SWIFT) test --skip-build --filter CrashRecoveryTests
 
 demo: build
 	@echo "== tapelib against the simulated mid-size library (sim:midsize, state in $(SIM_STATE)) =="

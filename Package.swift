@@ -46,9 +46,11 @@ let package = Package(
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 path: "Sources/Catalog"),
-        // Task queue, sync and device presence: runs library operations on the hardware.
+        // Task queue, sync and device presence: runs library operations on the hardware. It
+        // reaches a hwsim server's library (`tapelib serve --hwsim`) through HWSimServer's
+        // client transport, which needs only SCSI.
         .target(name: "LibraryService", dependencies: [
-            "SCSI", "TapeHardware", "LTFS", "Catalog", "Discovery",
+            "SCSI", "TapeHardware", "LTFS", "Catalog", "Discovery", "HWSimServer",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/LibraryService"),
@@ -116,7 +118,10 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/LibraryServiceTests"),
-        .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "tapelib-tools", "HWSim", "SCSI", "TapeHardware"],
+        // The crash test (CrashRecoveryTests) also runs tapelib-hwsim, drives it through
+        // HWSimServer's control channel and reads the catalog the service writes.
+        .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "tapelib-tools", "tapelib-hwsim", "HWSim", "HWSimServer",
+                                                            "SCSI", "TapeHardware", "Catalog"],
                     path: "Tests/IntegrationTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -16,8 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the media-server service: hotplug monitor and library task engine (no REST API yet).",
         discussion: """
             Serves the libraries the catalog has for this media server (--hostname). With --sim, \
-            the devices are an in-process simulated library instead of the host's, registered in \
-            the catalog on first start. SIGTERM or SIGINT stops it; tasks in flight finish first.
+            the devices are an in-process simulated library instead of the host's; with --hwsim, \
+            the library of a `tapelib-hwsim serve` process (changer device 0, drives 1…N); either \
+            is registered in the catalog on first start. SIGTERM or SIGINT stops it; tasks in \
+            flight finish first.
             """)
 
     @Option(name: .customLong("state-dir"),
@@ -30,7 +32,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sim-state"), help: "Keep the simulated library's state (cartridges, tape contents) in DIR.")
     var simState: String?
 
-    @Option(name: .long, help: "This media server's hostname in the catalog (default: the host's name; with --sim, sim-PROFILE).")
+    @Option(name: .long, help: ArgumentHelp("Serve the library of the tapelib-hwsim server listening on SOCKET.",
+                                            valueName: "socket"))
+    var hwsim: String?
+
+    @Option(name: .long, help: "This media server's hostname in the catalog (default: the host's name; with --sim, sim-PROFILE; with --hwsim, hwsim-SOCKETNAME).")
     var hostname: String?
 
     @Option(name: .customLong("queue-poll"), help: "Seconds between reads of the task queue (tasks other processes queued).")
@@ -41,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--queue-poll must be between 0.05 and 3600 seconds")
         }
         if simState != nil && sim == nil { throw ValidationError("--sim-state needs --sim") }
+        if sim != nil && hwsim != nil { throw ValidationError("--sim and --hwsim exclude each other") }
+        if let hwsim, hwsim.isEmpty { throw ValidationError("--hwsim needs the server's socket path") }
         if let sim, !LibraryProfile.builtInNames.contains(sim), !sim.hasSuffix(".json") {
             throw ValidationError("--sim: no profile \(sim) (\(LibraryProfile.builtInNames.joined(separator: ", ")), or a .json file)")
         }
@@ -59,7 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
             let instance = try await offPool { try ServiceInstanceLock(stateDirectory: directory) }
             defer { instance.release() }
             let catalog = try await CatalogDatabase.open(stateDirectory: directory)
-            let host = hostname ?? sim.map { "sim-\($0)" } ?? ServiceHost.name()
+            let hwsimLibrary = hwsim.map(HWSimServedLibrary.init(socket:))
+            let host = hostname ?? sim.map { "sim-\($0)" } ?? hwsimLibrary?.mediaServerName ?? ServiceHost.name()
             let serverID = try await mediaServer(host, in: catalog, logger: logger)
 
             var simulated: SimulatedLibrary?
@@ -68,23 +77,24 @@ struct ServeCommand: AsyncParsableCommand {
                 let library = try await offPool { try SimulatedDiscovery.library(profile: sim, stateDirectory: simState) }
                 simulated = library
                 source = SimulatedDiscovery.source(library, profile: sim)
+            } else if let hwsimLibrary {
+                source = try await hwsimLibrary.discoverySource()
             } else {
                 source = UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) })
             }
             let service = MediaServerService(
                 catalog: catalog, source: source,
                 settings: .init(queuePollInterval: .milliseconds(Int64(queuePoll * 1_000))), logger: logger)
-            var attached = try await service.attachLibraries(ofMediaServer: host)
-            if sim != nil, attached.isEmpty {
-                // First start against the simulator: add its library as an operator would from
-                // the candidates (changer and drives matched by serial).
-                let candidates = try await CandidateFinder(source: source).candidates(mode: .automatic)
-                for candidate in candidates.changers {
-                    let registered = try await LibraryRegistration.register(
-                        candidate, mediaServer: serverID, description: "simulated \(sim ?? "")", catalog: catalog)
-                    if let id = registered.library.id { logger.info("registered simulated library as tape library \(id)") }
-                }
-                attached = try await service.attachLibraries(ofMediaServer: host)
+            // A simulated library is registered on first start, as an operator would add it from
+            // the candidates (changer and drives matched by serial).
+            let attached = if let sim {
+                try await service.attachOrRegisterLibraries(ofMediaServer: host, id: serverID, source: source,
+                                                            kind: "simulated", description: "simulated \(sim)")
+            } else if let hwsim {
+                try await service.attachOrRegisterLibraries(ofMediaServer: host, id: serverID, source: source,
+                                                            kind: "hwsim", description: "hwsim server \(hwsim)")
+            } else {
+                try await service.attachLibraries(ofMediaServer: host)
             }
             logger.info("serving tape libraries \(attached) of media server \(host); catalog \(StateDirectory.catalogPath(in: directory))")
             try await service.run()
@@ -94,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func mediaServer(_ host: String, in catalog: CatalogDatabase, logger: Logger) async throws -> Int64 {
-        try await ServiceHost.mediaServer(host, simulated: sim != nil, in: catalog) { message in logger.warning("\(message)") }
+        try await ServiceHost.mediaServer(host, simulated: sim != nil || hwsim != nil, in: catalog) { message in logger.warning("\(message)") }
     }
 }
 

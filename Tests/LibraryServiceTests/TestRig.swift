@@ -102,7 +102,8 @@ struct TestRig {
     /// under way use a long interval.
     static func make(advancePerNotReady: Duration = .seconds(60), drivePollInterval: Duration = .milliseconds(2),
                      cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
-                     extra: [CartridgeProfile] = [], registerCartridges: Bool = true) async throws -> TestRig {
+                     extra: [CartridgeProfile] = [], registerCartridges: Bool = true,
+                     queuePollInterval: Duration = .seconds(5)) async throws -> TestRig {
         let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses,
                                                               driveGenerations: driveGenerations, extra: extra))
         let source = TransportDiscoverySource()
@@ -139,7 +140,8 @@ struct TestRig {
         }
         let tracker = DeviceTracker(source: source, pollInterval: .seconds(3_600))
         let engine = LibraryTaskEngine(catalog: catalog, tracker: tracker,
-                                       settings: .init(drivePollInterval: drivePollInterval, retryInterval: .milliseconds(1)))
+                                       settings: .init(drivePollInterval: drivePollInterval, retryInterval: .milliseconds(1),
+                                                       queuePollInterval: queuePollInterval))
         try await engine.attach(library: libraryID)
         return TestRig(simulated: simulated, source: source, tracker: tracker, catalog: catalog, engine: engine,
                        libraryID: libraryID, driveIDs: driveIDs, changerDevice: changerDevice, driveDevices: driveDevices)

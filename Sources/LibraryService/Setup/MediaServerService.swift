@@ -11,6 +11,8 @@ public struct MediaServerService: Sendable {
     public let tracker: DeviceTracker
     public let engine: LibraryTaskEngine
     public let scheduler: JobScheduler
+    /// Unloads cartridges that tasks interrupted by a crash left in drives, after the start's sync.
+    public let driveRecovery: InterruptedDriveRecovery
     public let logger: Logger
 
     public init(catalog: CatalogDatabase, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
@@ -19,6 +21,8 @@ public struct MediaServerService: Sendable {
         self.tracker = DeviceTracker(source: source, pollInterval: rescanInterval)
         self.engine = LibraryTaskEngine(catalog: catalog, tracker: tracker, settings: settings, logger: logger)
         self.scheduler = JobScheduler(catalog: catalog, engine: engine, logger: logger)
+        self.driveRecovery = InterruptedDriveRecovery(catalog: catalog, engine: engine,
+                                                      priority: settings.recoverySyncPriority, logger: logger)
         self.logger = logger
     }
 
@@ -52,9 +56,12 @@ public struct MediaServerService: Sendable {
     /// Runs until SIGTERM or SIGINT; then tasks in flight finish and the group returns.
     public func run(maximumShutdown: Duration = .seconds(15 * 60)) async throws {
         // Shut down in reverse: the scheduler stops queuing, then the engine finishes its work.
-        var configuration = ServiceGroupConfiguration(services: [tracker, engine, scheduler],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger)
+        // The drive recovery ends once it has looked at each library after its first sync.
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: tracker), .init(service: engine), .init(service: scheduler),
+                       .init(service: driveRecovery, successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         // Robot work in flight finishes; past this, the group is cancelled (the unit's
         // TimeoutStopSec is 20 minutes, a move or unload takes well under one).
         configuration.maximumGracefulShutdownDuration = maximumShutdown

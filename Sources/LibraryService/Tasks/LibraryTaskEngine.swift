@@ -87,6 +87,8 @@ public actor LibraryTaskEngine {
     /// The global configuration's policies, read at the start of `serve()`.
     private(set) var policies = LibraryPolicies()
     private var lastPrune: ContinuousClock.Instant?
+    /// How many queue polls have run (tests wait for polls rather than for a guessed time).
+    public private(set) var pollCount = 0
     /// Presence changes, subscribed once (at the first attach) for the engine's lifetime, so
     /// none is lost before or between `serve()` runs.
     private var presenceChanges: AsyncStream<PresenceChange>?
@@ -277,6 +279,7 @@ public actor LibraryTaskEngine {
     /// The poll: the global configuration read again (an operator may have changed a policy),
     /// finished tasks past their retention removed (at most once a minute), and a dispatch.
     private func nudge() async {
+        pollCount += 1
         await refreshPolicies()
         if lastPrune.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
             lastPrune = ContinuousClock.now

@@ -103,4 +103,31 @@ struct CartridgeTaskTests {
             #expect(rig.simulated.location(of: "E00001L9") == .slot(1))
         }
     }
+
+    /// consolidating_tape_library_tasks (the seed's default): erase, then format, then check of
+    /// one cartridge share one load and one unload; with it off, each loads and unloads.
+    @Test(arguments: [true, false])
+    func consecutiveTasksOnOneCartridgeShareOneLoad(consolidate: Bool) async throws {
+        let rig = try await TestRig.make()
+        try await rig.catalog.setConfiguration(["consolidating_tape_library_tasks": consolidate ? "yes" : "no"])
+        let cartridge = try #require(try await rig.catalog.cartridge(volumeTag: "E00002L9"))
+        // Queued before the service starts, so all three are waiting when the first ends.
+        let erase = try await rig.submit(.erase, cartridge: cartridge.id)
+        let format = try await rig.engine.submit(LibraryTask(type: .format, libraryId: rig.libraryID,
+                                                             cartridgeId: cartridge.id, formatKind: .ltfs))
+        let check = try await rig.engine.submit(LibraryTask(type: .checkLTFS, libraryId: rig.libraryID,
+                                                            cartridgeId: cartridge.id))
+        try await rig.serving {
+            for task in [erase, format, check] {
+                let ended = try await rig.waitForTask(task.id)
+                #expect(ended.status == .done, "\(ended.type.rawValue): \(ended.errorMessage ?? "")")
+            }
+            #expect(rig.simulated.location(of: "E00002L9") == .slot(2))
+            let after = try #require(try await rig.catalog.cartridge(volumeTag: "E00002L9"))
+            #expect(after.mounts == (consolidate ? 1 : 3))
+            #expect(after.ltfsState == .consistent)
+            #expect(try await address(rig, "E00002L9") == rig.slotAddress(2))
+            #expect(rig.simulated.withCartridge("E00002L9") { $0.loadCount } == (consolidate ? 1 : 3))
+        }
+    }
 }

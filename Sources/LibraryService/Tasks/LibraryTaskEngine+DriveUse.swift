@@ -91,7 +91,16 @@ extension LibraryTaskEngine {
         let writing = task.type != .checkLTFS
         let held = heldDevices
         var anyCapable = false
-        for row in try await catalog.drives(library: libraryID) {
+        let rows = try await catalog.drives(library: libraryID)
+        // A drive that holds the cartridge already (left there by the task before) comes first.
+        for row in rows {
+            guard let id = row.id, let drive = binding.drives[id], let address = drive.elementAddress,
+                  row.state == .online, !held.contains(drive.device), !waited.contains(drive.device),
+                  let slot = try await catalog.slot(library: libraryID, address: address),
+                  slot.full, slot.volumeTag == cartridge.volumeTag else { continue }
+            return id
+        }
+        for row in rows {
             guard let id = row.id, let drive = binding.drives[id], let address = drive.elementAddress else { continue }
             if let generation = row.generation {
                 let access = try await catalog.mediumAccess(driveGeneration: generation, volumeTag: cartridge.volumeTag)

@@ -1,3 +1,4 @@
+import Foundation
 import Catalog
 import Discovery
 import SCSI
@@ -106,17 +107,33 @@ extension LibraryTaskEngine {
         }
         let driveAddress = try driveElement(drive)
         let changer = try await changer(of: libraryID)
-        let (home, _) = try await loadSource(task, changer: changer)
-        let tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
+        let home: UInt16
+        let tag: String?
+        var loadedNow = false
+        if let already = try await alreadyInDrive(task, drive: drive, changer: changer) {
+            // Left there by the task before it (consolidating_tape_library_tasks): no load.
+            (home, tag) = already
+            try await announce(id, phase: "\(tag ?? "the cartridge") is already in drive \(drive.driveID)", percent: 0)
+        } else {
+            (home, _) = try await loadSource(task, changer: changer)
+            tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
                                           writing: task.type != .checkLTFS, percent: 0)
+            loadedNow = true
+        }
         var failure: (any Error)?
         do {
             try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 0)
             try await tapeDrive(drive).waitUntilReady()
-            try await recordMount(drive, volumeTag: tag)
+            if loadedNow { try await recordMount(drive, volumeTag: tag) }
             try await operation(drive)
         } catch {
             failure = error
+        }
+        // The next queued task on this cartridge uses it where it is (one load, one unload).
+        if failure == nil, let next = await consolidatedSuccessor(of: task, library: libraryID) {
+            try await catalog.appendLog(TaskLogEntry(tlTaskId: id, message: "\(tag ?? "the cartridge") stays in drive "
+                + "\(drive.driveID) for task \(next) (consolidating_tape_library_tasks)"))
+            return
         }
         // Home again, whatever happened (a drive or changer that went away cannot be asked).
         guard !(failure?.isDeviceGone ?? false), !(failure is DeviceOfflineError) else {
@@ -137,6 +154,40 @@ extension LibraryTaskEngine {
             throw failure
         }
         if let failure { throw failure }
+    }
+
+    /// When the task's cartridge already sits in `drive` (a consolidated task left it there):
+    /// where it goes home afterwards — the slot it came from if that is empty, else the first
+    /// empty storage slot — and its barcode. Nil when the drive does not hold it.
+    func alreadyInDrive(_ task: LibraryTask, drive: LibraryBinding.Drive, changer: TapeHardware.MediumChanger)
+        async throws -> (UInt16, String?)? {
+        guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
+            return nil
+        }
+        let address = try driveElement(drive)
+        let inventory = try await changer.inventory()
+        guard let element = inventory.element(address: address), element.full,
+              element.volumeTag == cartridge.volumeTag else { return nil }
+        if let source = element.sourceAddress.flatMap(inventory.element(address:)), source.kind == .storage, !source.full {
+            return (source.address, cartridge.volumeTag)
+        }
+        guard let free = inventory.storage.first(where: { !$0.full && $0.accessible }) else {
+            throw TaskRunFailure(message: "no empty storage slot to return \(cartridge.volumeTag) to")
+        }
+        return (free.address, cartridge.volumeTag)
+    }
+
+    /// With consolidating_tape_library_tasks, the id of a queued task that works on the same
+    /// cartridge next (erase, format or check_ltfs by cartridge, allowed to run now).
+    func consolidatedSuccessor(of task: LibraryTask, library libraryID: Int64) async -> Int64? {
+        guard policies.consolidate, let cartridgeID = task.cartridgeId,
+              let pending = try? await catalog.pendingLibraryTasks(library: libraryID) else { return nil }
+        return pending.first { next in
+            next.status == .new && next.id != task.id && next.cartridgeId == cartridgeID
+                && [.erase, .format, .checkLTFS].contains(next.type)
+                && (next.driveId == nil || next.driveId == task.driveId)
+                && policies.allowsHardwareWork(priority: next.priority, at: Date())
+        }?.id
     }
 
     /// Reads the changer's inventory and reconciles the catalog to it.

@@ -400,12 +400,22 @@ public actor LibraryTaskEngine {
             return
         }
         var waitedFor: Set<RegisteredDevice> = []
+        // No cartridge is ever in two running tasks: a task on a cartridge another task uses
+        // waits, and keeps later tasks on that cartridge behind it.
+        var cartridgesWaitedFor: Set<Int64> = []
         for queued in pending where queued.status == .new {
             var task = queued
             // Shutdown may have begun during one of the awaits below.
             guard !draining else { return }
             guard let id = task.id, running[id] == nil,
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
+            if let cartridgeID = task.cartridgeId {
+                let inUse = running.values.contains { $0.task.cartridgeId == cartridgeID }
+                guard !inUse, !cartridgesWaitedFor.contains(cartridgeID) else {
+                    cartridgesWaitedFor.insert(cartridgeID)
+                    continue
+                }
+            }
             if syncRequired.contains(libraryID) && task.type != .sync { continue }
             if let gate = startupUnloads[libraryID], !gate.contains(id) { continue }
             // Service mode holds every hardware task; the service window holds those not urgent.
@@ -442,8 +452,11 @@ public actor LibraryTaskEngine {
                 continue
             }
             // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
-            guard !draining, running[id] == nil, held.isDisjoint(with: heldDevices) else { continue }
+            guard !draining, running[id] == nil, held.isDisjoint(with: heldDevices),
+                  task.cartridgeId.map({ cartridge in !running.values.contains { $0.task.cartridgeId == cartridge } }) ?? true
+            else { continue }
             waitedFor.formUnion(held)
+            if let cartridgeID = task.cartridgeId { cartridgesWaitedFor.insert(cartridgeID) }
             running[id] = RunningTask(task: task, devices: devices, held: held)
             do {
                 // Compare and set: a task another process cancelled or took meanwhile stays theirs.

@@ -26,12 +26,29 @@ struct LibraryCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Description.") var description = ""
         @Option(name: .long, help: "Take the devices of an in-process simulated library of this profile instead of udev's (paths sim:PROFILE#N).")
         var sim: String?
+        @Option(name: .customLong("drive-map"), help: "N=/dev/sgM: drive N of the changer is the tape drive at that node (overrides the match by serial; repeat for each bay).")
+        var driveMap: [String] = []
         @OptionGroup var catalog: TaskCommand.Catalog
 
         func validate() throws {
             if let hostname, hostname.isEmpty || hostname.utf8.count > 255 {
                 throw ValidationError("--hostname must be 1…255 bytes")
             }
+            _ = try parsedDriveMap()
+        }
+
+        /// `--drive-map N=PATH` entries as drive number → node.
+        func parsedDriveMap() throws -> [Int: String] {
+            var map: [Int: String] = [:]
+            for entry in driveMap {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let number = Int(parts[0]), (0...4_095).contains(number), !parts[1].isEmpty else {
+                    throw ValidationError("--drive-map \(entry): expected N=/dev/sgM (a drive number 0… and a node)")
+                }
+                guard map[number] == nil else { throw ValidationError("--drive-map names drive \(number) twice") }
+                map[number] = parts[1]
+            }
+            return map
         }
 
         func run() async throws {
@@ -51,17 +68,30 @@ struct LibraryCommand: AsyncParsableCommand {
                 } catch {
                     throw CommandFailure("\(error)")
                 }
+                // Every tape drive on this host: what a manual mapping may name, and what a bay
+                // left without a drive is told about.
+                let drivesSeen: [DiscoveredDevice]
+                do {
+                    drivesSeen = try await CandidateFinder(source: source).candidates(mode: .manual).drives.map(\.drive)
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+                var manual: [Int: DiscoveredDevice] = [:]
+                for (number, path) in try parsedDriveMap() {
+                    guard let drive = drivesSeen.first(where: { $0.sgPath == path || $0.byIdLinks.contains(path) }) else {
+                        throw CommandFailure("--drive-map \(number)=\(path): no tape drive at \(path) on this host (drives: "
+                            + (drivesSeen.isEmpty ? "none" : drivesSeen.map(\.sgPath).joined(separator: ", ")) + ")")
+                    }
+                    manual[number] = drive
+                }
                 let host = hostname ?? ServiceHost.name()
                 let server = try await ServiceHost.mediaServer(host, simulated: false, in: database) { Output.error($0) }
                 let registered = try await LibraryRegistration.register(candidate, mediaServer: server,
-                                                                         description: description, catalog: database)
+                                                                         description: description, manualDrives: manual,
+                                                                         drivesSeen: drivesSeen, catalog: database)
                 print("tape library \(registered.library.id ?? 0): changer \(changer), "
                       + "\(registered.drives.count) drive(s): "
                       + registered.drives.map { "\($0.device) (serial \($0.serial))" }.joined(separator: ", "))
-                for bay in candidate.bays where bay.drive == nil {
-                    Output.error("bay \(bay.driveNumber) (element \(bay.elementAddress)) left out: "
-                                 + (bay.problem?.message ?? "no drive matched"))
-                }
             }
         }
     }

@@ -84,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let service = MediaServerService(
                 catalog: catalog, source: source,
-                settings: .init(queuePollInterval: .milliseconds(Int64(queuePoll * 1_000))), logger: logger)
+                settings: .init(queuePollInterval: .milliseconds(Int64(queuePoll * 1_000)),
+                                registerFoundCartridges: sim != nil || hwsim != nil), logger: logger)
             // A simulated library is registered on first start, as an operator would add it from
             // the candidates (changer and drives matched by serial).
             let attached = if let sim {

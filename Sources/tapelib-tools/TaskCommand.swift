@@ -47,11 +47,15 @@ struct TaskCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Drive id (load, unload, erase, format, check_ltfs, clean).") var drive: Int64?
         @Option(name: .long, help: "Source element address (move, load, export, import).") var source: Int?
         @Option(name: .long, help: "Target element address (move, unload, import, export).") var target: Int?
-        @Option(name: .long, help: "Cartridge volume tag (load, export: instead of --source).") var cartridge: String?
+        @Option(name: .long, help: "Cartridge volume tag (load, export: instead of --source; erase, format, check_ltfs: instead of --drive, loaded into a free drive and returned home).")
+        var cartridge: String?
         @Flag(name: .long, help: "Long erase (the whole tape) instead of a short one.") var long = false
         @Option(name: .long, help: "Format kind: plain or ltfs.") var format: FormatKind?
         @Option(name: .customLong("volume-name"), help: "LTFS volume name (format --format ltfs).") var volumeName: String?
         @Flag(name: .long, help: "Format a cartridge that holds data.") var force = false
+        @Flag(name: .long, help: "Sync: have the changer re-inventory every element first (INITIALIZE ELEMENT STATUS).")
+        var initialize = false
+        @Option(name: .long, help: "Import: the pool (id) the imported cartridges join.") var pool: Int64?
         @Option(name: .long, help: "Priority (higher runs first).") var priority = 100
         @Flag(name: .long, help: "Follow the task until it ends (as `task wait`).") var wait = false
         @Option(name: .long, help: "With --wait: give up after this many seconds (exit 3).") var timeout: Double?
@@ -70,10 +74,12 @@ struct TaskCommand: AsyncParsableCommand {
                     }
                     cartridgeID = found.id
                 }
-                let task = try await LibraryTaskValidation.enqueue(LibraryTask(
+                var request = LibraryTask(
                     type: type, priority: priority, libraryId: library, driveId: drive, cartridgeId: cartridgeID,
-                    sourceElement: source, targetElement: target, longErase: long, formatKind: format,
-                    volumeName: volumeName, force: force), catalog: database)
+                    sourceElement: source, targetElement: target, poolId: pool, longErase: long, formatKind: format,
+                    volumeName: volumeName, force: force)
+                request.initializeElements = initialize
+                let task = try await LibraryTaskValidation.enqueue(request, catalog: database)
                 // Unbuffered, so it comes before the progress bar on standard error.
                 let text = json ? try Output.json(TaskView(task))
                     : "Task \(type.rawValue) was added to the queue. TASK WAS ADDED TO QUEUE:\(task.id ?? 0)"

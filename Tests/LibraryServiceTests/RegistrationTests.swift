@@ -90,4 +90,53 @@ struct RegistrationTests {
         await service.engine.stopDispatching()
         await serving.value
     }
+
+    /// A bay whose drive this host does not show is an error naming the serial the changer
+    /// reports and the drives seen; nothing is written.
+    @Test func aBayWithoutItsDriveIsAnErrorNamingTheSerials() async throws {
+        let simulated = try SimulatedLibrary(profile: TestRig.profile())
+        let source = TransportDiscoverySource()
+        source.add(path: "/dev/sg3", address: SCSIAddress(host: 2, channel: 0, target: 0, lun: 0),
+                   transport: simulated.changerTransport)
+        source.add(path: "/dev/sg4", address: SCSIAddress(host: 2, channel: 0, target: 1, lun: 0),
+                   transport: simulated.driveTransport(1))
+        let catalog = try CatalogDatabase.inMemory()
+        let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
+        let finder = CandidateFinder(source: source)
+        let candidate = try #require(try await finder.candidates(mode: .automatic).changers.first)
+        let seen = try await finder.candidates(mode: .manual).drives.map(\.drive)
+        let serverID = try #require(server.id)
+        do {
+            _ = try await LibraryRegistration.register(candidate, mediaServer: serverID, drivesSeen: seen, catalog: catalog)
+            Issue.record("a library with an unmatched bay was registered")
+        } catch {
+            let text = error.description
+            #expect(text.contains("drive 0 (element \(simulated.elementAddress(.drive(0))), serial \(TestRig.driveSerials[0]))"),
+                    "\(text)")
+            #expect(text.contains("tape drives on this host: \(TestRig.driveSerials[1]) at /dev/sg4"), "\(text)")
+        }
+        #expect(try await catalog.listLibraries(ListQuery()).total == 0)
+        #expect(try await catalog.listChangers(ListQuery()).total == 0)
+    }
+
+    /// A manual mapping overrides the match by serial.
+    @Test func aManualDriveMappingOverridesTheAutomaticOne() async throws {
+        let simulated = try SimulatedLibrary(profile: TestRig.profile())
+        let catalog = try CatalogDatabase.inMemory()
+        let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
+        let finder = CandidateFinder(source: source(simulated))
+        let candidate = try #require(try await finder.candidates(mode: .automatic).changers.first)
+        let seen = try await finder.candidates(mode: .manual).drives.map(\.drive)
+        let sg4 = try #require(seen.first { $0.sgPath == "/dev/sg4" })
+        let sg5 = try #require(seen.first { $0.sgPath == "/dev/sg5" })
+        // Automatic: bay 0 → /dev/sg5, bay 1 → /dev/sg4 (by serial). The operator says otherwise.
+        let registered = try await LibraryRegistration.register(candidate, mediaServer: try #require(server.id),
+                                                                manualDrives: [0: sg4, 1: sg5], drivesSeen: seen,
+                                                                catalog: catalog)
+        #expect(registered.drives.map(\.device) == ["/dev/sg4", "/dev/sg5"])
+        await #expect(throws: LibraryServiceError.self) {
+            _ = try await LibraryRegistration.register(candidate, mediaServer: try #require(server.id),
+                                                       manualDrives: [0: sg4, 1: sg4], catalog: catalog)
+        }
+    }
 }

@@ -320,6 +320,31 @@ struct TaskEngineTests {
 
     /// A queued task can be cancelled (from any process, through the catalog) and never runs; one
     /// that has ended is not changed.
+    /// After a robot jam the changer needs its elements scanned again (INITIALIZE ELEMENT
+    /// STATUS) before it moves; a sync can send it first.
+    @Test func aSyncCanInitializeElementStatusFirst() async throws {
+        let rig = try await TestRig.make()
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            rig.simulated.jamRobot()
+            let jammed = try await rig.waitForTask(try await rig.submit(.move, source: rig.slotAddress(1),
+                                                                         target: rig.slotAddress(7)).id)
+            #expect(jammed.status == .error)
+            var sync = LibraryTask(type: .sync, libraryId: rig.libraryID)
+            sync.initializeElements = true
+            let initialized = try await rig.waitForTask(try await rig.engine.submit(sync).id)
+            #expect(initialized.status == .done, "\(initialized.errorMessage ?? "")")
+            let moved = try await rig.waitForTask(try await rig.submit(.move, source: rig.slotAddress(1),
+                                                                       target: rig.slotAddress(7)).id)
+            #expect(moved.status == .done, "\(moved.errorMessage ?? "")")
+            #expect(rig.simulated.location(of: "E00001L9") == .slot(7))
+            var wrong = LibraryTask(type: .move, libraryId: rig.libraryID, sourceElement: rig.slotAddress(7),
+                                    targetElement: rig.slotAddress(1))
+            wrong.initializeElements = true
+            await #expect(throws: LibraryServiceError.self) { _ = try await rig.engine.submit(wrong) }
+        }
+    }
+
     @Test func aCancelledQueuedTaskNeverRuns() async throws {
         let rig = try await TestRig.make()
         let move = try await rig.submit(.move, source: rig.slotAddress(1), target: rig.slotAddress(9))

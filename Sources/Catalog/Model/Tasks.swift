@@ -94,6 +94,8 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var attempt: Int
     /// `kill` when an operator asked the running task to stop at its next safe point (schema v5).
     public var controlRequest: TaskControlRequest?
+    /// A sync that sends INITIALIZE ELEMENT STATUS first (schema v5).
+    public var initializeElements: Bool
 
     public init(id: Int64? = nil, type: LibraryTaskType, status: TaskStatus = .new, priority: Int = 100,
                 parentTaskId: Int64? = nil, backupTaskId: Int64? = nil, libraryId: Int64? = nil,
@@ -107,7 +109,7 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.cartridgeId = cartridgeId; self.sourceElement = sourceElement; self.targetElement = targetElement
         self.poolId = poolId; self.longErase = longErase; self.formatKind = formatKind
         self.volumeName = volumeName; self.force = force; self.createdAt = createdAt
-        self.attempt = 1; self.controlRequest = nil
+        self.attempt = 1; self.controlRequest = nil; self.initializeElements = false
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -10,7 +10,15 @@ extension LibraryTaskEngine {
         guard let libraryID = task.libraryId else { throw TaskRunFailure(message: "no library_id") }
         switch task.type {
         case .sync:
-            try await withRobot(libraryID) { try await syncCatalog(library: libraryID, taskID: id) }
+            try await withRobot(libraryID) {
+                if task.initializeElements {
+                    // The changer scans every element again (barcodes, fullness): minutes on a
+                    // large library, under the command class's 30 min timeout.
+                    try await announce(id, phase: "initializing element status (INITIALIZE ELEMENT STATUS)", percent: 10)
+                    try await changer(of: libraryID).initializeElementStatus()
+                }
+                try await syncCatalog(library: libraryID, taskID: id)
+            }
             // The catalog is true to the library now; a cartridge nobody registered still ends
             // the sync with an error that lists them (the seed's 422).
             let unregistered = try await catalog.unregisteredCartridges(library: libraryID)

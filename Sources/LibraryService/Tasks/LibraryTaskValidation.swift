@@ -28,6 +28,9 @@ public enum LibraryTaskValidation {
         if task.type != .format && (task.formatKind != nil || task.volumeName != nil || task.force) {
             throw .invalidTask("format_kind, volume_name and force apply to format only")
         }
+        if task.initializeElements && task.type != .sync {
+            throw .invalidTask("initialize_elements applies to sync only")
+        }
         if task.poolId != nil && task.type != .import {
             throw .invalidTask("pool_id applies to import only (the pool the imported cartridges join)")
         }

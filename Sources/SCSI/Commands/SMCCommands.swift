@@ -12,9 +12,9 @@ public enum ElementExtendPosition: UInt8, Sendable, Hashable {
 
 extension SCSICommand {
     /// INITIALIZE ELEMENT STATUS (SMC-3 table 8): 6-byte CDB, no data; inventories
-    /// every element.
+    /// every element (minutes on a large library: the command class's 30 min timeout).
     public static func initializeElementStatus() -> SCSICommand {
-        SCSICommand(cdb: [0x07, 0, 0, 0, 0, 0])
+        SCSICommand(cdb: [0x07, 0, 0, 0, 0, 0], timeout: CommandClass.initializeElementStatus.timeout)
     }
 
     /// INITIALIZE ELEMENT STATUS WITH RANGE (SMC-3 table 9): FAST byte 1 bit 1, RANGE

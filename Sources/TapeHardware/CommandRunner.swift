@@ -1,9 +1,10 @@
 import SCSI
 
 /// Executes commands on one transport with the retry policy every device needs:
-/// UNIT ATTENTION after power-on or a medium change is reported once and the command
-/// retried; NOT READY "becoming ready" (04h/01h) is retried for a while, as PBS does after a
-/// library power-on (scsi-reference.md, READ ELEMENT STATUS field quirks).
+/// UNIT ATTENTION after power-on, a medium change or changed mode parameters is reported once
+/// and the command retried; NOT READY "becoming ready" (04h/01h) is retried with backoff
+/// within `becomingReadyTimeout`, as PBS does after a library power-on (scsi-reference.md,
+/// READ ELEMENT STATUS field quirks).
 public struct CommandRunner: Sendable {
     public let transport: any SCSITransport
     /// How long to keep retrying NOT READY, becoming ready.
@@ -20,22 +21,38 @@ public struct CommandRunner: Sendable {
         self.maxUnitAttentionRetries = maxUnitAttentionRetries
     }
 
+    /// The pause before NOT READY retry number `attempt` (0-based): `base` doubled at each
+    /// retry up to `cap`, so a device that becomes ready at once is seen at once and one that
+    /// inventories for minutes is not polled hundreds of times.
+    public static func retryDelay(attempt: Int, base: Duration, cap: Duration = .seconds(10)) -> Duration {
+        let ceiling = max(base, cap)
+        var delay = base
+        for _ in 0..<min(max(attempt, 0), 40) {
+            delay = delay * 2
+            if delay >= ceiling { return ceiling }
+        }
+        return delay
+    }
+
     /// Runs `command`; returns the GOOD result or throws a typed `SCSIError`.
     public func run(_ command: SCSICommand) async throws(SCSIError) -> SCSIResult {
-        // The wait is counted in retries rather than read from a clock, so that a simulator
-        // whose time is virtual (waits cost nothing) gives up after the same simulated time.
-        let interval = retryInterval > .zero ? retryInterval : .milliseconds(500)
-        let maxNotReadyRetries = max(1, Int((becomingReadyTimeout / interval).rounded(.up)))
-        var notReadyRetries = 0
+        // The wait is counted as the sum of the backoff pauses rather than read from a clock, so
+        // that a simulator whose time is virtual (waits cost nothing) gives up after the same
+        // simulated time; with no retry interval each pause counts as if taken (from 500 ms).
+        let base = retryInterval > .zero ? retryInterval : .milliseconds(500)
+        var waited: Duration = .zero
+        var attempt = 0
         while true {
             let result = try await runRaw(command)
             do {
                 return try result.checked(opcode: command.operationCode)
-            } catch where error.matches(.notReady, .becomingReady) && notReadyRetries < maxNotReadyRetries {
-                notReadyRetries += 1
+            } catch where error.matches(.notReady, .becomingReady) && waited < becomingReadyTimeout {
+                let delay = Self.retryDelay(attempt: attempt, base: base)
+                attempt += 1
+                waited += delay
                 if retryInterval > .zero {
                     do {
-                        try await Task.sleep(for: retryInterval)
+                        try await Task.sleep(for: delay)
                     } catch {
                         throw .transport(TransportError(.cancelled, "stopped waiting for the device to become ready: "
                                                             + "the task was cancelled"))

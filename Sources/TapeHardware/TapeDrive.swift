@@ -204,13 +204,14 @@ public actor TapeDrive {
     /// before the drive has threaded the tape): TEST UNIT READY is repeated through NOT READY
     /// becoming ready (04h/01h) and "no medium" (a drive that has not yet seen the cartridge)
     /// within `budget`, the LOAD command class's time (scsi-reference.md: up to 1,020 s).
-    /// Like `CommandRunner`, the wait is counted in polls rather than read from a clock, so a
-    /// simulator with virtual time gives up after the same simulated time. Any other
-    /// condition (an incompatible medium 30h/xx, a cleaning cartridge) is thrown at once with
-    /// its sense; a budget that runs out throws the last NOT READY sense.
+    /// Like `CommandRunner`, polls back off (`CommandRunner.retryDelay`) and the wait is counted
+    /// as the sum of the pauses rather than read from a clock, so a simulator with virtual time
+    /// gives up after the same simulated time. Any other condition (an incompatible medium
+    /// 30h/xx, a cleaning cartridge) is thrown at once with its sense; a budget that runs out
+    /// throws the last NOT READY sense.
     public func waitUntilReady(budget: Duration = .seconds(1_020)) async throws(SCSIError) {
-        let interval = runner.retryInterval > .zero ? runner.retryInterval : .milliseconds(500)
-        let maxPolls = max(1, Int((budget / interval).rounded(.up)))
+        let base = runner.retryInterval > .zero ? runner.retryInterval : .milliseconds(500)
+        var waited: Duration = .zero
         var polls = 0
         while true {
             let result = try await runner.runRaw(.testUnitReady())
@@ -221,11 +222,13 @@ public actor TapeDrive {
             }
             let waiting = sense.senseKey == .notReady
                 && (sense.additionalSense == .becomingReady || sense.additionalSense == .mediumNotPresent)
-            guard waiting, polls < maxPolls else { throw .checkCondition(sense, opcode: OperationCode.testUnitReady) }
+            guard waiting, waited < budget else { throw .checkCondition(sense, opcode: OperationCode.testUnitReady) }
+            let delay = CommandRunner.retryDelay(attempt: polls, base: base)
             polls += 1
+            waited += delay
             if runner.retryInterval > .zero {
                 do {
-                    try await Task.sleep(for: runner.retryInterval)
+                    try await Task.sleep(for: delay)
                 } catch {
                     throw .transport(TransportError(.cancelled, "stopped waiting for the drive to become ready: "
                                                         + "the task was cancelled"))

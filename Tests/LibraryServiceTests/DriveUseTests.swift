@@ -58,8 +58,8 @@ struct DriveUseTests {
     }
 
     /// A drive that never becomes ready within the budget fails the wait with the decoded
-    /// NOT READY sense. The simulator's clock does not move here, so the budget is the
-    /// polls' count: 10 s at the default 500 ms interval (retry interval zero) is 20 polls.
+    /// NOT READY sense. The simulator's clock does not move here, so the budget is the sum of
+    /// the backoff pauses the polls would have taken (retry interval zero: from 500 ms).
     @Test func aDriveThatStaysNotReadyFailsTheWaitWithTheSense() async throws {
         let simulated = try SimulatedLibrary(profile: TestRig.profile())
         try await TapeHardware.MediumChanger(transport: simulated.changerTransport, retryInterval: .zero)
@@ -76,7 +76,8 @@ struct DriveUseTests {
             #expect(error.sense?.senseKey == .notReady)
             #expect(error.sense?.additionalSense == .becomingReady)
         }
-        #expect(recorder.commands.count == 21)
+        // Backoff from 500 ms: 0.5 + 1 + 2 + 4 + 8 s passes the 10 s budget after 5 retries.
+        #expect(recorder.commands.count == 6)
         // Once the simulated hour has passed, the same wait ends at the first poll.
         simulated.advanceClock(by: .seconds(3_600))
         try await drive.waitUntilReady(budget: .seconds(10))

@@ -155,4 +155,25 @@ struct PolicyTests {
         #expect(try await rig.catalog.log(ofLibraryTask: oldID).isEmpty)
         #expect(try await rig.catalog.libraryTask(id: recentID) != nil)
     }
+
+    /// A drive still erasing at start (a long erase a killed service had started, IMMED: the
+    /// drive carries on) cannot give its cartridge back yet: the start-up unload waits for the
+    /// erase to end, then returns the cartridge home.
+    @Test func theStartUpUnloadWaitsForADriveStillErasing() async throws {
+        let rig = try await TestRig.make()
+        try await TapeHardware.MediumChanger(transport: rig.simulated.changerTransport, retryInterval: .zero)
+            .move(from: UInt16(rig.slotAddress(2)), to: UInt16(rig.driveAddress(1)))
+        let drive = TapeDrive(transport: rig.simulated.driveTransport(1), retryInterval: .zero)
+        _ = try? await drive.readiness()   // the power-on UNIT ATTENTION
+        _ = try await drive.execute(.erase(long: true, immediate: true))
+        #expect(try await drive.readiness() != .ready)
+        try await rig.serving {
+            let sync = try await rig.waitForTask(try await rig.submit(.sync).id)
+            #expect(sync.status == .done)
+            let tasks = try await rig.catalog.listLibraryTasks(ListQuery(limit: 100, sort: "id")).items
+            let unload = try await rig.waitForTask(try #require(tasks.first { $0.type == .unload }).id)
+            #expect(unload.status == .done, "\(unload.errorMessage ?? "")")
+            #expect(rig.simulated.location(of: "E00002L9") == .slot(2))
+        }
+    }
 }

@@ -101,17 +101,25 @@ import Testing
     }
 
     /// The simulator's clock is virtual: NOT READY lasts until virtual time passes. With
-    /// `retryInterval: .zero` the runner counts each NOT READY retry as 500 ms of its
-    /// becoming-ready budget (CommandRunner: the wait is counted in retries); this transport lets
-    /// exactly that much virtual time pass after each NOT READY answer, so a budget of N seconds
-    /// is N simulated seconds, and the retry policy is exercised deterministically (no race with
+    /// `retryInterval: .zero` the runner counts each NOT READY retry as the backoff pause it
+    /// would have taken (CommandRunner.retryDelay from 500 ms); this transport lets exactly that
+    /// much virtual time pass after each NOT READY answer, so a budget of N seconds is N
+    /// simulated seconds, and the retry policy is exercised deterministically (no race with
     /// wall-clock time).
-    struct ClockAdvancingTransport: SCSITransport {
+    final class ClockAdvancingTransport: SCSITransport, @unchecked Sendable {
         static let retryAccounting: Duration = .milliseconds(500)
         let library: SimulatedLibrary
+        private let lock = NSLock()
+        private var consecutiveNotReady = 0
+        init(library: SimulatedLibrary) { self.library = library }
         func execute(_ command: SCSICommand) async throws(TransportError) -> SCSIResult {
             let result = try await library.changerTransport.execute(command)
-            if result.senseData?.senseKey == .notReady { library.advanceClock(by: Self.retryAccounting) }
+            let step: Duration? = lock.withLock {
+                guard result.senseData?.senseKey == .notReady else { consecutiveNotReady = 0; return nil }
+                defer { consecutiveNotReady += 1 }
+                return CommandRunner.retryDelay(attempt: consecutiveNotReady, base: Self.retryAccounting)
+            }
+            if let step { library.advanceClock(by: step) }
             return result
         }
     }
@@ -126,7 +134,8 @@ import Testing
         let inventory = try await changer.inventory()
         #expect(!inventory.storage.isEmpty)
         let waited = library.virtualTime - start
-        #expect(waited >= .seconds(30) && waited <= .seconds(31), "waited \(waited)")
+        // Backoff: the last pause (10 s at most) may pass the moment it ends.
+        #expect(waited >= .seconds(30) && waited <= .seconds(40), "waited \(waited)")
     }
 
     @Test func becomingReadyGivesUpAfterTheTimeout() async throws {
@@ -208,7 +217,8 @@ import Testing
         let inventory = try await changer.inventory()
         #expect(inventory.storage.count == 80)
         let waited = library.virtualTime - start
-        #expect(waited >= .seconds(120) && waited <= .seconds(121), "waited \(waited)")
+        // Backoff: the last pause (10 s at most) may pass the moment it ends.
+        #expect(waited >= .seconds(120) && waited <= .seconds(130), "waited \(waited)")
     }
 
     /// The budget is simulated time: a 60 s budget gives up on a library that needs 120 s,
@@ -226,6 +236,18 @@ import Testing
             #expect(error.matches(.notReady, .becomingReady), "\(error)")
         }
         let waited = library.virtualTime - start
-        #expect(waited >= .seconds(60) && waited <= .seconds(61), "waited \(waited)")
+        // Backoff: the last retry starts before 60 s and its pause (10 s at most) ends after;
+        // the transport lets one more pause pass on the final NOT READY.
+        #expect(waited >= .seconds(60) && waited <= .seconds(80), "waited \(waited)")
+    }
+}
+
+@Suite struct RetryBackoffTests {
+    @Test func pausesDoubleUpToTheCap() {
+        let delays = (0..<8).map { CommandRunner.retryDelay(attempt: $0, base: .milliseconds(500)) }
+        #expect(delays == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8),
+                           .seconds(10), .seconds(10), .seconds(10)])
+        #expect(CommandRunner.retryDelay(attempt: 1_000, base: .milliseconds(1)) == .seconds(10))
+        #expect(CommandRunner.retryDelay(attempt: 3, base: .seconds(30)) == .seconds(30))
     }
 }

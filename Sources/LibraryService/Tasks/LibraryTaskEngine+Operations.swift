@@ -315,10 +315,34 @@ extension LibraryTaskEngine {
     /// follows reports an empty drive properly.
     func eject(_ drive: LibraryBinding.Drive) async throws {
         let device = try await tapeDrive(drive)
+        try await waitWhileBusy(device, drive: drive)
         do {
             try await device.unload()
         } catch where error.matches(.notReady) {
             return
+        }
+    }
+
+    /// A drive still running an operation nobody waits for any more (an IMMED erase or format,
+    /// a cleaning cycle that a crash or a kill left behind) cannot give its cartridge back:
+    /// its LOAD/UNLOAD answers NOT READY and the robot would find the cartridge held. Waits
+    /// while the drive reports operation in progress (04h/07h) or cleaning (30h/03h), polling
+    /// at the drive poll interval, for at most `busyDriveTimeout`.
+    func waitWhileBusy(_ device: TapeDrive, drive: LibraryBinding.Drive) async throws {
+        let deadline = ContinuousClock.now + settings.busyDriveTimeout
+        while true {
+            let state: DriveReadiness
+            do { state = try await device.readiness() } catch { return }   // the unload reports it
+            switch state {
+            case .operationInProgress, .cleaning:
+                guard ContinuousClock.now < deadline else {
+                    throw TaskRunFailure(message: "drive \(drive.driveID) is still busy (\(state)) after "
+                                            + "\(settings.busyDriveTimeout); its cartridge is left in it")
+                }
+                try await Task.sleep(for: settings.drivePollInterval)
+            default:
+                return
+            }
         }
     }
 

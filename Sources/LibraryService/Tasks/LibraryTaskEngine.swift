@@ -34,11 +34,16 @@ public actor LibraryTaskEngine {
         /// Register every cartridge a sync finds (a simulated library, whose cartridges are the
         /// operator's by construction); otherwise a sync reports unregistered ones as an error.
         public var registerFoundCartridges: Bool
+        /// How long an unload waits for a drive still busy with an operation nobody waits for
+        /// (a long erase of an LTO-9 full-height drive takes about 20.6 h).
+        public var busyDriveTimeout: Duration
 
         public init(drivePollInterval: Duration = .seconds(1), retryInterval: Duration = .milliseconds(500),
                     recoverySyncPriority: Int = 1_000, queuePollInterval: Duration = .seconds(5),
-                    cleaningTimeout: Duration = .seconds(900), registerFoundCartridges: Bool = false) {
+                    cleaningTimeout: Duration = .seconds(900), registerFoundCartridges: Bool = false,
+                    busyDriveTimeout: Duration = .seconds(24 * 3_600)) {
             self.registerFoundCartridges = registerFoundCartridges
+            self.busyDriveTimeout = busyDriveTimeout
             self.drivePollInterval = drivePollInterval
             self.retryInterval = retryInterval
             self.recoverySyncPriority = recoverySyncPriority

@@ -64,7 +64,10 @@ bench: deps
 	$(SWIFT) build $(STATIC_BUILD) --product tapelib
 	$(SWIFT) build $(STATIC_BUILD) --product tapelib-tools
 	$(SWIFT) build -c release --product tapelib-hwsim
+	# SCSI, catalog, and the engine's sync of a generated 50,000-slot library (in-process hwsim).
 	.build/release/tapelib-bench
+	# Through the sg shim on one `large` server: mtx status, the engine's sync over SG_IO
+	# (tapelib-bench again, LD_PRELOADed), tapelib changer status and its start-up.
 	TAPELIB=.build-static/release/tapelib scripts/bench-shim.sh
 
 clean:

@@ -90,7 +90,10 @@ let package = Package(
             path: "Sources/tapelib-tools"),
         .executableTarget(
             name: "TapelibBench",
-            dependencies: ["SCSI", "TapeHardware", "HWSim", "Catalog", "LTFS"],
+            // LibraryService, Discovery and SGTransport: the engine's sync of a library, also
+            // through the sg shim (SG_IO, as mtx reaches it).
+            dependencies: ["SCSI", "TapeHardware", "HWSim", "Catalog", "LTFS", "LibraryService", "Discovery",
+                           "SGTransport", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/TapelibBench"),
 
         .testTarget(name: "SCSITests", dependencies: ["SCSI"], path: "Tests/SCSITests"),

@@ -34,6 +34,11 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
     private var pendingOpcode: UInt8?
 
     func unplug() { lock.withLock { unplugged = true } }
+    /// While frozen, every command is answered NOT READY, operation in progress (04h/07h)
+    /// without reaching the simulator: an IMMED operation stays in progress whatever the other
+    /// devices do to the shared virtual clock (each poll of a busy simulated drive moves it on).
+    func freeze() { lock.withLock { frozen = true } }
+    private var frozen = false
     func plugBackIn() { lock.withLock { unplugged = false } }
     func setAdvancePerNotReady(_ step: Duration) { lock.withLock { advance = step } }
 
@@ -46,6 +51,10 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
             return (unplugged, advance, pendingAdvance)
         }
         if gone { throw TransportError(.deviceGone, "SG_IO: No such device (ENODEV)", errno: 19) }
+        if lock.withLock({ frozen }) {
+            let sense = SenseData(senseKey: .notReady, additionalSense: .operationInProgress)
+            return SCSIResult(status: .checkCondition, sense: sense.encodedFixed)
+        }
         if before > .zero { library.advanceClock(by: before) }
         let result = try await library.execute(device: device, command)
         if step > .zero, result.status == .checkCondition, result.senseData?.senseKey == .notReady {

@@ -55,6 +55,28 @@ struct RegistrationStateTests {
         }
     }
 
+    /// Registration in bulk: all or nothing, cleaning cartridges stay out of pools, and the
+    /// answer names the cartridges registered now.
+    @Test func registeringIntoAPoolIsAllOrNothing() async throws {
+        let rig = try await TestRig.make(registerCartridges: false)
+        let pool = try await rig.catalog.insert(Pool(name: "tape_pool", type: .tapeLibrary))
+        let poolID = try #require(pool.id)
+        try await rig.serving {
+            _ = try await rig.waitForTask(try await rig.submit(.sync).id)
+        }
+        await #expect(throws: CatalogError.self) {
+            try await rig.catalog.registerCartridges(["E00001L9", "NOSUCH01"], pool: poolID)
+        }
+        #expect(try await rig.catalog.cartridge(volumeTag: "E00001L9")?.isRegistered == false)
+        let now = try await rig.catalog.registerCartridges(["E00002L9", "CLN001L1", "E00001L9"], pool: poolID)
+        #expect(now == ["E00002L9", "E00001L9"])
+        #expect(try await rig.catalog.cartridge(volumeTag: "E00001L9")?.poolId == poolID)
+        #expect(try await rig.catalog.cartridge(volumeTag: "CLN001L1")?.poolId == nil)
+        #expect(try await rig.catalog.unregisteredCartridges(library: rig.libraryID) == ["E00003L9"])
+        #expect(try await rig.catalog.registerCartridges(["E00001L9"], pool: nil).isEmpty)
+        #expect(try await rig.catalog.cartridge(volumeTag: "E00001L9")?.poolId == poolID)
+    }
+
     @Test func aPoolAppliesToImportOnly() async throws {
         let rig = try await TestRig.make()
         await #expect(throws: LibraryServiceError.self) {

@@ -14,7 +14,7 @@ extension LibraryTaskEngine {
         // seen counts only if they were raised and are gone afterwards.
         let requestsBefore = (try? await device.tapeAlerts()).map { $0.intersection(Self.cleaningRequests) }
         // The robot is held for the moves only, not for the cleaning cycle.
-        let (home, cartridge) = try await withRobot(libraryID) {
+        let (home, cartridge) = try await withRobot(libraryID, .load, priority: task.priority) {
             try await announce(id, phase: "choosing a cleaning cartridge", percent: 5)
             let inventory = try await changer.inventory()
             guard let driveElement = inventory.element(address: driveAddress) else {
@@ -43,7 +43,9 @@ extension LibraryTaskEngine {
                     try? await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag) after a failure",
                                         safePoint: false)
                     try await eject(drive)
-                    try await withRobot(libraryID) { try await changer.move(from: driveAddress, to: home) }
+                    try await withRobot(libraryID, .unload, priority: task.priority) {
+                        try await changer.move(from: driveAddress, to: home)
+                    }
                 } catch let returning {
                     logger.error("task \(id): returning \(cartridge.volumeTag) after a failed cleaning failed: \(returning)")
                 }
@@ -54,7 +56,9 @@ extension LibraryTaskEngine {
         try await announce(id, phase: "returning cleaning cartridge \(cartridge.volumeTag)", percent: 80,
                            safePoint: false)
         try await eject(drive)
-        try await withRobot(libraryID) { try await changer.move(from: driveAddress, to: home) }
+        try await withRobot(libraryID, .unload, priority: task.priority) {
+            try await changer.move(from: driveAddress, to: home)
+        }
         guard let cartridgeID = cartridge.id else { throw TaskRunFailure(message: "cleaning cartridge without id") }
         switch outcome {
         case .cleaned, .expired:

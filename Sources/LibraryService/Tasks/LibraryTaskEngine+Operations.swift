@@ -10,7 +10,7 @@ extension LibraryTaskEngine {
         guard let libraryID = task.libraryId else { throw TaskRunFailure(message: "no library_id") }
         switch task.type {
         case .sync:
-            try await withRobot(libraryID) {
+            try await withRobot(libraryID, .other, priority: task.priority) {
                 if task.initializeElements {
                     // The changer scans every element again (barcodes, fullness): minutes on a
                     // large library, under the command class's 30 min timeout.
@@ -31,7 +31,7 @@ extension LibraryTaskEngine {
         case .move:
             let source = try elementAddress(task.sourceElement, "source_element")
             let target = try elementAddress(task.targetElement, "target_element")
-            try await withRobot(libraryID) {
+            try await withRobot(libraryID, .other, priority: task.priority) {
                 try await announce(id, phase: "moving element \(source) to element \(target)", percent: 10)
                 try await changer(of: libraryID).move(from: source, to: target)
                 try await readBack(library: libraryID, taskID: id, after: "the move")
@@ -50,7 +50,7 @@ extension LibraryTaskEngine {
             try await announce(id, phase: "ejecting the cartridge in drive \(drive.driveID)", percent: 5)
             await recordMountEnd(drive, taskID: id)
             try await eject(drive)
-            try await withRobot(libraryID) {
+            try await withRobot(libraryID, .unload, priority: task.priority) {
                 let changer = try await changer(of: libraryID)
                 let target: UInt16
                 if let requested = task.targetElement {
@@ -77,9 +77,9 @@ extension LibraryTaskEngine {
                 try await self.checkLTFS(task, id: id, library: libraryID, drive: drive)
             }
         case .import:
-            try await withRobot(libraryID) { try await importCartridges(task, id: id, library: libraryID) }
+            try await withRobot(libraryID, .other, priority: task.priority) { try await importCartridges(task, id: id, library: libraryID) }
         case .export:
-            try await withRobot(libraryID) { try await exportCartridge(task, id: id, library: libraryID) }
+            try await withRobot(libraryID, .other, priority: task.priority) { try await exportCartridge(task, id: id, library: libraryID) }
         case .clean:
             try await cleanDrive(task, id: id, library: libraryID, drive: try boundDrive(task, libraryID))
         }
@@ -90,7 +90,7 @@ extension LibraryTaskEngine {
     func loadIntoDrive(_ task: LibraryTask, id: Int64, library libraryID: Int64, drive: LibraryBinding.Drive,
                        writing: Bool, percent: Double) async throws -> String? {
         let target = try driveElement(drive)
-        return try await withRobot(libraryID) {
+        return try await withRobot(libraryID, .load, priority: task.priority) {
             let changer = try await changer(of: libraryID)
             let (source, tag) = try await loadSource(task, changer: changer)
             if let tag { try await checkAccess(drive, volumeTag: tag, writing: writing) }
@@ -152,7 +152,7 @@ extension LibraryTaskEngine {
             try? await announce(id, phase: "returning \(tag ?? "the cartridge") to element \(home)", safePoint: false)
             await recordMountEnd(drive, taskID: id)
             try await eject(drive)
-            try await withRobot(libraryID) {
+            try await withRobot(libraryID, .unload, priority: task.priority) {
                 try await changer.move(from: driveAddress, to: home)
                 try await readBack(library: libraryID, taskID: id, after: "returning the cartridge")
             }

@@ -210,11 +210,12 @@ public actor LibraryTaskEngine {
 
     /// Runs `body` holding the library's robot (a move and the read-back of what it moved, so
     /// that no other move interleaves and the catalog sees each move's result).
-    func withRobot<T: Sendable>(_ libraryID: Int64, _ body: () async throws -> T) async throws -> T {
+    func withRobot<T: Sendable>(_ libraryID: Int64, _ kind: RobotRequest.Kind = .other, priority: Int = 100,
+                                _ body: () async throws -> T) async throws -> T {
         guard let robot = robots[libraryID] else {
             throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
         }
-        await robot.acquire()
+        await robot.acquire(kind, priority: priority)
         do {
             let value = try await body()
             await robot.release()

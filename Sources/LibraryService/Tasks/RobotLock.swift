@@ -1,24 +1,38 @@
 /// One library's robot: held only while it moves cartridges (and while the catalog reads back
 /// what it moved), so that a drive threading, rewinding, erasing or cleaning does not keep the
-/// robot from serving the other drives. Waiters are served in arrival order.
+/// robot from serving the other drives. When several tasks wait, the `MountScheduler` chooses
+/// who goes next (priority with aging, unloads before loads, then arrival order).
 actor RobotLock {
+    private let scheduler: MountScheduler
     private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var sequence: UInt64 = 0
+    private var waiters: [(request: RobotRequest, continuation: CheckedContinuation<Void, Never>)] = []
 
-    func acquire() async {
+    init(scheduler: MountScheduler = MountScheduler()) {
+        self.scheduler = scheduler
+    }
+
+    func acquire(_ kind: RobotRequest.Kind, priority: Int) async {
+        sequence &+= 1
         guard held else {
             held = true
             return
         }
-        await withCheckedContinuation { waiters.append($0) }
+        let request = RobotRequest(kind: kind, priority: priority, sequence: sequence)
+        await withCheckedContinuation { waiters.append((request, $0)) }
     }
 
+    /// How many tasks wait for the robot (for tests).
+    var waitingCount: Int { waiters.count }
+
     func release() {
-        guard !waiters.isEmpty else {
+        guard let chosen = scheduler.next(among: waiters.map(\.request)) else {
             held = false
             return
         }
-        // Handed over: the robot stays held, by the next waiter.
-        waiters.removeFirst().resume()
+        let next = waiters.remove(at: chosen)
+        for index in waiters.indices { waiters[index].request.passedOver += 1 }
+        // Handed over: the robot stays held, by the request chosen.
+        next.continuation.resume()
     }
 }

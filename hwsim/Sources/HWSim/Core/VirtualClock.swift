@@ -35,13 +35,15 @@ final class VirtualClock: @unchecked Sendable {
     }
 }
 
-/// Modelled durations of mechanical operations (typical figures from drive manuals).
-struct TimingModel {
-    static let robotMove: Duration = .seconds(8)
+/// Modelled durations of mechanical operations (typical figures from drive manuals). Public
+/// so that simulated-time models of library work (tapelib's mount scheduling tests and bench)
+/// use the same figures as the simulator.
+public enum TimingModel {
+    public static let robotMove: Duration = .seconds(8)
     static let robotScan: Duration = .seconds(60)
     /// Load and thread: longer on later generations (more wraps to calibrate).
-    static func load(_ g: LTOGeneration) -> Duration { .seconds(g.number <= 6 ? 12 : (g.number <= 8 ? 15 : 18)) }
-    static func unload(_ g: LTOGeneration) -> Duration { .seconds(g.number <= 6 ? 15 : (g.number <= 8 ? 20 : 24)) }
+    public static func load(_ g: LTOGeneration) -> Duration { .seconds(g.number <= 6 ? 12 : (g.number <= 8 ? 15 : 18)) }
+    public static func unload(_ g: LTOGeneration) -> Duration { .seconds(g.number <= 6 ? 15 : (g.number <= 8 ? 20 : 24)) }
     static let cleaning: Duration = .seconds(90)
     static let shortErase: Duration = .seconds(5)
 

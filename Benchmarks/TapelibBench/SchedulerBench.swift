@@ -10,16 +10,7 @@ func runSchedulerBenchmarks() {
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     let timing = MountSimulation.Timing(move: seconds(TimingModel.robotMove), load: seconds(TimingModel.load(.lto9)),
                                         unload: seconds(TimingModel.unload(.lto9)))
-    var state: UInt64 = 10
-    let mounts = (0..<200).map { index -> MountSimulation.Mount in
-        // SplitMix64, as the tests' workload.
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return MountSimulation.Mount(priority: index % 5 == 4 ? 500 : 100, work: 20 + Double(z % 61))
-    }
+    let mounts = MountSimulation.sampleWorkload()
     let simulation = MountSimulation(drives: 8, timing: timing)
     let scheduled = simulation.run(mounts, policy: .scheduled(MountScheduler()))
     let fcfs = simulation.run(mounts, policy: .firstComeFirstServed)

@@ -17,15 +17,10 @@ struct MountSchedulerTests {
               unload: seconds(TimingModel.unload(.lto9)))
     }
 
-    /// 200 mounts, each working 20–80 s on its cartridge (seeded: the same mounts every run),
-    /// every fifth one urgent (priority 500). The robot is the bottleneck: 8 drives finish a
-    /// mount every ~(8+18+50+24+8)/8 ≈ 13.5 s on average, the robot needs 16 s per mount.
-    private func mounts(count: Int = 200, seed: UInt64 = 10) -> [MountSimulation.Mount] {
-        var generator = SplitMix(seed: seed)
-        return (0..<count).map { index in
-            MountSimulation.Mount(priority: index % 5 == 4 ? 500 : 100, work: 20 + Double(generator.next() % 61))
-        }
-    }
+    /// 200 mounts, each working 20–80 s, every fifth one urgent (MountSimulation.sampleWorkload).
+    /// The robot is the bottleneck: 8 drives finish a mount every ~(8+18+50+24+8)/8 ≈ 13.5 s on
+    /// average, the robot needs 16 s per mount.
+    private func mounts() -> [MountSimulation.Mount] { MountSimulation.sampleWorkload() }
 
     @Test func theScheduledOrderKeepsTheRobotWithinTenPercentOfItsLowerBound() {
         let simulation = MountSimulation(drives: 8, timing: lto9)
@@ -123,19 +118,6 @@ struct MountSchedulerTests {
         await lock.release()
         for waiter in waiters { await waiter.value }
         #expect(order.values == ["urgent", "unload", "load"])
-    }
-}
-
-/// SplitMix64: a small seeded generator, so the simulated workload is the same every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -153,4 +153,19 @@ public struct MountSimulation: Sendable {
         return Result(makespan: makespan, robotBusy: robotBusy, lowerBound: lowerBound, started: started,
                       longestWait: started.max() ?? 0)
     }
+
+    /// The workload the tests and the bench measure: `count` mounts each working 20–80 s on its
+    /// cartridge, every fifth one urgent (priority 500), from a seeded SplitMix64 so every run
+    /// sees the same mounts.
+    public static func sampleWorkload(count: Int = 200, seed: UInt64 = 10) -> [Mount] {
+        var state = seed
+        return (0..<max(0, count)).map { index in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            return Mount(priority: index % 5 == 4 ? 500 : 100, work: 20 + Double(z % 61))
+        }
+    }
 }

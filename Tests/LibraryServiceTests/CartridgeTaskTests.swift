@@ -130,4 +130,49 @@ struct CartridgeTaskTests {
             #expect(rig.simulated.withCartridge("E00002L9") { $0.loadCount } == (consolidate ? 1 : 3))
         }
     }
+
+    /// While a drive erased, another task filled the cartridge's home slot: the cartridge goes
+    /// to another empty slot (chosen when the robot is free again), and the catalog follows.
+    @Test func aCartridgeWhoseHomeWasFilledGoesToAnotherSlot() async throws {
+        let rig = try await TestRig.make(advancePerNotReady: .zero, drivePollInterval: .milliseconds(20))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let cartridge = try #require(try await rig.catalog.cartridge(volumeTag: "E00002L9"))
+            let erase = try await rig.submit(.erase, cartridge: cartridge.id, longErase: true)
+            try await rig.waitForTask(erase.id, "to erase") { $0.phase == "long erase" }
+            let eraseID = try #require(erase.id)
+            let running = try #require(try await rig.catalog.libraryTask(id: eraseID))
+            let chosen = try #require(running.driveId)
+            let driveIndex = try #require(rig.driveIDs.firstIndex(of: chosen))
+            rig.driveDevices[driveIndex].freeze()
+            let fill = try await rig.waitForTask(try await rig.submit(.move, source: rig.slotAddress(1),
+                                                                      target: rig.slotAddress(2)).id)
+            #expect(fill.status == .done, "\(fill.errorMessage ?? "")")
+            rig.driveDevices[driveIndex].thaw()
+            rig.driveDevices[driveIndex].setAdvancePerNotReady(.seconds(86_400))
+            let erased = try await rig.waitForTask(erase.id)
+            #expect(erased.status == .done, "\(erased.errorMessage ?? "")")
+            guard case .slot(let slot)? = rig.simulated.location(of: "E00002L9") else {
+                Issue.record("E00002L9 is not in a slot: \(String(describing: rig.simulated.location(of: "E00002L9")))")
+                return
+            }
+            #expect(slot != 2)
+            #expect(try await address(rig, "E00002L9") == rig.slotAddress(slot))
+            #expect(try await address(rig, "E00001L9") == rig.slotAddress(2))
+        }
+    }
+
+    /// A restarted task addressed by cartridge chooses its drive again (the engine recorded
+    /// the drive it chose when it claimed the task).
+    @Test func aRestartedCartridgeTaskChoosesItsDriveAgain() async throws {
+        let rig = try await TestRig.make()
+        let cartridge = try #require(try await rig.catalog.cartridge(volumeTag: "E00001L9"))
+        let erase = try await rig.submit(.erase, cartridge: cartridge.id)
+        let eraseID = try #require(erase.id)
+        #expect(try await rig.catalog.claimLibraryTask(eraseID, phase: "starting", drive: rig.driveIDs[0]))
+        #expect(try await rig.catalog.libraryTask(id: eraseID)?.driveId == rig.driveIDs[0])
+        try await rig.catalog.updateLibraryTask(eraseID, status: .error, failure: TaskFailure(message: "drive disabled"))
+        let restarted = try await rig.engine.control(eraseID, .restart)
+        #expect(restarted.task.driveId == nil && restarted.task.cartridgeId == cartridge.id)
+    }
 }

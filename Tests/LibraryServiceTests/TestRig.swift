@@ -38,6 +38,7 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
     /// without reaching the simulator: an IMMED operation stays in progress whatever the other
     /// devices do to the shared virtual clock (each poll of a busy simulated drive moves it on).
     func freeze() { lock.withLock { frozen = true } }
+    func thaw() { lock.withLock { frozen = false } }
     private var frozen = false
     func plugBackIn() { lock.withLock { unplugged = false } }
     func setAdvancePerNotReady(_ step: Duration) { lock.withLock { advance = step } }

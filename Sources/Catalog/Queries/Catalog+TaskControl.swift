@@ -99,6 +99,9 @@ extension CatalogDatabase {
                     + "as attempt \(task.attempt + 1)")
                 task.attempt += 1
                 task.status = .new
+                // A task addressed by cartridge chooses its drive again (the one it had may be
+                // disabled or busy now).
+                if task.cartridgeId != nil && [.erase, .format, .checkLTFS].contains(task.type) { task.driveId = nil }
                 task.controlRequest = nil
                 task.progressPercent = 0
                 task.phase = ""
@@ -109,6 +112,28 @@ extension CatalogDatabase {
                 try task.update(db)
                 return .applied(task)
             }
+        }
+    }
+}
+
+extension CatalogDatabase {
+    /// Ends a task the engine refused before starting it as `error`, with a log line — only if it
+    /// is still queued (compare and set): a task an operator paused or killed meanwhile is left as
+    /// the operator made it. Returns whether the task was failed.
+    @discardableResult
+    public func failQueuedLibraryTask(_ id: Int64, failure: TaskFailure, now: Date = Date())
+        async throws(CatalogError) -> Bool {
+        try await write { db in
+            guard var task = try LibraryTask.fetchOne(db, key: id), task.status == .new else { return false }
+            task.status = .error
+            task.finishedAt = now
+            task.errorMessage = failure.message
+            task.senseKey = failure.senseKey; task.asc = failure.asc; task.ascq = failure.ascq
+            task.senseDescription = failure.senseDescription
+            try task.update(db)
+            var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: "error", message: failure.message)
+            try line.insert(db)
+            return true
         }
     }
 }

@@ -30,10 +30,11 @@ extension LibraryTaskEngine {
             return (home, cartridge)
         }
 
-        try await announce(id, phase: "cleaning", percent: 20)
         // A kill does not stop this wait: no library takes a cleaner out of a drive in its cycle.
         let outcome: CleaningOutcome
         do {
+            // Not a safe point: the cleaner is in the drive and goes home whatever happens next.
+            try await announce(id, phase: "cleaning", percent: 20, safePoint: false)
             outcome = try await waitForCleaning(device, requestsBefore: requestsBefore ?? [])
         } catch {
             // The cleaner goes home also when the drive failed under the wait (unless the drive
@@ -44,7 +45,8 @@ extension LibraryTaskEngine {
                                         safePoint: false)
                     try await eject(drive)
                     try await withRobot(libraryID, .unload, priority: task.priority) {
-                        try await changer.move(from: driveAddress, to: home)
+                        try await changer.move(from: driveAddress,
+                                               to: try await returnTarget(preferring: home, from: driveAddress, changer: changer))
                     }
                 } catch let returning {
                     logger.error("task \(id): returning \(cartridge.volumeTag) after a failed cleaning failed: \(returning)")
@@ -57,7 +59,8 @@ extension LibraryTaskEngine {
                            safePoint: false)
         try await eject(drive)
         try await withRobot(libraryID, .unload, priority: task.priority) {
-            try await changer.move(from: driveAddress, to: home)
+            try await changer.move(from: driveAddress,
+                                   to: try await returnTarget(preferring: home, from: driveAddress, changer: changer))
         }
         guard let cartridgeID = cartridge.id else { throw TaskRunFailure(message: "cleaning cartridge without id") }
         switch outcome {

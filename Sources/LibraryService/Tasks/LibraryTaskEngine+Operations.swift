@@ -115,30 +115,44 @@ extension LibraryTaskEngine {
         }
         let driveAddress = try driveElement(drive)
         let changer = try await changer(of: libraryID)
-        let home: UInt16
-        let tag: String?
+        var home: UInt16
+        var tag: String?
         var loadedNow = false
+        var failure: (any Error)?
         if let already = try await alreadyInDrive(task, drive: drive, changer: changer) {
             // Left there by the task before it (consolidating_tape_library_tasks): no load.
             (home, tag) = already
-            try await announce(id, phase: "\(tag ?? "the cartridge") is already in drive \(drive.driveID)", percent: 0)
+            try? await announce(id, phase: "\(tag ?? "the cartridge") is already in drive \(drive.driveID)", percent: 0,
+                                safePoint: false)
         } else {
+            var expectedTag: String?
+            if let cartridgeID = task.cartridgeId { expectedTag = try await catalog.cartridge(id: cartridgeID)?.volumeTag }
             (home, _) = try await loadSource(task, changer: changer)
-            tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
-                                          writing: task.type != .checkLTFS, percent: 0)
-            loadedNow = true
+            do {
+                tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
+                                              writing: task.type != .checkLTFS, percent: 0)
+                loadedNow = true
+            } catch let readBack as ReadBackFailure {
+                // The move was done; only the read-back failed: the cartridge is in the drive
+                // and goes home below.
+                tag = expectedTag
+                failure = readBack
+            }
         }
-        var failure: (any Error)?
-        do {
-            try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 0)
-            try await tapeDrive(drive).waitUntilReady()
-            if loadedNow { try await recordMount(drive, volumeTag: tag) }
-            try await operation(drive)
-        } catch {
-            failure = error
+        if failure == nil {
+            do {
+                try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 0,
+                                   safePoint: false)
+                try await tapeDrive(drive).waitUntilReady()
+                if loadedNow { try await recordMount(drive, volumeTag: tag) }
+                try await operation(drive)
+            } catch {
+                failure = error
+            }
         }
         // The next queued task on this cartridge uses it where it is (one load, one unload).
         if failure == nil, let next = await consolidatedSuccessor(of: task, library: libraryID) {
+            handOff(drive: drive.driveID, library: libraryID, to: next)
             try await catalog.appendLog(TaskLogEntry(tlTaskId: id, message: "\(tag ?? "the cartridge") stays in drive "
                 + "\(drive.driveID) for task \(next) (consolidating_tape_library_tasks)"))
             return
@@ -153,6 +167,8 @@ extension LibraryTaskEngine {
             await recordMountEnd(drive, taskID: id)
             try await eject(drive)
             try await withRobot(libraryID, .unload, priority: task.priority) {
+                // Chosen now, holding the robot: the home slot may have been filled meanwhile.
+                home = try await returnTarget(preferring: home, from: driveAddress, changer: changer)
                 try await changer.move(from: driveAddress, to: home)
                 try await readBack(library: libraryID, taskID: id, after: "returning the cartridge")
             }
@@ -162,6 +178,25 @@ extension LibraryTaskEngine {
             throw failure
         }
         if let failure { throw failure }
+    }
+
+    /// Where a cartridge leaving the drive at `driveAddress` goes: `preferred` when it is an
+    /// empty storage slot, else the slot the changer says it came from if empty, else the first
+    /// empty storage slot. Asked of the changer while the robot is held.
+    func returnTarget(preferring preferred: UInt16, from driveAddress: UInt16,
+                      changer: TapeHardware.MediumChanger) async throws -> UInt16 {
+        let inventory = try await changer.inventory()
+        if let element = inventory.element(address: preferred), element.kind == .storage, !element.full {
+            return preferred
+        }
+        if let source = inventory.element(address: driveAddress)?.sourceAddress.flatMap(inventory.element(address:)),
+           source.kind == .storage, !source.full {
+            return source.address
+        }
+        guard let free = inventory.storage.first(where: { !$0.full && $0.accessible }) else {
+            throw TaskRunFailure(message: "no empty storage slot to return the cartridge in element \(driveAddress) to")
+        }
+        return free.address
     }
 
     /// When the task's cartridge already sits in `drive` (a consolidated task left it there):

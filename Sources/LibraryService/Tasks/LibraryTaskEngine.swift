@@ -89,6 +89,9 @@ public actor LibraryTaskEngine {
     private var unloadAfterSync: Set<Int64> = []
     /// The start-up unload tasks of each library; until they end, nothing else runs there.
     private var startupUnloads: [Int64: Set<Int64>] = [:]
+    /// Drives whose cartridge a finished task left for the next task on it (consolidation):
+    /// drive id → the library and that task. Resolved at each dispatch.
+    private var handOffs: [Int64: (library: Int64, successor: Int64)] = [:]
     /// The global configuration's policies, read at the start of `serve()`.
     private(set) var policies = LibraryPolicies()
     private var lastPrune: ContinuousClock.Instant?
@@ -371,6 +374,8 @@ public actor LibraryTaskEngine {
     func syncSucceeded(_ libraryID: Int64) async {
         syncRequired.remove(libraryID)
         guard unloadAfterSync.remove(libraryID) != nil, let binding = bindings[libraryID] else { return }
+        // The gate is up before the first await: no dispatch in between starts another task.
+        startupUnloads[libraryID] = []
         // Start-up policy: drives still holding a cartridge (a task a crash interrupted, an
         // operator's manual load) are emptied first, each by an unload task of its own.
         var queued: Set<Int64> = []
@@ -386,7 +391,35 @@ public actor LibraryTaskEngine {
                 logger.error("library \(libraryID): queuing the start-up unload of drive \(drive.driveID) failed: \(error)")
             }
         }
-        if !queued.isEmpty { startupUnloads[libraryID] = queued }
+        startupUnloads[libraryID] = queued.isEmpty ? nil : queued
+    }
+
+    /// Records that `drive` keeps its cartridge for task `successor`.
+    func handOff(drive driveID: Int64, library libraryID: Int64, to successor: Int64) {
+        handOffs[driveID] = (libraryID, successor)
+    }
+
+    /// A cartridge left in a drive for a task that will not take it there — killed, paused,
+    /// failed, or gone to another drive — would hold the drive for ever: once its successor has
+    /// started (it took the cartridge) the hand-off is done; once it is no longer queued, an
+    /// unload is queued for the drive.
+    func resolveHandOffs(pending: [LibraryTask]) async {
+        let queued = Set(pending.filter { $0.status == .new }.compactMap(\.id))
+        for (driveID, handOff) in handOffs.sorted(by: { $0.key < $1.key }) {
+            if running[handOff.successor] != nil {
+                handOffs[driveID] = nil
+                continue
+            }
+            guard !queued.contains(handOff.successor) else { continue }
+            handOffs[driveID] = nil
+            do {
+                let unload = try await catalog.enqueue(LibraryTask(type: .unload, priority: settings.recoverySyncPriority,
+                                                                   libraryId: handOff.library, driveId: driveID))
+                logger.info("drive \(driveID): task \(handOff.successor) will not use the cartridge left for it; unload \(unload.id ?? 0) queued")
+            } catch {
+                logger.error("drive \(driveID): queuing the unload of a cartridge left for task \(handOff.successor) failed: \(error)")
+            }
+        }
     }
 
     /// A start-up unload ended (however): the library's other tasks may run once all have.
@@ -405,6 +438,14 @@ public actor LibraryTaskEngine {
             if !Task.isCancelled { logger.error("reading the task queue failed: \(error)") }
             return
         }
+        // A start-up unload that ended without this engine (killed or paused by an operator,
+        // taken by another process) leaves the gate, or the library would wait for it for ever.
+        let queuedIDs = Set(pending.filter { $0.status == .new }.compactMap(\.id))
+        for (libraryID, gate) in startupUnloads where !gate.isEmpty {
+            let open = gate.filter { queuedIDs.contains($0) || running[$0] != nil }
+            startupUnloads[libraryID] = open.isEmpty ? nil : open
+        }
+        await resolveHandOffs(pending: pending)
         var waitedFor: Set<RegisteredDevice> = []
         // No cartridge is ever in two running tasks: a task on a cartridge another task uses
         // waits, and keeps later tasks on that cartridge behind it.
@@ -423,7 +464,8 @@ public actor LibraryTaskEngine {
                 }
             }
             if syncRequired.contains(libraryID) && task.type != .sync { continue }
-            if let gate = startupUnloads[libraryID], !gate.contains(id) { continue }
+            // A sync passes (the library may need one before its unloads can run).
+            if let gate = startupUnloads[libraryID], !gate.contains(id), task.type != .sync { continue }
             // Service mode holds every hardware task; the service window holds those not urgent.
             guard policies.allowsHardwareWork(priority: task.priority, at: Date()) else { continue }
             if task.driveId == nil, task.cartridgeId != nil, [.erase, .format, .checkLTFS].contains(task.type) {
@@ -433,8 +475,11 @@ public actor LibraryTaskEngine {
                         continue
                     }
                     task.driveId = chosen
+                } catch let error as CatalogError {
+                    logger.error("task \(id): choosing a drive failed, tried again later: \(error)")
+                    continue
                 } catch {
-                    await fail(id, failure: TaskFailure(task: task, error: error))
+                    await failQueued(id, failure: TaskFailure(task: task, error: error))
                     continue
                 }
                 guard !draining, running[id] == nil else { continue }
@@ -442,7 +487,7 @@ public actor LibraryTaskEngine {
             let devices: Set<RegisteredDevice>
             let held: Set<RegisteredDevice>
             do { (devices, held) = try self.devices(for: task) } catch {
-                await fail(id, failure: TaskFailure(task: task, error: error))
+                await failQueued(id, failure: TaskFailure(task: task, error: error))
                 continue
             }
             guard held.isDisjoint(with: heldDevices), held.isDisjoint(with: waitedFor) else {
@@ -450,11 +495,11 @@ public actor LibraryTaskEngine {
                 continue
             }
             if let offline = await offlineDevice(among: devices) {
-                await fail(id, failure: TaskFailure(task: task, error: offline))
+                await failQueued(id, failure: TaskFailure(task: task, error: offline))
                 continue
             }
             if let refusal = await unusableDrive(of: task) {
-                await fail(id, failure: TaskFailure(task: task, error: TaskRunFailure(message: refusal)))
+                await failQueued(id, failure: TaskFailure(task: task, error: TaskRunFailure(message: refusal)))
                 continue
             }
             // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
@@ -476,6 +521,12 @@ public actor LibraryTaskEngine {
                 continue
             }
             running[id]?.work = Task { await self.execute(task) }
+            // Shutdown began during the claim: a long drive operation is stopped as stopDispatching
+            // stops those already running (robot work runs to its end).
+            if draining && [.erase, .format, .checkLTFS].contains(task.type) {
+                running[id]?.stoppedForShutdown = true
+                running[id]?.work?.cancel()
+            }
         }
     }
 
@@ -616,6 +667,17 @@ public actor LibraryTaskEngine {
         } catch {
             logger.error("library \(libraryID): reading the inventory back after task \(id) failed: \(error)")
             await requireSync(libraryID, reason: "read-back after a failed task")
+        }
+    }
+
+    /// Fails a task the dispatcher refused, only if it is still queued (compare and set): one an
+    /// operator paused or killed meanwhile keeps what the operator made of it.
+    private func failQueued(_ id: Int64, failure: TaskFailure) async {
+        startupUnloadEnded(id)
+        do {
+            try await catalog.failQueuedLibraryTask(id, failure: failure)
+        } catch {
+            logger.error("task \(id) was refused (\(failure.message)) and could not be recorded: \(error)")
         }
     }
 

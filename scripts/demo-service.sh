@@ -31,6 +31,18 @@ check=$("$BIN" task submit check_ltfs --library 1 --drive 1 "${cat_dir[@]}" --js
 "$BIN" task wait "$check" "${cat_dir[@]}" --timeout 120
 task unload --drive 1
 rm -f "$STATE/.demo-drive-loaded"
+# Addressed by cartridge: the service picks a drive that can write it, loads it, works, and
+# returns it home; the format and the check that follow share that one load (consolidation).
+task erase --cartridge B00002L8
+"$BIN" task submit format --library 1 --cartridge B00002L8 --format ltfs "${cat_dir[@]}" >/dev/null
+task check_ltfs --cartridge B00002L8
+# Task controls: an erase of the now empty drive 1 fails; restarted, it runs again as attempt 2
+# (and fails again, saying why); pausing a task that has ended is refused with the reason.
+failed=$("$BIN" task submit erase --library 1 --drive 1 "${cat_dir[@]}" --json | sed -n 's/^ *"id" : \([0-9]*\),$/\1/p')
+"$BIN" task wait "$failed" "${cat_dir[@]}" --timeout 120 || true
+"$BIN" task restart "$failed" "${cat_dir[@]}"
+"$BIN" task wait "$failed" "${cat_dir[@]}" --timeout 120 || true
+"$BIN" task pause "$failed" "${cat_dir[@]}" || true
 # A refused request: validated before anything is queued.
 "$BIN" task submit erase --library 1 --drive 99 "${cat_dir[@]}" || true
 "$BIN" task list --limit 10 "${cat_dir[@]}"

@@ -104,7 +104,10 @@ public struct InterruptedDriveRecovery: Service {
             while true {
                 guard let slot = try await catalog.slot(library: libraryID, address: address),
                       slot.full else { return queued }
-                if try await catalog.pendingLibraryTasks(library: libraryID).contains(where: { $0.driveId == driveID }) {
+                // A task queued or running on the drive: see what it leaves (a paused one, which
+                // may wait for ever, does not count).
+                if try await catalog.pendingLibraryTasks(library: libraryID)
+                    .contains(where: { $0.driveId == driveID && ($0.status != .suspended || $0.startedAt != nil) }) {
                     try await Task.sleep(for: pollInterval)   // a task uses the drive: see what it leaves
                     continue
                 }
@@ -116,7 +119,11 @@ public struct InterruptedDriveRecovery: Service {
                     }
                 // Left by a task of the dead process that ended broken, and nothing since this
                 // start has used the cartridge there on purpose.
-                guard let culprit = history.first(where: { $0.createdAt < started }), culprit.status == .broken
+                // (`killed` by the service's own shutdown, too: it stopped an erase, format or check
+                // whose cartridge it could not take home.)
+                guard let culprit = history.first(where: { $0.createdAt < started }),
+                      culprit.status == .broken
+                        || (culprit.status == .killed && culprit.errorMessage?.contains("the service shut down") == true)
                 else { return queued }
                 let sinceStart = history.filter { $0.createdAt >= started }
                 if sinceStart.contains(where: { $0.type != .unload && $0.status == .done }) { return queued }

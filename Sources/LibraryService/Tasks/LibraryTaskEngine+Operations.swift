@@ -157,6 +157,12 @@ extension LibraryTaskEngine {
                 + "\(drive.driveID) for task \(next) (consolidating_tape_library_tasks)"))
             return
         }
+        // Stopped by the service's shutdown: the drive may still run what it was given (an IMMED
+        // erase or format) and the catalog takes no more writes from this task; the cartridge
+        // stays in the drive, which the next start's recovery empties.
+        if Task.isCancelled, running[id]?.stoppedForShutdown == true {
+            throw failure ?? CancellationError()
+        }
         // Home again, whatever happened (a drive or changer that went away cannot be asked).
         guard !(failure?.isDeviceGone ?? false), !(failure is DeviceOfflineError) else {
             if let failure { throw failure }

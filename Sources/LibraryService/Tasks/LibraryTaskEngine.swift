@@ -75,7 +75,7 @@ public actor LibraryTaskEngine {
     let logger: Logger
 
     private(set) var bindings: [Int64: LibraryBinding] = [:]
-    private var running: [Int64: RunningTask] = [:]
+    private(set) var running: [Int64: RunningTask] = [:]
     private var changerActors: [String: TapeHardware.MediumChanger] = [:]
     /// One robot per library, taken only while it moves.
     private var robots: [Int64: RobotLock] = [:]

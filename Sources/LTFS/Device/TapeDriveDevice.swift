@@ -24,7 +24,8 @@ public struct TapeDriveDevice: LTFSTapeDevice {
         var worm = configuredWORM
         if worm == nil { worm = (try? await drive.volumeStatistics())?.worm }
         let density = parameters.blockDescriptors.first?.densityCode ?? 0
-        return LTFSCartridgeInfo(generation: LTODensity.generation(densityCode: density), barcode: barcode,
+        // The generation table is SCSI's (one source of the fact); M8 media counts as LTO-7 media.
+        return LTFSCartridgeInfo(generation: LTOGeneration(densityCode: density)?.number, barcode: barcode,
                                  isWORM: worm ?? false, isWriteProtected: parameters.writeProtected)
     }
 

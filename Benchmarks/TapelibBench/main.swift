@@ -10,5 +10,12 @@ let onlyArea = ProcessInfo.processInfo.environment["TAPELIB_BENCH_ONLY"]
 if onlyArea == nil || onlyArea == "scsi" { await runSCSIBenchmarks() }
 if onlyArea == nil || onlyArea == "catalog" { await runCatalogBenchmarks() }
 if onlyArea == nil || onlyArea == "engine" { await runEngineBenchmarks() }
-if onlyArea == nil || onlyArea == "scheduler" { runSchedulerBenchmarks() }
+if onlyArea == nil || onlyArea == "scheduler" {
+    runSchedulerBenchmarks()
+    await runEngineSchedulerBenchmark(speed: 0.02)
+}
+if onlyArea == "scheduler-fast" {
+    // hwsim at 0.005 × real time: the engine's own milliseconds count 200× in library time.
+    await runEngineSchedulerBenchmark(speed: 0.005)
+}
 if onlyArea == "engine-shim" { await runEngineShimBenchmarks() }

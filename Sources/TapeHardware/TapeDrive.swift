@@ -209,6 +209,9 @@ public actor TapeDrive {
     /// gives up after the same simulated time. Any other condition (an incompatible medium
     /// 30h/xx, a cleaning cartridge) is thrown at once with its sense; a budget that runs out
     /// throws the last NOT READY sense.
+    /// The longest pause between two polls of `waitUntilReady`.
+    public static let readyPollCap: Duration = .seconds(2)
+
     public func waitUntilReady(budget: Duration = .seconds(1_020)) async throws(SCSIError) {
         let base = runner.retryInterval > .zero ? runner.retryInterval : .milliseconds(500)
         var waited: Duration = .zero
@@ -223,7 +226,8 @@ public actor TapeDrive {
             let waiting = sense.senseKey == .notReady
                 && (sense.additionalSense == .becomingReady || sense.additionalSense == .mediumNotPresent)
             guard waiting, waited < budget else { throw .checkCondition(sense, opcode: OperationCode.testUnitReady) }
-            let delay = CommandRunner.retryDelay(attempt: polls, base: base)
+            // Capped at 2 s: threading takes seconds, and a drive seen ready late idles for the wait.
+            let delay = CommandRunner.retryDelay(attempt: polls, base: base, cap: Self.readyPollCap)
             polls += 1
             waited += delay
             if runner.retryInterval > .zero {

@@ -76,8 +76,9 @@ struct DriveUseTests {
             #expect(error.sense?.senseKey == .notReady)
             #expect(error.sense?.additionalSense == .becomingReady)
         }
-        // Backoff from 500 ms: 0.5 + 1 + 2 + 4 + 8 s passes the 10 s budget after 5 retries.
-        #expect(recorder.commands.count == 6)
+        // Backoff from 500 ms, capped at 2 s: 0.5 + 1 + 2 + 2 + 2 + 2 + 2 s passes the 10 s
+        // budget after 7 retries.
+        #expect(recorder.commands.count == 8)
         // Once the simulated hour has passed, the same wait ends at the first poll.
         simulated.advanceClock(by: .seconds(3_600))
         try await drive.waitUntilReady(budget: .seconds(10))

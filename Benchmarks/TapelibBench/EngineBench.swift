@@ -160,6 +160,19 @@ final class EngineSyncRig {
     }
 }
 
+/// An in-process simulated library's devices under sg-style nodes (the changer /dev/sg0 timed
+/// per command, drives /dev/sg1…), as udev would offer a real one.
+func hwsimDiscovery(_ library: SimulatedLibrary) -> (TransportDiscoverySource, TimedTransport) {
+    let source = TransportDiscoverySource(name: "hwsim")
+    let changer = TimedTransport(library.changerTransport)
+    source.add(path: "/dev/sg0", address: SCSIAddress(host: 0, channel: 0, target: 0, lun: 0), transport: changer)
+    for drive in 0..<library.driveCount {
+        source.add(path: "/dev/sg\(drive + 1)", address: SCSIAddress(host: 0, channel: 0, target: drive + 1, lun: 0),
+                   transport: library.driveTransport(drive))
+    }
+    return (source, changer)
+}
+
 struct BenchFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -194,13 +207,7 @@ enum EngineBenchmark {
         profile.name = "generated-50k"
         profile.powerOnUnitAttention = false
         let library = try SimulatedLibrary(profile: profile)
-        let source = TransportDiscoverySource(name: "hwsim")
-        let changer = TimedTransport(library.changerTransport)
-        source.add(path: "/dev/sg0", address: SCSIAddress(host: 0, channel: 0, target: 0, lun: 0), transport: changer)
-        for drive in 0..<profile.drives.count {
-            source.add(path: "/dev/sg\(drive + 1)", address: SCSIAddress(host: 0, channel: 0, target: drive + 1, lun: 0),
-                       transport: library.driveTransport(drive))
-        }
+        let (source, changer) = hwsimDiscovery(library)
         var empty: [SyncTiming] = []
         var unchanged: [SyncTiming] = []
         for _ in 0..<5 {

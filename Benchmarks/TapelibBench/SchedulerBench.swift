@@ -44,13 +44,7 @@ func runEngineSchedulerBenchmark(speed: Double = 0.02, mounts count: Int = 200) 
         profile.powerOnUnitAttention = false
         for index in profile.drives.indices { profile.drives[index].generation = .lto9 }
         let library = try SimulatedLibrary(profile: profile, speed: speed)
-        let source = TransportDiscoverySource(name: "hwsim")
-        let changer = TimedTransport(library.changerTransport)
-        source.add(path: "/dev/sg0", address: SCSIAddress(host: 0, channel: 0, target: 0, lun: 0), transport: changer)
-        for drive in 0..<profile.drives.count {
-            source.add(path: "/dev/sg\(drive + 1)", address: SCSIAddress(host: 0, channel: 0, target: drive + 1, lun: 0),
-                       transport: library.driveTransport(drive))
-        }
+        let (source, changer) = hwsimDiscovery(library)
         let rig = try await EngineSyncRig(source: source, changer: changer)
         _ = try await rig.sync()   // registers the cartridges it finds (a simulated library's service)
         let cartridges = try await rig.catalog.listCartridges(ListQuery(limit: ListQuery.maximumLimit, sort: "id")).items

@@ -98,15 +98,10 @@ enum ShimNodes {
 
     /// The device numbers the hwsim server at `socket` serves (0 = changer, 1… = drives).
     static func servedDeviceCount(socket: String) async throws -> Range<Int> {
-        let client = HWSimSocketTransport(socketPath: socket, device: 0)
-        let devices: [ServedDeviceInfo]
         do {
-            devices = try await client.describe()
+            return 0..<(try await HWSimSocketTransport.servedDevices(socketPath: socket)).count
         } catch {
-            await client.close()
             throw CLIError("cannot list the devices of the hwsim server at \(socket): \(error)")
         }
-        await client.close()
-        return 0..<devices.count
     }
 }

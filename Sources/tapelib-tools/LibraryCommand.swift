@@ -113,9 +113,9 @@ struct LibraryCommand: AsyncParsableCommand {
                     let drives = try await library.id.asyncFlatMap { try await database.drives(library: $0) } ?? []
                     listed.append(ListedLibrary(
                         id: library.id ?? 0, syncState: library.syncState.rawValue,
-                        changer: changer.map { ListedLibrary.Changer(device: $0.device, serial: $0.serial,
+                        changer: changer.map { ListedLibrary.Device(device: $0.device, serial: $0.serial,
                                                                      state: $0.state.rawValue) },
-                        drives: drives.map { ListedLibrary.Drive(device: $0.device, serial: $0.serial,
+                        drives: drives.map { ListedLibrary.Device(device: $0.device, serial: $0.serial,
                                                                  state: $0.state.rawValue) }))
                 }
                 if json {
@@ -130,13 +130,8 @@ struct LibraryCommand: AsyncParsableCommand {
     /// One line of `library list`: the text table's columns, and the same fields as JSON
     /// (`id`, `sync_state`, `changer` {device, serial, state}, `drives` [{device, serial, state}]).
     struct ListedLibrary: Encodable {
-        struct Changer: Encodable {
-            var device: String
-            var serial: String
-            var state: String
-        }
-
-        struct Drive: Encodable {
+        /// The changer or a drive: where it is, its serial, online/offline.
+        struct Device: Encodable {
             var device: String
             var serial: String
             var state: String
@@ -144,8 +139,8 @@ struct LibraryCommand: AsyncParsableCommand {
 
         var id: Int64
         var syncState: String
-        var changer: Changer?
-        var drives: [Drive]
+        var changer: Device?
+        var drives: [Device]
 
         private enum CodingKeys: String, CodingKey { case id, syncState, changer, drives }
 

@@ -22,16 +22,13 @@ public struct HWSimServedLibrary: Sendable {
     /// Asks the server which devices it serves and registers each with a new discovery source.
     /// The server must be running: a service that cannot see its library fails at start.
     public func discoverySource() async throws(LibraryServiceError) -> TransportDiscoverySource {
-        let client = HWSimSocketTransport(socketPath: socket, device: 0)
         let devices: [ServedDeviceInfo]
         do {
-            devices = try await client.describe()
+            devices = try await HWSimSocketTransport.servedDevices(socketPath: socket)
         } catch {
-            await client.close()
             throw .discovery(DiscoveryError(.deviceQueryFailed,
                                             "cannot list the devices of the hwsim server at \(socket): \(error)"))
         }
-        await client.close()
         guard devices.first?.peripheralType == 0x08 else {
             throw .discovery(DiscoveryError(.notAChanger, "device 0 of the hwsim server at \(socket) is not a medium changer"))
         }

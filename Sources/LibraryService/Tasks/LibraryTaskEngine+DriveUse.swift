@@ -64,8 +64,8 @@ extension LibraryTaskEngine {
             var bytes: Int64 = 0
             if let statistics = try? await device.volumeStatistics() {
                 let megabytes = (statistics.lastMountMBWritten ?? 0) &+ (statistics.lastMountMBRead ?? 0)
-                bytes = Int64(clamping: megabytes.multipliedReportingOverflow(by: 1_000_000).overflow
-                              ? UInt64(Int64.max) : megabytes * 1_000_000)
+                let (product, overflow) = megabytes.multipliedReportingOverflow(by: 1_000_000)
+                bytes = overflow ? .max : Int64(clamping: product)
             }
             try await catalog.recordUnmount(drive: drive.driveID, bytesTransferred: bytes,
                                             tapeAlertFlags: Int64(bitPattern: alerts))

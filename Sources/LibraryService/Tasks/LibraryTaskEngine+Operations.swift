@@ -38,8 +38,8 @@ extension LibraryTaskEngine {
             }
         case .load:
             let drive = try boundDrive(task, libraryID)
-            let tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
-                                              writing: false, percent: 10)
+            let (_, tag) = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
+                                                   writing: false, percent: 10)
             try await announce(id, phase: "waiting for drive \(drive.driveID) to become ready", percent: 70)
             try await tapeDrive(drive).waitUntilReady()
             try await recordMount(drive, volumeTag: tag)
@@ -86,9 +86,10 @@ extension LibraryTaskEngine {
     }
 
     /// Holding the robot: checks the cartridge's place and the drive's generation, moves the
-    /// cartridge into the drive and reads the inventory back. Returns its barcode.
+    /// cartridge into the drive and reads the inventory back. Returns where it came from and
+    /// its barcode.
     func loadIntoDrive(_ task: LibraryTask, id: Int64, library libraryID: Int64, drive: LibraryBinding.Drive,
-                       writing: Bool, percent: Double) async throws -> String? {
+                       writing: Bool, percent: Double) async throws -> (UInt16, String?) {
         let target = try driveElement(drive)
         return try await withRobot(libraryID, .load, priority: task.priority) {
             let changer = try await changer(of: libraryID)
@@ -98,7 +99,7 @@ extension LibraryTaskEngine {
                                    + "\(drive.driveID) (element \(target))", percent: percent)
             try await changer.move(from: source, to: target)
             try await readBack(library: libraryID, taskID: id, after: "the load")
-            return tag
+            return (source, tag)
         }
     }
 
@@ -125,17 +126,15 @@ extension LibraryTaskEngine {
             try? await announce(id, phase: "\(tag ?? "the cartridge") is already in drive \(drive.driveID)", percent: 0,
                                 safePoint: false)
         } else {
-            var expectedTag: String?
-            if let cartridgeID = task.cartridgeId { expectedTag = try await catalog.cartridge(id: cartridgeID)?.volumeTag }
-            (home, _) = try await loadSource(task, changer: changer)
             do {
-                tag = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
-                                              writing: task.type != .checkLTFS, percent: 0)
+                (home, tag) = try await loadIntoDrive(task, id: id, library: libraryID, drive: drive,
+                                                      writing: task.type != .checkLTFS, percent: 0)
                 loadedNow = true
             } catch let readBack as ReadBackFailure {
                 // The move was done; only the read-back failed: the cartridge is in the drive
-                // and goes home below.
-                tag = expectedTag
+                // and goes home below (to the slot the changer says it came from).
+                home = driveAddress
+                tag = (try? await catalogTag(of: task)) ?? nil
                 failure = readBack
             }
         }
@@ -206,24 +205,21 @@ extension LibraryTaskEngine {
     }
 
     /// When the task's cartridge already sits in `drive` (a consolidated task left it there):
-    /// where it goes home afterwards — the slot it came from if that is empty, else the first
-    /// empty storage slot — and its barcode. Nil when the drive does not hold it.
+    /// the slot the changer says it came from (the slot it goes home to is chosen at return
+    /// time, `returnTarget`) and its barcode. Nil when the drive does not hold it.
     func alreadyInDrive(_ task: LibraryTask, drive: LibraryBinding.Drive, changer: TapeHardware.MediumChanger)
         async throws -> (UInt16, String?)? {
-        guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
-            return nil
-        }
+        guard let tag = try await catalogTag(of: task) else { return nil }
         let address = try driveElement(drive)
-        let inventory = try await changer.inventory()
-        guard let element = inventory.element(address: address), element.full,
-              element.volumeTag == cartridge.volumeTag else { return nil }
-        if let source = element.sourceAddress.flatMap(inventory.element(address:)), source.kind == .storage, !source.full {
-            return (source.address, cartridge.volumeTag)
-        }
-        guard let free = inventory.storage.first(where: { !$0.full && $0.accessible }) else {
-            throw TaskRunFailure(message: "no empty storage slot to return \(cartridge.volumeTag) to")
-        }
-        return (free.address, cartridge.volumeTag)
+        guard let element = try await changer.elementStatus(address: address), element.full,
+              element.barcode == tag else { return nil }
+        return (element.sourceAddress ?? address, tag)
+    }
+
+    /// The barcode of the task's cartridge, as the catalog has it.
+    func catalogTag(of task: LibraryTask) async throws -> String? {
+        guard let cartridgeID = task.cartridgeId else { return nil }
+        return try await catalog.cartridge(id: cartridgeID)?.volumeTag
     }
 
     /// With consolidating_tape_library_tasks, the id of a queued task that works on the same

@@ -382,13 +382,9 @@ public actor LibraryTaskEngine {
         for drive in binding.drives.values.sorted(by: { $0.driveID < $1.driveID }) {
             guard let address = drive.elementAddress,
                   let slot = try? await catalog.slot(library: libraryID, address: address), slot.full else { continue }
-            do {
-                let task = try await catalog.enqueue(LibraryTask(type: .unload, priority: settings.recoverySyncPriority,
-                                                                 libraryId: libraryID, driveId: drive.driveID))
-                if let id = task.id { queued.insert(id) }
-                logger.info("library \(libraryID): drive \(drive.driveID) holds \(slot.volumeTag ?? "a cartridge") at start; unload queued")
-            } catch {
-                logger.error("library \(libraryID): queuing the start-up unload of drive \(drive.driveID) failed: \(error)")
+            if let id = await queueUnload(library: libraryID, drive: drive.driveID,
+                                          "drive \(drive.driveID) holds \(slot.volumeTag ?? "a cartridge") at start") {
+                queued.insert(id)
             }
         }
         startupUnloads[libraryID] = queued.isEmpty ? nil : queued
@@ -412,13 +408,8 @@ public actor LibraryTaskEngine {
             }
             guard !queued.contains(handOff.successor) else { continue }
             handOffs[driveID] = nil
-            do {
-                let unload = try await catalog.enqueue(LibraryTask(type: .unload, priority: settings.recoverySyncPriority,
-                                                                   libraryId: handOff.library, driveId: driveID))
-                logger.info("drive \(driveID): task \(handOff.successor) will not use the cartridge left for it; unload \(unload.id ?? 0) queued")
-            } catch {
-                logger.error("drive \(driveID): queuing the unload of a cartridge left for task \(handOff.successor) failed: \(error)")
-            }
+            _ = await queueUnload(library: handOff.library, drive: driveID,
+                                  "task \(handOff.successor) will not use the cartridge left for it in drive \(driveID)")
         }
     }
 
@@ -457,8 +448,7 @@ public actor LibraryTaskEngine {
             guard let id = task.id, running[id] == nil,
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
             if let cartridgeID = task.cartridgeId {
-                let inUse = running.values.contains { $0.task.cartridgeId == cartridgeID }
-                guard !inUse, !cartridgesWaitedFor.contains(cartridgeID) else {
+                guard !cartridgeInUse(cartridgeID), !cartridgesWaitedFor.contains(cartridgeID) else {
                     cartridgesWaitedFor.insert(cartridgeID)
                     continue
                 }
@@ -504,8 +494,7 @@ public actor LibraryTaskEngine {
             }
             // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
             guard !draining, running[id] == nil, held.isDisjoint(with: heldDevices),
-                  task.cartridgeId.map({ cartridge in !running.values.contains { $0.task.cartridgeId == cartridge } }) ?? true
-            else { continue }
+                  !(task.cartridgeId.map(cartridgeInUse) ?? false) else { continue }
             waitedFor.formUnion(held)
             if let cartridgeID = task.cartridgeId { cartridgesWaitedFor.insert(cartridgeID) }
             running[id] = RunningTask(task: task, devices: devices, held: held)
@@ -531,6 +520,24 @@ public actor LibraryTaskEngine {
     }
 
     var heldDevices: Set<RegisteredDevice> { Set(running.values.flatMap(\.held)) }
+
+    private func cartridgeInUse(_ cartridgeID: Int64) -> Bool {
+        running.values.contains { $0.task.cartridgeId == cartridgeID }
+    }
+
+    /// Queues an unload of `driveID` at the recovery priority (the engine's own work); nil when
+    /// queuing failed (logged with `why`).
+    private func queueUnload(library libraryID: Int64, drive driveID: Int64, _ why: String) async -> Int64? {
+        do {
+            let unload = try await catalog.enqueue(LibraryTask(type: .unload, priority: settings.recoverySyncPriority,
+                                                               libraryId: libraryID, driveId: driveID))
+            logger.info("library \(libraryID): \(why); unload \(unload.id ?? 0) of drive \(driveID) queued")
+            return unload.id
+        } catch {
+            logger.error("library \(libraryID): \(why); queuing the unload of drive \(driveID) failed: \(error)")
+            return nil
+        }
+    }
 
     /// Why the task's drive cannot take it: disabled (by an operator or a TapeAlert), or
     /// waiting for a cleaning (only a clean or an unload runs on it then).

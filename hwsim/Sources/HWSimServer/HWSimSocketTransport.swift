@@ -28,6 +28,20 @@ public final class HWSimSocketTransport: SCSITransport {
         }
     }
 
+    /// The devices the server at `socketPath` serves, asked over a connection of its own that is
+    /// closed again whatever the answer.
+    public static func servedDevices(socketPath: String) async throws(TransportError) -> [ServedDeviceInfo] {
+        let client = HWSimSocketTransport(socketPath: socketPath, device: 0)
+        do {
+            let devices = try await client.describe()
+            await client.close()
+            return devices
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
     /// The devices the server serves (0 = changer, 1… = drives).
     public func describe() async throws(TransportError) -> [ServedDeviceInfo] {
         let reply = try await connection.roundTrip(.describe)

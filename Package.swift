@@ -18,6 +18,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The REST API (module API only): HTTP server, bcrypt, JWT, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure SCSI layer: CDB builders, parsers, sense, the transport protocol.
@@ -36,6 +45,10 @@ let package = Package(
         .systemLibrary(name: "CISCSI", path: "Sources/CISCSI", pkgConfig: "libiscsi",
                        providers: [.apt(["libiscsi-dev"])]),
         .target(name: "ISCSITransport", dependencies: ["SCSI", "CISCSI"], path: "Sources/ISCSITransport"),
+        // The one device opener: a device address (DeviceAddress) → its transport, for the
+        // command-line tools and the service alike.
+        .target(name: "DeviceAccess", dependencies: ["SCSI", "TapeHardware", "SGTransport", "HWSimServer", "ISCSITransport"],
+                path: "Sources/DeviceAccess"),
         // Discovery asks changers for their inventory through TapeHardware (one implementation
         // of paging and the DVCID field quirks), so it sits above TapeHardware.
         .target(name: "Discovery", dependencies: [
@@ -50,10 +63,27 @@ let package = Package(
         // reaches a hwsim server's library (`tapelib serve --hwsim`) through HWSimServer's
         // client transport, which needs only SCSI.
         .target(name: "LibraryService", dependencies: [
-            "SCSI", "TapeHardware", "LTFS", "Catalog", "Discovery", "HWSimServer",
+            "SCSI", "TapeHardware", "LTFS", "Catalog", "Discovery", "HWSimServer", "HWSim", "DeviceAccess",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/LibraryService"),
+        // The REST API: routes, auth (JWT, CSRF, bcrypt, roles), the OpenAPI document, error
+        // code → HTTP status and envelope, metrics. The only module that imports Hummingbird.
+        .target(name: "API", dependencies: [
+            "LibraryService", "Catalog", "Discovery",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], path: "Sources/API", resources: [.copy("Resources")]),
         // The byte-level simulator of changers and drives.
         .target(name: "HWSim", dependencies: ["SCSI"], path: "hwsim/Sources/HWSim",
                 resources: [.copy("Profiles")]),
@@ -68,8 +98,7 @@ let package = Package(
         // `library add` uses), error and output formatting shared by the CLI's two
         // executables; no argument parsing.
         .target(name: "CLISupport",
-                dependencies: ["SCSI", "TapeHardware", "HWSim", "SGTransport", "HWSimServer", "ISCSITransport",
-                               "Discovery"],
+                dependencies: ["SCSI", "TapeHardware", "HWSim", "DeviceAccess", "HWSimServer", "Discovery"],
                 path: "Sources/CLISupport"),
         // `tapelib`: the device commands (changer, drive, inquiry); it hands ltfs, discover and
         // catalog to `tapelib-tools` next to it, so its process stays small (start-up, issue 4).
@@ -84,6 +113,7 @@ let package = Package(
             name: "tapelib-tools",
             dependencies: [
                 "SCSI", "TapeHardware", "LTFS", "Discovery", "Catalog", "HWSim", "CLISupport", "LibraryService",
+                "DeviceAccess", "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+import DeviceAccess
 import Discovery
 import Foundation
 import HWSimServer
@@ -54,19 +55,19 @@ public enum DriveNodeResolution {
             if let socket = ShimNodes.socket(for: path) {
                 return (try await ShimNodes.source(socket: socket), path)
             }
-            return (UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) }), path)
+            return (UdevDiscoverySource(openTransport: { path in DeviceOpener.sg(path: path) }), path)
         case .hwsim(let socket, _):
             let source = TransportDiscoverySource(name: "hwsim")
             for index in try await ShimNodes.servedDeviceCount(socket: socket) {
                 source.add(path: "hwsim:\(socket)#\(index)",
                            address: SCSIAddress(host: 0, channel: 0, target: index, lun: 0),
-                           transport: try DeviceTransports.hwsim(socket: socket, device: index))
+                           transport: try DeviceOpener.hwsim(socket: socket, device: index))
             }
             return (source, address.description)
         case .iscsi(let host, let port, let iqn, let lun):
             let source = TransportDiscoverySource(name: "iscsi")
             source.add(path: address.description, address: SCSIAddress(host: 0, channel: 0, target: 0, lun: lun),
-                       transport: DeviceTransports.iscsi(host: host, port: port, iqn: iqn, lun: lun))
+                       transport: DeviceOpener.iscsi(host: host, port: port, iqn: iqn, lun: lun))
             return (source, address.description)
         case .simulator:
             throw CLIError("a simulated library's drives are opened by number, not resolved")
@@ -91,7 +92,7 @@ enum ShimNodes {
         for index in try await servedDeviceCount(socket: socket) {
             let path = directory + "sg\(index)"
             source.add(path: path, address: SCSIAddress(host: 0, channel: 0, target: index, lun: 0),
-                       transport: try DeviceTransports.sg(path: path))
+                       transport: DeviceOpener.sg(path: path))
         }
         return source
     }

@@ -1,3 +1,4 @@
+import DeviceAccess
 import Foundation
 import HWSim
 import SCSI
@@ -46,13 +47,8 @@ public struct OpenedDevice {
                 changer: transport(0),
                 drives: (0..<library.driveCount).map { transport($0 + 1) },
                 simulator: library)
-        case .sg(let path):
-            return try OpenedDevice(single: DeviceTransports.sg(path: path), address: address)
-        case .hwsim(let socket, let device):
-            return try OpenedDevice(single: DeviceTransports.hwsim(socket: socket, device: device), address: address)
-        case .iscsi(let host, let port, let iqn, let lun):
-            return OpenedDevice(single: DeviceTransports.iscsi(host: host, port: port, iqn: iqn, lun: lun),
-                                address: address)
+        case .sg, .hwsim, .iscsi:
+            return OpenedDevice(single: try DeviceOpener.open(address), address: address)
         }
     }
 

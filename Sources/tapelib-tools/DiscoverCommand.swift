@@ -1,3 +1,5 @@
+import LibraryService
+import DeviceAccess
 import ArgumentParser
 import CLISupport
 import Discovery
@@ -26,7 +28,7 @@ struct DiscoverCommand: AsyncParsableCommand {
         } else {
             // SG_IO reads VPD 80h for drives udev has no serial for, and the changers' element
             // status for --candidates.
-            source = UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) })
+            source = UdevDiscoverySource(openTransport: { path in DeviceOpener.sg(path: path) })
         }
         let report = try await DiscoveryReport.scan(source: source)
         var found: Candidates?
@@ -42,32 +44,6 @@ struct DiscoverCommand: AsyncParsableCommand {
 }
 
 extension CandidateMode: ExpressibleByArgument {}
-
-/// Registers a simulated library's devices with a discovery source, as udev would announce a
-/// real library's: the changer as device 0, the drives as 1… in element order.
-enum SimulatedDiscovery {
-    static func source(profile name: String) throws -> TransportDiscoverySource {
-        source(try library(profile: name, stateDirectory: nil), profile: name)
-    }
-
-    /// A simulated library of profile `name`, kept in `stateDirectory` when given.
-    static func library(profile name: String, stateDirectory: String?) throws -> SimulatedLibrary {
-        guard let stateDirectory else { return try SimulatedLibrary(profile: LibraryProfile.named(name)) }
-        return try SimulatedLibrary(profileNamed: name, stateDirectory: URL(fileURLWithPath: stateDirectory, isDirectory: true))
-    }
-
-    static func source(_ library: SimulatedLibrary, profile name: String) -> TransportDiscoverySource {
-        let source = TransportDiscoverySource(name: "hwsim")
-        source.add(path: "sim:\(name)#0", address: SCSIAddress(host: 0, channel: 0, target: 0, lun: 0),
-                   transport: library.changerTransport)
-        for drive in 0..<library.driveCount {
-            source.add(path: "sim:\(name)#\(drive + 1)",
-                       address: SCSIAddress(host: 0, channel: 0, target: drive + 1, lun: 0),
-                       transport: library.driveTransport(drive))
-        }
-        return source
-    }
-}
 
 /// The JSON document: the report's arrays, plus `candidates` when asked for.
 struct DiscoveryOutput: Encodable {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CLISupport
+import LibraryService
 
-/// Runs a command body; on failure prints the decoded error (with sense) and exits non-zero.
+/// Runs a command body; on failure prints the coded error's text (with the decoded sense, the
+/// same text the API and the task log give) and exits with the code's exit status.
 func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
@@ -10,7 +12,8 @@ func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as ValidationError {
         throw error
     } catch {
-        Output.error(describe(error))
-        throw ExitCode(exitCode(for: error))
+        let coded = ServiceError(error)
+        Output.error(coded.report)
+        throw ExitCode(coded.code.exitCode)
     }
 }

@@ -1,3 +1,4 @@
+import DeviceAccess
 import ArgumentParser
 import CLISupport
 import Catalog
@@ -58,7 +59,7 @@ struct LibraryCommand: AsyncParsableCommand {
                 let source: any DiscoverySource = if let sim {
                     try SimulatedDiscovery.source(profile: sim)
                 } else {
-                    UdevDiscoverySource(openTransport: { path in try DeviceTransports.sg(path: path) })
+                    UdevDiscoverySource(openTransport: { path in DeviceOpener.sg(path: path) })
                 }
                 // The changer's bays resolved to their drives' own nodes by serial: the same
                 // resolution `tapelib drive --device CHANGER --drive N` uses.

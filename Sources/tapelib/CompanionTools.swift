@@ -14,7 +14,7 @@ import Foundation
 /// parsing, so the companion sees the same arguments and exit status, stdin and stdout.
 enum CompanionTools {
     static let executableName = "tapelib-tools"
-    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "library", "serve", "task"]
+    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "library", "serve", "task", "user"]
 
     /// The arguments (without argv[0]) to hand over, or nil when `tapelib` runs the command:
     /// `tapelib ltfs …`, and `tapelib help ltfs …`.
@@ -74,7 +74,12 @@ enum CompanionTools {
 
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "serve", abstract: "Run the media-server service: hotplug monitor and library task engine.")
+            commandName: "serve", abstract: "Run the media-server service: REST API, hotplug monitor, task engine and scheduler.")
+    }
+
+    struct Users: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "user", abstract: "Manage the REST API's users offline (add, passwd, list).")
     }
 
     struct Tasks: ParsableCommand {

@@ -4,14 +4,16 @@ import GRDB
 /// A decoded SCSI failure stored with a failed task (sense key, ASC/ASCQ and their meaning).
 public struct TaskFailure: Sendable, Equatable {
     public var message: String
+    /// The service's stable error code (LibraryService.ServiceErrorCode's raw value).
+    public var code: String?
     public var senseKey: Int?
     public var asc: Int?
     public var ascq: Int?
     public var senseDescription: String?
 
-    public init(message: String, senseKey: Int? = nil, asc: Int? = nil, ascq: Int? = nil,
+    public init(message: String, code: String? = nil, senseKey: Int? = nil, asc: Int? = nil, ascq: Int? = nil,
                 senseDescription: String? = nil) {
-        self.message = message; self.senseKey = senseKey; self.asc = asc; self.ascq = ascq
+        self.message = message; self.code = code; self.senseKey = senseKey; self.asc = asc; self.ascq = ascq
         self.senseDescription = senseDescription
     }
 }
@@ -80,6 +82,8 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var startedAt: Date?
     public var finishedAt: Date?
     public var errorMessage: String?
+    /// The stable code of the failure (schema v6; LibraryService.ServiceErrorCode).
+    public var errorCode: String?
     public var senseKey: Int?
     public var asc: Int?
     public var ascq: Int?

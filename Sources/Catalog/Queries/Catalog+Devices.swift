@@ -254,6 +254,7 @@ extension CatalogDatabase {
                 tasks[index].status = .broken
                 tasks[index].finishedAt = now
                 tasks[index].errorMessage = reason
+                tasks[index].errorCode = "interrupted"
                 try tasks[index].update(db)
                 var line = TaskLogEntry(tlTaskId: tasks[index].id, loggedAt: now, level: "error", message: reason)
                 try line.insert(db)

@@ -51,6 +51,7 @@ extension CatalogDatabase {
                     task.status = .killed
                     task.finishedAt = now
                     task.errorMessage = "killed by \(who) before it started"
+                    task.errorCode = "killed"
                     try task.update(db)
                     try log("warning", task.errorMessage ?? "")
                     return .applied(task)
@@ -108,6 +109,7 @@ extension CatalogDatabase {
                 task.startedAt = nil
                 task.finishedAt = nil
                 task.errorMessage = nil
+                task.errorCode = nil
                 task.senseKey = nil; task.asc = nil; task.ascq = nil; task.senseDescription = nil
                 try task.update(db)
                 return .applied(task)
@@ -128,6 +130,7 @@ extension CatalogDatabase {
             task.status = .error
             task.finishedAt = now
             task.errorMessage = failure.message
+            task.errorCode = failure.code
             task.senseKey = failure.senseKey; task.asc = failure.asc; task.ascq = failure.ascq
             task.senseDescription = failure.senseDescription
             try task.update(db)

@@ -36,7 +36,7 @@ extension CatalogDatabase {
             if status.isFinal && task.finishedAt == nil { task.finishedAt = now }
             if status == .done { task.progressPercent = 100 }
             if let failure {
-                task.errorMessage = failure.message; task.senseKey = failure.senseKey
+                task.errorMessage = failure.message; task.errorCode = failure.code; task.senseKey = failure.senseKey
                 task.asc = failure.asc; task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
             }
             try task.update(db)

@@ -197,7 +197,7 @@ public actor JobScheduler {
             }
             return queued
         case .copyToTape:
-            throw TaskRunFailure(message: "copies to tape are not built yet: this job cannot run")
+            throw TaskRunFailure(.notBuilt, message: "copies to tape are not built yet: this job cannot run")
         }
     }
 

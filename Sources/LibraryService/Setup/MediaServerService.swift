@@ -5,9 +5,11 @@ import ServiceLifecycle
 
 /// The media server's long-running part as one ServiceGroup: the hotplug monitor, the task
 /// engine serving every library the catalog has for this media server, and the scheduler of
-/// periodic jobs. (The HTTP API joins the group when it is built.)
+/// periodic jobs; the HTTP API joins the group (`run(with:)`).
 public struct MediaServerService: Sendable {
     public let catalog: CatalogDatabase
+    /// Where the devices come from (udev, a simulated library, a hwsim server).
+    public let source: any DiscoverySource
     public let tracker: DeviceTracker
     public let engine: LibraryTaskEngine
     public let scheduler: JobScheduler
@@ -18,6 +20,7 @@ public struct MediaServerService: Sendable {
     public init(catalog: CatalogDatabase, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
                 rescanInterval: Duration = .seconds(30), logger: Logger) {
         self.catalog = catalog
+        self.source = source
         self.tracker = DeviceTracker(source: source, pollInterval: rescanInterval)
         self.engine = LibraryTaskEngine(catalog: catalog, tracker: tracker, settings: settings, logger: logger)
         self.scheduler = JobScheduler(catalog: catalog, engine: engine, logger: logger)
@@ -54,12 +57,15 @@ public struct MediaServerService: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT; then tasks in flight finish and the group returns.
-    public func run(maximumShutdown: Duration = .seconds(15 * 60)) async throws {
+    /// `services` (the API) join the group after the service's own parts, so on shutdown they
+    /// stop first: no new requests while robot moves in flight finish.
+    public func run(maximumShutdown: Duration = .seconds(15 * 60), with services: [any Service] = []) async throws {
         // Shut down in reverse: the scheduler stops queuing, then the engine finishes its work.
         // The drive recovery ends once it has looked at each library after its first sync.
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: tracker), .init(service: engine), .init(service: scheduler),
-                       .init(service: driveRecovery, successTerminationBehavior: .ignore)],
+                       .init(service: driveRecovery, successTerminationBehavior: .ignore)]
+                + services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // Robot work in flight finishes; past this, the group is cancelled (the unit's

@@ -24,11 +24,11 @@ extension LibraryTaskEngine {
         let access = try await catalog.mediumAccess(driveGeneration: generation, volumeTag: volumeTag)
         guard let type = access.type, !type.isCleaning else { return }
         if !access.canRead && !access.canWrite {
-            throw TaskRunFailure(message: "drive \(drive.driveID) is LTO-\(generation) and cannot read or write "
+            throw TaskRunFailure(.mediumIncompatible, message: "drive \(drive.driveID) is LTO-\(generation) and cannot read or write "
                                     + "\(volumeTag) (\(type.name)); use a drive of a generation that reads it")
         }
         if writing && !access.canWrite {
-            throw TaskRunFailure(message: "drive \(drive.driveID) is LTO-\(generation) and reads \(volumeTag) "
+            throw TaskRunFailure(.mediumIncompatible, message: "drive \(drive.driveID) is LTO-\(generation) and reads \(volumeTag) "
                                     + "(\(type.name)) but cannot write it; use a drive of its own generation")
         }
     }
@@ -39,10 +39,10 @@ extension LibraryTaskEngine {
     func checkWritable(_ device: TapeDrive, volumeTag: String?, _ what: String) async throws {
         let name = volumeTag.map { "cartridge \($0)" } ?? "the cartridge in the drive"
         if try await device.modeSense(page: 0x0F).writeProtected {
-            throw TaskRunFailure(message: "\(name) is write-protected (the drive reports it so); it cannot be \(what)")
+            throw TaskRunFailure(.mediumProtected, message: "\(name) is write-protected (the drive reports it so); it cannot be \(what)")
         }
         if let worm = try? await device.volumeStatistics().worm, worm {
-            throw TaskRunFailure(message: "\(name) is a WORM cartridge; it cannot be \(what)")
+            throw TaskRunFailure(.mediumProtected, message: "\(name) is a WORM cartridge; it cannot be \(what)")
         }
     }
 
@@ -86,7 +86,7 @@ extension LibraryTaskEngine {
                    excluding waited: Set<RegisteredDevice>) async throws -> Int64? {
         let binding = try binding(libraryID)
         guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
-            throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
+            throw TaskRunFailure(.notFound, message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
         }
         let writing = task.type != .checkLTFS
         let held = heldDevices
@@ -112,7 +112,7 @@ extension LibraryTaskEngine {
             return id
         }
         guard anyCapable else {
-            throw TaskRunFailure(message: "no drive of tape library \(libraryID) can \(writing ? "write" : "read") "
+            throw TaskRunFailure(.noDrive, message: "no drive of tape library \(libraryID) can \(writing ? "write" : "read") "
                                     + "cartridge \(cartridge.volumeTag)")
         }
         return nil

@@ -199,7 +199,7 @@ extension LibraryTaskEngine {
             return source.address
         }
         guard let free = inventory.storage.first(where: { !$0.full && $0.accessible }) else {
-            throw TaskRunFailure(message: "no empty storage slot to return the cartridge in element \(driveAddress) to")
+            throw TaskRunFailure(.noSlot, message: "no empty storage slot to return the cartridge in element \(driveAddress) to")
         }
         return free.address
     }
@@ -330,7 +330,7 @@ extension LibraryTaskEngine {
             return (address, element.flatMap { $0.full ? $0.primaryVolumeTag?.identifier : nil })
         }
         guard let cartridgeID = task.cartridgeId, let cartridge = try await catalog.cartridge(id: cartridgeID) else {
-            throw TaskRunFailure(message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
+            throw TaskRunFailure(.notFound, message: "cartridge \(task.cartridgeId.map(String.init) ?? "?") does not exist")
         }
         guard let slotID = cartridge.slotId, let slot = try await catalog.slot(id: slotID),
               slot.libraryId == task.libraryId else {
@@ -341,7 +341,7 @@ extension LibraryTaskEngine {
         let element = try await changer.elementStatus(address: address)
         let found = element.flatMap { $0.full ? ($0.primaryVolumeTag?.identifier ?? "an unlabelled cartridge") : nil }
         guard found == cartridge.volumeTag else {
-            throw TaskRunFailure(message: "the catalog is stale: element \(address) holds \(found ?? "nothing"), "
+            throw TaskRunFailure(.catalogStale, message: "the catalog is stale: element \(address) holds \(found ?? "nothing"), "
                                     + "not \(cartridge.volumeTag); sync the library")
         }
         return (address, cartridge.volumeTag)
@@ -395,7 +395,7 @@ extension LibraryTaskEngine {
             return home.address
         }
         guard let free = inventory.storage.first(where: { !$0.full && $0.accessible }) else {
-            throw TaskRunFailure(message: "no empty storage slot to unload into")
+            throw TaskRunFailure(.noSlot, message: "no empty storage slot to unload into")
         }
         return free.address
     }

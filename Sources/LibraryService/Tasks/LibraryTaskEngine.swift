@@ -161,6 +161,13 @@ public actor LibraryTaskEngine {
         return binding
     }
 
+    /// Stops serving a library deleted from the catalog (the caller made sure no task is left for
+    /// it): its devices are no longer tracked.
+    public func detach(library libraryID: Int64) async {
+        guard let binding = bindings.removeValue(forKey: libraryID) else { return }
+        for device in [binding.changer] + binding.drives.values.map(\.device) { await tracker.unregister(device) }
+    }
+
     /// Whether this engine serves `libraryID` (jobs for other libraries are not its business).
     public func isAttached(_ libraryID: Int64) -> Bool { bindings[libraryID] != nil }
 
@@ -216,7 +223,7 @@ public actor LibraryTaskEngine {
     func withRobot<T: Sendable>(_ libraryID: Int64, _ kind: RobotRequest.Kind = .other, priority: Int = 100,
                                 _ body: () async throws -> T) async throws -> T {
         guard let robot = robots[libraryID] else {
-            throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
+            throw TaskRunFailure(.libraryOffline, message: "tape library \(libraryID) is not attached")
         }
         await robot.acquire(kind, priority: priority)
         do {
@@ -632,7 +639,7 @@ public actor LibraryTaskEngine {
         if let killed = error as? TaskKilled {
             let message = "\(run.task.type.rawValue) killed by request, stopped \(killed.phase)"
             do {
-                try await catalog.updateLibraryTask(id, status: .killed, failure: TaskFailure(message: message),
+                try await catalog.updateLibraryTask(id, status: .killed, failure: TaskFailure(message: message, code: ServiceErrorCode.killed.rawValue),
                                                     log: (level: "warning", message: message))
             } catch {
                 logger.error("task \(id): \(message); could not be recorded: \(error)")
@@ -652,7 +659,7 @@ public actor LibraryTaskEngine {
             // record is written from a task of its own.
             let catalog = self.catalog
             let record = Task {
-                try await catalog.updateLibraryTask(id, status: .killed, failure: TaskFailure(message: message),
+                try await catalog.updateLibraryTask(id, status: .killed, failure: TaskFailure(message: message, code: ServiceErrorCode.killed.rawValue),
                                                     log: (level: "warning", message: message))
             }
             do {
@@ -763,7 +770,7 @@ public actor LibraryTaskEngine {
 
     func changer(of libraryID: Int64) async throws -> TapeHardware.MediumChanger {
         guard let binding = bindings[libraryID] else {
-            throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
+            throw TaskRunFailure(.libraryOffline, message: "tape library \(libraryID) is not attached")
         }
         let path = try await onlinePath(of: binding.changer)
         // Keyed by serial and node: a node number can be reused by another device later.
@@ -825,7 +832,7 @@ public actor LibraryTaskEngine {
 
     func binding(_ libraryID: Int64) throws -> LibraryBinding {
         guard let binding = bindings[libraryID] else {
-            throw TaskRunFailure(message: "tape library \(libraryID) is not attached")
+            throw TaskRunFailure(.libraryOffline, message: "tape library \(libraryID) is not attached")
         }
         return binding
     }

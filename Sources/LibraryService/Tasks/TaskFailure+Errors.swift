@@ -5,51 +5,24 @@ import SCSI
 import TapeHardware
 
 extension TaskFailure {
-    /// A failed task's record: the message an operator reads, and the decoded sense when the
-    /// device answered CHECK CONDITION.
+    /// A failed task's record: the coded error's message (the same text the API and the CLI
+    /// give), its code, and the decoded sense when the device answered CHECK CONDITION.
     init(task: LibraryTask, error: any Error) {
         let what = "\(task.type.rawValue) failed"
-        switch error {
-        case let offline as DeviceOfflineError:
-            self.init(message: "\(what): \(offline.description)")
-        case let scsi as SCSIError:
-            self.init(message: "\(what): \(scsi.description)", sense: scsi.sense)
-        case let changer as ChangerError:
-            if case .scsi(let scsi) = changer {
-                self.init(message: "\(what): \(scsi.description)", sense: scsi.sense)
-            } else {
-                self.init(message: "\(what): \(changer.description)")
-            }
-        case let failure as TaskRunFailure:
-            self.init(message: "\(what): \(failure.message)")
-        case let format as LTFSFormatError:
-            if case .command(_, let scsi) = format {
-                self.init(message: "\(what): \(format.description)", sense: scsi.sense)
-            } else {
-                self.init(message: "\(what): \(format.description)")
-            }
-        case let unregistered as UnregisteredCartridges:
-            self.init(message: "\(what): \(unregistered.description)")
-        case let readBack as ReadBackFailure:
+        if let readBack = error as? ReadBackFailure {
             // The robot step was done; only the catalog's read-back failed.
-            let base = TaskFailure(task: task, error: readBack.underlying)
-            let detail = base.message.hasPrefix(what + ": ") ? String(base.message.dropFirst(what.count + 2)) : base.message
-            self.init(message: "\(readBack.step) was done, but reading the inventory back failed (the catalog may be "
-                        + "stale until a sync): \(detail)",
-                      senseKey: base.senseKey, asc: base.asc, ascq: base.ascq, senseDescription: base.senseDescription)
-        default:
-            self.init(message: "\(what): \(error)")
-        }
-    }
-
-    init(message: String, sense: SenseData?) {
-        guard let sense else {
-            self.init(message: message)
+            let base = ServiceError(readBack.underlying)
+            self.init(ServiceError(base.code, "\(readBack.step) was done, but reading the inventory back failed (the "
+                                    + "catalog may be stale until a sync): \(base.message)", sense: base.sense))
             return
         }
-        self.init(message: message, senseKey: Int(sense.senseKey.rawValue),
-                  asc: Int(sense.additionalSense.asc), ascq: Int(sense.additionalSense.ascq),
-                  senseDescription: sense.text)
+        let coded = ServiceError(error)
+        self.init(ServiceError(coded.code, "\(what): \(coded.message)", sense: coded.sense))
+    }
+
+    init(_ error: ServiceError) {
+        self.init(message: error.message, code: error.code.rawValue, senseKey: error.sense?.senseKey,
+                  asc: error.sense?.asc, ascq: error.sense?.ascq, senseDescription: error.sense?.description)
     }
 }
 
@@ -76,8 +49,13 @@ struct TaskKilled: Error, Sendable {
 
 /// A task that cannot run for a reason found before or between hardware steps.
 struct TaskRunFailure: Error, Sendable, CustomStringConvertible {
+    var code: ServiceErrorCode
     var message: String
     var description: String { message }
+
+    init(_ code: ServiceErrorCode = .refused, message: String) {
+        self.code = code; self.message = message
+    }
 }
 
 extension Error {

@@ -1,0 +1,153 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LibraryService
+import Logging
+import NIOCore
+
+extension RouteTable {
+    /// Checks the caller (token, CSRF, role), collects the body within the limit and runs the handler.
+    static func respond(_ route: Route, request: Request, context: APIContext, state: APIState) async throws -> Response {
+        var identity: Identity?
+        switch route.access {
+        case .open, .tokenOnly:
+            break
+        case .metrics:
+            if !context.peerIsLoopback {
+                guard let expected = state.configuration.metricsToken, let presented = bearer(request),
+                      constantTimeEquals(presented, expected) else {
+                    throw APIError(.unauthenticated, "/metrics answers loopback clients, or the configured bearer token")
+                }
+            }
+        case .roles(let allowed):
+            guard let token = bearer(request) ?? cookie(request, "access_token_cookie") else {
+                throw APIError(.unauthenticated, "no access token: send Authorization: Bearer <access_token> (or the access_token_cookie)")
+            }
+            let claims = try await state.tokens.verify(token, kind: .access)
+            guard let presented = request.headers[csrfHeader], state.tokens.csrfMatches(presented) else {
+                throw APIError(.forbidden, "missing or wrong X-CSRF-TOKEN header (the csrf_token of the login answer)")
+            }
+            identity = try await loadIdentity(claims, state: state)
+            context.caller.identity = identity
+            guard let identity, identity.has(anyOf: allowed) else {
+                state.logger.warning("refused \(request.method) \(request.uri.path) to user \(claims.name): role not allowed")
+                throw APIError(.forbidden, "this operation needs one of the roles \(allowed.sorted().map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: state.configuration.bodyLimit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge, "the body is larger than \(state.configuration.bodyLimit) bytes")
+        }
+        let call = Call(request: request, body: body, identity: identity, parameters: context.parameters,
+                        peerIsLoopback: context.peerIsLoopback)
+        return try await route.handler(call)
+    }
+
+    static let csrfHeader = HTTPField.Name("X-CSRF-TOKEN")!
+
+    static func bearer(_ request: Request, header: HTTPField.Name = .authorization) -> String? {
+        guard let value = request.headers[header] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    static func cookie(_ request: Request, _ name: String) -> String? {
+        request.cookies[name]?.value
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func loadIdentity(_ claims: TokenClaims, state: APIState) async throws(APIError) -> Identity {
+        guard let id = claims.userID else { throw APIError(.unauthenticated, "the token names no user") }
+        do {
+            guard let user = try await state.catalog.user(id: id) else {
+                throw APIError(.unauthenticated, "the token's user no longer exists")
+            }
+            let roles = try await state.catalog.roles(ofUser: id).compactMap(Role.init(rawValue:))
+            return Identity(userID: id, name: user.name, roles: Set(roles), mediaServerID: user.mediaServerId)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(ServiceError(error))
+        }
+    }
+}
+
+/// The outermost middleware: turns every error (the routes', the framework's 404 and 413) into
+/// the envelope with its status, answers 405 for a known path with another method, writes one
+/// access-log line per request and counts it for /metrics.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let state: APIState
+    let table: [Route]
+    let log = Logger(label: "tapelib.api.access")
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = failure(for: error, request: request)
+        }
+        let elapsed = ContinuousClock.now - started
+        let route = context.endpointPath ?? template(for: request.uri.path) ?? "unmatched"
+        state.metrics.request(method: request.method.rawValue, route: route, status: Int(response.status.code), duration: elapsed)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        log.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", seconds * 1000)) ms user=\(context.caller.identity?.name ?? "-")")
+        return response
+    }
+
+    func template(for path: String) -> String? { table.first { $0.matches(path: path) }?.path }
+
+    func failure(for error: any Error, request: Request) -> Response {
+        switch error {
+        case let api as APIError:
+            return .failure(api)
+        case let service as ServiceError:
+            return .failure(APIError(service))
+        case let http as HTTPError:
+            if http.status == .notFound {
+                let path = request.uri.path
+                let methods = table.filter { $0.matches(path: path) }.map(\.method.rawValue)
+                if !methods.isEmpty {
+                    var headers = HTTPFields()
+                    headers[.allow] = Array(Set(methods)).sorted().joined(separator: ", ")
+                    return .failure(APIError(.methodNotAllowed, "\(request.method) is not allowed on \(path); allowed: \(headers[.allow] ?? "")"),
+                                    headers: headers)
+                }
+                return .failure(APIError(.notFound, "no such resource: \(path)"))
+            }
+            if http.status == .contentTooLarge {
+                return .failure(APIError(.payloadTooLarge, "the body is larger than \(state.configuration.bodyLimit) bytes"))
+            }
+            let code: ServiceErrorCode = http.status.code < 500 ? .invalidRequest : .internal
+            return .failure(APIError(code, http.body ?? http.status.reasonPhrase))
+        case is NIOTooManyBytesError:
+            return .failure(APIError(.payloadTooLarge, "the body is larger than \(state.configuration.bodyLimit) bytes"))
+        case let decoding as DecodingError:
+            return .failure(.decoding(decoding))
+        default:
+            let coded = ServiceError(error)
+            if coded.code == .internal {
+                state.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
+            }
+            return .failure(APIError(coded))
+        }
+    }
+}
+
+extension APIContext {
+    /// The matched route's template, as the router recorded it (`/api/v1/tape_libraries/:id`).
+    var endpointPath: String? { coreContext.endpointPath.value }
+}

@@ -151,6 +151,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/LibraryServiceTests"),
+        // The REST API in process (HummingbirdTesting's router framework) over an in-process simulated library.
+        .testTarget(name: "APITests", dependencies: [
+            "API", "LibraryService", "Catalog", "HWSim",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/APITests"),
         // The crash test (CrashRecoveryTests) also runs tapelib-hwsim, drives it through
         // HWSimServer's control channel and reads the catalog the service writes.
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "tapelib-tools", "tapelib-hwsim", "HWSim", "HWSimServer",

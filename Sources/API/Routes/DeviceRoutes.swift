@@ -35,12 +35,13 @@ extension RouteTable {
                 let id = try call.id(resource: "medium changer")
                 return try .envelope(try found(try await catalog { try await state.catalog.changer(id: id) }, "medium changer", id))
             },
-            Route(method: .patch, path: "/api/v1/medium_changers/{id}", access: .roles(Roles.administrators)) { call in
+            Route(method: .patch, path: "/api/v1/medium_changers/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "medium changer")
                 let body = try call.decode(Wrapped<PatchChangerBody>.self).data
                 try validateSCSIPath(body.scsiPath)
                 try validateDevice(body.device)
-                _ = try found(try await catalog { try await state.catalog.changer(id: id) }, "medium changer", id)
+                let changer = try found(try await catalog { try await state.catalog.changer(id: id) }, "medium changer", id)
+                try call.requireMediaServerAccess(changer.mediaServerId)
                 return try .envelope(try await catalog {
                     try await state.catalog.updateChanger(id, scsiPath: body.scsiPath, device: body.device)
                 })
@@ -52,7 +53,7 @@ extension RouteTable {
                 let id = try call.id(resource: "tape drive")
                 return try .envelope(try found(try await catalog { try await state.catalog.drive(id: id) }, "tape drive", id))
             },
-            Route(method: .patch, path: "/api/v1/library_tape_drives/{id}", access: .roles(Roles.administrators)) { call in
+            Route(method: .patch, path: "/api/v1/library_tape_drives/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape drive")
                 let body = try call.decode(Wrapped<PatchDriveBody>.self).data
                 try validateSCSIPath(body.scsiPath)
@@ -61,7 +62,8 @@ extension RouteTable {
                     throw APIError(.invalidRequest, "sys_transfer_element is an element address (0…65535)",
                                    fields: ["sys_transfer_element": "0…65535"])
                 }
-                _ = try found(try await catalog { try await state.catalog.drive(id: id) }, "tape drive", id)
+                let drive = try found(try await catalog { try await state.catalog.drive(id: id) }, "tape drive", id)
+                try call.requireMediaServerAccess(drive.mediaServerId)
                 return try .envelope(try await catalog {
                     try await state.catalog.updateDrive(id, scsiPath: body.scsiPath, device: body.device,
                                                         sysTransferElement: body.sysTransferElement)

@@ -67,9 +67,10 @@ extension RouteTable {
             Route(method: .get, path: "/api/v1/tape_libraries", access: .roles(Roles.all)) { call in
                 try list(try await catalog { try await state.catalog.listLibraries(try call.listQuery()) })
             },
-            Route(method: .post, path: "/api/v1/tape_libraries", access: .roles(Roles.administrators)) { call in
+            Route(method: .post, path: "/api/v1/tape_libraries", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<CreateLibraryBody>.self).data
                 try requireThisMediaServer(body.mediaServer, state: state)
+                try call.requireMediaServerAccess(state.server.mediaServerID)
                 let candidates = try await localCandidates(state, mode: .automatic)
                 let index = body.mediumChangerCandidateId - 1
                 guard candidates.changers.indices.contains(index) else {
@@ -94,10 +95,10 @@ extension RouteTable {
                 return try .envelope(registered.library, status: .created,
                                      message: "Resource with name 'Tape library' was created successfully!")
             },
-            Route(method: .delete, path: "/api/v1/tape_libraries", access: .roles(Roles.administrators)) { call in
+            Route(method: .delete, path: "/api/v1/tape_libraries", access: .roles(Roles.operators)) { call in
                 let ids = try call.decode(IDList.self).validated()
                 return try await bulk(ids, message: "tape libraries deleted") { id in
-                    try await deleteLibrary(id, state: state)
+                    try await deleteLibrary(id, call: call, state: state)
                 }
             },
             Route(method: .get, path: "/api/v1/tape_libraries/candidates", access: .roles(Roles.all)) { call in
@@ -128,9 +129,9 @@ extension RouteTable {
                 let id = try call.id(resource: "tape library")
                 return try .envelope(try found(try await catalog { try await state.catalog.library(id: id) }, "tape library", id))
             },
-            Route(method: .delete, path: "/api/v1/tape_libraries/{id}", access: .roles(Roles.administrators)) { call in
+            Route(method: .delete, path: "/api/v1/tape_libraries/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape library")
-                try await deleteLibrary(id, state: state)
+                try await deleteLibrary(id, call: call, state: state)
                 return try .envelope(NoData?.none, message: "tape library \(id) deleted")
             },
             Route(method: .post, path: "/api/v1/tape_libraries/{id}/sync", access: .roles(Roles.operators)) { call in
@@ -187,8 +188,9 @@ extension RouteTable {
         try await catalog { try await CandidateFinder(source: state.server.service.source).candidates(mode: mode) }
     }
 
-    static func deleteLibrary(_ id: Int64, state: APIState) async throws {
-        _ = try found(try await catalog { try await state.catalog.library(id: id) }, "tape library", id)
+    static func deleteLibrary(_ id: Int64, call: Call, state: APIState) async throws {
+        let library = try found(try await catalog { try await state.catalog.library(id: id) }, "tape library", id)
+        try call.requireLibraryAccess(library)
         try await catalog { try await state.catalog.deleteLibrary(id) }
         await state.server.service.engine.detach(library: id)
     }

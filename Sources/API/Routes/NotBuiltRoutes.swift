@@ -37,8 +37,7 @@ extension RouteTable {
         (.get, "/api/v1/media_servers/tree", "media-server trees"),
         (.get, "/api/v1/media_servers/filtered_by_tape_library_pool", "media-server trees"),
         (.post, "/api/v1/media_servers/authorize", "media-server authorisation (issue 13)"),
-        (.get, "/api/v1/unauthorised_media_servers", "media-server authorisation (issue 13)"),
-        (.post, "/api/v1/library_tape_drives", "adding drives to a library over the API"),
+                (.post, "/api/v1/library_tape_drives", "adding drives to a library over the API"),
         (.delete, "/api/v1/library_tape_drives", "adding drives to a library over the API"),
         (.get, "/api/v1/library_tape_drives/candidates", "adding drives to a library over the API"),
     ]

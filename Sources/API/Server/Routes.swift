@@ -95,9 +95,14 @@ struct Call: Sendable {
 
     /// A maintainer acts only on its media server's libraries.
     func requireLibraryAccess(_ library: TapeLibrary) throws(APIError) {
+        try requireMediaServerAccess(library.mediaServerId)
+    }
+
+    /// A maintainer acts only on its own media server's hardware.
+    func requireMediaServerAccess(_ mediaServerID: Int64) throws(APIError) {
         guard let identity, case .some(let server) = identity.confinedMediaServer else { return }
-        guard server != nil, server == library.mediaServerId else {
-            throw APIError(.forbidden, "a maintainer acts only on the libraries of its media server")
+        guard server != nil, server == mediaServerID else {
+            throw APIError(.forbidden, "a maintainer acts only on the hardware of its media server")
         }
     }
 }

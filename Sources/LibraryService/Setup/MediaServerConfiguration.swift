@@ -128,6 +128,9 @@ public struct OpenedMediaServer: Sendable {
     public let simulated: SimulatedLibrary?
     let lock: ServiceInstanceLock
 
+    /// Releases the state directory's lock without running (a caller that only assembled it).
+    public func release() { lock.release() }
+
     /// Runs the service group, with `services` (the API) joining it, until SIGTERM or SIGINT;
     /// then saves a simulated library's state and releases the lock.
     public func run(with services: [any Service] = []) async throws {

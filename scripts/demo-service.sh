@@ -8,7 +8,8 @@ BIN=${BIN:-.build/debug/tapelib}
 STATE=${1:?state directory}
 mkdir -p "$STATE"
 cat_dir=(--state-dir "$STATE/service")
-"$BIN" serve --sim midsize --sim-state "$STATE/service-sim" "${cat_dir[@]}" --queue-poll 0.2 2>"$STATE/serve.log" &
+PORT=${DEMO_PORT:-5656}
+"$BIN" serve --port "$PORT" --sim midsize --sim-state "$STATE/service-sim" "${cat_dir[@]}" --queue-poll 0.2 2>"$STATE/serve.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 fail() { echo "demo: $*" >&2; echo "--- service log ($STATE/serve.log):" >&2; cat "$STATE/serve.log" >&2; exit 1; }
@@ -47,6 +48,34 @@ failed=$("$BIN" task submit erase --library 1 --drive 1 "${cat_dir[@]}" --json |
 "$BIN" task submit erase --library 1 --drive 99 "${cat_dir[@]}" || true
 "$BIN" task list --limit 10 "${cat_dir[@]}"
 "$BIN" task show "$check" "${cat_dir[@]}"
+# The REST API of the same service: log in with the generated admin password, then a few calls,
+# each printed with the gist of its answer.
+API=http://127.0.0.1:$PORT/api/v1
+PASSWORD=$(head -n1 "$STATE/service/admin-password")
+gist() { python3 -c 'import json,sys
+a=json.load(sys.stdin); d=a.get("data")
+if a.get("is_error"): print("   ->", a.get("code"), "-", a.get("message"))
+elif isinstance(d, list): print("   ->", len(d), "items;", json.dumps(d[0])[:150] if d else "")
+else: print("   ->", (a.get("message") + " " if a.get("message") else "") + json.dumps(d)[:150])'; }
+call() { local method=$1 path=$2; shift 2; echo "$method /api/v1/$path $*"
+  curl -s -X "$method" -H "Authorization: Bearer $TOKEN" -H "X-CSRF-TOKEN: $CSRF" "$API/$path" ${1:+-d "$1"} | gist; }
+echo "POST /api/v1/auth/login"
+LOGIN=$(curl -s -X POST "$API/auth/login" -d "{\"rubackup_user\": \"admin\", \"password\": \"$PASSWORD\"}")
+TOKEN=$(echo "$LOGIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["access_token"])')
+CSRF=$(echo "$LOGIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["csrf_token"])')
+echo "   -> access_token, refresh_token, csrf_token for admin"
+call GET "tape_libraries"
+call GET "library_slots?limit=3&filter_data=full=%22true%22"
+call POST "tape_libraries/1/sync?wait=true"
+call PATCH "library_slots/erase_cartridge" '{"data": [{"library_id": 1, "volume_tag": "B00003L8", "is_long_erase": false}]}'
+call PATCH "library_slots/erase_cartridge" '{"data": [{"library_id": 1, "volume_tag": "NOSUCH"}]}'
+call GET "tl_task_queue?limit=1&sort=id&direction=desc"
+call GET "task_status"
+echo "Try it yourself while a service runs (tapelib serve --sim midsize --state-dir DIR; password in DIR/admin-password):"
+echo "  curl -s -X POST $API/auth/login -d '{\"rubackup_user\": \"admin\", \"password\": \"PASSWORD\"}'"
+echo "  curl -s -H 'Authorization: Bearer ACCESS_TOKEN' -H 'X-CSRF-TOKEN: CSRF_TOKEN' $API/tape_libraries"
+echo "  curl -s -H 'Authorization: Bearer ACCESS_TOKEN' -H 'X-CSRF-TOKEN: CSRF_TOKEN' '$API/library_slots?limit=5'"
+echo "  the API's document: $API/openapi.json, browsable at $API/docs"
 kill -TERM $server
 wait $server
 trap - EXIT

@@ -304,7 +304,7 @@ final class CrashRig: @unchecked Sendable {
     func startService() async throws {
         let number = lock.withLock { starts += 1; return starts }
         let process = try launch(CLI.executable,
-                                 ["serve", "--hwsim", socket, "--queue-poll", "0.1"] + catalogArguments,
+                                 ["serve", "--hwsim", socket, "--queue-poll", "0.1", "--port", "0"] + catalogArguments,
                                  log: "serve-\(number).log")
         lock.withLock { service = process }
     }

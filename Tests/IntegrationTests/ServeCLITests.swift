@@ -19,7 +19,7 @@ import Testing
         let catalog = ["--state-dir", state.appendingPathComponent("catalog").path]
         let server = Process()
         server.executableURL = CLI.executable
-        server.arguments = ["serve", "--sim", "autoloader", "--sim-state", state.appendingPathComponent("sim").path,
+        server.arguments = ["serve", "--port", "0", "--sim", "autoloader", "--sim-state", state.appendingPathComponent("sim").path,
                             "--hostname", "it-media", "--queue-poll", "0.1"] + catalog
         // The log goes to a file: a pipe nobody reads until the end could fill and block it.
         let logURL = state.appendingPathComponent("serve.log")
@@ -73,7 +73,7 @@ import Testing
         #expect(failed.stderr.contains("is empty; load a cartridge first"), "\(failed.stderr)")
 
         // A second service on the same state directory is refused.
-        let second = try await CLI.run(["serve", "--sim", "autoloader", "--queue-poll", "0.1"] + catalog)
+        let second = try await CLI.run(["serve", "--port", "0", "--sim", "autoloader", "--queue-poll", "0.1"] + catalog)
         #expect(second.status == 1)
         #expect(second.stderr.contains("another tapelib serve is running"), "\(second.stderr)")
 

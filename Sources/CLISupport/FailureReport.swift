@@ -14,9 +14,7 @@ public func describe(_ error: any Error) -> String {
         text = e.description
     }
     if let sense {
-        text += String(format: "\n  sense: key %Xh (%@), ASC/ASCQ %02Xh/%02Xh",
-                       sense.senseKey.rawValue, sense.senseKey.description,
-                       sense.additionalSense.asc, sense.additionalSense.ascq)
+        text += "\n  " + sense.summaryLine
     }
     return text
 }

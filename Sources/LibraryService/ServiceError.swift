@@ -79,20 +79,12 @@ public struct DecodedSense: Sendable, Equatable, Codable {
     public var ascq: Int
     /// "NOT READY: Logical unit is in process of becoming ready".
     public var description: String
-
-    public init(senseKey: Int, asc: Int, ascq: Int, description: String) {
-        self.senseKey = senseKey; self.asc = asc; self.ascq = ascq; self.description = description
-    }
+    /// The line the CLI prints under the message (SenseData.summaryLine, as `tapelib`'s device commands print it).
+    public var line: String
 
     public init(_ sense: SenseData) {
-        self.init(senseKey: Int(sense.senseKey.rawValue), asc: Int(sense.additionalSense.asc),
-                  ascq: Int(sense.additionalSense.ascq), description: sense.text)
-    }
-
-    /// The line the CLI prints under the message (the same as `tapelib`'s device commands).
-    public var line: String {
-        String(format: "sense: key %Xh (%@), ASC/ASCQ %02Xh/%02Xh", senseKey,
-               description.split(separator: ":").first.map(String.init) ?? "", asc, ascq)
+        senseKey = Int(sense.senseKey.rawValue); asc = Int(sense.additionalSense.asc)
+        ascq = Int(sense.additionalSense.ascq); description = sense.text; line = sense.summaryLine
     }
 }
 

@@ -26,11 +26,9 @@ struct APIHarness {
         logger.logLevel = .critical
         let server = try await MediaServerService.open(
             .init(stateDirectory: directory, devices: .simulated(profile: profile, stateDirectory: nil)), logger: logger)
-        let view = OpenedMediaServerView(service: server.service, hostname: server.hostname,
-                                         mediaServerID: server.mediaServerID, stateDirectory: directory)
         // Cost 4 keeps the suite fast; the service's default is 12.
         let configuration = APIConfiguration(adminPassword: password, bcryptCost: 4)
-        let state = try await APIServer.makeState(view, configuration: configuration, logger: logger)
+        let state = try await APIServer.makeState(server, configuration: configuration, logger: logger)
         if synced {
             let service = server.service
             let runner = Task { try await service.run(maximumShutdown: .seconds(60)) }

@@ -18,6 +18,13 @@ import Testing
         #expect(s.information == nil)
     }
 
+    @Test func summaryLineNamesKeyAndCodesInHex() throws {
+        let s = try SenseData(parsing: notReadyProgress)
+        #expect(s.summaryLine == "sense: key 2h (NOT READY), ASC/ASCQ 04h/01h")
+        let medium = try SenseData(parsing: bytes("70 00 03 00 00 00 00 0A 00 00 00 00 11 00 00 00 00 00"))
+        #expect(medium.summaryLine == "sense: key 3h (MEDIUM ERROR), ASC/ASCQ 11h/00h")
+    }
+
     @Test func fixedFilemarkWithInformation() throws {
         // VALID=1, FILEMARK (byte 2 bit 7), NO SENSE, INFORMATION = 1 (residue), 00h/01h.
         let s = try SenseData(parsing: bytes("F0 00 80 00 00 00 01 0A 00 00 00 00 00 01 00 00 00 00"))

@@ -90,9 +90,14 @@ public struct Accounts: Sendable {
             chosen = password
         } else {
             let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
-            chosen = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+            let generated = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
             let path = stateDirectory + "/admin-password"
-            try SecretFile.createOnce(path: path, contents: Data((chosen + "\n").utf8))
+            // Written once: a file left by an earlier first start (a catalog removed since) keeps its password.
+            chosen = try await offPool {
+                try SecretFile.createOnce(path: path, contents: Data((generated + "\n").utf8))
+                let stored = try String(contentsOfFile: path, encoding: .utf8)
+                return stored.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? generated
+            }
             logger.notice("created superuser \(name); its password is in \(path) (mode 0600)")
         }
         let hash = try await hash(chosen, cost: cost)

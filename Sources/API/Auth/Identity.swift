@@ -20,9 +20,6 @@ public struct Identity: Sendable, Equatable {
     /// Whether any of `allowed` is among the identity's roles.
     func has(anyOf allowed: Set<Role>) -> Bool { !roles.isDisjoint(with: allowed) }
 
-    /// A maintainer (and no wider role) is confined to its media server.
-    var confinedMediaServer: Int64?? {
-        if roles.contains(.superuser) || roles.contains(.administrator) || roles.contains(.supervisor) { return .none }
-        return .some(mediaServerID)
-    }
+    /// A maintainer (and no wider role) acts only on its own media server's hardware.
+    var isConfinedToMediaServer: Bool { roles.isDisjoint(with: [.superuser, .administrator, .supervisor]) }
 }

@@ -108,13 +108,14 @@ public struct TokenService: Sendable {
         try await catalog.revokeToken(claims.jti.value, expiresAt: claims.exp.value)
     }
 
-    /// Constant-time comparison of a presented CSRF token.
-    func csrfMatches(_ presented: String) -> Bool {
-        let a = Array(presented.utf8), b = Array(csrfToken.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
+    /// Whether a presented CSRF token is this start's (constant time).
+    func csrfMatches(_ presented: String) -> Bool { Self.constantTimeEquals(presented, csrfToken) }
+
+    /// Compares secrets without an early exit on the first differing byte.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

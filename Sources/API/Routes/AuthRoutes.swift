@@ -67,14 +67,14 @@ extension RouteTable {
                     throw APIError(.unauthenticated, "no refresh token: send Authorization: Bearer <refresh_token> (or the refresh_token_cookie)")
                 }
                 let claims = try await state.tokens.verify(refresh, kind: .refresh)
-                guard let id = claims.userID, try await catalog({ try await state.catalog.user(id: id) }) != nil else {
+                guard let id = claims.userID, try await coded({ try await state.catalog.user(id: id) }) != nil else {
                     throw APIError(.unauthenticated, "the token's user no longer exists")
                 }
                 // The refresh token is used up; the old access token, when sent, is revoked too.
-                try await catalog { try await state.tokens.revoke(refresh) }
+                try await coded { try await state.tokens.revoke(refresh) }
                 if let access = bearer(call.request, header: HTTPField.Name("Authorization-Access-Token")!)
                     ?? cookie(call.request, "access_token_cookie") {
-                    try await catalog { try await state.tokens.revoke(access) }
+                    try await coded { try await state.tokens.revoke(access) }
                 }
                 let pair = try await state.tokens.issue(userID: id, name: claims.name)
                 return try .envelope(TokenAnswer(accessToken: pair.access, refreshToken: pair.refresh, csrfToken: state.tokens.csrfToken),
@@ -92,7 +92,7 @@ extension RouteTable {
                     let asRefresh = asAccess == nil ? try? await state.tokens.verify(token, kind: .refresh) : nil
                     if asAccess != nil || asRefresh != nil {
                         verified += 1
-                        try await catalog { try await state.tokens.revoke(token) }
+                        try await coded { try await state.tokens.revoke(token) }
                     }
                 }
                 guard verified > 0 else { throw APIError(.unauthenticated, "the token is invalid, expired or already revoked") }

@@ -40,7 +40,7 @@ extension RouteTable {
     static func cartridgeRoutes(_ state: APIState) -> [Route] {
         [
             Route(method: .get, path: "/api/v1/tape_cartridges", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listCartridges(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listCartridges(try call.listQuery()) })
             },
             Route(method: .post, path: "/api/v1/tape_cartridges", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<CreateCartridgeBody>.self).data
@@ -48,18 +48,18 @@ extension RouteTable {
                 if let description = body.description, description.utf8.count > 4_096 {
                     throw APIError(.invalidRequest, "description is at most 4096 bytes", fields: ["description": "too long"])
                 }
-                if try await catalog({ try await state.catalog.cartridge(volumeTag: body.volumeTag) }) != nil {
+                if try await coded({ try await state.catalog.cartridge(volumeTag: body.volumeTag) }) != nil {
                     throw APIError(.conflict, "cartridge \(body.volumeTag) is already in the catalog", fields: ["volume_tag": "exists"])
                 }
                 if let poolName = body.pool, !poolName.isEmpty {
-                    guard let pool = try await catalog({ try await state.catalog.pool(named: poolName) }) else {
+                    guard let pool = try await coded({ try await state.catalog.pool(named: poolName) }) else {
                         throw APIError(.invalidRequest, "no pool \(poolName)", fields: ["pool": "unknown pool"])
                     }
                     guard pool.type == .tapeLibrary else {
                         throw APIError(.invalidRequest, "pool \(poolName) is not a tape-library pool", fields: ["pool": "not a tape-library pool"])
                     }
                 }
-                let cartridge = try await catalog {
+                let cartridge = try await coded {
                     try await state.catalog.registerCartridge(volumeTag: body.volumeTag, typeName: body.type?.isEmpty == false ? body.type : nil,
                                                               poolName: body.pool?.isEmpty == false ? body.pool : nil,
                                                               description: body.description ?? "")
@@ -70,12 +70,12 @@ extension RouteTable {
             Route(method: .delete, path: "/api/v1/tape_cartridges", access: .roles(Roles.operators)) { call in
                 let ids = try call.decode(IDList.self).validated()
                 return try await bulk(ids, message: "tape cartridges deleted") { id in
-                    try await catalog { try await state.catalog.deleteCartridge(id) }
+                    try await coded { try await state.catalog.deleteCartridge(id) }
                 }
             },
             Route(method: .get, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "tape cartridge")
-                return try .envelope(try found(try await catalog { try await state.catalog.cartridge(id: id) }, "tape cartridge", id))
+                return try .envelope(try found(try await coded { try await state.catalog.cartridge(id: id) }, "tape cartridge", id))
             },
             Route(method: .patch, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape cartridge")
@@ -84,18 +84,18 @@ extension RouteTable {
                 if let description = body.description, description.utf8.count > 4_096 {
                     throw APIError(.invalidRequest, "description is at most 4096 bytes", fields: ["description": "too long"])
                 }
-                _ = try found(try await catalog { try await state.catalog.cartridge(id: id) }, "tape cartridge", id)
-                return try .envelope(try await catalog {
+                _ = try found(try await coded { try await state.catalog.cartridge(id: id) }, "tape cartridge", id)
+                return try .envelope(try await coded {
                     try await state.catalog.updateCartridge(id, volumeTag: body.volumeTag, description: body.description)
                 })
             },
             Route(method: .delete, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape cartridge")
-                try await catalog { try await state.catalog.deleteCartridge(id) }
+                try await coded { try await state.catalog.deleteCartridge(id) }
                 return try .envelope(NoData?.none, message: "tape cartridge \(id) deleted")
             },
             Route(method: .get, path: "/api/v1/tape_types", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listTapeTypes(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listTapeTypes(try call.listQuery()) })
             },
         ]
     }
@@ -110,8 +110,8 @@ extension RouteTable {
 
     static func taskRoutes(_ state: APIState) -> [Route] {
         @Sendable func control(_ action: TaskControlAction, _ id: Int64, _ call: Call) async throws(APIError) -> LibraryTask {
-            let task = try found(try await catalog { try await state.catalog.libraryTask(id: id) }, "task", id)
-            if let libraryID = task.libraryId, let library = try await catalog({ try await state.catalog.library(id: libraryID) }) {
+            let task = try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id)
+            if let libraryID = task.libraryId, let library = try await coded({ try await state.catalog.library(id: libraryID) }) {
                 try call.requireLibraryAccess(library)
             }
             do {
@@ -121,26 +121,26 @@ extension RouteTable {
                 // The seed answers 400 when the task's status does not allow the control.
                 throw APIError(coded.code == .conflict ? .invalidRequest : coded.code, coded.message)
             }
-            return try found(try await catalog { try await state.catalog.libraryTask(id: id) }, "task", id)
+            return try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id)
         }
         return [
             Route(method: .get, path: "/api/v1/tl_task_queue", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listLibraryTasks(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listLibraryTasks(try call.listQuery()) })
             },
             Route(method: .get, path: "/api/v1/tl_task_queue/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "task")
-                return try .envelope(try found(try await catalog { try await state.catalog.libraryTask(id: id) }, "task", id))
+                return try .envelope(try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id))
             },
             Route(method: .get, path: "/api/v1/task_status", access: .roles(Roles.all)) { _ in
-                let counts = try await catalog { try await state.catalog.libraryTaskStatusCounts() }
+                let counts = try await coded { try await state.catalog.libraryTaskStatusCounts() }
                 return try .envelope(counts.map { StatusCount(status: $0.status, count: $0.count) })
             },
             Route(method: .get, path: "/api/v1/task_log", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listTaskLog(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listTaskLog(try call.listQuery()) })
             },
             Route(method: .get, path: "/api/v1/task_log/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "task log entry")
-                let page = try await catalog { try await state.catalog.listTaskLog(ListQuery(filter: "id=\"\(id)\"", limit: 1)) }
+                let page = try await coded { try await state.catalog.listTaskLog(ListQuery(filter: "id=\"\(id)\"", limit: 1)) }
                 return try .envelope(try found(page.items.first, "task log entry", id))
             },
             Route(method: .post, path: "/api/v1/kill_task", access: .roles(Roles.operators)) { call in

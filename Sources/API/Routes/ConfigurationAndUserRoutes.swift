@@ -60,12 +60,12 @@ extension RouteTable {
     static func configurationRoutes(_ state: APIState) -> [Route] {
         [
             Route(method: .get, path: "/api/v1/global_configuration", access: .roles(Roles.all)) { _ in
-                try .envelope(try await catalog { try await state.catalog.globalConfiguration() })
+                try .envelope(try await coded { try await state.catalog.globalConfiguration() })
             },
             Route(method: .patch, path: "/api/v1/global_configuration", access: .roles(Roles.administrators)) { call in
                 let values = try call.decode(ConfigurationPatch.self).data
                 guard !values.isEmpty else { throw APIError(.invalidRequest, "data names no key", fields: ["data": "empty"]) }
-                let known = try await catalog { try await state.catalog.globalConfiguration() }
+                let known = try await coded { try await state.catalog.globalConfiguration() }
                 for (key, value) in values {
                     guard known[key] != nil else {
                         throw APIError(.invalidRequest, "unknown global_configuration key \(key)", fields: [key: "unknown key"])
@@ -77,14 +77,14 @@ extension RouteTable {
                         throw APIError(.invalidRequest, "\(key): \(message)", fields: [key: message])
                     }
                 }
-                try await catalog { try await state.catalog.setConfiguration(values) }
-                return try .envelope(try await catalog { try await state.catalog.globalConfiguration() },
+                try await coded { try await state.catalog.setConfiguration(values) }
+                return try .envelope(try await coded { try await state.catalog.globalConfiguration() },
                                      message: "global configuration changed")
             },
             Route(method: .patch, path: "/api/v1/global_configuration/service_mode", access: .roles(Roles.administrators)) { call in
                 let body = try call.decode(ServiceModeBody.self)
-                try await catalog { try await state.catalog.setConfiguration(["service_mode": body.serviceMode ? "true" : "false"]) }
-                return try .envelope(try await catalog { try await state.catalog.globalConfiguration() },
+                try await coded { try await state.catalog.setConfiguration(["service_mode": body.serviceMode ? "true" : "false"]) }
+                return try .envelope(try await coded { try await state.catalog.globalConfiguration() },
                                      message: body.serviceMode ? "service mode on: hardware tasks are refused" : "service mode off")
             },
         ]
@@ -92,8 +92,8 @@ extension RouteTable {
 
     static func userRoutes(_ state: APIState) -> [Route] {
         @Sendable func view(_ id: Int64) async throws(APIError) -> UserView {
-            let user = try found(try await catalog { try await state.catalog.user(id: id) }, "user", id)
-            return UserView(user, roles: try await catalog { try await state.catalog.roles(ofUser: id) })
+            let user = try found(try await coded { try await state.catalog.user(id: id) }, "user", id)
+            return UserView(user, roles: try await coded { try await state.catalog.roles(ofUser: id) })
         }
         @Sendable func checkRoles(_ roles: [String], mediaServer: Int64?) async throws(APIError) {
             guard !roles.isEmpty, roles.allSatisfy({ Role(rawValue: $0) != nil }) else {
@@ -103,13 +103,13 @@ extension RouteTable {
             if roles == ["maintainer"] && mediaServer == nil {
                 throw APIError(.invalidRequest, "a maintainer is bound to a media server", fields: ["media_server_id": "required for a maintainer"])
             }
-            if let mediaServer, try await catalog({ try await state.catalog.mediaServer(id: mediaServer) }) == nil {
+            if let mediaServer, try await coded({ try await state.catalog.mediaServer(id: mediaServer) }) == nil {
                 throw APIError(.invalidRequest, "no media server \(mediaServer)", fields: ["media_server_id": "unknown media server"])
             }
         }
         return [
             Route(method: .get, path: "/api/v1/users", access: .roles(Roles.administrators)) { _ in
-                let users = try await catalog { try await state.catalog.users() }
+                let users = try await coded { try await state.catalog.users() }
                 return try .envelope(users.map { UserView($0.0, roles: $0.1) })
             },
             Route(method: .post, path: "/api/v1/users", access: .roles(Roles.superusers)) { call in
@@ -120,11 +120,11 @@ extension RouteTable {
                 }
                 try Accounts.validate(password: body.password)
                 try await checkRoles(body.roles, mediaServer: body.mediaServerId)
-                if try await catalog({ try await state.catalog.user(named: body.name) }) != nil {
+                if try await coded({ try await state.catalog.user(named: body.name) }) != nil {
                     throw APIError(.conflict, "user \(body.name) exists", fields: ["name": "exists"])
                 }
                 let hash = try await Accounts.hash(body.password, cost: state.configuration.bcryptCost)
-                let user = try await catalog {
+                let user = try await coded {
                     try await state.catalog.insert(User(name: body.name, passwordHash: hash, mediaServerId: body.mediaServerId),
                                                    roles: Array(Set(body.roles)).sorted())
                 }
@@ -135,12 +135,12 @@ extension RouteTable {
                 let body = try call.decode(Wrapped<ChangePasswordBody>.self).data
                 guard let identity = call.identity else { throw APIError(.unauthenticated, "no user") }
                 try Accounts.validate(password: body.newPassword)
-                let user = try found(try await catalog { try await state.catalog.user(id: identity.userID) }, "user", identity.userID)
+                let user = try found(try await coded { try await state.catalog.user(id: identity.userID) }, "user", identity.userID)
                 guard await Accounts.verify(body.oldPassword, hash: user.passwordHash) else {
                     throw APIError(.invalidRequest, "old_password is wrong", fields: ["old_password": "wrong password"])
                 }
                 let hash = try await Accounts.hash(body.newPassword, cost: state.configuration.bcryptCost)
-                try await catalog { try await state.catalog.updateUser(identity.userID, passwordHash: hash) }
+                try await coded { try await state.catalog.updateUser(identity.userID, passwordHash: hash) }
                 return try .envelope(NoData?.none, message: "password changed")
             },
             Route(method: .get, path: "/api/v1/users/{id}", access: .roles(Roles.administrators)) { call in
@@ -153,13 +153,13 @@ extension RouteTable {
                 if let password = body.password { try Accounts.validate(password: password) }
                 if let roles = body.roles { try await checkRoles(roles, mediaServer: body.mediaServerId ?? existing.mediaServerId) }
                 if let roles = body.roles, !roles.contains("superuser"), existing.roles.contains("superuser") {
-                    let superusers = try await catalog { try await state.catalog.users() }.filter { $0.1.contains("superuser") }
+                    let superusers = try await coded { try await state.catalog.users() }.filter { $0.1.contains("superuser") }
                     if superusers.count <= 1 { throw APIError(.conflict, "user \(id) is the last superuser") }
                 }
                 let hash: String? = if let password = body.password {
                     try await Accounts.hash(password, cost: state.configuration.bcryptCost)
                 } else { nil }
-                try await catalog {
+                try await coded {
                     try await state.catalog.updateUser(id, passwordHash: hash, roles: body.roles.map { Array(Set($0)).sorted() },
                                                        mediaServerId: body.mediaServerId.map { .some($0) })
                 }
@@ -168,7 +168,7 @@ extension RouteTable {
             Route(method: .delete, path: "/api/v1/users/{id}", access: .roles(Roles.superusers)) { call in
                 let id = try call.id(resource: "user")
                 _ = try await view(id)
-                try await catalog { try await state.catalog.deleteUser(id) }
+                try await coded { try await state.catalog.deleteUser(id) }
                 return try .envelope(NoData?.none, message: "user \(id) deleted")
             },
         ]

@@ -29,29 +29,29 @@ extension RouteTable {
     static func changerAndDriveRoutes(_ state: APIState) -> [Route] {
         [
             Route(method: .get, path: "/api/v1/medium_changers", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listChangers(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listChangers(try call.listQuery()) })
             },
             Route(method: .get, path: "/api/v1/medium_changers/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "medium changer")
-                return try .envelope(try found(try await catalog { try await state.catalog.changer(id: id) }, "medium changer", id))
+                return try .envelope(try found(try await coded { try await state.catalog.changer(id: id) }, "medium changer", id))
             },
             Route(method: .patch, path: "/api/v1/medium_changers/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "medium changer")
                 let body = try call.decode(Wrapped<PatchChangerBody>.self).data
                 try validateSCSIPath(body.scsiPath)
                 try validateDevice(body.device)
-                let changer = try found(try await catalog { try await state.catalog.changer(id: id) }, "medium changer", id)
+                let changer = try found(try await coded { try await state.catalog.changer(id: id) }, "medium changer", id)
                 try call.requireMediaServerAccess(changer.mediaServerId)
-                return try .envelope(try await catalog {
+                return try .envelope(try await coded {
                     try await state.catalog.updateChanger(id, scsiPath: body.scsiPath, device: body.device)
                 })
             },
             Route(method: .get, path: "/api/v1/library_tape_drives", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listDrives(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listDrives(try call.listQuery()) })
             },
             Route(method: .get, path: "/api/v1/library_tape_drives/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "tape drive")
-                return try .envelope(try found(try await catalog { try await state.catalog.drive(id: id) }, "tape drive", id))
+                return try .envelope(try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id))
             },
             Route(method: .patch, path: "/api/v1/library_tape_drives/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape drive")
@@ -62,16 +62,16 @@ extension RouteTable {
                     throw APIError(.invalidRequest, "sys_transfer_element is an element address (0…65535)",
                                    fields: ["sys_transfer_element": "0…65535"])
                 }
-                let drive = try found(try await catalog { try await state.catalog.drive(id: id) }, "tape drive", id)
+                let drive = try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id)
                 try call.requireMediaServerAccess(drive.mediaServerId)
-                return try .envelope(try await catalog {
+                return try .envelope(try await coded {
                     try await state.catalog.updateDrive(id, scsiPath: body.scsiPath, device: body.device,
                                                         sysTransferElement: body.sysTransferElement)
                 })
             },
             Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/clean", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape drive")
-                let drive = try found(try await catalog { try await state.catalog.drive(id: id) }, "tape drive", id)
+                let drive = try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id)
                 guard let libraryID = drive.libraryId else {
                     throw APIError(.conflict, "tape drive \(id) is not in a library; a cleaning needs the library's robot")
                 }
@@ -81,11 +81,11 @@ extension RouteTable {
                                      message: "a cleaning task was created. TASK WAS ADDED TO QUEUE:\(queued.id ?? 0)")
             },
             Route(method: .get, path: "/api/v1/media_servers", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listMediaServers(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listMediaServers(try call.listQuery()) })
             },
             Route(method: .get, path: "/api/v1/media_servers/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "media server")
-                return try .envelope(try found(try await catalog { try await state.catalog.mediaServer(id: id) }, "media server", id))
+                return try .envelope(try found(try await coded { try await state.catalog.mediaServer(id: id) }, "media server", id))
             },
             Route(method: .patch, path: "/api/v1/media_servers/{id}", access: .roles(Roles.administrators)) { call in
                 let id = try call.id(resource: "media server")
@@ -96,8 +96,8 @@ extension RouteTable {
                 if let description = body.description, description.utf8.count > 4_096 {
                     throw APIError(.invalidRequest, "description is at most 4096 bytes", fields: ["description": "too long"])
                 }
-                _ = try found(try await catalog { try await state.catalog.mediaServer(id: id) }, "media server", id)
-                return try .envelope(try await catalog {
+                _ = try found(try await coded { try await state.catalog.mediaServer(id: id) }, "media server", id)
+                return try .envelope(try await coded {
                     try await state.catalog.updateMediaServer(id, description: body.description, localServiceMode: body.localServiceMode)
                 })
             },

@@ -52,20 +52,11 @@ struct TreeAnswer: Encodable, Sendable {
     var poolsWithoutLibrary: [Pool]
 }
 
-extension Wrapped: StrictFields where Inner: StrictFields {
-    static var allowedFields: [String: Set<String>] {
-        var fields: [String: Set<String>] = ["": ["data"]]
-        for (key, value) in Inner.allowedFields where key != "" { fields[key] = value }
-        if let inner = Inner.allowedFields["data"] { fields["data"] = inner }
-        return fields
-    }
-}
-
 extension RouteTable {
     static func libraryRoutes(_ state: APIState) -> [Route] {
         [
             Route(method: .get, path: "/api/v1/tape_libraries", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listLibraries(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listLibraries(try call.listQuery()) })
             },
             Route(method: .post, path: "/api/v1/tape_libraries", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<CreateLibraryBody>.self).data
@@ -79,19 +70,19 @@ extension RouteTable {
                 }
                 var poolID: Int64?
                 if let poolName = body.pool, !poolName.isEmpty {
-                    let pool = try await catalog { try await state.catalog.pool(named: poolName) }
+                    let pool = try await coded { try await state.catalog.pool(named: poolName) }
                     guard let pool else { throw APIError(.invalidRequest, "no pool \(poolName)", fields: ["pool": "unknown pool"]) }
                     guard pool.type == .tapeLibrary else {
                         throw APIError(.invalidRequest, "pool \(poolName) is not a tape-library pool", fields: ["pool": "not a tape-library pool"])
                     }
                     poolID = pool.id
                 }
-                let registered = try await catalog {
+                let registered = try await coded {
                     try await LibraryRegistration.register(candidates.changers[index], mediaServer: state.server.mediaServerID,
                                                            pool: poolID, description: body.description ?? "", catalog: state.catalog)
                 }
                 guard let id = registered.library.id else { throw APIError(.internal, "library without id") }
-                _ = try await catalog { try await state.server.service.engine.attach(library: id) }
+                _ = try await coded { try await state.server.service.engine.attach(library: id) }
                 return try .envelope(registered.library, status: .created,
                                      message: "Resource with name 'Tape library' was created successfully!")
             },
@@ -112,7 +103,7 @@ extension RouteTable {
             Route(method: .post, path: "/api/v1/tape_libraries/candidates/info", access: .roles(Roles.all)) { call in
                 let body = try call.decode(Wrapped<CandidateInfoBody>.self).data
                 try requireThisMediaServer(body.mediaServer, state: state)
-                let info = try await catalog {
+                let info = try await coded {
                     try await CandidateFinder(source: state.server.service.source).changerInfo(sgPath: body.mediumChangerSgPath)
                 }
                 return try .envelope(info)
@@ -127,7 +118,7 @@ extension RouteTable {
             },
             Route(method: .get, path: "/api/v1/tape_libraries/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "tape library")
-                return try .envelope(try found(try await catalog { try await state.catalog.library(id: id) }, "tape library", id))
+                return try .envelope(try found(try await coded { try await state.catalog.library(id: id) }, "tape library", id))
             },
             Route(method: .delete, path: "/api/v1/tape_libraries/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape library")
@@ -146,7 +137,7 @@ extension RouteTable {
                 }
                 let ended = try await waitForEnd(taskID, state: state)
                 if ended.errorCode == ServiceErrorCode.unregisteredCartridges.rawValue {
-                    let tags = try await catalog { try await state.catalog.unregisteredCartridges(library: id) }
+                    let tags = try await coded { try await state.catalog.unregisteredCartridges(library: id) }
                     throw APIError(.unregisteredCartridges, ended.errorMessage ?? "the library holds unregistered cartridges",
                                    data: ["unregistered": tags])
                 }
@@ -185,33 +176,33 @@ extension RouteTable {
     }
 
     static func localCandidates(_ state: APIState, mode: CandidateMode) async throws(APIError) -> Candidates {
-        try await catalog { try await CandidateFinder(source: state.server.service.source).candidates(mode: mode) }
+        try await coded { try await CandidateFinder(source: state.server.service.source).candidates(mode: mode) }
     }
 
     static func deleteLibrary(_ id: Int64, call: Call, state: APIState) async throws {
-        let library = try found(try await catalog { try await state.catalog.library(id: id) }, "tape library", id)
+        let library = try found(try await coded { try await state.catalog.library(id: id) }, "tape library", id)
         try call.requireLibraryAccess(library)
-        try await catalog { try await state.catalog.deleteLibrary(id) }
+        try await coded { try await state.catalog.deleteLibrary(id) }
         await state.server.service.engine.detach(library: id)
     }
 
     /// The library an action addresses: it exists, the caller may act on it, the service mode is off.
     static func libraryForAction(_ id: Int64, call: Call, state: APIState) async throws(APIError) -> TapeLibrary {
-        let library = try found(try await catalog { try await state.catalog.library(id: id) }, "tape library", id)
+        let library = try found(try await coded { try await state.catalog.library(id: id) }, "tape library", id)
         try call.requireLibraryAccess(library)
         try await requireNotInServiceMode(state, library: library)
         return library
     }
 
     static func submit(_ task: LibraryTask, state: APIState) async throws(APIError) -> LibraryTask {
-        try await catalog { try await state.server.service.engine.submit(task) }
+        try await coded { try await state.server.service.engine.submit(task) }
     }
 
     /// Waits (polling the catalog) until task `id` ends; at most 30 minutes.
     static func waitForEnd(_ id: Int64, state: APIState) async throws -> LibraryTask {
         let deadline = ContinuousClock.now + .seconds(30 * 60)
         while ContinuousClock.now < deadline {
-            let task = try found(try await catalog { try await state.catalog.libraryTask(id: id) }, "task", id)
+            let task = try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id)
             if task.status.isFinal { return task }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -219,11 +210,11 @@ extension RouteTable {
     }
 
     static func tree(_ state: APIState, poolLimit: Int, poolPage: Int, identity: Identity?) async throws(APIError) -> TreeAnswer {
-        try await catalog {
+        try await coded {
             var libraries: [LibraryTree] = []
             let all = try await state.catalog.listLibraries(ListQuery(limit: ListQuery.maximumLimit)).items
             for library in all {
-                if let identity, case .some(let server) = identity.confinedMediaServer, server != library.mediaServerId { continue }
+                if let identity, identity.isConfinedToMediaServer, identity.mediaServerID != library.mediaServerId { continue }
                 let changer = try await library.mediumChangerId.asyncMap { try await state.catalog.changer(id: $0) } ?? nil
                 let drives = try await library.id.asyncMap { try await state.catalog.drives(library: $0) } ?? []
                 libraries.append(LibraryTree(library: library, mediumChanger: changer, drives: drives))

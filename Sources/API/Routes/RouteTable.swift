@@ -19,8 +19,8 @@ enum RouteTable {
         return try .envelope(page.items, headers: headers)
     }
 
-    /// A catalog call whose error becomes the API's.
-    static func catalog<T>(_ body: () async throws -> T) async throws(APIError) -> T {
+    /// A call into the catalog or the engine whose error becomes the API's (its coded ServiceError).
+    static func coded<T>(_ body: () async throws -> T) async throws(APIError) -> T {
         do { return try await body() } catch let error as APIError { throw error } catch { throw APIError(ServiceError(error)) }
     }
 
@@ -33,6 +33,14 @@ enum RouteTable {
 /// `{"data": …}`.
 struct Wrapped<Inner: Decodable & Sendable>: Decodable, Sendable {
     var data: Inner
+}
+
+extension Wrapped: StrictFields where Inner: StrictFields {
+    static var allowedFields: [String: Set<String>] {
+        var fields = Inner.allowedFields
+        fields[""] = ["data"]
+        return fields
+    }
 }
 
 /// `{"ids": [1, 2]}` of a bulk delete.
@@ -77,7 +85,7 @@ extension RouteTable {
 
     /// Refuses hardware tasks while the service mode is on (globally, or for this media server).
     static func requireNotInServiceMode(_ state: APIState, library: TapeLibrary) async throws(APIError) {
-        let (configuration, server) = try await catalog { () async throws -> ([String: String], MediaServer?) in
+        let (configuration, server) = try await coded { () async throws -> ([String: String], MediaServer?) in
             let configuration = try await state.catalog.globalConfiguration()
             return (configuration, try await state.catalog.mediaServer(id: library.mediaServerId))
         }

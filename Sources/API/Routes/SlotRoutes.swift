@@ -16,10 +16,6 @@ struct CartridgeAction: Decodable, Sendable {
     }
 }
 
-struct CartridgeActions: Decodable, Sendable {
-    var data: [CartridgeAction]
-}
-
 struct CheckLTFSBody: Decodable, Sendable, StrictFields {
     var data: [CartridgeAction]
     static let allowedFields: [String: Set<String>] = ["": ["data"], "data[]": ["library_id", "volume_tag"]]
@@ -61,11 +57,11 @@ extension RouteTable {
     static func slotRoutes(_ state: APIState) -> [Route] {
         [
             Route(method: .get, path: "/api/v1/library_slots", access: .roles(Roles.all)) { call in
-                try list(try await catalog { try await state.catalog.listSlots(try call.listQuery()) })
+                try list(try await coded { try await state.catalog.listSlots(try call.listQuery()) })
             },
             Route(method: .get, path: "/api/v1/library_slots/{id}", access: .roles(Roles.all)) { call in
                 let id = try call.id(resource: "library slot")
-                return try .envelope(try found(try await catalog { try await state.catalog.slot(id: id) }, "library slot", id))
+                return try .envelope(try found(try await coded { try await state.catalog.slot(id: id) }, "library slot", id))
             },
             Route(method: .patch, path: "/api/v1/library_slots/check_ltfs", access: .roles(Roles.operators)) { call in
                 let items = try call.decode(CheckLTFSBody.self).data
@@ -105,7 +101,7 @@ extension RouteTable {
                 let library = try await libraryForAction(body.libraryId, call: call, state: state)
                 var poolID: Int64?
                 if let name = body.poolName, !name.isEmpty {
-                    let pool = try await catalog { try await state.catalog.pool(named: name) }
+                    let pool = try await coded { try await state.catalog.pool(named: name) }
                     guard let pool else { throw APIError(.invalidRequest, "no pool \(name)", fields: ["pool_name": "unknown pool"]) }
                     guard pool.type == .tapeLibrary else {
                         throw APIError(.invalidRequest, "pool \(name) is not a tape-library pool", fields: ["pool_name": "not a tape-library pool"])
@@ -119,7 +115,7 @@ extension RouteTable {
                 let body = try call.decode(Wrapped<MoveBody>.self).data
                 let library = try await libraryForAction(body.libraryId, call: call, state: state)
                 let (cartridge, source) = try await cartridgeInLibrary(body.volumeTag, library: body.libraryId, state: state)
-                let target = try await catalog { try await state.catalog.slot(id: body.slotId) }
+                let target = try await coded { try await state.catalog.slot(id: body.slotId) }
                 guard let target, target.libraryId == body.libraryId else {
                     throw APIError(.invalidRequest, "slot \(body.slotId) is not a slot of tape library \(body.libraryId)",
                                    fields: ["slot_id": "not a slot of this library"])
@@ -178,9 +174,9 @@ extension RouteTable {
         guard !volumeTag.isEmpty, volumeTag.utf8.count <= 32 else {
             throw APIError(.invalidRequest, "volume_tag must be 1…32 characters", fields: ["volume_tag": "1…32 characters"])
         }
-        let cartridge = try await catalog { try await state.catalog.cartridge(volumeTag: volumeTag) }
+        let cartridge = try await coded { try await state.catalog.cartridge(volumeTag: volumeTag) }
         guard let cartridge else { throw APIError(.notFound, "no cartridge \(volumeTag) in the catalog") }
-        let slot = try await catalog { try await cartridge.slotId.asyncMap { try await state.catalog.slot(id: $0) } ?? nil }
+        let slot = try await coded { try await cartridge.slotId.asyncMap { try await state.catalog.slot(id: $0) } ?? nil }
         guard let slot, slot.libraryId == libraryID else {
             throw APIError(.conflict, "cartridge \(volumeTag) is not in tape library \(libraryID) (\(cartridge.location.rawValue))")
         }
@@ -190,7 +186,7 @@ extension RouteTable {
     /// Refuses a cartridge that an unfinished task already uses.
     static func requireIdle(_ cartridge: TapeCartridge, state: APIState) async throws(APIError) {
         guard let id = cartridge.id else { return }
-        let tasks = try await catalog { try await state.catalog.unfinishedLibraryTasks(cartridge: id) }
+        let tasks = try await coded { try await state.catalog.unfinishedLibraryTasks(cartridge: id) }
         if let task = tasks.first {
             throw APIError(.conflict, "cartridge \(cartridge.volumeTag) is in unfinished task \(task.id ?? 0) (\(task.type.rawValue), \(task.status.rawValue))")
         }

@@ -31,11 +31,17 @@ public struct APIContext: RequestContext {
     public var maxUploadSize: Int { 1 << 20 }
 }
 
-/// The caller of a request, shared by the route and the access log.
+/// What the route learns of a request (who sent it, which operation it is), shared with the
+/// access log and the metrics, which see the context from outside the route.
 final class CallerBox: Sendable {
-    private let value = NIOLockedValueBox<Identity?>(nil)
+    private let value = NIOLockedValueBox<(identity: Identity?, route: String?)>((nil, nil))
     var identity: Identity? {
-        get { value.withLockedValue { $0 } }
-        set { value.withLockedValue { $0 = newValue } }
+        get { value.withLockedValue { $0.identity } }
+        set { value.withLockedValue { $0.identity = newValue } }
+    }
+    /// The matched operation's path template (`/api/v1/tape_libraries/{id}`).
+    var route: String? {
+        get { value.withLockedValue { $0.route } }
+        set { value.withLockedValue { $0.route = newValue } }
     }
 }

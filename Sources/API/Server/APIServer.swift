@@ -10,7 +10,7 @@ import ServiceLifecycle
 
 /// What the routes share: the media server's service, the catalog, tokens, accounts, metrics.
 struct APIState: Sendable {
-    let server: OpenedMediaServerView
+    let server: OpenedMediaServer
     let configuration: APIConfiguration
     let tokens: TokenService
     let accounts: Accounts
@@ -22,12 +22,7 @@ struct APIState: Sendable {
     var catalog: CatalogDatabase { server.catalog }
 }
 
-/// The part of the media server the API uses (an in-process test builds it without a process lock).
-struct OpenedMediaServerView: Sendable {
-    let service: MediaServerService
-    let hostname: String
-    let mediaServerID: Int64
-    let stateDirectory: String
+extension OpenedMediaServer {
     var catalog: CatalogDatabase { service.catalog }
 }
 
@@ -37,22 +32,21 @@ public enum APIServer {
     /// Creates the first superuser on first start.
     public static func service(for server: OpenedMediaServer, configuration: APIConfiguration,
                                logger: Logger) async throws(ServiceError) -> any Service {
-        let view = OpenedMediaServerView(service: server.service, hostname: server.hostname,
-                                         mediaServerID: server.mediaServerID, stateDirectory: server.stateDirectory)
         do {
-            let state = try await makeState(view, configuration: configuration, logger: logger)
+            let state = try await makeState(server, configuration: configuration, logger: logger)
             return try application(state)
         } catch {
             throw ServiceError(error)
         }
     }
 
-    static func makeState(_ server: OpenedMediaServerView, configuration: APIConfiguration,
+    static func makeState(_ server: OpenedMediaServer, configuration: APIConfiguration,
                           logger: Logger) async throws -> APIState {
         let authLog = Logger(label: "tapelib.api.auth")
         try await Accounts.bootstrap(catalog: server.catalog, name: configuration.adminUser, password: configuration.adminPassword,
                                      stateDirectory: server.stateDirectory, cost: configuration.bcryptCost, logger: logger)
-        let key = try TokenService.signingKey(stateDirectory: server.stateDirectory)
+        let directory = server.stateDirectory
+        let key = try await offPool { try TokenService.signingKey(stateDirectory: directory) }
         let tokens = await TokenService(signingKey: key, catalog: server.catalog)
         let accounts = try await Accounts(catalog: server.catalog, cost: configuration.bcryptCost, authLog: authLog)
         if !configuration.isLoopback && !configuration.usesTLS {

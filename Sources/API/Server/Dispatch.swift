@@ -9,6 +9,7 @@ import NIOCore
 extension RouteTable {
     /// Checks the caller (token, CSRF, role), collects the body within the limit and runs the handler.
     static func respond(_ route: Route, request: Request, context: APIContext, state: APIState) async throws -> Response {
+        context.caller.route = route.path
         var identity: Identity?
         switch route.access {
         case .open, .tokenOnly:
@@ -16,7 +17,7 @@ extension RouteTable {
         case .metrics:
             if !context.peerIsLoopback {
                 guard let expected = state.configuration.metricsToken, let presented = bearer(request),
-                      constantTimeEquals(presented, expected) else {
+                      TokenService.constantTimeEquals(presented, expected) else {
                     throw APIError(.unauthenticated, "/metrics answers loopback clients, or the configured bearer token")
                 }
             }
@@ -61,12 +62,6 @@ extension RouteTable {
         request.cookies[name]?.value
     }
 
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
     static func loadIdentity(_ claims: TokenClaims, state: APIState) async throws(APIError) -> Identity {
         guard let id = claims.userID else { throw APIError(.unauthenticated, "the token names no user") }
         do {
@@ -101,14 +96,13 @@ struct AccessLogMiddleware: RouterMiddleware {
             response = failure(for: error, request: request)
         }
         let elapsed = ContinuousClock.now - started
-        let route = context.endpointPath ?? template(for: request.uri.path) ?? "unmatched"
+        // Unmatched paths share one label, so that probing clients cannot grow the metrics without bound.
+        let route = context.caller.route ?? "unmatched"
         state.metrics.request(method: request.method.rawValue, route: route, status: Int(response.status.code), duration: elapsed)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         log.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", seconds * 1000)) ms user=\(context.caller.identity?.name ?? "-")")
         return response
     }
-
-    func template(for path: String) -> String? { table.first { $0.matches(path: path) }?.path }
 
     func failure(for error: any Error, request: Request) -> Response {
         switch error {
@@ -145,9 +139,4 @@ struct AccessLogMiddleware: RouterMiddleware {
             return .failure(APIError(coded))
         }
     }
-}
-
-extension APIContext {
-    /// The matched route's template, as the router recorded it (`/api/v1/tape_libraries/:id`).
-    var endpointPath: String? { coreContext.endpointPath.value }
 }

@@ -100,8 +100,8 @@ struct Call: Sendable {
 
     /// A maintainer acts only on its own media server's hardware.
     func requireMediaServerAccess(_ mediaServerID: Int64) throws(APIError) {
-        guard let identity, case .some(let server) = identity.confinedMediaServer else { return }
-        guard server != nil, server == mediaServerID else {
+        guard let identity, identity.isConfinedToMediaServer else { return }
+        guard identity.mediaServerID == mediaServerID else {
             throw APIError(.forbidden, "a maintainer acts only on the hardware of its media server")
         }
     }

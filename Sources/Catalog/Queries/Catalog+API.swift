@@ -16,44 +16,44 @@ extension CatalogDatabase {
         try await read { db in try Pool.fetchOne(db, key: id) }
     }
 
+    /// Reads row `id` of `Record`, lets `change` edit it (and refuse, by throwing), and writes it
+    /// back, in one transaction; `.notFound(resource)` when there is no such row.
+    func updateRow<Record: MutablePersistableRecord & FetchableRecord & Sendable>(
+        _ type: Record.Type, id: Int64, resource: String, _ change: @escaping @Sendable (inout Record) throws -> Void
+    ) async throws(CatalogError) -> Record {
+        try await write { db in
+            guard var row = try Record.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: resource, identifier: String(id))
+            }
+            try change(&row)
+            try row.update(db)
+            return row
+        }
+    }
+
     @discardableResult
     public func updateMediaServer(_ id: Int64, description: String?, localServiceMode: String?) async throws(CatalogError) -> MediaServer {
-        try await write { db in
-            guard var server = try MediaServer.fetchOne(db, key: id) else {
-                throw CatalogError.notFound(resource: "media_servers", identifier: String(id))
-            }
+        try await updateRow(MediaServer.self, id: id, resource: "media_servers") { server in
             if let description { server.description = description }
             if let localServiceMode { server.localServiceMode = localServiceMode }
-            try server.update(db)
-            return server
         }
     }
 
     @discardableResult
     public func updateChanger(_ id: Int64, scsiPath: String?, device: String?) async throws(CatalogError) -> MediumChanger {
-        try await write { db in
-            guard var changer = try MediumChanger.fetchOne(db, key: id) else {
-                throw CatalogError.notFound(resource: "medium_changers", identifier: String(id))
-            }
+        try await updateRow(MediumChanger.self, id: id, resource: "medium_changers") { changer in
             if let scsiPath { changer.scsiPath = scsiPath }
             if let device { changer.device = device }
-            try changer.update(db)
-            return changer
         }
     }
 
     @discardableResult
     public func updateDrive(_ id: Int64, scsiPath: String?, device: String?, sysTransferElement: Int?) async throws(CatalogError)
         -> LibraryTapeDrive {
-        try await write { db in
-            guard var drive = try LibraryTapeDrive.fetchOne(db, key: id) else {
-                throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(id))
-            }
+        try await updateRow(LibraryTapeDrive.self, id: id, resource: "library_tape_drives") { drive in
             if let scsiPath { drive.scsiPath = scsiPath }
             if let device { drive.device = device }
             if let sysTransferElement { drive.sysTransferElement = sysTransferElement }
-            try drive.update(db)
-            return drive
         }
     }
 
@@ -96,10 +96,7 @@ extension CatalogDatabase {
 
     @discardableResult
     public func updateCartridge(_ id: Int64, volumeTag: String?, description: String?) async throws(CatalogError) -> TapeCartridge {
-        try await write { db in
-            guard var cartridge = try TapeCartridge.fetchOne(db, key: id) else {
-                throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(id))
-            }
+        try await updateRow(TapeCartridge.self, id: id, resource: "tape_cartridges") { cartridge in
             if let volumeTag, volumeTag != cartridge.volumeTag {
                 if cartridge.slotId != nil || cartridge.location.isInLibrary {
                     throw CatalogError.conflict("cartridge \(cartridge.volumeTag) is in a library; its barcode is what the library reads")
@@ -107,8 +104,6 @@ extension CatalogDatabase {
                 cartridge.volumeTag = volumeTag
             }
             if let description { cartridge.description = description }
-            try cartridge.update(db)
-            return cartridge
         }
     }
 

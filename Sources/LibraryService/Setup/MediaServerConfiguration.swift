@@ -178,7 +178,7 @@ public enum ServiceHost {
                                    warn: (String) -> Void) async throws(ServiceError) -> Int64 {
         do {
             if let existing = try await catalog.mediaServer(hostname: host), let id = existing.id { return id }
-            let hwid = simulated ? host : machineID() ?? host
+            let hwid = simulated ? host : (try? await offPool { machineID() }) ?? host
             if !simulated, let existing = try await catalog.mediaServer(hwid: hwid), let id = existing.id {
                 warn("this machine (id \(hwid)) is registered as media server \(existing.hostname), not \(host); using it")
                 return id
@@ -197,7 +197,7 @@ public enum ServiceHost {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// /etc/machine-id (a small file in tmpfs-backed /etc; read once per start).
+    /// /etc/machine-id (read once per start, off the cooperative pool).
     static func machineID() -> String? {
         guard let text = try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8) else { return nil }
         let id = text.trimmingCharacters(in: .whitespacesAndNewlines)

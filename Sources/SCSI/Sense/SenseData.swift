@@ -213,6 +213,12 @@ public struct SenseData: Sendable, Hashable, CustomStringConvertible {
         "\(senseKey): \(additionalSense.text)"
     }
 
+    /// The line operators see under a failure: "sense: key 2h (NOT READY), ASC/ASCQ 04h/01h".
+    public var summaryLine: String {
+        "sense: key " + String(senseKey.rawValue, radix: 16, uppercase: true) + "h (\(senseKey)), ASC/ASCQ "
+            + hex(additionalSense.asc) + "h/" + hex(additionalSense.ascq) + "h"
+    }
+
     public var description: String {
         var parts = [text]
         let ascHex = "ASC/ASCQ " + hex(additionalSense.asc) + "h/" + hex(additionalSense.ascq) + "h"

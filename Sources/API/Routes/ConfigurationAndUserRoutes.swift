@@ -84,7 +84,7 @@ extension RouteTable {
             Route(method: .patch, path: "/api/v1/global_configuration/service_mode", access: .roles(Roles.administrators)) { call in
                 let body = try call.decode(ServiceModeBody.self)
                 try await coded { try await state.catalog.setConfiguration(["service_mode": body.serviceMode ? "true" : "false"]) }
-                return try .envelope(try await coded { try await state.catalog.globalConfiguration() },
+                return try .envelope(["service_mode": body.serviceMode],
                                      message: body.serviceMode ? "service mode on: hardware tasks are refused" : "service mode off")
             },
         ]

@@ -38,18 +38,41 @@ struct TaskIDs: Encodable, Sendable {
     var taskIds: [Int64]
 }
 
-/// A library with its changer and drives (tape_libraries/tree; slots are always empty there).
-struct LibraryTree: Encodable, Sendable {
-    var library: TapeLibrary
+/// What tape_libraries/tree adds to each library: its changer and drives (slots always empty, as the seed).
+struct LibraryParts: Encodable, Sendable {
     var mediumChanger: MediumChanger?
-    var drives: [LibraryTapeDrive]
-    var slots: [LibrarySlot] = []
+    var tapeDrives: [LibraryTapeDrive]
+    var librarySlots: [LibrarySlot] = []
+
+    enum CodingKeys: String, CodingKey { case mediumChanger, tapeDrives, librarySlots }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(mediumChanger, forKey: .mediumChanger)   // null when the library has none
+        try container.encode(tapeDrives, forKey: .tapeDrives)
+        try container.encode(librarySlots, forKey: .librarySlots)
+    }
+}
+
+struct PoolLibrary: Encodable, Sendable {
+    var tapeLibraryId: Int64?
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tapeLibraryId, forKey: .tapeLibraryId)
+    }
+    enum CodingKeys: String, CodingKey { case tapeLibraryId }
+}
+
+struct PoolPage: Encodable, Sendable {
+    var total: Int
+    var page: Int
+    var limit: Int
+    var list: [Flattened<Pool, PoolLibrary>]
 }
 
 struct TreeAnswer: Encodable, Sendable {
-    var libraries: [LibraryTree]
-    var poolsWithLibrary: [Pool]
-    var poolsWithoutLibrary: [Pool]
+    var tapeLibraries: [Flattened<TapeLibrary, LibraryParts>]
+    var pools: PoolPage
 }
 
 extension RouteTable {
@@ -211,18 +234,19 @@ extension RouteTable {
 
     static func tree(_ state: APIState, poolLimit: Int, poolPage: Int, identity: Identity?) async throws(APIError) -> TreeAnswer {
         try await coded {
-            var libraries: [LibraryTree] = []
+            var libraries: [Flattened<TapeLibrary, LibraryParts>] = []
             let all = try await state.catalog.listLibraries(ListQuery(limit: ListQuery.maximumLimit)).items
             for library in all {
                 if let identity, identity.isConfinedToMediaServer, identity.mediaServerID != library.mediaServerId { continue }
                 let changer = try await library.mediumChangerId.asyncMap { try await state.catalog.changer(id: $0) } ?? nil
                 let drives = try await library.id.asyncMap { try await state.catalog.drives(library: $0) } ?? []
-                libraries.append(LibraryTree(library: library, mediumChanger: changer, drives: drives))
+                libraries.append(Flattened(base: library, extra: LibraryParts(mediumChanger: changer, tapeDrives: drives)))
             }
-            let pools = try await state.catalog.listPools(ListQuery(filter: "pool_type=\"Tape library\"", page: poolPage, limit: poolLimit)).items
-            let used = Set(all.compactMap(\.poolId))
-            return TreeAnswer(libraries: libraries, poolsWithLibrary: pools.filter { $0.id.map(used.contains) ?? false },
-                              poolsWithoutLibrary: pools.filter { !($0.id.map(used.contains) ?? false) })
+            let pools = try await state.catalog.listPools(ListQuery(filter: "pool_type=\"Tape library\"", page: poolPage, limit: poolLimit))
+            let list = pools.items.map { pool in
+                Flattened(base: pool, extra: PoolLibrary(tapeLibraryId: all.first { $0.poolId != nil && $0.poolId == pool.id }?.id))
+            }
+            return TreeAnswer(tapeLibraries: libraries, pools: PoolPage(total: pools.total, page: poolPage, limit: poolLimit, list: list))
         }
     }
 }

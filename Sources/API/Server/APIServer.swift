@@ -81,12 +81,12 @@ public enum APIServer {
                                                                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls),
                                configuration: configuration, onServerRunning: { channel in
-                                   state.logger.notice("API listening on https://\(channel.localAddress?.description ?? "?")")
+                                   state.logger.notice("API listening on https://\(state.configuration.host):\(channel.localAddress?.port ?? state.configuration.port)")
                                }, logger: logger)
         }
         return Application(router: router, server: .http1(), configuration: configuration,
                            onServerRunning: { channel in
-                               state.logger.notice("API listening on http://\(channel.localAddress?.description ?? "?")")
+                               state.logger.notice("API listening on http://\(state.configuration.host):\(channel.localAddress?.port ?? state.configuration.port)")
                            }, logger: logger)
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// Parses the timestamps filter_data compares against, e.g. `2024-08-19T19:20:28.614838+03:00`
 /// (the seed's example): `YYYY-MM-DD`, optionally `T` or space, `HH:MM[:SS[.fraction]]`, and
 /// `Z` or `±HH:MM` / `±HHMM` (UTC when absent). Total: anything else returns nil.
-enum ISO8601Timestamp {
-    static func parse(_ text: String) -> Date? {
+public enum ISO8601Timestamp {
+    public static func parse(_ text: String) -> Date? {
         var reader = Reader(bytes: Array(text.utf8))
         guard let year = reader.digits(4), reader.expect("-"),
               let month = reader.digits(2), reader.expect("-"),

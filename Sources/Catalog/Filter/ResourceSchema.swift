@@ -240,4 +240,12 @@ enum ResourceSchemas {
         column("scheduled_jobs", "next_run_at", .timestamp),
         column("scheduled_jobs", "last_run_at", .timestamp),
     ])
+
+    static let jobExecutions = ResourceSchema(resource: "job_executions", table: "job_executions", fields: [
+        column("job_executions", "id", .integer),
+        column("job_executions", "job_id", .integer),
+        column("job_executions", "status", values(ExecutionStatus.self)),
+        column("job_executions", "started_at", .timestamp),
+        column("job_executions", "finished_at", .timestamp),
+    ])
 }

@@ -63,6 +63,10 @@ extension CatalogDatabase {
         try await list(query, schema: ResourceSchemas.tapeTypes, as: TapeType.self)
     }
 
+    public func listJobExecutions(_ query: ListQuery) async throws(CatalogError) -> Page<JobExecution> {
+        try await list(query, schema: ResourceSchemas.jobExecutions, as: JobExecution.self)
+    }
+
     public func listScheduledJobs(_ query: ListQuery) async throws(CatalogError) -> Page<ScheduledJob> {
         try await list(query, schema: ResourceSchemas.scheduledJobs, as: ScheduledJob.self)
     }

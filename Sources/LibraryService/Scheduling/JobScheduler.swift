@@ -61,6 +61,30 @@ public actor JobScheduler {
         }
     }
 
+    /// Runs job `jobID` now (POST scheduled_jobs/{id}/executions), as a due run would: an
+    /// execution is recorded and the job's tasks are queued. Returns their ids (none when there
+    /// was nothing to do, e.g. no drive needs cleaning).
+    public func runNow(_ jobID: Int64, now: Date = Date()) async throws(ServiceError) -> [Int64] {
+        let job: ScheduledJob?
+        do { job = try await catalog.scheduledJob(id: jobID) } catch { throw ServiceError(error) }
+        guard let job else { throw ServiceError(.notFound, "scheduled job \(jobID) not found") }
+        guard running[jobID] == nil else {
+            throw ServiceError(.conflict, "job \(job.name) is running; its current execution has not ended")
+        }
+        if job.kind == .copyToTape {
+            throw ServiceError(.refused, "copies to tape are not built yet: job \(job.name) cannot run")
+        }
+        if let libraryID = job.libraryId, !(await engine.isAttached(libraryID)) {
+            throw ServiceError(.libraryOffline, "tape library \(libraryID) of job \(job.name) is not served by this media server")
+        }
+        await start(job, due: now, now: now)
+        if let execution = running[jobID] { return execution.taskIDs }
+        let last = try? await catalog.listJobExecutions(ListQuery(filter: "job_id=\"\(jobID)\"", limit: 1, sort: "id",
+                                                                  direction: .descending)).items.first
+        if let last, last.status == .failed { throw ServiceError(.refused, "job \(job.name) could not run: \(last.message)") }
+        return []
+    }
+
     /// One round: (once) take over executions a previous run left RUNNING, follow running
     /// executions, then start the jobs that are due.
     public func pass(now: Date) async {

@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+
+/// The backup-core resources the API serves beside the tape ones: pools, repository records,
+/// the backup task queue, scheduled jobs. Deletes refuse what other rows still need.
+extension CatalogDatabase {
+    // MARK: Pools
+
+    public struct PoolChange: Sendable {
+        public var name: String?
+        public var compressionType: String?
+        public var description: String?
+        public var retentionPeriod: String?
+        public init(name: String? = nil, compressionType: String? = nil, description: String? = nil, retentionPeriod: String? = nil) {
+            self.name = name; self.compressionType = compressionType; self.description = description
+            self.retentionPeriod = retentionPeriod
+        }
+    }
+
+    @discardableResult
+    public func updatePool(_ id: Int64, _ change: PoolChange, now: Date = Date()) async throws(CatalogError) -> Pool {
+        try await updateRow(Pool.self, id: id, resource: "pool_list") { pool in
+            if let name = change.name { pool.name = name }
+            if let value = change.compressionType { pool.compressionType = value }
+            if let value = change.description { pool.description = value }
+            if let value = change.retentionPeriod { pool.retentionPeriod = value }
+            pool.modifiedAt = now
+        }
+    }
+
+    /// Deletes a pool that holds nothing: no repository record or copy, no library, no cartridge.
+    public func deletePool(_ id: Int64) async throws(CatalogError) {
+        try await write { db in
+            guard let pool = try Pool.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "pool_list", identifier: String(id))
+            }
+            for (table, what) in [("repository", "backup records"), ("repository_copies", "copies"),
+                                  ("tape_libraries", "tape libraries"), ("tape_cartridges", "cartridges")] {
+                if try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE pool_id = ?", arguments: [id]) ?? 0 > 0 {
+                    throw CatalogError.conflict("pool \(pool.name) still has \(what); move or delete them first")
+                }
+            }
+            _ = try Pool.deleteOne(db, key: id)
+        }
+    }
+
+    /// What a pool's storage reports (seed 004's health): a tape pool is healthy when it has a
+    /// cartridge it can write and a library that was synced; otherwise degraded (no writable
+    /// cartridge) or faulty (its library is offline). Other pools report their stored state.
+    public func poolHealth(_ pool: Pool) async throws(CatalogError) -> PoolHealth {
+        guard pool.type == .tapeLibrary, let id = pool.id else { return pool.healthState }
+        return try await read { db in
+            let writable = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM tape_cartridges
+                WHERE pool_id = ? AND status IN ('scratch', 'append') AND is_worm = 0 AND write_protected = 0
+                """, arguments: [id]) ?? 0
+            let offline = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM tape_libraries l JOIN medium_changers c ON c.id = l.medium_changer_id
+                WHERE l.pool_id = ? AND c.state = 'offline'
+                """, arguments: [id]) ?? 0
+            if offline > 0 { return .faulty }
+            return writable > 0 ? .healthy : .degraded
+        }
+    }
+
+    // MARK: Repository
+
+    public func record(id: Int64) async throws(CatalogError) -> BackupRecord? {
+        try await read { db in try BackupRecord.fetchOne(db, key: id) }
+    }
+
+    @discardableResult
+    public func setStoreUntil(_ id: Int64, _ date: Date?) async throws(CatalogError) -> BackupRecord {
+        try await updateRow(BackupRecord.self, id: id, resource: "repository") { $0.storeUntil = date }
+    }
+
+    /// Deletes a backup record; refused while a copy of it is on tape (delete the copies first:
+    /// their cartridges' space is the operator's decision) or a task uses it.
+    public func deleteRecord(_ id: Int64) async throws(CatalogError) {
+        try await write { db in
+            guard try BackupRecord.fetchOne(db, key: id) != nil else {
+                throw CatalogError.notFound(resource: "repository", identifier: String(id))
+            }
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM repository_copies WHERE repository_id = ?", arguments: [id]) ?? 0 > 0 {
+                throw CatalogError.conflict("backup record \(id) has copies in tape pools")
+            }
+            let finals = TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
+            if try BackupTask.filter(Column("repository_id") == id && !finals.contains(Column("status"))).fetchCount(db) > 0 {
+                throw CatalogError.conflict("backup record \(id) is used by an unfinished task")
+            }
+            _ = try BackupRecord.deleteOne(db, key: id)
+        }
+    }
+
+    // MARK: Backup task queue
+
+    public func backupTask(id: Int64) async throws(CatalogError) -> BackupTask? {
+        try await read { db in try BackupTask.fetchOne(db, key: id) }
+    }
+
+    /// Deletes an ended backup task (an unfinished one is killed first, not deleted).
+    public func deleteBackupTask(_ id: Int64) async throws(CatalogError) {
+        try await write { db in
+            guard let task = try BackupTask.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "task_queue", identifier: String(id))
+            }
+            guard task.status.isFinal else {
+                throw CatalogError.conflict("task \(id) is \(task.status.rawValue); kill it before deleting it")
+            }
+            _ = try BackupTask.deleteOne(db, key: id)
+        }
+    }
+
+    /// Deletes every backup task that ended with `status` (error, killed or obsoleted); returns how many.
+    public func deleteBackupTasks(status: TaskStatus) async throws(CatalogError) -> Int {
+        guard [.error, .killed, .obsoleted].contains(status) else {
+            throw .invalidArgument("only error, killed and obsoleted tasks are deleted by status")
+        }
+        return try await write { db in
+            try BackupTask.filter(Column("status") == status.rawValue).deleteAll(db)
+        }
+    }
+
+    /// Records a backup task that could not run, ended at once with its reason (never queued as if it could).
+    public func recordRefusedBackupTask(_ task: BackupTask, reason: String, now: Date = Date()) async throws(CatalogError)
+        -> BackupTask {
+        try await write { db in
+            var row = task
+            row.status = .error
+            row.startedAt = now
+            row.finishedAt = now
+            row.errorMessage = reason
+            try row.insert(db)
+            var line = TaskLogEntry(taskId: row.id, loggedAt: now, level: "error", message: reason)
+            try line.insert(db)
+            return row
+        }
+    }
+
+    // MARK: Scheduled jobs
+
+    @discardableResult
+    public func replaceScheduledJob(_ job: ScheduledJob) async throws(CatalogError) -> ScheduledJob {
+        guard let id = job.id else { throw .invalidArgument("a scheduled job without id") }
+        return try await updateRow(ScheduledJob.self, id: id, resource: "scheduled_jobs") { row in
+            let createdAt = row.createdAt, author = row.author, lastRunAt = row.lastRunAt
+            row = job
+            row.createdAt = createdAt; row.author = author; row.lastRunAt = lastRunAt
+        }
+    }
+
+    public func deleteScheduledJob(_ id: Int64) async throws(CatalogError) {
+        try await write { db in
+            guard try ScheduledJob.deleteOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(id))
+            }
+        }
+    }
+}

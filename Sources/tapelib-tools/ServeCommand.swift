@@ -53,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--queue-poll must be between 0.05 and 3600 seconds")
         }
         if simState != nil && sim == nil { throw ValidationError("--sim-state needs --sim") }
+        if simUnregistered && sim == nil && hwsim == nil { throw ValidationError("--sim-unregistered needs --sim or --hwsim") }
         if sim != nil && hwsim != nil { throw ValidationError("--sim and --hwsim exclude each other") }
         if let hwsim, hwsim.isEmpty { throw ValidationError("--hwsim needs the server's socket path") }
         if let sim, !LibraryProfile.builtInNames.contains(sim), !sim.hasSuffix(".json") {
@@ -78,6 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("body-limit"), help: "Largest request body in bytes (default 1 MiB).")
     var bodyLimit: Int = 1 << 20
 
+    @Flag(name: .customLong("sim-unregistered"),
+          help: "Leave the cartridges a sync finds in the simulated library unregistered, as a real library's (--sim/--hwsim).")
+    var simUnregistered = false
+
     @Flag(name: .customLong("no-api"), help: "Run without the REST API (task engine and scheduler only).")
     var noAPI = false
 
@@ -89,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
             else { .host }
         let service = MediaServerService.Configuration(
             stateDirectory: stateDirectory, devices: devices, hostname: hostname,
-            queuePollInterval: .milliseconds(Int64(queuePoll * 1_000)))
+            queuePollInterval: .milliseconds(Int64(queuePoll * 1_000)), registerSimulatedCartridges: !simUnregistered)
         var api = try APIConfiguration.fromEnvironment()
         if let host { api.host = host }
         if let port { api.port = port }

@@ -48,9 +48,7 @@ extension RouteTable {
                 if let description = body.description, description.utf8.count > 4_096 {
                     throw APIError(.invalidRequest, "description is at most 4096 bytes", fields: ["description": "too long"])
                 }
-                if try await coded({ try await state.catalog.cartridge(volumeTag: body.volumeTag) }) != nil {
-                    throw APIError(.conflict, "cartridge \(body.volumeTag) is already in the catalog", fields: ["volume_tag": "exists"])
-                }
+                var poolID: Int64?
                 if let poolName = body.pool, !poolName.isEmpty {
                     guard let pool = try await coded({ try await state.catalog.pool(named: poolName) }) else {
                         throw APIError(.invalidRequest, "no pool \(poolName)", fields: ["pool": "unknown pool"])
@@ -58,6 +56,19 @@ extension RouteTable {
                     guard pool.type == .tapeLibrary else {
                         throw APIError(.invalidRequest, "pool \(poolName) is not a tape-library pool", fields: ["pool": "not a tape-library pool"])
                     }
+                    poolID = pool.id
+                }
+                if let existing = try await coded({ try await state.catalog.cartridge(volumeTag: body.volumeTag) }) {
+                    // A cartridge a sync found in a library and nobody registered: registering it is this call's purpose.
+                    guard !existing.isRegistered, let id = existing.id else {
+                        throw APIError(.conflict, "cartridge \(body.volumeTag) is already in the catalog", fields: ["volume_tag": "exists"])
+                    }
+                    try await coded { try await state.catalog.registerCartridges([body.volumeTag], pool: poolID) }
+                    if let description = body.description {
+                        try await coded { try await state.catalog.updateCartridge(id, volumeTag: nil, description: description) }
+                    }
+                    return try .envelope(try found(try await coded { try await state.catalog.cartridge(id: id) }, "tape cartridge", id),
+                                         status: .created, message: "cartridge \(body.volumeTag), found by a sync, is registered")
                 }
                 let cartridge = try await coded {
                     try await state.catalog.registerCartridge(volumeTag: body.volumeTag, typeName: body.type?.isEmpty == false ? body.type : nil,

@@ -31,13 +31,17 @@ extension MediaServerService {
         public var rescanInterval: Duration
         /// How long tasks in flight may take to finish after SIGTERM before they are cancelled.
         public var maximumShutdown: Duration
+        /// Whether a sync registers the cartridges it finds in a simulated library (true, the
+        /// default for --sim/--hwsim) or leaves them unregistered as a real library's (the sync
+        /// then ends with the unregistered cartridges listed). A real library's never are.
+        public var registerSimulatedCartridges: Bool
 
         public init(stateDirectory: String? = nil, devices: Devices = .host, hostname: String? = nil,
                     queuePollInterval: Duration = .seconds(2), rescanInterval: Duration = .seconds(30),
-                    maximumShutdown: Duration = .seconds(15 * 60)) {
+                    maximumShutdown: Duration = .seconds(15 * 60), registerSimulatedCartridges: Bool = true) {
             self.stateDirectory = stateDirectory; self.devices = devices; self.hostname = hostname
             self.queuePollInterval = queuePollInterval; self.rescanInterval = rescanInterval
-            self.maximumShutdown = maximumShutdown
+            self.maximumShutdown = maximumShutdown; self.registerSimulatedCartridges = registerSimulatedCartridges
         }
 
         public var resolvedStateDirectory: String { StateDirectory.resolve(override: stateDirectory) }
@@ -89,7 +93,7 @@ extension MediaServerService {
             let service = MediaServerService(
                 catalog: catalog, source: source,
                 settings: .init(queuePollInterval: configuration.queuePollInterval,
-                                registerFoundCartridges: configuration.isSimulated),
+                                registerFoundCartridges: configuration.isSimulated && configuration.registerSimulatedCartridges),
                 rescanInterval: configuration.rescanInterval, logger: logger)
             // A simulated library is registered on first start, as an operator would add it from
             // the candidates (changer and drives matched by serial).

@@ -1,0 +1,168 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The REST API as a client sees it: `tapelib serve --sim midsize --sim-unregistered` on a free
+/// port, driven over HTTP through an operator's session.
+@Suite(.timeLimit(.minutes(5))) struct LiveAPITests {
+    struct Client {
+        var base: URL
+        var token: String?
+        var csrf: String?
+
+        /// One call; the answer's status and envelope.
+        func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> (status: Int, json: [String: Any]) {
+            var request = URLRequest(url: URL(string: base.absoluteString + path)!)
+            request.httpMethod = method
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            if let csrf { request.setValue(csrf, forHTTPHeaderField: "X-CSRF-TOKEN") }
+            if let body { request.httpBody = Data(body.utf8); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            return (status, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        }
+
+        /// Follows tl_task_queue/{id} until the task ends (an event, with a generous bound); its final row.
+        func waitForTask(_ id: Int) async throws -> [String: Any] {
+            let deadline = Date().addingTimeInterval(180)
+            while Date() < deadline {
+                let answer = try await call("GET", "/api/v1/tl_task_queue/\(id)")
+                let task = try #require(answer.json["data"] as? [String: Any])
+                if let status = task["status"] as? String, ["done", "error", "killed", "broken", "obsoleted"].contains(status) {
+                    return task
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw CLIFailure(description: "task \(id) did not end")
+        }
+
+        func taskIDs(_ answer: (status: Int, json: [String: Any])) throws -> [Int] {
+            try #require((answer.json["data"] as? [String: Any])?["task_ids"] as? [Int], "\(answer.json)")
+        }
+    }
+
+    @Test func anOperatorSessionOverHTTP() async throws {
+        let state = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let server = Process()
+        server.executableURL = CLI.executable
+        server.arguments = ["serve", "--port", "0", "--sim", "midsize", "--sim-unregistered", "--queue-poll", "0.1",
+                            "--state-dir", state.appendingPathComponent("catalog").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TAPELIB_ADMIN_PASSWORD"] = "live-test-pw"
+        server.environment = environment
+        let logURL = state.appendingPathComponent("serve.log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        server.standardError = try FileHandle(forWritingTo: logURL)
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            if server.isRunning { server.terminate(); server.waitUntilExit() }
+        }
+        // The server says where it listens; wait for that line.
+        var port: Int?
+        for _ in 0..<1_200 where port == nil {
+            #expect(server.isRunning)
+            let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+            if let range = log.range(of: #"API listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(log[range].split(separator: ":").last ?? "")
+            }
+            if port == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        var client = Client(base: URL(string: "http://127.0.0.1:\(try #require(port))")!)
+
+        // Login.
+        let login = try await client.call("POST", "/api/v1/auth/login", #"{"rubackup_user": "admin", "password": "live-test-pw"}"#)
+        #expect(login.status == 200)
+        let session = try #require(login.json["data"] as? [String: Any])
+        client.token = session["access_token"] as? String
+        client.csrf = session["csrf_token"] as? String
+
+        // Candidates of this media server: the simulated library's changer with its drive bays matched.
+        let candidates = try await client.call("GET", "/api/v1/tape_libraries/candidates?media_server=sim-midsize")
+        #expect(candidates.status == 200)
+        let changers = try #require((candidates.json["data"] as? [String: Any])?["changers"] as? [[String: Any]])
+        #expect(changers.count == 1)
+        #expect(((changers.first?["bays"] as? [[String: Any]]) ?? []).allSatisfy { $0["drive"] is [String: Any] })
+        // It was registered on the first start, as an operator would have added it.
+        let libraries = try await client.call("GET", "/api/v1/tape_libraries")
+        #expect((libraries.json["data"] as? [Any])?.count == 1)
+
+        // The first sync finds cartridges nobody registered: 422 listing them.
+        let first = try await client.call("POST", "/api/v1/tape_libraries/1/sync?wait=true")
+        #expect(first.status == 422)
+        let unregistered = try #require((first.json["data"] as? [String: Any])?["unregistered"] as? [String])
+        #expect(unregistered.count > 10)
+        for tag in unregistered where !tag.hasPrefix("CLN") {
+            let registered = try await client.call("POST", "/api/v1/tape_cartridges", #"{"data": {"volume_tag": "\#(tag)"}}"#)
+            #expect(registered.status == 201, "\(tag): \(registered.json)")
+        }
+        let second = try await client.call("POST", "/api/v1/tape_libraries/1/sync?wait=true")
+        #expect(second.status == 200, "\(second.json)")
+
+        // Import what waits in the mail slots; move, erase, format LTFS and check a cartridge; clean a drive.
+        let imported = try await client.waitForTask(try client.taskIDs(
+            try await client.call("PATCH", "/api/v1/library_slots/import_cartridge", #"{"data": {"library_id": 1}}"#))[0])
+        #expect(imported["status"] as? String == "done", "\(imported)")
+        let slots = try await client.call("GET", "/api/v1/library_slots?limit=1000&filter_data=kind%3D%22storage%22")
+        let storage = try #require(slots.json["data"] as? [[String: Any]])
+        let data = try #require(storage.first { ($0["volume_tag"] as? String)?.hasPrefix("B") == true })
+        let tag = try #require(data["volume_tag"] as? String)
+        let empty = try #require(storage.first { $0["full"] as? Bool == false }?["id"] as? Int)
+        let move = try await client.call("PATCH", "/api/v1/library_slots/move_cartridge",
+                                         #"{"data": {"library_id": 1, "volume_tag": "\#(tag)", "slot_id": \#(empty)}}"#)
+        #expect(try await client.waitForTask(try client.taskIDs(move)[0])["status"] as? String == "done")
+        for (path, body) in [("erase_cartridge", #"{"data": [{"library_id": 1, "volume_tag": "\#(tag)", "is_long_erase": false}]}"#),
+                             ("format_cartridge", #"{"data": [{"library_id": 1, "volume_tag": "\#(tag)", "ltfs": true, "volume_name": "live"}]}"#),
+                             ("check_ltfs", #"{"data": [{"library_id": 1, "volume_tag": "\#(tag)"}]}"#)] {
+            let answer = try await client.call("PATCH", "/api/v1/library_slots/\(path)", body)
+            #expect(answer.status == 200, "\(path): \(answer.json)")
+            let task = try await client.waitForTask(try client.taskIDs(answer)[0])
+            #expect(task["status"] as? String == "done", "\(path): \(task)")
+            #expect(task["progress_percent"] as? Double == 100)
+        }
+        let cartridge = try await client.call("GET", "/api/v1/tape_cartridges?filter_data=volume_tag%3D%22\(tag)%22")
+        #expect(((cartridge.json["data"] as? [[String: Any]])?.first?["ltfs_state"] as? String) == "consistent")
+        let clean = try await client.call("PATCH", "/api/v1/library_tape_drives/1/clean")
+        #expect(try await client.waitForTask(try client.taskIDs(clean)[0])["status"] as? String == "done")
+
+        // Task controls: exports fill the mail slots (all empty after the import); the export after
+        // that ends error; restarted, it runs again as attempt 2; pause, continue and kill of an
+        // ended task are 400.
+        let mailSlots = try await client.call("GET", "/api/v1/library_slots?limit=1000&filter_data=kind%3D%22import_export%22")
+        let mailCount = try #require(mailSlots.json["data"] as? [[String: Any]]).count
+        let exportable = storage.compactMap { $0["volume_tag"] as? String }.filter { $0.hasPrefix("B") && $0 != tag }
+        #expect(exportable.count > mailCount)
+        var refusedID = 0
+        for (n, volumeTag) in exportable.prefix(mailCount + 1).enumerated() {
+            let answer = try await client.call("PATCH", "/api/v1/library_slots/export_cartridge",
+                                               #"{"data": {"library_id": 1, "volume_tag": "\#(volumeTag)"}}"#)
+            let id = try client.taskIDs(answer)[0]
+            let task = try await client.waitForTask(id)
+            #expect(task["status"] as? String == (n < mailCount ? "done" : "error"), "\(volumeTag): \(task)")
+            refusedID = id
+        }
+        let failed = try await client.waitForTask(refusedID)
+        #expect(failed["error_code"] as? String == "refused", "\(failed)")
+        let restart = try await client.call("POST", "/api/v1/restart_task", #"{"data": {"tasks_ids": [\#(refusedID)]}}"#)
+        #expect(restart.status == 200, "\(restart.json)")
+        let again = try await client.waitForTask(refusedID)
+        #expect(again["attempt"] as? Int == 2)
+        for control in ["put_task_on_pause", "continue_task_working", "kill_task"] {
+            let answer = try await client.call("POST", "/api/v1/\(control)", #"{"data": {"task_id": \#(refusedID)}}"#)
+            #expect(answer.status == 400, "\(control): \(answer.json)")
+            #expect(answer.json["is_error"] as? Bool == true)
+        }
+
+        // Logout; the same token is refused after it.
+        let logout = try await client.call("DELETE", "/api/v1/auth/logout")
+        #expect(logout.status == 200)
+        #expect(try await client.call("GET", "/api/v1/tape_libraries").status == 401)
+
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+    }
+}

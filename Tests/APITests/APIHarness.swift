@@ -20,14 +20,14 @@ struct APIHarness {
 
     /// With `synced`, the service runs until a sync of library 1 has ended, so the catalog
     /// holds every slot (empty ones too), then stops.
-    static func make(profile: String = "midsize", synced: Bool = false) async throws -> APIHarness {
+    static func make(profile: String = "midsize", synced: Bool = false, clientRoots: [String] = ["/"]) async throws -> APIHarness {
         let directory = NSTemporaryDirectory() + "tapelib-api-\(UUID().uuidString)"
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await MediaServerService.open(
             .init(stateDirectory: directory, devices: .simulated(profile: profile, stateDirectory: nil)), logger: logger)
         // Cost 4 keeps the suite fast; the service's default is 12.
-        let configuration = APIConfiguration(adminPassword: password, bcryptCost: 4)
+        let configuration = APIConfiguration(adminPassword: password, clientRoots: clientRoots, bcryptCost: 4)
         let state = try await APIServer.makeState(server, configuration: configuration, logger: logger)
         if synced {
             let service = server.service

@@ -141,8 +141,8 @@ struct JobLogPage: Encodable, Sendable {
 
 struct PoolStorage: Encodable, Sendable {
     struct Storage: Encodable, Sendable {
-        var localCatalogs: [String] = []
-        var blockDevices: [String] = []
+        var localCatalogs: [StorageLocalCatalog]
+        var blockDevices: [StorageBlockDevice]
         var tapeCartridges: [TapeCartridge]
     }
     var storage: Storage
@@ -272,12 +272,14 @@ extension RouteTable {
         let pools = try await coded { try await state.catalog.listPools(ListQuery(limit: ListQuery.maximumLimit)).items }
         var nodes: [(Int64?, Flattened<Pool, PoolStorage>)] = []
         for pool in pools {
-            let cartridges = pool.type == .tapeLibrary
-                ? try await coded { try await state.catalog.listCartridges(ListQuery(filter: "pool_id=\"\(pool.id ?? 0)\"",
-                                                                                      limit: ListQuery.maximumLimit)).items }
-                : []
-            nodes.append((pool.mediaServerId, Flattened(base: try await withHealth(pool, state: state),
-                                                        extra: PoolStorage(storage: .init(tapeCartridges: cartridges)))))
+            let ofPool = ListQuery(filter: "pool_id=\"\(pool.id ?? 0)\"", limit: ListQuery.maximumLimit)
+            let storage = try await coded {
+                PoolStorage.Storage(
+                    localCatalogs: try await state.catalog.listStorageLocalCatalogs(ofPool).items,
+                    blockDevices: try await state.catalog.listStorageBlockDevices(ofPool).items,
+                    tapeCartridges: pool.type == .tapeLibrary ? try await state.catalog.listCartridges(ofPool).items : [])
+            }
+            nodes.append((pool.mediaServerId, Flattened(base: try await withHealth(pool, state: state), extra: PoolStorage(storage: storage))))
         }
         let servers = try await coded { try await state.catalog.listMediaServers(ListQuery(limit: ListQuery.maximumLimit)).items }
         return MediaServerTreeAnswer(

@@ -241,6 +241,22 @@ enum ResourceSchemas {
         column("scheduled_jobs", "last_run_at", .timestamp),
     ])
 
+    static let storageLocalCatalogs = ResourceSchema(resource: "storage_local_catalogs", table: "storage_local_catalogs", fields: [
+        column("storage_local_catalogs", "id", .integer),
+        column("storage_local_catalogs", "path", .text),
+        column("storage_local_catalogs", "pool_id", .integer),
+        column("storage_local_catalogs", "description", .text),
+        column("storage_local_catalogs", "created_at", .timestamp),
+    ])
+
+    static let storageBlockDevices = ResourceSchema(resource: "storage_block_devices", table: "storage_block_devices", fields: [
+        column("storage_block_devices", "id", .integer),
+        column("storage_block_devices", "device", .text),
+        column("storage_block_devices", "pool_id", .integer),
+        column("storage_block_devices", "description", .text),
+        column("storage_block_devices", "created_at", .timestamp),
+    ])
+
     static let jobExecutions = ResourceSchema(resource: "job_executions", table: "job_executions", fields: [
         column("job_executions", "id", .integer),
         column("job_executions", "job_id", .integer),

@@ -10,9 +10,10 @@ enum CatalogMigrations {
         migrator.registerMigration(SchemaV4.identifier, migrate: SchemaV4.migrate)
         migrator.registerMigration(SchemaV5.identifier, migrate: SchemaV5.migrate)
         migrator.registerMigration(SchemaV6.identifier, migrate: SchemaV6.migrate)
+        migrator.registerMigration(SchemaV7.identifier, migrate: SchemaV7.migrate)
         return migrator
     }
 
     static var identifiers: [String] { [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier, SchemaV4.identifier,
-                                         SchemaV5.identifier, SchemaV6.identifier] }
+                                         SchemaV5.identifier, SchemaV6.identifier, SchemaV7.identifier] }
 }

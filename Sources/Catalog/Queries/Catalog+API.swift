@@ -135,4 +135,57 @@ extension CatalogDatabase {
                 .map { (status: $0["status"], count: $0["n"]) }
         }
     }
+
+    // MARK: Drives of a library
+
+    /// Drives the catalog knows on `mediaServer` that no library has (a library deleted, a drive
+    /// taken out): what POST library_tape_drives can add.
+    public func unassignedDrives(mediaServer: Int64?) async throws(CatalogError) -> [LibraryTapeDrive] {
+        try await read { db in
+            var request = LibraryTapeDrive.filter(Column("library_id") == nil)
+            if let mediaServer { request = request.filter(Column("media_server_id") == mediaServer) }
+            return try request.order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Puts drive `id` into library `libraryID` (same media server, not in another library).
+    @discardableResult
+    public func assignDrive(_ id: Int64, toLibrary libraryID: Int64) async throws(CatalogError) -> LibraryTapeDrive {
+        try await write { db in
+            guard let library = try TapeLibrary.fetchOne(db, key: libraryID) else {
+                throw CatalogError.notFound(resource: "tape_libraries", identifier: String(libraryID))
+            }
+            guard var drive = try LibraryTapeDrive.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(id))
+            }
+            if let current = drive.libraryId {
+                guard current == libraryID else { throw CatalogError.conflict("drive \(id) is in tape library \(current)") }
+                return drive
+            }
+            guard drive.mediaServerId == library.mediaServerId else {
+                throw CatalogError.conflict("drive \(id) is on another media server than tape library \(libraryID)")
+            }
+            drive.libraryId = libraryID
+            try drive.update(db)
+            return drive
+        }
+    }
+
+    /// Takes drive `id` out of its library; refused while it holds a cartridge or a task uses it.
+    public func unassignDrive(_ id: Int64) async throws(CatalogError) -> Int64? {
+        try await write { db in
+            guard var drive = try LibraryTapeDrive.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(id))
+            }
+            guard let libraryID = drive.libraryId else { return nil }
+            if drive.loadedCartridgeId != nil { throw CatalogError.conflict("drive \(id) holds a cartridge; unload it first") }
+            let finals = TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
+            if try LibraryTask.filter(Column("drive_id") == id && !finals.contains(Column("status"))).fetchCount(db) > 0 {
+                throw CatalogError.conflict("drive \(id) is used by an unfinished task")
+            }
+            drive.libraryId = nil
+            try drive.update(db)
+            return libraryID
+        }
+    }
 }

@@ -156,4 +156,37 @@ extension CatalogDatabase {
             }
         }
     }
+
+    // MARK: Pool storage
+
+    /// Adds a directory or block device to a pool; a path or device already used is a conflict.
+    public func insertStorage<Record: MutablePersistableRecord & Sendable>(_ row: Record) async throws(CatalogError) -> Record {
+        try await write { db in
+            var row = row
+            do {
+                try row.insert(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw CatalogError.conflict("that storage is already registered")
+            }
+            return row
+        }
+    }
+
+    public func storageLocalCatalog(id: Int64) async throws(CatalogError) -> StorageLocalCatalog? {
+        try await read { db in try StorageLocalCatalog.fetchOne(db, key: id) }
+    }
+
+    public func storageBlockDevice(id: Int64) async throws(CatalogError) -> StorageBlockDevice? {
+        try await read { db in try StorageBlockDevice.fetchOne(db, key: id) }
+    }
+
+    /// Removes a storage row (the backups on it stay where they are; the pool no longer uses it).
+    public func deleteStorage<Record: MutablePersistableRecord & FetchableRecord>(_ type: Record.Type, id: Int64, resource: String)
+        async throws(CatalogError) {
+        try await write { db in
+            guard try Record.deleteOne(db, key: id) else {
+                throw CatalogError.notFound(resource: resource, identifier: String(id))
+            }
+        }
+    }
 }

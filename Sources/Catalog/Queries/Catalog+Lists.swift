@@ -63,6 +63,14 @@ extension CatalogDatabase {
         try await list(query, schema: ResourceSchemas.tapeTypes, as: TapeType.self)
     }
 
+    public func listStorageLocalCatalogs(_ query: ListQuery) async throws(CatalogError) -> Page<StorageLocalCatalog> {
+        try await list(query, schema: ResourceSchemas.storageLocalCatalogs, as: StorageLocalCatalog.self)
+    }
+
+    public func listStorageBlockDevices(_ query: ListQuery) async throws(CatalogError) -> Page<StorageBlockDevice> {
+        try await list(query, schema: ResourceSchemas.storageBlockDevices, as: StorageBlockDevice.self)
+    }
+
     public func listJobExecutions(_ query: ListQuery) async throws(CatalogError) -> Page<JobExecution> {
         try await list(query, schema: ResourceSchemas.jobExecutions, as: JobExecution.self)
     }

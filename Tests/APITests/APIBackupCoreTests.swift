@@ -1,0 +1,140 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LibraryService
+import Testing
+@testable import API
+
+@Suite("REST API: pools, repository, jobs, storage, client listings, drives")
+struct APIBackupCoreTests {
+    @Test("a tape pool without a writable cartridge is degraded, healthy once it has one; a pool that holds cartridges cannot be deleted")
+    func poolHealth() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        try await harness.test { client in
+            let session = try await client.login()
+            let created = try await client.call(.post, "/api/v1/pool_list", session: session,
+                                                json: #"{"data": {"pool_name": "tapes", "pool_type": "Tape library", "block_size": 7}}"#)
+            #expect(created.status == 201)
+            let id = try #require((created.data as? [String: Any])?["id"] as? Int)
+            #expect((created.data as? [String: Any])?["health_state"] as? String == "degraded")
+            let cartridge = try await client.call(.post, "/api/v1/tape_cartridges", session: session,
+                                                  json: #"{"data": {"volume_tag": "POOL01L9", "pool": "tapes"}}"#)
+            #expect(cartridge.status == 201)
+            let pool = try await client.call(.get, "/api/v1/pool_list/\(id)", session: session)
+            #expect((pool.data as? [String: Any])?["health_state"] as? String == "healthy")
+            let delete = try await client.call(.delete, "/api/v1/pool_list/\(id)", session: session)
+            #expect(delete.status == 409)
+            let duplicate = try await client.call(.post, "/api/v1/pool_list", session: session,
+                                                  json: #"{"data": {"pool_name": "tapes", "pool_type": "Tape library"}}"#)
+            #expect(duplicate.status == 409)
+        }
+    }
+
+    @Test("repository copying answers 201 with a task that ended in error saying why; the record's pool is refused as target")
+    func copyingIsRefusedHonestly() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        let disk = try await harness.catalog.insert(Pool(name: "disk", type: .fileSystem))
+        _ = try await harness.catalog.insert(Pool(name: "tapes", type: .tapeLibrary))
+        let record = try await harness.catalog.insert(BackupRecord(client: "c1", resource: "/home", resourceType: "File system",
+                                                                    backupType: .full, poolId: try #require(disk.id)))
+        try await harness.test { client in
+            let session = try await client.login()
+            let copy = try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/copying?pool=tapes", session: session)
+            #expect(copy.status == 201)
+            let id = try #require(((copy.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let task = try await client.call(.get, "/api/v1/task_queue/\(id)", session: session)
+            #expect((task.data as? [String: Any])?["status"] as? String == "error")
+            #expect(((task.data as? [String: Any])?["error_message"] as? String)?.contains("not built") == true)
+            let same = try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/copying?pool=disk", session: session)
+            #expect(same.status == 400)
+            let deleted = try await client.call(.delete, "/api/v1/task_queue/error", session: session)
+            #expect(deleted.status == 200 && deleted.message.hasPrefix("1 error task"))
+        }
+    }
+
+    @Test("a library sync job runs now through the scheduler, and job_logs shows its execution")
+    func scheduledJobs() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        try await harness.test { client in
+            let session = try await client.login()
+            let bad = try await client.call(.post, "/api/v1/scheduled_jobs", session: session,
+                                            json: #"{"data": {"name": "nightly", "kind": "library_sync", "library_id": 1, "crontab": "61 * * * *"}}"#)
+            #expect(bad.status == 400)
+            let job = try await client.call(.post, "/api/v1/scheduled_jobs", session: session,
+                                            json: #"{"data": {"name": "nightly", "kind": "library_sync", "library_id": 1, "crontab": "0 2 * * *"}}"#)
+            #expect(job.status == 201)
+            let id = try #require((job.data as? [String: Any])?["id"] as? Int)
+            let run = try await client.call(.post, "/api/v1/scheduled_jobs/\(id)/executions", session: session)
+            #expect(run.status == 201, "\(run.json)")
+            #expect((((run.data as? [String: Any])?["task_ids"]) as? [Int])?.count == 1)
+            let executions = try await client.call(.get, "/api/v1/scheduled_jobs/\(id)/executions", session: session)
+            #expect((executions.data as? [Any])?.count == 1)
+            let logs = try await client.call(.get, "/api/v1/job_logs?status=ALL&pageNo=1&pageSize=10", session: session)
+            #expect((logs.data as? [String: Any])?["total"] as? Int == 1)
+            let failed = try await client.call(.get, "/api/v1/job_logs?status=FAILED", session: session)
+            #expect((failed.data as? [String: Any])?["total"] as? Int == 0)
+        }
+    }
+
+    @Test("client listings are confined to the configured roots: inside lists, outside and traversal are 404 without saying more")
+    func clientFilesystem() async throws {
+        let root = NSTemporaryDirectory() + "tapelib-root-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root + "/backups/day1", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let harness = try await APIHarness.make(clientRoots: [root])
+        defer { harness.close() }
+        _ = try await harness.catalog.insert(Pool(name: "Default", type: .fileSystem))
+        try await harness.test { client in
+            let session = try await client.login()
+            let host = harness.server.hostname
+            let inside = try await client.call(.post, "/api/v1/list_client_filesystem", session: session,
+                                               json: #"{"data": [{"client_hwid": "\#(host)", "path": "\#(root)/backups"}]}"#)
+            #expect(inside.status == 200)
+            let entries = try #require(((inside.data as? [[String: Any]])?.first?["entries"]) as? [[String: Any]])
+            #expect(entries.map { $0["name"] as? String } == ["day1"])
+            for path in ["/etc", "\(root)/../../etc", "\(root)/missing"] {
+                let outside = try await client.call(.post, "/api/v1/list_client_filesystem", session: session,
+                                                    json: #"{"data": [{"client_hwid": "\#(host)", "path": "\#(path)"}]}"#)
+                #expect(outside.status == 404, "\(path)")
+            }
+            let stranger = try await client.call(.post, "/api/v1/list_client_filesystem", session: session,
+                                                 json: #"{"data": [{"client_hwid": "someone-else"}]}"#)
+            #expect(stranger.status == 404)
+            let storage = try await client.call(.post, "/api/v1/storage_local_catalogs", session: session,
+                                                json: #"{"data": {"path": "\#(root)/backups/day1/.."}}"#)
+            #expect(storage.status == 201, "\(storage.json)")
+            #expect((storage.data as? [String: Any])?["path"] as? String == "\(root)/backups")
+            let again = try await client.call(.post, "/api/v1/storage_local_catalogs", session: session,
+                                              json: #"{"data": {"path": "\#(root)/backups"}}"#)
+            #expect(again.status == 409)
+            let escape = try await client.call(.post, "/api/v1/storage_local_catalogs", session: session, json: #"{"data": {"path": "/etc"}}"#)
+            #expect(escape.status == 400)
+        }
+    }
+
+    @Test("a drive taken out of its library is a candidate, and added back it is served again")
+    func driveAssignment() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        try await harness.test { client in
+            let session = try await client.login()
+            #expect((try await client.call(.get, "/api/v1/library_tape_drives/candidates", session: session).data as? [Any])?.isEmpty == true)
+            let out = try await client.call(.delete, "/api/v1/library_tape_drives", session: session, json: #"{"ids": [2]}"#)
+            #expect(out.status == 200, "\(out.json)")
+            let candidates = try await client.call(.get, "/api/v1/library_tape_drives/candidates", session: session)
+            #expect((candidates.data as? [[String: Any]])?.map { $0["id"] as? Int } == [2])
+            let clean = try await client.call(.patch, "/api/v1/library_tape_drives/2/clean", session: session)
+            #expect(clean.status == 409)
+            let back = try await client.call(.post, "/api/v1/library_tape_drives", session: session,
+                                             json: #"{"data": {"ids": [2], "tape_library_id": 1}}"#)
+            #expect(back.status == 201, "\(back.json)")
+            #expect(try await client.call(.patch, "/api/v1/library_tape_drives/2/clean", session: session).status == 200)
+        }
+        #expect(await harness.server.service.engine.isAttached(1))
+    }
+}

@@ -19,3 +19,13 @@ if onlyArea == "scheduler-fast" {
     await runEngineSchedulerBenchmark(speed: 0.005)
 }
 if onlyArea == "engine-shim" { await runEngineShimBenchmarks() }
+// scripts/bench-api.sh's helpers (not part of the default areas).
+let environment = ProcessInfo.processInfo.environment
+if onlyArea == "api-profile", let out = environment["TAPELIB_BENCH_PROFILE"] {
+    do { try APIBench.writeProfile(to: out) } catch { print("api-profile failed: \(error)"); exit(1) }
+}
+if onlyArea == "api-catalog", let state = environment["TAPELIB_BENCH_STATE"], let paths = environment["TAPELIB_BENCH_PATHS"] {
+    do { try await APIBench.catalogRate(stateDirectory: state, pathsFile: paths, seconds: 10) } catch {
+        print("api-catalog failed: \(error)"); exit(1)
+    }
+}

@@ -70,7 +70,7 @@ let package = Package(
         // The REST API: routes, auth (JWT, CSRF, bcrypt, roles), the OpenAPI document, error
         // code → HTTP status and envelope, metrics. The only module that imports Hummingbird.
         .target(name: "API", dependencies: [
-            "LibraryService", "Catalog", "Discovery",
+            "LibraryService", "Catalog", "Discovery", "SCSI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -86,6 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-api"), help: "Run without the REST API (task engine and scheduler only).")
     var noAPI = false
 
+    @Flag(name: .customLong("no-response-cache"),
+          help: "Answer every GET from the catalog (by default catalog-only GETs are kept until the catalog changes).")
+    var noResponseCache = false
+
     /// The service's configuration: the flags, over the environment's APP_HOST/APP_PORT/DEBUG.
     func configurations() throws -> (MediaServerService.Configuration, APIConfiguration) {
         let devices: MediaServerService.Configuration.Devices =
@@ -101,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         api.tlsCertificate = tlsCertificate
         api.tlsKey = tlsKey
         api.bodyLimit = bodyLimit
+        api.responseCache = !noResponseCache
         return (service, api)
     }
 

@@ -284,9 +284,9 @@ struct APIRouteTests {
         }
     }
 
-    @Test("/metrics answers loopback with request counts and catalog sizes")
+    @Test("/metrics answers loopback with request counts, catalog sizes, and the SCSI commands of a sync by command")
     func metrics() async throws {
-        let harness = try await APIHarness.make()
+        let harness = try await APIHarness.make(synced: true)
         defer { harness.close() }
         try await harness.test { client in
             _ = try await client.call(.get, "/api/v1/server_hello")
@@ -296,6 +296,9 @@ struct APIRouteTests {
             #expect(text.contains("tapelib_http_requests_total"))
             #expect(text.contains(#"route="/api/v1/server_hello""#))
             #expect(text.contains(#"tapelib_catalog_rows{table="library_slots"}"#))
+            // The sync read the changer's elements: counted and timed by command.
+            #expect(text.contains(#"tapelib_scsi_commands_total{opcode="0xB8",command="READ ELEMENT STATUS",result="good"}"#))
+            #expect(text.contains(#"tapelib_scsi_command_duration_seconds_count{opcode="0xB8",command="READ ELEMENT STATUS"}"#))
         }
     }
 }

@@ -319,10 +319,10 @@ extension RouteTable {
                                  message: "TASK WAS ADDED TO QUEUE:\(task.id ?? 0) (it ended at once: \(task.errorMessage ?? ""))")
         }
         return [
-            Route(method: .get, path: "/api/v1/repository", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/repository", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listRepository(try call.listQuery()) })
             },
-            Route(method: .get, path: "/api/v1/repository/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/repository/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "backup record")
                 return try .envelope(try found(try await coded { try await state.catalog.record(id: id) }, "backup record", id))
             },
@@ -353,14 +353,14 @@ extension RouteTable {
 
     static func backupTaskRoutes(_ state: APIState) -> [Route] {
         [
-            Route(method: .get, path: "/api/v1/task_queue", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/task_queue", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listBackupTasks(try call.listQuery()) })
             },
             Route(method: .delete, path: "/api/v1/task_queue", access: .roles(Roles.operators)) { call in
                 let ids = try call.decode(IDList.self).validated()
                 return try await bulk(ids, message: "tasks deleted") { id in try await coded { try await state.catalog.deleteBackupTask(id) } }
             },
-            Route(method: .get, path: "/api/v1/task_queue/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/task_queue/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "task")
                 return try .envelope(try found(try await coded { try await state.catalog.backupTask(id: id) }, "task", id))
             },

@@ -39,7 +39,7 @@ struct StatusCount: Encodable, Sendable {
 extension RouteTable {
     static func cartridgeRoutes(_ state: APIState) -> [Route] {
         [
-            Route(method: .get, path: "/api/v1/tape_cartridges", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tape_cartridges", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listCartridges(try call.listQuery()) })
             },
             Route(method: .post, path: "/api/v1/tape_cartridges", access: .roles(Roles.operators)) { call in
@@ -84,7 +84,7 @@ extension RouteTable {
                     try await coded { try await state.catalog.deleteCartridge(id) }
                 }
             },
-            Route(method: .get, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "tape cartridge")
                 return try .envelope(try found(try await coded { try await state.catalog.cartridge(id: id) }, "tape cartridge", id))
             },
@@ -105,7 +105,7 @@ extension RouteTable {
                 try await coded { try await state.catalog.deleteCartridge(id) }
                 return try .envelope(NoData?.none, message: "tape cartridge \(id) deleted")
             },
-            Route(method: .get, path: "/api/v1/tape_types", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tape_types", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listTapeTypes(try call.listQuery()) })
             },
         ]
@@ -135,21 +135,21 @@ extension RouteTable {
             return try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id)
         }
         return [
-            Route(method: .get, path: "/api/v1/tl_task_queue", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tl_task_queue", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listLibraryTasks(try call.listQuery()) })
             },
-            Route(method: .get, path: "/api/v1/tl_task_queue/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tl_task_queue/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "task")
                 return try .envelope(try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id))
             },
-            Route(method: .get, path: "/api/v1/task_status", access: .roles(Roles.all)) { _ in
+            Route(method: .get, path: "/api/v1/task_status", access: .roles(Roles.all), cacheable: true) { _ in
                 let counts = try await coded { try await state.catalog.libraryTaskStatusCounts() }
                 return try .envelope(counts.map { StatusCount(status: $0.status, count: $0.count) })
             },
-            Route(method: .get, path: "/api/v1/task_log", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/task_log", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listTaskLog(try call.listQuery()) })
             },
-            Route(method: .get, path: "/api/v1/task_log/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/task_log/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "task log entry")
                 let page = try await coded { try await state.catalog.listTaskLog(ListQuery(filter: "id=\"\(id)\"", limit: 1)) }
                 return try .envelope(try found(page.items.first, "task log entry", id))

@@ -28,10 +28,10 @@ struct PatchMediaServerBody: Decodable, Sendable, StrictFields {
 extension RouteTable {
     static func changerAndDriveRoutes(_ state: APIState) -> [Route] {
         [
-            Route(method: .get, path: "/api/v1/medium_changers", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/medium_changers", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listChangers(try call.listQuery()) })
             },
-            Route(method: .get, path: "/api/v1/medium_changers/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/medium_changers/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "medium changer")
                 return try .envelope(try found(try await coded { try await state.catalog.changer(id: id) }, "medium changer", id))
             },
@@ -46,10 +46,10 @@ extension RouteTable {
                     try await state.catalog.updateChanger(id, scsiPath: body.scsiPath, device: body.device)
                 })
             },
-            Route(method: .get, path: "/api/v1/library_tape_drives", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/library_tape_drives", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listDrives(try call.listQuery()) })
             },
-            Route(method: .get, path: "/api/v1/library_tape_drives/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/library_tape_drives/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "tape drive")
                 return try .envelope(try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id))
             },

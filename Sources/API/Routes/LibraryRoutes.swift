@@ -78,7 +78,7 @@ struct TreeAnswer: Encodable, Sendable {
 extension RouteTable {
     static func libraryRoutes(_ state: APIState) -> [Route] {
         [
-            Route(method: .get, path: "/api/v1/tape_libraries", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tape_libraries", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listLibraries(try call.listQuery()) })
             },
             Route(method: .post, path: "/api/v1/tape_libraries", access: .roles(Roles.operators)) { call in
@@ -139,7 +139,7 @@ extension RouteTable {
                 }
                 return try .envelope(try await tree(state, poolLimit: limit, poolPage: page, identity: call.identity))
             },
-            Route(method: .get, path: "/api/v1/tape_libraries/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/tape_libraries/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "tape library")
                 return try .envelope(try found(try await coded { try await state.catalog.library(id: id) }, "tape library", id))
             },

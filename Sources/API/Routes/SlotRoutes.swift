@@ -56,10 +56,10 @@ struct MoveBody: Decodable, Sendable, StrictFields {
 extension RouteTable {
     static func slotRoutes(_ state: APIState) -> [Route] {
         [
-            Route(method: .get, path: "/api/v1/library_slots", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/library_slots", access: .roles(Roles.all), cacheable: true) { call in
                 try list(try await coded { try await state.catalog.listSlots(try call.listQuery()) })
             },
-            Route(method: .get, path: "/api/v1/library_slots/{id}", access: .roles(Roles.all)) { call in
+            Route(method: .get, path: "/api/v1/library_slots/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "library slot")
                 return try .envelope(try found(try await coded { try await state.catalog.slot(id: id) }, "library slot", id))
             },

@@ -21,6 +21,8 @@ public struct APIConfiguration: Sendable, Equatable {
     /// bcrypt cost of new password hashes (≥ 12 outside tests).
     public var bcryptCost: UInt8
     public var debug: Bool
+    /// Whether catalog-only GET answers are kept until the catalog changes (`ResponseCache`).
+    public var responseCache = true
 
     public static let defaultPort = 5656
 

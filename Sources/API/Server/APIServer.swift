@@ -18,6 +18,9 @@ struct APIState: Sendable {
     let logger: Logger
     let startedAt: Date
     let assets: StaticAssets
+    /// Catalog-only GET answers until the catalog changes; nil when turned off (--no-response-cache).
+    let responseCache: ResponseCache?
+    let tokenCache = TokenCache()
 
     var catalog: CatalogDatabase { server.catalog }
 }
@@ -34,7 +37,7 @@ public enum APIServer {
                                logger: Logger) async throws(ServiceError) -> any Service {
         do {
             let state = try await makeState(server, configuration: configuration, logger: logger)
-            return try application(state)
+            return APIService(application: try application(state), catalog: server.catalog)
         } catch {
             throw ServiceError(error)
         }
@@ -52,9 +55,12 @@ public enum APIServer {
         if !configuration.isLoopback && !configuration.usesTLS {
             logger.warning("the API listens on \(configuration.host) without TLS: tokens and passwords cross the network in clear; give --tls-cert and --tls-key")
         }
+        let metrics = APIMetrics()
+        server.commandRelay.attach(metrics)
         return APIState(server: server, configuration: configuration, tokens: tokens, accounts: accounts,
-                        metrics: APIMetrics(), logger: logger, startedAt: Date(),
-                        assets: try await StaticAssets.load())
+                        metrics: metrics, logger: logger, startedAt: Date(),
+                        assets: try await StaticAssets.load(),
+                        responseCache: configuration.responseCache ? ResponseCache() : nil)
     }
 
     static func router(_ state: APIState) -> Router<APIContext> {
@@ -88,5 +94,19 @@ public enum APIServer {
                            onServerRunning: { channel in
                                state.logger.notice("API listening on http://\(state.configuration.host):\(channel.localAddress?.port ?? state.configuration.port)")
                            }, logger: logger)
+    }
+}
+
+/// The HTTP server and, beside it, the poll that lets the caches see other processes' commits.
+struct APIService<App: ApplicationProtocol>: Service {
+    let application: App
+    let catalog: CatalogDatabase
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await catalog.pollExternalCommits(every: .milliseconds(100)) }
+            defer { group.cancelAll() }
+            try await application.run()
+        }
     }
 }

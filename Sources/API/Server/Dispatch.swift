@@ -25,16 +25,40 @@ extension RouteTable {
             guard let token = bearer(request) ?? cookie(request, "access_token_cookie") else {
                 throw APIError(.unauthenticated, "no access token: send Authorization: Bearer <access_token> (or the access_token_cookie)")
             }
-            let claims = try await state.tokens.verify(token, kind: .access)
-            guard let presented = request.headers[csrfHeader], state.tokens.csrfMatches(presented) else {
-                throw APIError(.forbidden, "missing or wrong X-CSRF-TOKEN header (the csrf_token of the login answer)")
+            // A token verified since the catalog last changed, still unexpired, needs neither its
+            // signature checked again nor its revocation, user and roles read again.
+            let generation = state.catalog.changes.current
+            let claims: TokenClaims
+            let caller: Identity
+            if let cached = state.tokenCache.lookup(token, generation: generation) {
+                claims = cached.claims
+                caller = cached.identity
+                try checkCSRF(request, state: state)
+            } else {
+                claims = try await state.tokens.verify(token, kind: .access)
+                try checkCSRF(request, state: state)
+                caller = try await loadIdentity(claims, state: state)
+                state.tokenCache.store(token, generation: generation,
+                                       entry: TokenCache.Entry(claims: claims, identity: caller, expires: claims.exp.value))
             }
-            identity = try await loadIdentity(claims, state: state)
-            context.caller.identity = identity
-            guard let identity, identity.has(anyOf: allowed) else {
+            identity = caller
+            context.caller.identity = caller
+            guard caller.has(anyOf: allowed) else {
                 state.logger.warning("refused \(request.method) \(request.uri.path) to user \(claims.name): role not allowed")
                 throw APIError(.forbidden, "this operation needs one of the roles \(allowed.sorted().map(\.rawValue).joined(separator: ", "))")
             }
+        }
+        if route.cacheable, let cache = state.responseCache, let identity, request.method == .get {
+            let key = ResponseCache.key(user: identity.userID, request: request)
+            let generation = state.catalog.changes.current
+            if let hit = cache.lookup(key, generation: generation) {
+                state.metrics.responseCache(hit: true)
+                return hit
+            }
+            state.metrics.responseCache(hit: false)
+            let call = Call(request: request, body: ByteBuffer(), identity: identity, parameters: context.parameters,
+                            peerIsLoopback: context.peerIsLoopback)
+            return try await cache.store(key, generation: generation, response: try await route.handler(call))
         }
         var request = request
         let body: ByteBuffer
@@ -49,6 +73,12 @@ extension RouteTable {
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-TOKEN")!
+
+    static func checkCSRF(_ request: Request, state: APIState) throws(APIError) {
+        guard let presented = request.headers[csrfHeader], state.tokens.csrfMatches(presented) else {
+            throw APIError(.forbidden, "missing or wrong X-CSRF-TOKEN header (the csrf_token of the login answer)")
+        }
+    }
 
     static func bearer(_ request: Request, header: HTTPField.Name = .authorization) -> String? {
         guard let value = request.headers[header] else { return nil }

@@ -23,6 +23,9 @@ struct Route: Sendable {
     var method: HTTPRequest.Method
     var path: String
     var access: Access
+    /// A GET whose answer is read from the catalog alone: kept in the response cache until the
+    /// catalog changes (see `ResponseCache`).
+    var cacheable = false
     var handler: @Sendable (Call) async throws -> Response
 
     /// Hummingbird's form of the template: `{id}` → `:id`.

@@ -10,6 +10,8 @@ public struct CatalogDatabase: Sendable {
     let checkpointer: WALCheckpointer?
     /// What reconcile last committed per library, while nothing else changed the catalog.
     let reconcileCache = ReconcileCache()
+    /// Changes whenever the catalog may have changed (see `CatalogChanges`).
+    public let changes = CatalogChanges()
 
     /// Opens (creating if needed) the catalog file at `path` and migrates it to the newest schema.
     public init(path: String) throws(CatalogError) {
@@ -65,6 +67,7 @@ public struct CatalogDatabase: Sendable {
         self.writer = writer
         self.checkpointer = checkpointer
         writer.add(transactionObserver: reconcileCache)
+        writer.add(transactionObserver: changes)
         if requireCurrent {
             let applied: [String]
             do {
@@ -124,6 +127,16 @@ public struct CatalogDatabase: Sendable {
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws(CatalogError) -> T {
         do {
             return try await writer.write(updates)
+        } catch {
+            throw CatalogError(error)
+        }
+    }
+
+    /// A writer access outside any transaction (PRAGMAs).
+    func write<T: Sendable>(transaction: Bool, _ updates: @escaping @Sendable (Database) throws -> T) async throws(CatalogError) -> T {
+        if transaction { return try await write(updates) }
+        do {
+            return try await writer.writeWithoutTransaction(updates)
         } catch {
             throw CatalogError(error)
         }

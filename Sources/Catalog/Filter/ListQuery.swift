@@ -86,16 +86,15 @@ struct CompiledListQuery {
         let conditions = try FilterParser.parse(query.filter ?? "")
         var cacheClauses: [String] = []
         var cacheUsable = schema.countCache != nil
-        var cacheHasRequired = false
         for condition in conditions {
             guard let cache = schema.countCache, condition.comparison == .equals,
                   let column = cache.fields[condition.field] else { cacheUsable = false; continue }
             cacheClauses.append("\(column) = ?")
-            if condition.field == cache.required { cacheHasRequired = true }
         }
         let sortField = try Self.sortField(query.sort, schema: schema)
-        if cacheUsable, cacheHasRequired, let cache = schema.countCache {
-            let cacheWhere = cacheClauses.joined(separator: " AND ")
+        if cacheUsable, let cache = schema.countCache {
+            // No condition: every library's counts (a sum over all blocks is still exact).
+            let cacheWhere = cacheClauses.isEmpty ? "1" : cacheClauses.joined(separator: " AND ")
             cachedCountSQL = "SELECT COALESCE(SUM(\(cache.countColumn)), 0) FROM \(cache.table) WHERE " + cacheWhere
             if let blocked = cache.blockedSortField, blocked == sortField.name {
                 seek = SlotPageSeek(cache: cache, cacheWhere: cacheWhere, sortSQL: sortField.sql,

@@ -26,12 +26,12 @@ struct FilterField: Sendable {
 }
 
 /// A table of precomputed row counts that can answer a list's total when every condition is an
-/// equality on one of `fields` (public name → column of the count table) and `required` is among them.
+/// equality on one of `fields` (public name → column of the count table); no condition sums the
+/// whole table.
 struct CountCache: Sendable {
     let table: String
     let countColumn: String
     let fields: [String: String]
-    let required: String
     /// The sort field whose value range the cache's `block` column splits (see `SlotPageSeek`):
     /// a page sorted by it starts with a seek instead of stepping over OFFSET rows.
     var blockedSortField: String?
@@ -77,7 +77,7 @@ enum ResourceSchemas {
         resource: "library_slots", table: "library_slots", defaultSort: "element_address",
         countCache: CountCache(table: "library_slot_block_counts", countColumn: "slot_count",
                                fields: ["library_id": "library_id", "kind": "kind", "full": "full"],
-                               required: "library_id", blockedSortField: "element_address",
+                               blockedSortField: "element_address",
                                addressesPerBlock: SchemaV3.addressesPerBlock),
         fields: [
         column("library_slots", "id", .integer),

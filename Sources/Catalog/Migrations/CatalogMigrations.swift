@@ -11,9 +11,11 @@ enum CatalogMigrations {
         migrator.registerMigration(SchemaV5.identifier, migrate: SchemaV5.migrate)
         migrator.registerMigration(SchemaV6.identifier, migrate: SchemaV6.migrate)
         migrator.registerMigration(SchemaV7.identifier, migrate: SchemaV7.migrate)
+        migrator.registerMigration(SchemaV8.identifier, migrate: SchemaV8.migrate)
         return migrator
     }
 
     static var identifiers: [String] { [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier, SchemaV4.identifier,
-                                         SchemaV5.identifier, SchemaV6.identifier, SchemaV7.identifier] }
+                                         SchemaV5.identifier, SchemaV6.identifier, SchemaV7.identifier,
+                                         SchemaV8.identifier] }
 }

@@ -86,12 +86,15 @@ extension MediaServerService {
                 source = try await served.discoverySource()
                 defaultHost = served.mediaServerName
             }
+            // Every command the service sends is reported to the relay (the API's metrics).
+            let relay = SCSICommandRelay()
+            let observedSource = ObservedDiscoverySource(inner: source, observer: relay)
             let host = configuration.hostname ?? defaultHost
             let serverID = try await ServiceHost.mediaServer(host, simulated: configuration.isSimulated, in: catalog) {
                 logger.warning("\($0)")
             }
             let service = MediaServerService(
-                catalog: catalog, source: source,
+                catalog: catalog, source: observedSource,
                 settings: .init(queuePollInterval: configuration.queuePollInterval,
                                 registerFoundCartridges: configuration.isSimulated && configuration.registerSimulatedCartridges),
                 rescanInterval: configuration.rescanInterval, logger: logger)
@@ -103,15 +106,15 @@ extension MediaServerService {
                 attached = try await service.attachLibraries(ofMediaServer: host)
             case .simulated(let profile, _):
                 attached = try await service.attachOrRegisterLibraries(
-                    ofMediaServer: host, id: serverID, source: source, kind: "simulated", description: "simulated \(profile)")
+                    ofMediaServer: host, id: serverID, source: observedSource, kind: "simulated", description: "simulated \(profile)")
             case .hwsim(let socket):
                 attached = try await service.attachOrRegisterLibraries(
-                    ofMediaServer: host, id: serverID, source: source, kind: "hwsim", description: "hwsim server \(socket)")
+                    ofMediaServer: host, id: serverID, source: observedSource, kind: "hwsim", description: "hwsim server \(socket)")
             }
             logger.info("serving tape libraries \(attached) of media server \(host); catalog \(StateDirectory.catalogPath(in: directory))")
             return OpenedMediaServer(service: service, configuration: configuration, hostname: host,
                                      mediaServerID: serverID, attachedLibraries: attached, stateDirectory: directory,
-                                     simulated: simulated, lock: lock)
+                                     simulated: simulated, commandRelay: relay, lock: lock)
         } catch {
             lock.release()
             throw error
@@ -130,6 +133,8 @@ public struct OpenedMediaServer: Sendable {
     public let stateDirectory: String
     /// The in-process simulated library, when the devices are simulated.
     public let simulated: SimulatedLibrary?
+    /// Where the service's SCSI commands are reported: attach an observer to count them.
+    public let commandRelay: SCSICommandRelay
     let lock: ServiceInstanceLock
 
     /// Releases the state directory's lock without running (a caller that only assembled it).

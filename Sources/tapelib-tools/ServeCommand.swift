@@ -35,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sim-state"), help: "Keep the simulated library's state (cartridges, tape contents) in DIR.")
     var simState: String?
 
+    @Option(name: .customLong("sim-speed"),
+            help: "Pace of the simulated library: 0 instant (default), 1 real time (robot moves of seconds, long erases of hours).")
+    var simSpeed: Double = 0
+
     @Option(name: .long, help: ArgumentHelp("Serve the library of the tapelib-hwsim server listening on SOCKET.",
                                             valueName: "socket"))
     var hwsim: String?
@@ -53,6 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--queue-poll must be between 0.05 and 3600 seconds")
         }
         if simState != nil && sim == nil { throw ValidationError("--sim-state needs --sim") }
+        if simSpeed != 0 && sim == nil { throw ValidationError("--sim-speed needs --sim") }
+        guard simSpeed.isFinite, (0...1_000).contains(simSpeed) else { throw ValidationError("--sim-speed must be 0…1000") }
         if simUnregistered && sim == nil && hwsim == nil { throw ValidationError("--sim-unregistered needs --sim or --hwsim") }
         if sim != nil && hwsim != nil { throw ValidationError("--sim and --hwsim exclude each other") }
         if let hwsim, hwsim.isEmpty { throw ValidationError("--hwsim needs the server's socket path") }
@@ -96,9 +102,10 @@ struct ServeCommand: AsyncParsableCommand {
             if let sim { .simulated(profile: sim, stateDirectory: simState) }
             else if let hwsim { .hwsim(socket: hwsim) }
             else { .host }
-        let service = MediaServerService.Configuration(
+        var service = MediaServerService.Configuration(
             stateDirectory: stateDirectory, devices: devices, hostname: hostname,
             queuePollInterval: .milliseconds(Int64(queuePoll * 1_000)), registerSimulatedCartridges: !simUnregistered)
+        service.simulatedSpeed = simSpeed
         var api = try APIConfiguration.fromEnvironment()
         if let host { api.host = host }
         if let port { api.port = port }

@@ -284,6 +284,61 @@ struct APIRouteTests {
         }
     }
 
+    @Test("every status a route answers is documented for its operation: without a token, without CSRF, an unknown id, a malformed, an empty and an oversized body, a bad list query")
+    func statusesAreDocumented() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        let bytes = try #require(harness.state.assets.files["openapi.json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var documentedStatuses: [String: Set<Int>] = [:]
+        for (path, operations) in paths {
+            for (method, operation) in operations {
+                let responses = ((operation as? [String: Any])?["responses"] as? [String: Any]) ?? [:]
+                documentedStatuses["\(method.uppercased()) \(path)"] = Set(responses.keys.compactMap(Int.init))
+            }
+        }
+        let documented = documentedStatuses
+        let notBuilt = Set(RouteTable.notBuilt.map { "\($0.0.rawValue) \($0.1)" })
+        let oversized = String(repeating: " ", count: harness.state.configuration.bodyLimit + 1)
+        try await harness.test { client in
+            let session = try await client.login()
+            for route in RouteTable.routes(harness.state) where !notBuilt.contains("\(route.method.rawValue) \(route.path)") {
+                let path = route.path.replacingOccurrences(of: "{id}", with: "999999")
+                let expected = documented["\(route.method.rawValue) \(route.path)"] ?? []
+                var seen: [Int: String] = [:]
+                func note(_ answer: Answer, _ what: String) { seen[answer.status] = seen[answer.status] ?? what }
+                // What a route declares must be documented whatever the walk sees.
+                switch route.access {
+                case .roles: seen[401] = "declared"; seen[403] = "declared"
+                case .tokenOnly: seen[401] = "declared"
+                case .open, .metrics: break
+                }
+                if route.path.contains("{") { seen[404] = "declared" }
+                if route.access != .open && route.access != .metrics {
+                    note(try await client.call(route.method, path), "no token")
+                }
+                if case .roles = route.access {
+                    var headers = HTTPFields()
+                    headers[HTTPField.Name("X-CSRF-TOKEN")!] = "wrong"
+                    note(try await client.call(route.method, path, session: session, headers: headers), "wrong CSRF")
+                    if route.method == .get {
+                        note(try await client.call(.get, path, session: session), "GET")
+                        note(try await client.call(.get, path + "?limit=0&filter_data=nosuchfield%3D%221%22", session: session),
+                             "bad list query")
+                    } else {
+                        note(try await client.call(route.method, path, session: session, json: "{"), "malformed body")
+                        note(try await client.call(route.method, path, session: session, json: "{}"), "empty object")
+                        note(try await client.call(route.method, path, session: session, json: oversized), "oversized body")
+                    }
+                }
+                for (status, what) in seen.sorted(by: { $0.key < $1.key }) where !expected.contains(status) {
+                    Issue.record("\(route.method) \(route.path) answers \(status) (\(what)); the document lists \(expected.sorted())")
+                }
+            }
+        }
+    }
+
     @Test("/metrics answers loopback with request counts, catalog sizes, and the SCSI commands of a sync by command")
     func metrics() async throws {
         let harness = try await APIHarness.make(synced: true)

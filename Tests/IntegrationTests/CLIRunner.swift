@@ -27,10 +27,22 @@ enum CLI {
         }
     }
 
-    private static func runBlocking(_ arguments: [String]) throws -> CLIResult {
+    /// Runs another program (curl, openssl) the same way, found on PATH.
+    static func runTool(_ name: String, _ arguments: [String]) async throws -> CLIResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try runBlocking(arguments, executable: URL(fileURLWithPath: "/usr/bin/env"), prefix: [name])
+                })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], executable: URL = CLI.executable,
+                                    prefix: [String] = []) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
-        process.arguments = arguments
+        process.arguments = prefix + arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

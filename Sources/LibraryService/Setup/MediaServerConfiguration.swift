@@ -35,6 +35,9 @@ extension MediaServerService {
         /// default for --sim/--hwsim) or leaves them unregistered as a real library's (the sync
         /// then ends with the unregistered cartridges listed). A real library's never are.
         public var registerSimulatedCartridges: Bool
+        /// A simulated library's pace: 0 = instant (the default), 1 = real time (robot moves of
+        /// seconds, long erases of hours), in between or above scales the real durations.
+        public var simulatedSpeed: Double = 0
 
         public init(stateDirectory: String? = nil, devices: Devices = .host, hostname: String? = nil,
                     queuePollInterval: Duration = .seconds(2), rescanInterval: Duration = .seconds(30),
@@ -77,7 +80,10 @@ extension MediaServerService {
                 source = UdevDiscoverySource(openTransport: { path in DeviceOpener.sg(path: path) })
                 defaultHost = ServiceHost.name()
             case .simulated(let profile, let state):
-                let library = try await offPool { try SimulatedDiscovery.library(profile: profile, stateDirectory: state) }
+                let speed = configuration.simulatedSpeed
+                let library = try await offPool {
+                    try SimulatedDiscovery.library(profile: profile, stateDirectory: state, speed: speed)
+                }
                 simulated = library
                 source = SimulatedDiscovery.source(library, profile: profile)
                 defaultHost = "sim-\(profile)"
@@ -159,11 +165,12 @@ public enum SimulatedDiscovery {
 
     /// A simulated library of profile `name` (a built-in name or a .json file), kept in
     /// `stateDirectory` when given.
-    public static func library(profile name: String, stateDirectory: String?) throws -> SimulatedLibrary {
+    public static func library(profile name: String, stateDirectory: String?, speed: Double = 0) throws -> SimulatedLibrary {
         let profile = name.hasSuffix(".json") ? try LibraryProfile.load(from: URL(fileURLWithPath: name))
                                               : try LibraryProfile.named(name)
-        guard let stateDirectory else { return try SimulatedLibrary(profile: profile) }
-        return try SimulatedLibrary(profile: profile, stateDirectory: URL(fileURLWithPath: stateDirectory, isDirectory: true))
+        guard let stateDirectory else { return try SimulatedLibrary(profile: profile, speed: speed) }
+        return try SimulatedLibrary(profile: profile, stateDirectory: URL(fileURLWithPath: stateDirectory, isDirectory: true),
+                                    speed: speed)
     }
 
     public static func source(_ library: SimulatedLibrary, profile name: String) -> TransportDiscoverySource {

@@ -137,4 +137,55 @@ struct APIBackupCoreTests {
         }
         #expect(await harness.server.service.engine.isAttached(1))
     }
+
+    @Test("a media server waiting for authorisation is listed, authorised by an administrator (201, then a media server), refused to a supervisor, and unknown names are 404")
+    func mediaServerAuthorisation() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        guard case .waiting(let request) = try await harness.catalog.admitMediaServer(hostname: "media-new", hwid: "hw-new") else {
+            Issue.record("a second media server was admitted without authorisation"); return
+        }
+        let requestID = try #require(request.id)
+        _ = try await harness.catalog.admitMediaServer(hostname: "media-gone", hwid: "hw-gone")
+        try await harness.addUser("viewer", roles: [.supervisor])
+        try await harness.test { client in
+            let session = try await client.login()
+            let list = try await client.call(.get, "/api/v1/unauthorised_media_servers?filter_data=hostname%3D%22media-new%22", session: session)
+            #expect(list.status == 200)
+            #expect((list.data as? [[String: Any]])?.compactMap { $0["hostname"] as? String } == ["media-new"])
+            let one = try await client.call(.get, "/api/v1/unauthorised_media_servers/\(requestID)", session: session)
+            #expect((one.data as? [String: Any])?["hwid"] as? String == "hw-new")
+
+            let viewer = try await client.login("viewer")
+            let refused = try await client.call(.post, "/api/v1/media_servers/authorize", session: viewer,
+                                                json: #"{"data": {"hostname": "media-new"}}"#)
+            #expect(refused.status == 403)
+            for bad in [#"{"data": {"hostname": ""}}"#, #"{"data": {"hostname": "a b"}}"#, #"{"data": {"hostname": 7}}"#,
+                        #"{"data": {"hostname": "media-new", "extra": 1}}"#, #"{"hostname": "media-new"}"#] {
+                let answer = try await client.call(.post, "/api/v1/media_servers/authorize", session: session, json: bad)
+                #expect(answer.status == 400, "\(bad): \(answer.status) \(answer.message)")
+            }
+            #expect(try await client.call(.post, "/api/v1/media_servers/authorize", session: session,
+                                          json: #"{"data": {"hostname": "media-unknown"}}"#).status == 404)
+            // Nothing above authorised it.
+            #expect(try await harness.catalog.mediaServer(hostname: "media-new") == nil)
+
+            let authorised = try await client.call(.post, "/api/v1/media_servers/authorize", session: session,
+                                                   json: #"{"data": {"hostname": "media-new"}}"#)
+            #expect(authorised.status == 201, "\(authorised.message)")
+            let serverID = try #require((authorised.data as? [String: Any])?["id"] as? Int)
+            let server = try await client.call(.get, "/api/v1/media_servers/\(serverID)", session: session)
+            #expect((server.data as? [String: Any])?["hwid"] as? String == "hw-new")
+            #expect(try await client.call(.get, "/api/v1/unauthorised_media_servers/\(requestID)", session: session).status == 404)
+
+            // Bulk delete: one known id and one unknown → 207 with per-id results; then the known one is gone.
+            let gone = try #require(try await harness.catalog.listUnauthorisedMediaServers(ListQuery()).items.first?.id)
+            let bulk = try await client.call(.delete, "/api/v1/unauthorised_media_servers", session: session,
+                                             json: #"{"ids": [\#(gone), 999]}"#)
+            #expect(bulk.status == 207)
+            #expect(try await harness.catalog.listUnauthorisedMediaServers(ListQuery()).total == 0)
+            #expect(try await client.call(.delete, "/api/v1/unauthorised_media_servers/\(gone)", session: session).status == 404)
+        }
+    }
 }
+

@@ -78,3 +78,46 @@ enum CLI {
 struct CLIFailure: Error, CustomStringConvertible {
     var description: String
 }
+
+/// A running `tapelib serve` whose log says where it listens.
+struct ServeProcess {
+    let process: Process
+    let log: URL
+    let port: Int
+    /// The superuser's password (TAPELIB_ADMIN_PASSWORD) of every server started here.
+    static let adminPassword = "serve-test-pw"
+
+    static func start(_ arguments: [String], state: URL, scheme: String, profile: String = "autoloader") async throws -> ServeProcess {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["serve", "--port", "0", "--sim", profile, "--queue-poll", "0.2",
+                             "--state-dir", state.appendingPathComponent("catalog").path] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TAPELIB_ADMIN_PASSWORD"] = adminPassword
+        process.environment = environment
+        let log = state.appendingPathComponent("serve-\(scheme).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Waits for the event (the line saying where the API listens), with a generous bound.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            guard process.isRunning else { break }
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "API listening on \(scheme)://[^ ]*?:(\\d+)", options: .regularExpression),
+               let port = Int(text[range].split(separator: ":").last ?? "") {
+                return ServeProcess(process: process, log: log, port: port)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        throw CLIFailure(description: "serve did not listen: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
+    }
+
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

@@ -165,4 +165,64 @@ import Testing
         server.waitUntilExit()
         #expect(server.terminationStatus == 0)
     }
+
+    /// A media server that starts under a new host name against a catalog with another media
+    /// server waits, serving no hardware, until an administrator authorises it through the API;
+    /// then it registers and serves its library without a restart.
+    @Test func aSecondMediaServerWaitsForAuthorisation() async throws {
+        let state = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: state) }
+        // The catalog's first media server joins by starting.
+        let first = try await ServeProcess.start(["--hostname", "media-a"], state: state, scheme: "http")
+        #expect(first.stop() == 0)
+
+        let second = try await ServeProcess.start(["--hostname", "media-b"], state: state, scheme: "http",
+                                                     profile: "midsize")
+        defer { _ = second.stop() }
+        var client = Client(base: URL(string: "http://127.0.0.1:\(second.port)")!)
+        let login = try await client.call("POST", "/api/v1/auth/login",
+                                          #"{"rubackup_user": "admin", "password": "\#(ServeProcess.adminPassword)"}"#)
+        #expect(login.status == 200)
+        let session = try #require(login.json["data"] as? [String: Any])
+        client.token = session["access_token"] as? String
+        client.csrf = session["csrf_token"] as? String
+
+        let waiting = try await client.call("GET", "/api/v1/unauthorised_media_servers")
+        #expect(waiting.status == 200)
+        let requests = try #require(waiting.json["data"] as? [[String: Any]])
+        #expect(requests.map { $0["hostname"] as? String } == ["media-b"])
+        let requestID = try #require(requests.first?["id"] as? Int)
+        #expect(try await client.call("GET", "/api/v1/unauthorised_media_servers/\(requestID)").status == 200)
+        // Unauthorised, it serves no hardware: only media-a's library is in the catalog, and adding one is refused.
+        let before = try #require(try await client.call("GET", "/api/v1/tape_libraries").json["data"] as? [[String: Any]])
+        #expect(before.count == 1)
+        let refused = try await client.call("POST", "/api/v1/tape_libraries",
+                                            #"{"data": {"media_server": "media-b", "medium_changer_candidate_id": 1}}"#)
+        #expect(refused.status == 409, "\(refused.json)")
+        #expect((refused.json["message"] as? String ?? "").contains("authoris"), "\(refused.json)")
+        #expect(try await client.call("POST", "/api/v1/media_servers/authorize", #"{"data": {"hostname": "media-c"}}"#).status == 404)
+
+        let authorised = try await client.call("POST", "/api/v1/media_servers/authorize", #"{"data": {"hostname": "media-b"}}"#)
+        #expect(authorised.status == 201, "\(authorised.json)")
+        #expect((authorised.json["data"] as? [String: Any])?["hostname"] as? String == "media-b")
+        #expect(try await client.call("POST", "/api/v1/media_servers/authorize", #"{"data": {"hostname": "media-b"}}"#).status == 404)
+        #expect((try await client.call("GET", "/api/v1/unauthorised_media_servers").json["data"] as? [Any])?.isEmpty == true)
+
+        // Within a queue poll it registers its simulated library and serves it (an event: the log line).
+        let deadline = Date().addingTimeInterval(120)
+        var log = ""
+        while Date() < deadline {
+            log = (try? String(contentsOf: second.log, encoding: .utf8)) ?? ""
+            if log.contains("media server media-b was authorised") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(log.contains("is not authorised in this catalog"), "\(log)")
+        #expect(log.contains("media server media-b was authorised"), "\(log)")
+        let after = try #require(try await client.call("GET", "/api/v1/tape_libraries").json["data"] as? [[String: Any]])
+        #expect(after.count == 2)
+        let servers = try #require(try await client.call("GET", "/api/v1/media_servers").json["data"] as? [[String: Any]])
+        let mediaB = try #require(servers.first { $0["hostname"] as? String == "media-b" }?["id"] as? Int)
+        #expect(after.contains { $0["media_server_id"] as? Int == mediaB }, "\(after)")
+        #expect(second.stop() == 0)
+    }
 }

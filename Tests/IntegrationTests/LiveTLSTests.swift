@@ -5,47 +5,6 @@ import Testing
 /// wrote) and a certificate made by openssl: HTTPS answers, the session cookies are Secure, an
 /// untrusted certificate and plain HTTP are refused; and a non-loopback bind without TLS warns.
 @Suite(.timeLimit(.minutes(5))) struct LiveTLSTests {
-    /// A running `tapelib serve` whose log says where it listens.
-    struct Served {
-        let process: Process
-        let log: URL
-        let port: Int
-
-        static func start(_ arguments: [String], state: URL, scheme: String) async throws -> Served {
-            let process = Process()
-            process.executableURL = CLI.executable
-            process.arguments = ["serve", "--port", "0", "--sim", "autoloader", "--queue-poll", "0.2",
-                                 "--state-dir", state.appendingPathComponent("catalog").path] + arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["TAPELIB_ADMIN_PASSWORD"] = "tls-test-pw"
-            process.environment = environment
-            let log = state.appendingPathComponent("serve-\(scheme).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: log)
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            // Waits for the event (the line saying where the API listens), with a generous bound.
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                guard process.isRunning else { break }
-                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "API listening on \(scheme)://[^ ]*?:(\\d+)", options: .regularExpression),
-                   let port = Int(text[range].split(separator: ":").last ?? "") {
-                    return Served(process: process, log: log, port: port)
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            if process.isRunning { process.terminate(); process.waitUntilExit() }
-            throw CLIFailure(description: "serve did not listen: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
-        }
-
-        func stop() -> Int32 {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-    }
-
     @Test func httpsWithACertificateTheClientTrusts() async throws {
         let state = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: state) }
@@ -57,12 +16,12 @@ import Testing
             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
         try #require(made.status == 0, "openssl: \(made.stderr)")
 
-        let served = try await Served.start(["--tls-cert", certificate, "--tls-key", key], state: state, scheme: "https")
+        let served = try await ServeProcess.start(["--tls-cert", certificate, "--tls-key", key], state: state, scheme: "https")
         let base = "https://127.0.0.1:\(served.port)"
         let headers = state.appendingPathComponent("headers.txt").path
         let login = try await CLI.runTool("curl", [
             "-sS", "--cacert", certificate, "-D", headers, "-X", "POST", base + "/api/v1/auth/login",
-            "-H", "Content-Type: application/json", "-d", #"{"rubackup_user": "admin", "password": "tls-test-pw"}"#])
+            "-H", "Content-Type: application/json", "-d", #"{"rubackup_user": "admin", "password": "\#(ServeProcess.adminPassword)"}"#])
         #expect(login.status == 0, "curl: \(login.stderr)")
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(login.stdout.utf8)) as? [String: Any])
         let session = try #require(answer["data"] as? [String: Any], "\(answer)")
@@ -91,7 +50,7 @@ import Testing
     @Test func aNonLoopbackAddressWithoutTLSIsWarnedAbout() async throws {
         let state = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: state) }
-        let served = try await Served.start(["--host", "0.0.0.0"], state: state, scheme: "http")
+        let served = try await ServeProcess.start(["--host", "0.0.0.0"], state: state, scheme: "http")
         let log = try String(contentsOf: served.log, encoding: .utf8)
         #expect(log.contains("without TLS"), "\(log)")
         #expect(served.stop() == 0)

@@ -84,7 +84,8 @@ extension RouteTable {
             Route(method: .post, path: "/api/v1/tape_libraries", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<CreateLibraryBody>.self).data
                 try requireThisMediaServer(body.mediaServer, state: state)
-                try call.requireMediaServerAccess(state.server.mediaServerID)
+                let serverID = try thisMediaServerID(state)
+                try call.requireMediaServerAccess(serverID)
                 let candidates = try await localCandidates(state, mode: .automatic)
                 let index = body.mediumChangerCandidateId - 1
                 guard candidates.changers.indices.contains(index) else {
@@ -101,7 +102,7 @@ extension RouteTable {
                     poolID = pool.id
                 }
                 let registered = try await coded {
-                    try await LibraryRegistration.register(candidates.changers[index], mediaServer: state.server.mediaServerID,
+                    try await LibraryRegistration.register(candidates.changers[index], mediaServer: serverID,
                                                            pool: poolID, description: body.description ?? "", catalog: state.catalog)
                 }
                 guard let id = registered.library.id else { throw APIError(.internal, "library without id") }
@@ -196,6 +197,15 @@ extension RouteTable {
             throw APIError(.invalidRequest, "media server \(name) is not this node (\(state.server.hostname)); ask that media server",
                            fields: ["media_server": "not this media server"])
         }
+    }
+
+    /// This node's media server id; refused while the node waits for authorisation.
+    static func thisMediaServerID(_ state: APIState) throws(APIError) -> Int64 {
+        guard let id = state.server.mediaServerID else {
+            throw APIError(.refused, "media server \(state.server.hostname) waits for authorisation "
+                           + "(POST /api/v1/media_servers/authorize): it serves no hardware until then")
+        }
+        return id
     }
 
     static func localCandidates(_ state: APIState, mode: CandidateMode) async throws(APIError) -> Candidates {

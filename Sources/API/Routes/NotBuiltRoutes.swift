@@ -6,9 +6,7 @@ import LibraryService
 extension RouteTable {
     /// Operations of the contract whose server side is not built yet: each answers 501 with the
     /// reason (never a fake success), and the route-table test lists them, so they cannot be forgotten.
-    static let notBuilt: [(HTTPRequest.Method, String, String)] = [
-        (.post, "/api/v1/media_servers/authorize", "media-server authorisation for a shared catalog (issue 13)"),
-    ]
+    static let notBuilt: [(HTTPRequest.Method, String, String)] = []
 
     static func notBuiltRoutes(_ state: APIState) -> [Route] {
         notBuilt.map { method, path, what in

@@ -9,7 +9,7 @@ enum RouteTable {
     static func routes(_ state: APIState) -> [Route] {
         authRoutes(state) + serviceRoutes(state) + libraryRoutes(state) + changerAndDriveRoutes(state)
             + slotRoutes(state) + cartridgeRoutes(state) + taskRoutes(state) + configurationRoutes(state)
-            + userRoutes(state) + backupCoreRoutes(state) + storageRoutes(state) + notBuiltRoutes(state)
+            + userRoutes(state) + backupCoreRoutes(state) + storageRoutes(state) + admissionRoutes(state) + notBuiltRoutes(state)
     }
 
     /// A list answer: the page's items, and X-Total-Count.

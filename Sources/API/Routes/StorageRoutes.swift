@@ -104,7 +104,11 @@ extension RouteTable {
 
     /// The client of a listing is this host, named by its media server's hwid or host name.
     static func requireThisClient(_ hwid: String, state: APIState) async throws(APIError) {
-        let server = try await coded { try await state.catalog.mediaServer(id: state.server.mediaServerID) }
+        let serverID = state.server.mediaServerID
+        let server = try await coded { () async throws -> MediaServer? in
+            guard let serverID else { return nil }
+            return try await state.catalog.mediaServer(id: serverID)
+        }
         guard hwid == state.server.hostname || hwid == server?.hwid else {
             throw APIError(.notFound, "no client \(hwid) on this media server (it lists its own host: \(server?.hwid ?? state.server.hostname))",
                            fields: ["client_hwid": "unknown client"])

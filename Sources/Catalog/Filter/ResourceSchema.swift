@@ -155,6 +155,15 @@ enum ResourceSchemas {
         column("media_servers", "last_online", .timestamp),
     ])
 
+    static let unauthorisedMediaServers = ResourceSchema(resource: "unauthorised_media_servers", table: "unauthorised_media_servers",
+                                                         defaultSort: "hostname", fields: [
+        column("unauthorised_media_servers", "id", .integer),
+        column("unauthorised_media_servers", "hostname", .text),
+        column("unauthorised_media_servers", "hwid", .text),
+        column("unauthorised_media_servers", "first_seen_at", .timestamp),
+        column("unauthorised_media_servers", "last_seen_at", .timestamp),
+    ])
+
     static let pools = ResourceSchema(resource: "pool_list", table: "pools", defaultSort: "pool_name", fields: [
         column("pools", "id", .integer),
         FilterField(name: "pool_name", sql: "pools.name", type: .text),

@@ -4,6 +4,10 @@ import GRDB
 /// A media server (seed: media_servers).
 public struct MediaServer: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
     public static let databaseTableName = "media_servers"
+    public enum Columns {
+        public static let hostname = Column("hostname")
+        public static let hwid = Column("hwid")
+    }
 
     public var id: Int64?
     public var hostname: String
@@ -57,4 +61,25 @@ public struct ConfigurationEntry: Codable, Sendable, Equatable, FetchableRecord,
     public var value: String
 
     public init(key: String, value: String) { self.key = key; self.value = value }
+}
+
+/// A media server that asked to join a catalog that already had media servers and waits for an
+/// administrator to authorise it (seed: unauthorised_media_servers).
+public struct UnauthorisedMediaServer: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord, SnakeCaseColumns {
+    public static let databaseTableName = "unauthorised_media_servers"
+    public enum Columns {
+        public static let hostname = Column("hostname")
+    }
+
+    public var id: Int64?
+    public var hostname: String
+    public var hwid: String
+    public var firstSeenAt: Date
+    public var lastSeenAt: Date
+
+    public init(id: Int64? = nil, hostname: String, hwid: String, firstSeenAt: Date = Date(), lastSeenAt: Date = Date()) {
+        self.id = id; self.hostname = hostname; self.hwid = hwid; self.firstSeenAt = firstSeenAt; self.lastSeenAt = lastSeenAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -28,12 +28,12 @@ extension CatalogDatabase {
 
     /// The media server with `hostname`, if registered.
     public func mediaServer(hostname: String) async throws(CatalogError) -> MediaServer? {
-        try await read { db in try MediaServer.filter(Column("hostname") == hostname).fetchOne(db) }
+        try await read { db in try MediaServer.filter(MediaServer.Columns.hostname == hostname).fetchOne(db) }
     }
 
     /// The media server with hardware id `hwid` (the machine id), if registered.
     public func mediaServer(hwid: String) async throws(CatalogError) -> MediaServer? {
-        try await read { db in try MediaServer.filter(Column("hwid") == hwid).fetchOne(db) }
+        try await read { db in try MediaServer.filter(MediaServer.Columns.hwid == hwid).fetchOne(db) }
     }
 
     /// Libraries of one media server, by id.

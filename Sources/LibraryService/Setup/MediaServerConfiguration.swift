@@ -96,7 +96,7 @@ extension MediaServerService {
             let relay = SCSICommandRelay()
             let observedSource = ObservedDiscoverySource(inner: source, observer: relay)
             let host = configuration.hostname ?? defaultHost
-            let serverID = try await ServiceHost.mediaServer(host, simulated: configuration.isSimulated, in: catalog) {
+            let admission = try await ServiceHost.admit(host, simulated: configuration.isSimulated, in: catalog) {
                 logger.warning("\($0)")
             }
             let service = MediaServerService(
@@ -106,21 +106,41 @@ extension MediaServerService {
                 rescanInterval: configuration.rescanInterval, logger: logger)
             // A simulated library is registered on first start, as an operator would add it from
             // the candidates (changer and drives matched by serial).
-            let attached: [Int64]
-            switch configuration.devices {
-            case .host:
-                attached = try await service.attachLibraries(ofMediaServer: host)
-            case .simulated(let profile, _):
-                attached = try await service.attachOrRegisterLibraries(
-                    ofMediaServer: host, id: serverID, source: observedSource, kind: "simulated", description: "simulated \(profile)")
-            case .hwsim(let socket):
-                attached = try await service.attachOrRegisterLibraries(
-                    ofMediaServer: host, id: serverID, source: observedSource, kind: "hwsim", description: "hwsim server \(socket)")
+            let devices = configuration.devices
+            let attach: @Sendable (Int64) async throws -> [Int64] = { serverID in
+                switch devices {
+                case .host:
+                    try await service.attachLibraries(ofMediaServer: host)
+                case .simulated(let profile, _):
+                    try await service.attachOrRegisterLibraries(
+                        ofMediaServer: host, id: serverID, source: observedSource, kind: "simulated", description: "simulated \(profile)")
+                case .hwsim(let socket):
+                    try await service.attachOrRegisterLibraries(
+                        ofMediaServer: host, id: serverID, source: observedSource, kind: "hwsim", description: "hwsim server \(socket)")
+                }
             }
-            logger.info("serving tape libraries \(attached) of media server \(host); catalog \(StateDirectory.catalogPath(in: directory))")
+            let attached: [Int64]
+            let membership: MediaServerMembership
+            var waiting: AuthorisationWait?
+            switch admission {
+            case .admitted(let serverID, _):
+                attached = try await attach(serverID)
+                membership = MediaServerMembership(mediaServerID: serverID)
+                logger.info("serving tape libraries \(attached) of media server \(host); catalog \(StateDirectory.catalogPath(in: directory))")
+            case .waiting(let request):
+                attached = []
+                membership = MediaServerMembership(mediaServerID: nil)
+                waiting = AuthorisationWait(catalog: catalog, hostname: host, membership: membership,
+                                            pollInterval: configuration.queuePollInterval, attach: attach, logger: logger)
+                logger.warning("""
+                    media server \(host) is not authorised in this catalog (it has other media servers): it waits, \
+                    serving no library, until an administrator authorises it (POST /api/v1/media_servers/authorize \
+                    {"data": {"hostname": "\(host)"}}; unauthorised media server \(request.id ?? 0))
+                    """)
+            }
             return OpenedMediaServer(service: service, configuration: configuration, hostname: host,
-                                     mediaServerID: serverID, attachedLibraries: attached, stateDirectory: directory,
-                                     simulated: simulated, commandRelay: relay, lock: lock)
+                                     membership: membership, attachedLibraries: attached, stateDirectory: directory,
+                                     simulated: simulated, commandRelay: relay, authorisationWait: waiting, lock: lock)
         } catch {
             lock.release()
             throw error
@@ -134,14 +154,20 @@ public struct OpenedMediaServer: Sendable {
     public let service: MediaServerService
     public let configuration: MediaServerService.Configuration
     public let hostname: String
-    public let mediaServerID: Int64
+    /// This media server's catalog row; its id is nil while it waits for authorisation.
+    public let membership: MediaServerMembership
     public let attachedLibraries: [Int64]
     public let stateDirectory: String
     /// The in-process simulated library, when the devices are simulated.
     public let simulated: SimulatedLibrary?
     /// Where the service's SCSI commands are reported: attach an observer to count them.
     public let commandRelay: SCSICommandRelay
+    /// Set when the media server waits for authorisation: runs in the group until it is authorised.
+    let authorisationWait: AuthorisationWait?
     let lock: ServiceInstanceLock
+
+    /// This media server's id in the catalog; nil while it waits for authorisation.
+    public var mediaServerID: Int64? { membership.mediaServerID }
 
     /// Releases the state directory's lock without running (a caller that only assembled it).
     public func release() { lock.release() }
@@ -150,7 +176,8 @@ public struct OpenedMediaServer: Sendable {
     /// then saves a simulated library's state and releases the lock.
     public func run(with services: [any Service] = []) async throws {
         defer { lock.release() }
-        try await service.run(maximumShutdown: configuration.maximumShutdown, with: services)
+        let waiting: [any Service] = authorisationWait.map { [$0] } ?? []
+        try await service.run(maximumShutdown: configuration.maximumShutdown, with: services, ending: waiting)
         if let simulated { try await offPool { try simulated.save() } }
     }
 }
@@ -188,8 +215,27 @@ public enum SimulatedDiscovery {
 
 /// This host's identity for the catalog, from the kernel rather than DNS.
 public enum ServiceHost {
-    /// The catalog's row for media server `host`, added when missing. A real host is known by its
-    /// machine id too, so a changed host name finds its row instead of clashing with it.
+    /// Admits this host into the catalog as `tapelib serve` starts: its row (found by name, or by
+    /// machine id for a real host whose name changed), the catalog's first media server, or a
+    /// request for authorisation when the catalog has others.
+    public static func admit(_ host: String, simulated: Bool, in catalog: CatalogDatabase,
+                             warn: (String) -> Void) async throws(ServiceError) -> MediaServerAdmission {
+        do {
+            let hwid = simulated ? host : (try? await offPool { machineID() }) ?? host
+            if !simulated, try await catalog.mediaServer(hostname: host) == nil,
+               let existing = try await catalog.mediaServer(hwid: hwid), let id = existing.id {
+                warn("this machine (id \(hwid)) is registered as media server \(existing.hostname), not \(host); using it")
+                return .admitted(id: id, first: false)
+            }
+            return try await catalog.admitMediaServer(hostname: host, hwid: hwid)
+        } catch {
+            throw ServiceError(error)
+        }
+    }
+
+    /// The catalog's row for media server `host`, added when missing (`tapelib library add`: an
+    /// operator on this host adds it). A real host is known by its machine id too, so a changed
+    /// host name finds its row instead of clashing with it.
     public static func mediaServer(_ host: String, simulated: Bool, in catalog: CatalogDatabase,
                                    warn: (String) -> Void) async throws(ServiceError) -> Int64 {
         do {

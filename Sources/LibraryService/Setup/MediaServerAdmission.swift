@@ -1,0 +1,56 @@
+import Catalog
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// This media server's row in the catalog: known at once when it was admitted at start, or once
+/// an administrator has authorised it (`POST media_servers/authorize`).
+public final class MediaServerMembership: Sendable {
+    private let id: Mutex<Int64?>
+
+    public init(mediaServerID: Int64?) { id = Mutex(mediaServerID) }
+
+    /// The media server's id; nil while it waits for authorisation.
+    public var mediaServerID: Int64? { id.withLock { $0 } }
+
+    func admit(_ value: Int64) { id.withLock { $0 = value } }
+}
+
+/// Runs in the service group of a media server that waits for authorisation: looks for its row
+/// each poll (an authorisation through any node's API, or this one's), then attaches its
+/// libraries as a start would have (a simulated library is registered) and ends. Until then the
+/// API answers and the engine has no library: no hardware task runs on an unauthorised node.
+struct AuthorisationWait: Service {
+    let catalog: CatalogDatabase
+    let hostname: String
+    let membership: MediaServerMembership
+    let pollInterval: Duration
+    let attach: @Sendable (Int64) async throws -> [Int64]
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    if let server = try await catalog.mediaServer(hostname: hostname), let id = server.id {
+                        membership.admit(id)
+                        do {
+                            let attached = try await attach(id)
+                            logger.notice("media server \(hostname) was authorised as media server \(id); serving tape libraries \(attached)")
+                        } catch is CancellationError {
+                            throw CancellationError()
+                        } catch {
+                            // The API goes on; a library the operator adds later is attached then.
+                            logger.error("media server \(hostname) was authorised as media server \(id), but its libraries could not be attached: \(error)")
+                        }
+                        return
+                    }
+                    try await Task.sleep(for: pollInterval)
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+}

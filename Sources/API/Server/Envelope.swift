@@ -28,7 +28,9 @@ struct Envelope<Payload: Encodable>: Encodable {
 /// An empty payload (`data: null`).
 struct NoData: Encodable {}
 
-/// JSON as the API writes it: snake_case keys, ISO 8601 dates, sorted keys (stable bytes).
+/// JSON as the API wrote it with Foundation: snake_case keys, ISO 8601 dates, sorted keys. Answers
+/// are written by `StreamingJSONEncoder` (the same values); this one writes error envelopes and
+/// is the reference the streaming one is tested against.
 enum APIJSON {
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -67,8 +69,10 @@ extension Response {
     /// A JSON answer in the envelope.
     static func envelope<T: Encodable>(_ data: T?, status: HTTPResponse.Status = .ok, message: String = "",
                                        headers: HTTPFields = [:]) throws -> Response {
-        let bytes = try APIJSON.encoder().encode(Envelope(data: data, message: message))
-        return json(bytes, status: status, headers: headers)
+        let bytes = try StreamingJSONEncoder().encode(Envelope(data: data, message: message))
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func json(_ bytes: Data, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {

@@ -82,7 +82,7 @@ final class JSONByteWriter {
     func writeValue<T: Encodable>(_ value: T, depth: Int) throws {
         switch value {
         case let string as String: appendString(string, to: &bytes)
-        case let bool as Bool: bytes.append(contentsOf: bool ? Array("true".utf8) : Array("false".utf8))
+        case let bool as Bool: appendBool(bool)
         case let int as Int: appendInteger(int)
         case let int as Int64: appendInteger(int)
         case let int as Int32: appendInteger(int)
@@ -114,8 +114,14 @@ final class JSONByteWriter {
 
     func appendNull() { bytes.append(contentsOf: Array("null".utf8)) }
 
+    func appendBool(_ value: Bool) { bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8)) }
+
     func appendInteger<I: BinaryInteger>(_ value: I) {
-        bytes.append(contentsOf: Array(String(value).utf8))
+        if value >= 0 && value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     func appendDouble(_ value: Double) throws {
@@ -123,7 +129,7 @@ final class JSONByteWriter {
         // JSONEncoder writes integral values without ".0".
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: Array(text.utf8))
+        bytes.append(contentsOf: text.utf8)
     }
 
     func appendString(_ string: String, to output: inout [UInt8]) {
@@ -253,6 +259,18 @@ struct StreamingKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try writer.writeValue(value, depth: level)
     }
 
+    // The primitives the synthesized `encode(to:)` calls by type: written without a dynamic cast.
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        writer.key(key.stringValue, of: level)
+        writer.appendString(value, to: &writer.bytes)
+    }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { writer.key(key.stringValue, of: level); writer.appendBool(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { writer.key(key.stringValue, of: level); writer.appendInteger(value) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { writer.key(key.stringValue, of: level); writer.appendInteger(value) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { writer.key(key.stringValue, of: level); writer.appendInteger(value) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { writer.key(key.stringValue, of: level); writer.appendInteger(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { writer.key(key.stringValue, of: level); try writer.appendDouble(value) }
+
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
         -> KeyedEncodingContainer<NestedKey> {
         writer.key(key.stringValue, of: level)
@@ -297,6 +315,10 @@ struct StreamingUnkeyedContainer: UnkeyedEncodingContainer {
         count += 1
     }
 
+    mutating func encode(_ value: String) throws { writer.member(of: level); writer.appendString(value, to: &writer.bytes); count += 1 }
+    mutating func encode(_ value: Int64) throws { writer.member(of: level); writer.appendInteger(value); count += 1 }
+    mutating func encode(_ value: Int) throws { writer.member(of: level); writer.appendInteger(value); count += 1 }
+
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         writer.member(of: level)
         writer.begin(object: true)
@@ -328,4 +350,9 @@ struct StreamingSingleValueContainer: SingleValueEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws {
         try writer.writeValue(value, depth: depth)
     }
+
+    mutating func encode(_ value: String) throws { writer.appendString(value, to: &writer.bytes) }
+    mutating func encode(_ value: Bool) throws { writer.appendBool(value) }
+    mutating func encode(_ value: Int64) throws { writer.appendInteger(value) }
+    mutating func encode(_ value: Int) throws { writer.appendInteger(value) }
 }

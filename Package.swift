@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Pure SCSI layer: CDB builders, parsers, sense, the transport protocol.
@@ -66,6 +67,7 @@ let package = Package(
             "SCSI", "TapeHardware", "LTFS", "Catalog", "Discovery", "HWSimServer", "HWSim", "DeviceAccess",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Sources/LibraryService"),
         // The REST API: routes, auth (JWT, CSRF, bcrypt, roles), the OpenAPI document, error
         // code → HTTP status and envelope, metrics. The only module that imports Hummingbird.

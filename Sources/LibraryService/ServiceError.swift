@@ -38,6 +38,8 @@ public enum ServiceErrorCode: String, Sendable, Codable, CaseIterable {
     case deviceError = "device_error"
     case deviceAnswerInvalid = "device_answer_invalid"
     case ltfsError = "ltfs_error"
+    /// Data read back from tape is not what was written (SHA-256, or the layout, differs).
+    case dataMismatch = "data_mismatch"
     // The service.
     case catalogStorage = "catalog_storage"
     case `internal` = "internal"
@@ -55,7 +57,7 @@ public enum ServiceErrorCode: String, Sendable, Codable, CaseIterable {
         case .payloadTooLarge: return 413
         case .conflict, .serviceMode, .refused, .noDrive, .noSlot, .catalogStale, .killed, .interrupted: return 409
         case .accountLocked: return 401
-        case .unregisteredCartridges, .mediumIncompatible, .mediumProtected, .ltfsError: return 422
+        case .unregisteredCartridges, .mediumIncompatible, .mediumProtected, .ltfsError, .dataMismatch: return 422
         case .notBuilt: return 501
         case .libraryOffline, .deviceOffline, .deviceUnreachable: return 503
         case .deviceError, .deviceAnswerInvalid: return 502

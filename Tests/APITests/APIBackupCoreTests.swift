@@ -33,19 +33,30 @@ struct APIBackupCoreTests {
         }
     }
 
-    @Test("repository copying answers 201 with a task that ended in error saying why; the record's pool is refused as target")
+    @Test("repository copying into a native tape pool queues a copy task; into an LTFS pool it answers 201 with a task that ended in error saying why; the record's pool is refused as target")
     func copyingIsRefusedHonestly() async throws {
         let harness = try await APIHarness.make()
         defer { harness.close() }
         let disk = try await harness.catalog.insert(Pool(name: "disk", type: .fileSystem))
         _ = try await harness.catalog.insert(Pool(name: "tapes", type: .tapeLibrary))
+        _ = try await harness.catalog.insert(Pool(name: "ltfs", type: .tapeLibrary, tapeFormat: .ltfs))
         let record = try await harness.catalog.insert(BackupRecord(client: "c1", resource: "/home", resourceType: "File system",
                                                                     backupType: .full, poolId: try #require(disk.id)))
         try await harness.test { client in
             let session = try await client.login()
+            // Into a native tape pool: queued for the copy runner (which this harness does not run).
             let copy = try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/copying?pool=tapes", session: session)
             #expect(copy.status == 201)
-            let id = try #require(((copy.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let queued = try #require(((copy.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let waiting = try await client.call(.get, "/api/v1/task_queue/\(queued)", session: session)
+            #expect((waiting.data as? [String: Any])?["status"] as? String == "new")
+            #expect((waiting.data as? [String: Any])?["type"] as? String == "copy")
+            // Nothing to verify yet: no complete copy.
+            #expect(try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/verification", session: session).status == 409)
+            // Into an LTFS pool: recorded as ended in error, saying why.
+            let ltfs = try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/copying?pool=ltfs", session: session)
+            #expect(ltfs.status == 201)
+            let id = try #require(((ltfs.data as? [String: Any])?["task_ids"] as? [Int])?.first)
             let task = try await client.call(.get, "/api/v1/task_queue/\(id)", session: session)
             #expect((task.data as? [String: Any])?["status"] as? String == "error")
             #expect(((task.data as? [String: Any])?["error_message"] as? String)?.contains("not built") == true)

@@ -78,7 +78,7 @@ import Testing
                                                                    poolId: disk, sizeBytes: 3_000))
         let a = try #require(try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9").id)
         let b = try #require(try await fixture.catalog.registerCartridge(volumeTag: "AAA002L9").id)
-        let copy = try await fixture.catalog.recordCopy(of: try #require(record.id), inPool: tape, extents: [
+        let copy = try await fixture.catalog.recordCopy(of: try #require(record.id), inPool: tape, state: .complete, extents: [
             RepositoryCopyExtent(copyId: 0, partIndex: 0, cartridgeId: a, tapeFileNumber: 7, firstBlock: 100,
                                  lastBlock: 199, byteOffset: 0, byteCount: 2_000),
             RepositoryCopyExtent(copyId: 0, partIndex: 1, cartridgeId: b, tapeFileNumber: 0, firstBlock: 0,
@@ -88,7 +88,7 @@ import Testing
         #expect(extents.map(\.cartridgeId) == [a, b])
         // A reversed block range is rejected and nothing of that copy is kept.
         await #expect(throws: CatalogError.self) {
-            _ = try await fixture.catalog.recordCopy(of: try #require(record.id), inPool: disk, extents: [
+            _ = try await fixture.catalog.recordCopy(of: try #require(record.id), inPool: disk, state: .complete, extents: [
                 RepositoryCopyExtent(copyId: 0, partIndex: 0, cartridgeId: a, tapeFileNumber: 1, firstBlock: 10,
                                      lastBlock: 9, byteOffset: 0, byteCount: 1)])
         }

@@ -85,7 +85,7 @@ struct TestRig {
     /// `driveGenerations`: one per drive (LTO-9 both by default); `extra`: more cartridges
     /// (slots 3, 4 and 6–9 are free).
     static func profile(cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
-                        extra: [CartridgeProfile] = []) -> LibraryProfile {
+                        extra: [CartridgeProfile] = [], capacityScale: Double = 1) -> LibraryProfile {
         LibraryProfile(
             name: "engine-test",
             changer: DeviceIdentity(vendor: "IBM", product: "3573-TL", revision: "F.10", serial: changerSerial),
@@ -101,7 +101,7 @@ struct TestRig {
                 CartridgeProfile(barcode: "E00003L9", generation: .lto9, location: .slot(5)),
                 CartridgeProfile(barcode: "CLN001L1", kind: .cleaning, generation: .lto9, location: .slot(10),
                                  cleaningUsesLeft: cleaningUses),
-            ] + extra)
+            ] + extra, capacityScale: capacityScale)
     }
 
     static func drivePath(_ index: Int) -> String { "/dev/sg\(index + 2)" }
@@ -113,9 +113,10 @@ struct TestRig {
     static func make(advancePerNotReady: Duration = .seconds(60), drivePollInterval: Duration = .milliseconds(2),
                      cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
                      extra: [CartridgeProfile] = [], registerCartridges: Bool = true,
-                     queuePollInterval: Duration = .seconds(5)) async throws -> TestRig {
+                     queuePollInterval: Duration = .seconds(5), capacityScale: Double = 1) async throws -> TestRig {
         let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses,
-                                                              driveGenerations: driveGenerations, extra: extra))
+                                                              driveGenerations: driveGenerations, extra: extra,
+                                                              capacityScale: capacityScale))
         let source = TransportDiscoverySource()
         let changerDevice = PluggableDevice(library: simulated, device: 0)
         source.add(path: changerPath, address: SCSIAddress(host: 4, channel: 0, target: 1, lun: 0),

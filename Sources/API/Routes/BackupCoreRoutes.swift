@@ -290,9 +290,15 @@ extension RouteTable {
     }
 
     static func repositoryRoutes(_ state: APIState) -> [Route] {
-        /// Copies, moves, verifications and restores are backup-core tasks; until the copies
-        /// issue builds their runner, each is recorded as a task that ended in error with the
-        /// reason (201 with its id), never as a success.
+        @Sendable func queued(_ task: BackupTask) async throws -> Response {
+            let row = try await coded { try await state.catalog.enqueue(task) }
+            return try .envelope(TaskIDs(taskIds: [row.id].compactMap { $0 }), status: .created,
+                                 message: "TASK WAS ADDED TO QUEUE:\(row.id ?? 0)")
+        }
+        /// Copies, moves, verifications and restores are backup-core tasks. Copies into native
+        /// tape pools and verifications are queued for the copy runner; the rest (moves, restores,
+        /// copies to other pools or LTFS pools) are recorded as a task that ended in error with
+        /// the reason (201 with its id), never as a success.
         @Sendable func refusedTask(_ type: BackupTaskType, _ call: Call) async throws -> Response {
             let id = try call.id(resource: "backup record")
             let record = try found(try await coded { try await state.catalog.record(id: id) }, "backup record", id)
@@ -309,11 +315,29 @@ extension RouteTable {
                 target = pool.id
             }
             if type == .restore { _ = try call.decode(Wrapped<RestoreBody>.self) }
+            // Built: copies into a native tape pool and verifications of a tape copy, queued for
+            // the media server's copy runner (LibraryService/Copies).
+            if type == .copy, let target, let pool = try await coded({ try await state.catalog.pool(id: target) }),
+               pool.type == .tapeLibrary, pool.tapeFormat == .native {
+                return try await queued(BackupTask(type: .copy, client: record.client, resource: record.resource,
+                                                   resourceType: record.resourceType, backupType: record.backupType,
+                                                   poolId: record.poolId, targetPoolId: target, repositoryId: id))
+            }
+            if type == .verify {
+                let copies = try await coded { try await state.catalog.completeCopies(of: id) }
+                guard let copy = copies.first?.0 else {
+                    throw APIError(.conflict, "backup record \(id) has no complete copy on tape to verify")
+                }
+                return try await queued(BackupTask(type: .verify, client: record.client, resource: record.resource,
+                                                   resourceType: record.resourceType, backupType: record.backupType,
+                                                   poolId: record.poolId, targetPoolId: copy.poolId, repositoryId: id))
+            }
             let task = try await coded {
                 try await state.catalog.recordRefusedBackupTask(
                     BackupTask(type: type, client: record.client, resource: record.resource, resourceType: record.resourceType,
                                backupType: record.backupType, poolId: record.poolId, targetPoolId: target, repositoryId: id),
-                    reason: "\(type.rawValue) of backup records is not built yet in this version of tapelib (copies to tape, issue 12)")
+                    reason: "\(type.rawValue) of backup records \(type == .copy ? "into this pool " : "")is not built yet in this version of tapelib "
+                        + "(issue 12: copies into native tape pools and verifications are)")
             }
             return try .envelope(TaskIDs(taskIds: [task.id].compactMap { $0 }), status: .created,
                                  message: "TASK WAS ADDED TO QUEUE:\(task.id ?? 0) (it ended at once: \(task.errorMessage ?? ""))")

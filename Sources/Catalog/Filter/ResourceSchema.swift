@@ -197,6 +197,7 @@ enum ResourceSchemas {
             column("tl_task_queue", "library_id", .integer),
             column("tl_task_queue", "cartridge_id", .integer),
             column("tl_task_queue", "drive_id", .integer),
+            column("tl_task_queue", "backup_task_id", .integer),
         ])
 
     static let backupTasks = ResourceSchema(resource: "task_queue", table: "task_queue",

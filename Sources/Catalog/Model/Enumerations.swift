@@ -129,3 +129,11 @@ public enum CopyState: String, Codable, Sendable, CaseIterable, DatabaseValueCon
     case inProgress = "in_progress"
     case complete, failed
 }
+
+/// How a tape pool lays records out on its cartridges (docs/tape-format.md).
+public enum TapeFormat: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    /// A tape file per record part: header, data records, trailer, filemark.
+    case native
+    /// The record is a file of the cartridge's LTFS volume.
+    case ltfs
+}

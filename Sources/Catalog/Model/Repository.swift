@@ -16,13 +16,15 @@ public struct BackupRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var sha256: String?
     public var createdAt: Date
     public var storeUntil: Date?
+    /// Where the archive is on this host, for a record of a local-catalog pool (schema v10).
+    public var path: String?
 
     public init(id: Int64? = nil, client: String, resource: String, resourceType: String,
                 backupType: BackupType, poolId: Int64, sizeBytes: Int64 = 0, sha256: String? = nil,
-                createdAt: Date = Date(), storeUntil: Date? = nil) {
+                createdAt: Date = Date(), storeUntil: Date? = nil, path: String? = nil) {
         self.id = id; self.client = client; self.resource = resource; self.resourceType = resourceType
         self.backupType = backupType; self.poolId = poolId; self.sizeBytes = sizeBytes; self.sha256 = sha256
-        self.createdAt = createdAt; self.storeUntil = storeUntil
+        self.createdAt = createdAt; self.storeUntil = storeUntil; self.path = path
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -37,11 +39,13 @@ public struct RepositoryCopy: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var poolId: Int64
     public var state: CopyState
     public var createdAt: Date
+    /// Read back and its SHA-256 compared with the record's (schema v10).
+    public var verified: Bool
 
     public init(id: Int64? = nil, repositoryId: Int64, poolId: Int64, state: CopyState = .inProgress,
-                createdAt: Date = Date()) {
+                createdAt: Date = Date(), verified: Bool = false) {
         self.id = id; self.repositoryId = repositoryId; self.poolId = poolId; self.state = state
-        self.createdAt = createdAt
+        self.createdAt = createdAt; self.verified = verified
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

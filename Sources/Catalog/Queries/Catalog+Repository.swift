@@ -6,8 +6,9 @@ extension CatalogDatabase {
         try await write { db in var row = record; try row.insert(db); return row }
     }
 
-    /// Records a copy of `repositoryID` in a pool with the tape extents that hold it, atomically.
-    public func recordCopy(of repositoryID: Int64, inPool poolID: Int64, state: CopyState = .complete,
+    /// Records a copy of `repositoryID` in a pool with the tape extents that hold it, atomically,
+    /// in the state given (a copy is complete only once written and read back: `CopyLedger`).
+    public func recordCopy(of repositoryID: Int64, inPool poolID: Int64, state: CopyState,
                            extents: [RepositoryCopyExtent] = []) async throws(CatalogError) -> RepositoryCopy {
         try await write { db in
             var copy = RepositoryCopy(repositoryId: repositoryID, poolId: poolID, state: state)

@@ -15,6 +15,8 @@ public struct MediaServerService: Sendable {
     public let scheduler: JobScheduler
     /// Unloads cartridges that tasks interrupted by a crash left in drives, after the start's sync.
     public let driveRecovery: InterruptedDriveRecovery
+    /// Runs the backup-core queue's copies and verifications onto tape pools.
+    public let backupTasks: BackupTaskRunner
     public let logger: Logger
 
     public init(catalog: CatalogDatabase, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
@@ -26,6 +28,8 @@ public struct MediaServerService: Sendable {
         self.scheduler = JobScheduler(catalog: catalog, engine: engine, logger: logger)
         self.driveRecovery = InterruptedDriveRecovery(catalog: catalog, engine: engine,
                                                       priority: settings.recoverySyncPriority, logger: logger)
+        self.backupTasks = BackupTaskRunner(copier: RecordCopier(catalog: catalog, engine: engine, logger: logger),
+                                            pollInterval: settings.queuePollInterval, logger: logger)
         self.logger = logger
     }
 
@@ -65,7 +69,7 @@ public struct MediaServerService: Sendable {
         // Shut down in reverse: the scheduler stops queuing, then the engine finishes its work.
         // The drive recovery ends once it has looked at each library after its first sync.
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: tracker), .init(service: engine), .init(service: scheduler),
+            services: [.init(service: tracker), .init(service: engine), .init(service: backupTasks), .init(service: scheduler),
                        .init(service: driveRecovery, successTerminationBehavior: .ignore)]
                 + ending.map { .init(service: $0, successTerminationBehavior: .ignore) }
                 + services.map { .init(service: $0) },

@@ -465,7 +465,7 @@ public actor LibraryTaskEngine {
             if let gate = startupUnloads[libraryID], !gate.contains(id), task.type != .sync { continue }
             // Service mode holds every hardware task; the service window holds those not urgent.
             guard policies.allowsHardwareWork(priority: task.priority, at: Date()) else { continue }
-            if task.driveId == nil, task.cartridgeId != nil, [.erase, .format, .checkLTFS].contains(task.type) {
+            if task.driveId == nil, task.cartridgeId != nil, [.erase, .format, .checkLTFS, .load].contains(task.type) {
                 // Addressed by cartridge: the first free drive that can do the work, else wait.
                 do {
                     guard let chosen = try await freeDrive(for: task, library: libraryID, excluding: waitedFor) else {
@@ -780,6 +780,16 @@ public actor LibraryTaskEngine {
         let actor = TapeHardware.MediumChanger(transport: transport, retryInterval: settings.retryInterval)
         changerActors[key] = actor
         return actor
+    }
+
+    /// The drive `driveID` of library `libraryID`, for a backup task that mounted a cartridge
+    /// there through a load task of its own (the engine keeps the drive's actor, so commands of
+    /// the backup task and of the engine never interleave within a sequence).
+    public func mountedDrive(library libraryID: Int64, drive driveID: Int64) async throws -> TapeDrive {
+        guard let drive = try binding(libraryID).drives[driveID] else {
+            throw TaskRunFailure(.notFound, message: "drive \(driveID) is not a drive of tape library \(libraryID)")
+        }
+        return try await tapeDrive(drive)
     }
 
     func tapeDrive(_ drive: LibraryBinding.Drive) async throws -> TapeDrive {

@@ -58,6 +58,8 @@ public enum LibraryTaskValidation {
                 throw .invalidTask("move needs source_element and target_element")
             }
         case .load:
+            // A backup task's mount names the cartridge; the engine chooses a free drive for it.
+            if task.backupTaskId != nil && task.driveId == nil && task.cartridgeId != nil { break }
             try checkDrive()
             guard task.sourceElement != nil || task.cartridgeId != nil else {
                 throw .invalidTask("load needs source_element or cartridge_id")

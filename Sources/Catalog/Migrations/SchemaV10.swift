@@ -1,0 +1,20 @@
+import GRDB
+
+/// Tenth migration (issue 12, backup data on tape): a tape pool's format, block size and
+/// whether copies are read back before they are recorded; where a record's archive is; whether
+/// a copy was verified by reading it back.
+enum SchemaV10 {
+    static let identifier = "v10-copies-on-tape"
+
+    static func migrate(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE pools ADD COLUMN tape_format TEXT NOT NULL DEFAULT 'native'
+                CHECK (tape_format IN ('native', 'ltfs'));
+            ALTER TABLE pools ADD COLUMN block_size INTEGER NOT NULL DEFAULT 524288
+                CHECK (block_size BETWEEN 4096 AND 8388608 AND block_size % 4096 = 0);
+            ALTER TABLE pools ADD COLUMN verify_after_write INTEGER NOT NULL DEFAULT 1 CHECK (verify_after_write IN (0, 1));
+            ALTER TABLE repository ADD COLUMN path TEXT CHECK (path IS NULL OR substr(path, 1, 1) = '/');
+            ALTER TABLE repository_copies ADD COLUMN verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1));
+            """)
+    }
+}

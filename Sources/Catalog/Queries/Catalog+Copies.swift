@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+
+/// A copy of a record being written to a tape pool, as the catalog keeps it: it starts
+/// `in_progress`, gains one extent per part as each part is written (with the cartridge's bytes
+/// and fullness in the same transaction), and becomes `complete` only when every part was
+/// written — verified when it was read back — or `failed`. Nothing is recorded as copied that
+/// was not written.
+extension CatalogDatabase {
+    /// Starts a copy of `recordID` into `poolID`. An earlier copy of the record in that pool that
+    /// failed or was interrupted is replaced (its tape files stay on the cartridges, unreferenced);
+    /// a complete one is a conflict.
+    public func beginCopy(of recordID: Int64, inPool poolID: Int64, now: Date = Date()) async throws(CatalogError) -> RepositoryCopy {
+        try await write { db in
+            if let earlier = try RepositoryCopy.filter(Column("repository_id") == recordID && Column("pool_id") == poolID).fetchOne(db) {
+                guard earlier.state != .complete else {
+                    throw CatalogError.conflict("record \(recordID) already has a complete copy in pool \(poolID) (copy \(earlier.id ?? 0))")
+                }
+                _ = try earlier.delete(db)
+            }
+            var copy = RepositoryCopy(repositoryId: recordID, poolId: poolID, state: .inProgress, createdAt: now)
+            try copy.insert(db)
+            return copy
+        }
+    }
+
+    /// Records one part written: its extent, and the cartridge's bytes written and status
+    /// (`append`, or `full` when the drive reported early warning) in one transaction.
+    public func recordPartWritten(_ extent: RepositoryCopyExtent, bytesOnTape: Int64, cartridgeFull: Bool)
+        async throws(CatalogError) -> RepositoryCopyExtent {
+        try await write { db in
+            var row = extent
+            row.id = nil
+            try row.insert(db)
+            guard var cartridge = try TapeCartridge.fetchOne(db, key: extent.cartridgeId) else {
+                throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(extent.cartridgeId))
+            }
+            cartridge.bytesWritten = max(cartridge.bytesWritten, bytesOnTape)
+            let target: CartridgeStatus = cartridgeFull ? .full : .append
+            if cartridge.status != target {
+                try CartridgeLifecycle.check(from: cartridge.status, to: target, isWORM: cartridge.isWorm, isCleaning: false)
+                cartridge.status = target
+            }
+            try cartridge.update(db)
+            return row
+        }
+    }
+
+    /// Marks a cartridge full without a part on it (early warning before a part could start).
+    public func markCartridgeFull(_ cartridgeID: Int64) async throws(CatalogError) {
+        try await write { db in
+            guard var cartridge = try TapeCartridge.fetchOne(db, key: cartridgeID) else {
+                throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(cartridgeID))
+            }
+            guard cartridge.status != .full else { return }
+            try CartridgeLifecycle.check(from: cartridge.status, to: .full, isWORM: cartridge.isWorm, isCleaning: false)
+            cartridge.status = .full
+            try cartridge.update(db)
+        }
+    }
+
+    /// Ends a copy: complete (verified when it was read back) or failed.
+    public func finishCopy(_ copyID: Int64, state: CopyState, verified: Bool = false) async throws(CatalogError) -> RepositoryCopy {
+        try await write { db in
+            guard var copy = try RepositoryCopy.fetchOne(db, key: copyID) else {
+                throw CatalogError.notFound(resource: "repository_copies", identifier: String(copyID))
+            }
+            guard copy.state == .inProgress else {
+                throw CatalogError.conflict("copy \(copyID) has ended already (\(copy.state.rawValue))")
+            }
+            copy.state = state
+            copy.verified = state == .complete && verified
+            try copy.update(db)
+            return copy
+        }
+    }
+
+    /// Marks a copy verified after a verification read it all back and matched.
+    public func markCopyVerified(_ copyID: Int64) async throws(CatalogError) {
+        try await write { db in
+            try db.execute(sql: "UPDATE repository_copies SET verified = 1 WHERE id = ? AND state = 'complete'", arguments: [copyID])
+        }
+    }
+
+    /// The cartridge a copy into tape pool `poolID` continues on: the pool's appendable
+    /// cartridge, else one of its scratch cartridges, among those in a storage slot of a library
+    /// (not in a drive or a mail slot), not in `excluding`; with its library.
+    public func writableCartridge(pool poolID: Int64, excluding: Set<Int64> = [])
+        async throws(CatalogError) -> (cartridge: TapeCartridge, libraryID: Int64)? {
+        try await read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT tape_cartridges.id AS cartridge_id, library_slots.library_id AS library_id FROM tape_cartridges
+                JOIN library_slots ON library_slots.id = tape_cartridges.slot_id
+                WHERE tape_cartridges.pool_id = ? AND library_slots.kind = 'storage'
+                  AND tape_cartridges.status IN ('append', 'scratch') AND tape_cartridges.write_protected = 0
+                  AND tape_cartridges.is_worm = 0
+                ORDER BY tape_cartridges.status = 'scratch', tape_cartridges.id
+                """, arguments: [poolID])
+            for row in rows {
+                let id: Int64 = row["cartridge_id"]
+                guard !excluding.contains(id), let cartridge = try TapeCartridge.fetchOne(db, key: id) else { continue }
+                return (cartridge, row["library_id"])
+            }
+            return nil
+        }
+    }
+
+    /// Copies of records that `recordID` has, with their extents, complete ones only.
+    public func completeCopies(of recordID: Int64) async throws(CatalogError) -> [(RepositoryCopy, [RepositoryCopyExtent])] {
+        try await read { db in
+            let copies = try RepositoryCopy.filter(Column("repository_id") == recordID && Column("state") == CopyState.complete.rawValue)
+                .order(Column("id")).fetchAll(db)
+            return try copies.map { copy in
+                (copy, try RepositoryCopyExtent.filter(Column("copy_id") == copy.id).order(Column("part_index")).fetchAll(db))
+            }
+        }
+    }
+}
+
+/// The backup-core queue (task_queue) as the copy runner works it.
+extension CatalogDatabase {
+    /// Takes the oldest queued task of `types` (highest priority first), compare and set
+    /// `new` → `start`; nil when none waits.
+    public func claimNextBackupTask(types: [BackupTaskType], now: Date = Date()) async throws(CatalogError) -> BackupTask? {
+        try await write { db in
+            let placeholders = types.map { _ in "?" }.joined(separator: ", ")
+            guard var task = try BackupTask.fetchOne(db, sql: """
+                SELECT * FROM task_queue WHERE status = 'new' AND type IN (\(placeholders))
+                ORDER BY priority DESC, id LIMIT 1
+                """, arguments: StatementArguments(types.map(\.rawValue))) else { return nil }
+            task.status = .start
+            task.startedAt = now
+            task.phase = "starting"
+            try task.update(db)
+            return task
+        }
+    }
+
+    /// Updates a running backup task's phase and percent (0…100), with a log line when given.
+    public func updateBackupTask(_ id: Int64, status: TaskStatus? = nil, phase: String? = nil, percent: Double? = nil,
+                                 failure: TaskFailure? = nil, log: String? = nil, now: Date = Date()) async throws(CatalogError) {
+        try await write { db in
+            guard var task = try BackupTask.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "task_queue", identifier: String(id))
+            }
+            if let status {
+                task.status = status
+                if status.isFinal && task.finishedAt == nil { task.finishedAt = now }
+                if status == .done { task.progressPercent = 100 }
+            }
+            if let phase { task.phase = phase }
+            if let percent { task.progressPercent = min(100, max(0, percent)) }
+            if let failure {
+                task.errorMessage = failure.message; task.senseKey = failure.senseKey; task.asc = failure.asc
+                task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
+            }
+            try task.update(db)
+            if let log {
+                var entry = TaskLogEntry(taskId: id, loggedAt: now, level: failure == nil ? "info" : "error", message: log)
+                try entry.insert(db)
+            }
+        }
+    }
+
+    /// Backup tasks left started by a service that stopped without ending them: `broken`.
+    public func breakInterruptedBackupTasks(now: Date = Date()) async throws(CatalogError) -> Int {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE task_queue SET status = 'broken', finished_at = ?,
+                    error_message = COALESCE(error_message, 'the service stopped while the task ran')
+                WHERE status IN ('start', 'execution', 'transmission') AND type IN ('copy', 'verify', 'restore', 'move')
+                """, arguments: [now])
+            let count = db.changesCount
+            try db.execute(sql: """
+                UPDATE repository_copies SET state = 'failed' WHERE state = 'in_progress'
+                """)
+            return count
+        }
+    }
+}

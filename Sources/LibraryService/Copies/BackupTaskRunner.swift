@@ -1,0 +1,69 @@
+import Catalog
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the backup-core queue's copy and verification tasks (task_queue), one at a time, with
+/// `RecordCopier`; a task left started by a service that stopped is `broken` at start, and its
+/// copy `failed`. Joins the media server's service group.
+public struct BackupTaskRunner: Service {
+    let copier: RecordCopier
+    let pollInterval: Duration
+    let logger: Logger
+
+    public init(copier: RecordCopier, pollInterval: Duration = .seconds(2), logger: Logger) {
+        self.copier = copier; self.pollInterval = pollInterval; self.logger = logger
+    }
+
+    public func run() async throws {
+        let catalog = copier.catalog
+        do {
+            let broken = try await catalog.breakInterruptedBackupTasks()
+            if broken > 0 { logger.warning("\(broken) copy or verification task(s) interrupted by the last stop are broken") }
+        } catch {
+            logger.error("marking interrupted backup tasks broken failed: \(error)")
+        }
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .verify]) {
+                        await runOne(task)
+                    } else {
+                        try await Task.sleep(for: pollInterval)
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    /// Runs one claimed task to its end and records the end.
+    public func runOne(_ task: BackupTask) async {
+        guard let id = task.id else { return }
+        let catalog = copier.catalog
+        do {
+            guard let recordID = task.repositoryId else { throw TaskRunFailure(.invalidRequest, message: "the task names no record") }
+            switch task.type {
+            case .copy:
+                guard let poolID = task.targetPoolId else { throw TaskRunFailure(.invalidRequest, message: "the copy names no target pool") }
+                let copy = try await copier.copy(record: recordID, toPool: poolID, taskID: id)
+                try await catalog.updateBackupTask(id, status: .done, log: "copy \(copy.id ?? 0) of record \(recordID) is complete"
+                                                       + (copy.verified ? " and verified" : " (unverified)"))
+            case .verify:
+                guard let poolID = task.targetPoolId ?? task.poolId else { throw TaskRunFailure(.invalidRequest, message: "the verification names no pool") }
+                try await copier.verify(record: recordID, pool: poolID, taskID: id)
+                try await catalog.updateBackupTask(id, status: .done, log: "record \(recordID) read back from pool \(poolID): verified")
+            default:
+                throw TaskRunFailure(.notBuilt, message: "\(task.type.rawValue) tasks are not run by this service")
+            }
+        } catch {
+            let failure = ServiceError(error)
+            logger.error("backup task \(id) failed: \(failure.message)")
+            let sense = failure.sense
+            try? await catalog.updateBackupTask(id, status: .error, failure: TaskFailure(
+                message: failure.message, code: failure.code.rawValue, senseKey: sense?.senseKey, asc: sense?.asc,
+                ascq: sense?.ascq, senseDescription: sense?.description), log: failure.message)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+import SCSI
+import TapeHardware
+
+/// A record's archive on this host, read off the cooperative pool.
+public final class RecordFile: Sendable {
+    public let path: String
+    public let size: Int64
+    private let handle: FileHandle
+
+    public init(path: String) throws(ServiceError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ServiceError(.notFound, "the record's archive \(path) cannot be opened")
+        }
+        let end: UInt64
+        do { end = try handle.seekToEnd() } catch {
+            throw ServiceError(.notFound, "the record's archive \(path) cannot be read: \(error.localizedDescription)")
+        }
+        self.path = path; self.handle = handle; self.size = Int64(end)
+    }
+
+    deinit { try? handle.close() }
+
+    /// Up to `count` bytes from `offset`.
+    public func read(at offset: Int64, count: Int) async throws -> [UInt8] {
+        let handle = self.handle
+        return try await offPool {
+            try handle.seek(toOffset: UInt64(offset))
+            return [UInt8](try handle.read(upToCount: count) ?? Data())
+        }
+    }
+
+    /// SHA-256 of the whole file, in lower-case hex.
+    public func sha256(blockSize: Int = 1 << 20) async throws -> String {
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        while offset < size {
+            let chunk = try await read(at: offset, count: blockSize)
+            guard !chunk.isEmpty else { break }
+            hasher.update(data: chunk)
+            offset += Int64(chunk.count)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// One part of a record as it was written on a cartridge.
+public struct PartWritten: Sendable, Equatable {
+    public var partNumber: UInt32
+    /// Filemarks before the part's header on the partition (`mt fsf` count).
+    public var tapeFileNumber: Int64
+    /// Logical object number of the header and of the trailer.
+    public var firstBlock: Int64
+    public var lastBlock: Int64
+    public var byteOffset: Int64
+    public var byteCount: Int64
+    public var sha256: [UInt8]
+    /// The drive reported early warning: the cartridge takes nothing more.
+    public var reachedEarlyWarning: Bool
+    public var lastPart: Bool
+}
+
+/// Writes and reads record parts in the native format (`NativeTapeFormat`) on a drive that
+/// holds the cartridge.
+public enum NativeRecordIO {
+    /// Writes the part of `file` starting at `offset` at the drive's current position (end of
+    /// data): header, data records of `header.blockSize` until the record ends or the drive
+    /// reports early warning (the record that drew it was written; the part ends there), the
+    /// trailer and a filemark. `progress` gets the record's bytes written so far.
+    public static func writePart(_ drive: TapeDrive, file: RecordFile, header: NativeTapeFormat.Header,
+                                 progress: @Sendable (Int64) async -> Void = { _ in }) async throws -> PartWritten {
+        let position = try await drive.position()
+        guard let first = position.blockNumber else {
+            throw TaskRunFailure(.deviceAnswerInvalid, message: "the drive does not report its position (READ POSITION)")
+        }
+        let fileNumber = Int64(position.fileNumber ?? 0)
+        var earlyWarning = try await drive.write(record: NativeTapeFormat.encode(header)).earlyWarning
+        var hasher = SHA256()
+        var offset = header.byteOffset
+        var records: Int64 = 0
+        let blockSize = Int(header.blockSize)
+        while offset < file.size && !earlyWarning {
+            let chunk = try await file.read(at: offset, count: Int(min(Int64(blockSize), file.size - offset)))
+            guard !chunk.isEmpty else {
+                throw TaskRunFailure(.refused, message: "\(file.path) ended at \(offset) bytes, before its \(file.size) bytes")
+            }
+            hasher.update(data: chunk)
+            earlyWarning = try await drive.write(record: chunk).earlyWarning
+            offset += Int64(chunk.count)
+            records += 1
+            await progress(offset)
+        }
+        let digest = Array(hasher.finalize())
+        let last = offset >= file.size
+        let trailer = NativeTapeFormat.Trailer(recordID: header.recordID, partNumber: header.partNumber,
+                                               partSize: offset - header.byteOffset, partSHA256: digest, lastPart: last)
+        // Past early warning there is room for these by design (SSC-4 4.2.4): the part is closed cleanly.
+        if try await drive.write(record: NativeTapeFormat.encode(trailer)).earlyWarning { earlyWarning = true }
+        if try await drive.writeFilemarks(1).earlyWarning { earlyWarning = true }
+        return PartWritten(partNumber: header.partNumber, tapeFileNumber: fileNumber, firstBlock: Int64(first),
+                           lastBlock: Int64(first) + 1 + records, byteOffset: header.byteOffset,
+                           byteCount: offset - header.byteOffset, sha256: digest,
+                           reachedEarlyWarning: earlyWarning, lastPart: last)
+    }
+
+    /// What reading a part back found.
+    public struct PartRead: Sendable, Equatable {
+        public var header: NativeTapeFormat.Header
+        public var trailer: NativeTapeFormat.Trailer
+        /// SHA-256 of the data as read.
+        public var sha256: [UInt8]
+        public var byteCount: Int64
+    }
+
+    /// Reads the part whose header is logical object `firstBlock`: every data record up to the
+    /// trailer, hashed, each handed to `sink` (a restore writes them out). Fails when the layout
+    /// is broken or the data's SHA-256 differs from the trailer's.
+    public static func readPart(_ drive: TapeDrive, firstBlock: Int64, expectedRecord recordID: Int64,
+                                expectedPart partNumber: UInt32,
+                                sink: @Sendable ([UInt8]) async throws -> Void = { _ in },
+                                progress: @Sendable (Int64) async -> Void = { _ in }) async throws -> PartRead {
+        try await drive.locate(partition: 0, block: UInt64(firstBlock))
+        let header = try NativeTapeFormat.decodeHeader(try await record(drive, maxLength: NativeTapeFormat.labelLength, what: "header"))
+        guard header.recordID == recordID, header.partNumber == partNumber else {
+            throw TaskRunFailure(.dataMismatch, message: "block \(firstBlock) holds part \(header.partNumber) of record \(header.recordID), "
+                                    + "not part \(partNumber) of record \(recordID): the catalog and the tape disagree")
+        }
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+        let maxLength = max(Int(header.blockSize), NativeTapeFormat.labelLength)
+        while true {
+            let data = try await record(drive, maxLength: maxLength, what: "data")
+            if data.count == NativeTapeFormat.labelLength, let trailer = try? NativeTapeFormat.decodeTrailer(data) {
+                let digest = Array(hasher.finalize())
+                guard trailer.recordID == recordID, trailer.partNumber == partNumber, trailer.partSize == bytes else {
+                    throw TaskRunFailure(.dataMismatch, message: "the trailer of part \(partNumber) of record \(recordID) says "
+                                            + "\(trailer.partSize) bytes of part \(trailer.partNumber); \(bytes) were read")
+                }
+                guard digest == trailer.partSHA256 else {
+                    throw TaskRunFailure(.dataMismatch, message: "part \(partNumber) of record \(recordID) read back with another "
+                                            + "SHA-256 than was written: the data on tape is not the record's")
+                }
+                return PartRead(header: header, trailer: trailer, sha256: digest, byteCount: bytes)
+            }
+            hasher.update(data: data)
+            try await sink(data)
+            bytes += Int64(data.count)
+            await progress(bytes)
+        }
+    }
+
+    private static func record(_ drive: TapeDrive, maxLength: Int, what: String) async throws -> [UInt8] {
+        switch try await drive.readRecord(maxLength: maxLength) {
+        case .record(let data, let truncatedBy):
+            guard truncatedBy == 0 else {
+                throw TaskRunFailure(.dataMismatch, message: "a \(what) record is \(data.count + truncatedBy) bytes, longer than \(maxLength)")
+            }
+            return data
+        case .filemark:
+            throw TaskRunFailure(.dataMismatch, message: "a filemark where a \(what) record was expected: the part has no trailer")
+        case .endOfData:
+            throw TaskRunFailure(.dataMismatch, message: "end of data where a \(what) record was expected")
+        }
+    }
+}

@@ -1,0 +1,309 @@
+import Catalog
+import Crypto
+import Foundation
+import Logging
+import SCSI
+import TapeHardware
+
+/// Copies repository records onto tape pools, verifies and restores them, over the library task
+/// engine: every cartridge it needs is mounted and unmounted by a tl_task_queue load or unload
+/// task linked to its backup task (`backup_task_id`), so the robot is scheduled in one place;
+/// between the two the copier writes or reads through the drive the engine chose.
+///
+/// The catalog is kept true: a copy starts `in_progress`; each part's extent is recorded once
+/// the part's trailer and filemark are on tape, with the cartridge's bytes and fullness; the copy
+/// becomes `complete` only after every part was written and — unless the pool turns it off —
+/// read back with the SHA-256 that was written; any failure leaves it `failed`.
+public struct RecordCopier: Sendable {
+    public let catalog: CatalogDatabase
+    public let engine: LibraryTaskEngine
+    let logger: Logger
+    /// Priority of the mounts and unmounts it queues.
+    let mountPriority: Int
+    let pollInterval: Duration
+
+    public init(catalog: CatalogDatabase, engine: LibraryTaskEngine, logger: Logger = Logger(label: "tapelib.copies"),
+                mountPriority: Int = 500, pollInterval: Duration = .milliseconds(20)) {
+        self.catalog = catalog; self.engine = engine; self.logger = logger
+        self.mountPriority = mountPriority; self.pollInterval = pollInterval
+    }
+
+    /// A cartridge in a drive for one backup task.
+    struct Mount {
+        let libraryID: Int64
+        let driveID: Int64
+        let cartridge: TapeCartridge
+        let drive: TapeDrive
+    }
+
+    // MARK: Copy
+
+    /// Copies record `recordID` into tape pool `poolID` as backup task `taskID`; returns the
+    /// copy as recorded (complete).
+    @discardableResult
+    public func copy(record recordID: Int64, toPool poolID: Int64, taskID: Int64) async throws -> RepositoryCopy {
+        guard let record = try await catalog.record(id: recordID) else {
+            throw TaskRunFailure(.notFound, message: "record \(recordID) does not exist")
+        }
+        guard let pool = try await catalog.pool(id: poolID), pool.type == .tapeLibrary else {
+            throw TaskRunFailure(.invalidRequest, message: "pool \(poolID) is not a tape-library pool")
+        }
+        guard pool.tapeFormat == .native else {
+            throw TaskRunFailure(.notBuilt, message: "pool \(pool.name) is an LTFS pool; copies onto LTFS volumes are not built yet "
+                                    + "(issue 12); use a native pool")
+        }
+        guard let path = record.path else {
+            throw TaskRunFailure(.refused, message: "record \(recordID) has no archive on this host (it was not added from a file)")
+        }
+        let file: RecordFile
+        do { file = try RecordFile(path: path) } catch { throw TaskRunFailure(error.code, message: error.message) }
+        guard file.size == record.sizeBytes else {
+            throw TaskRunFailure(.dataMismatch, message: "\(path) is \(file.size) bytes; record \(recordID) says \(record.sizeBytes)")
+        }
+        try await status(taskID, phase: "reading \(path) for its SHA-256", percent: 0)
+        let recordSHA = try await file.sha256()
+        if let expected = record.sha256, expected != recordSHA {
+            throw TaskRunFailure(.dataMismatch, message: "\(path) is not the record any more: its SHA-256 is \(recordSHA), "
+                                    + "the record's \(expected)")
+        }
+        let copy = try await catalog.beginCopy(of: recordID, inPool: poolID)
+        guard let copyID = copy.id else { throw TaskRunFailure(.internal, message: "copy without id") }
+        do {
+            try await writeParts(record: record, file: file, recordSHA: hexBytes(recordSHA), pool: pool, copyID: copyID, taskID: taskID)
+            let done = try await catalog.finishCopy(copyID, state: .complete, verified: pool.verifyAfterWrite)
+            try await status(taskID, phase: "copied \(record.sizeBytes) bytes into pool \(pool.name)"
+                                 + (pool.verifyAfterWrite ? ", read back and verified" : " (not verified: the pool writes without reading back)"),
+                             percent: 100)
+            return done
+        } catch {
+            _ = try? await catalog.finishCopy(copyID, state: .failed)
+            throw error
+        }
+    }
+
+    private func writeParts(record: BackupRecord, file: RecordFile, recordSHA: [UInt8], pool: Pool, copyID: Int64,
+                            taskID: Int64) async throws {
+        guard let recordID = record.id, let poolID = pool.id else { return }
+        var offset: Int64 = 0
+        var part: UInt32 = 0
+        var used: Set<Int64> = []
+        let started = ContinuousClock.now
+        repeat {
+            guard let (cartridge, libraryID) = try await catalog.writableCartridge(pool: poolID, excluding: used),
+                  let cartridgeID = cartridge.id else {
+                throw TaskRunFailure(.noSlot, message: "pool \(pool.name) has no writable cartridge in a library for part \(part) of "
+                                        + "record \(recordID) (\(record.sizeBytes - offset) bytes to go): import scratch cartridges into it")
+            }
+            used.insert(cartridgeID)
+            let mount = try await self.mount(cartridge, library: libraryID, taskID: taskID, writing: true)
+            do {
+                try await position(mount, scratch: cartridge.status == .scratch)
+                let header = NativeTapeFormat.Header(recordID: recordID, partNumber: part, cartridgeSequence: UInt32(used.count - 1),
+                                                     byteOffset: offset, recordSize: record.sizeBytes, recordSHA256: recordSHA,
+                                                     blockSize: UInt32(pool.blockSize))
+                try await status(taskID, phase: "writing part \(part) of record \(recordID) to \(cartridge.volumeTag) in drive \(mount.driveID)")
+                let size = record.sizeBytes
+                let catalog = self.catalog
+                let partNumber = part
+                let written = try await NativeRecordIO.writePart(mount.drive, file: file, header: header) { done in
+                    let seconds = max(0.001, Self.seconds(ContinuousClock.now - started))
+                    let rate = Double(done) / seconds / 1_000_000
+                    try? await catalog.updateBackupTask(taskID, phase: "writing part \(partNumber) to \(cartridge.volumeTag): "
+                                                            + "\(done) of \(size) bytes, \(String(format: "%.1f", rate)) MB/s",
+                                                        percent: size > 0 ? Double(done) / Double(size) * 90 : 0)
+                }
+                if pool.verifyAfterWrite {
+                    try await status(taskID, phase: "reading part \(part) back from \(cartridge.volumeTag)")
+                    let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: written.firstBlock,
+                                                                 expectedRecord: recordID, expectedPart: part)
+                    guard read.sha256 == written.sha256, read.byteCount == written.byteCount else {
+                        throw TaskRunFailure(.dataMismatch, message: "part \(part) of record \(recordID) on \(cartridge.volumeTag) "
+                                                + "read back different from what was written")
+                    }
+                }
+                let extent = RepositoryCopyExtent(copyId: copyID, partIndex: Int(part), cartridgeId: cartridgeID,
+                                                  tapeFileNumber: written.tapeFileNumber, firstBlock: written.firstBlock,
+                                                  lastBlock: written.lastBlock, byteOffset: written.byteOffset,
+                                                  byteCount: written.byteCount)
+                // Labels and data on the cartridge so far (the catalog's count; the drive's volume
+                // statistics count compressed bytes, not the record's).
+                let onTape = cartridge.bytesWritten + written.byteCount + Int64(2 * NativeTapeFormat.labelLength)
+                _ = try await catalog.recordPartWritten(extent, bytesOnTape: onTape, cartridgeFull: written.reachedEarlyWarning)
+                try await catalog.updateBackupTask(taskID, log: "part \(part): \(written.byteCount) bytes on \(cartridge.volumeTag), "
+                                                       + "tape file \(written.tapeFileNumber), blocks \(written.firstBlock)…\(written.lastBlock)"
+                                                       + (written.reachedEarlyWarning ? "; early warning: the cartridge is full" : ""))
+                offset += written.byteCount
+                part += 1
+            } catch {
+                await unmountAfterFailure(mount, taskID: taskID)
+                throw error
+            }
+            try await unmount(mount, taskID: taskID)
+        } while offset < record.sizeBytes
+    }
+
+    /// Positions a mounted cartridge where a part is appended: the beginning of a scratch
+    /// cartridge, else its end of data.
+    private func position(_ mount: Mount, scratch: Bool) async throws {
+        if scratch {
+            try await mount.drive.rewind()
+        } else {
+            try await mount.drive.space(.endOfData, count: 0)
+        }
+    }
+
+    // MARK: Verify and restore
+
+    /// Reads every part of the record's complete copy in pool `poolID` back and compares the
+    /// SHA-256 of each with its trailer and of the whole with the record's; marks the copy
+    /// verified. `sink` receives the record's bytes in order (a restore writes them out).
+    public func verify(record recordID: Int64, pool poolID: Int64, taskID: Int64,
+                       sink: @escaping @Sendable ([UInt8]) async throws -> Void = { _ in }) async throws {
+        guard let record = try await catalog.record(id: recordID) else {
+            throw TaskRunFailure(.notFound, message: "record \(recordID) does not exist")
+        }
+        guard let (copy, extents) = try await catalog.completeCopies(of: recordID).first(where: { $0.0.poolId == poolID }),
+              let copyID = copy.id else {
+            throw TaskRunFailure(.notFound, message: "record \(recordID) has no complete copy in pool \(poolID)")
+        }
+        let whole = WholeRecordHash()
+        var done: Int64 = 0
+        for extent in extents {
+            guard let cartridge = try await catalog.cartridge(id: extent.cartridgeId), let cartridgeID = cartridge.id else {
+                throw TaskRunFailure(.notFound, message: "cartridge \(extent.cartridgeId) of copy \(copyID) is not in the catalog")
+            }
+            guard cartridge.location == .slot, let slotID = cartridge.slotId, let slot = try await catalog.slot(id: slotID) else {
+                throw TaskRunFailure(.refused, message: "cartridge \(cartridge.volumeTag), which holds part \(extent.partIndex) of record "
+                                        + "\(recordID), is not in a library slot (\(cartridge.location.rawValue)): import it")
+            }
+            _ = cartridgeID
+            let mount = try await self.mount(cartridge, library: slot.libraryId, taskID: taskID, writing: false)
+            do {
+                try await status(taskID, phase: "reading part \(extent.partIndex) from \(cartridge.volumeTag) in drive \(mount.driveID)",
+                                 percent: record.sizeBytes > 0 ? Double(done) / Double(record.sizeBytes) * 100 : 0)
+                let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: extent.firstBlock, expectedRecord: recordID,
+                                                             expectedPart: UInt32(extent.partIndex)) { bytes in
+                    await whole.update(bytes)
+                    try await sink(bytes)
+                }
+                guard read.byteCount == extent.byteCount, read.header.byteOffset == extent.byteOffset else {
+                    throw TaskRunFailure(.dataMismatch, message: "part \(extent.partIndex) on \(cartridge.volumeTag) holds \(read.byteCount) "
+                                            + "bytes from \(read.header.byteOffset); the catalog says \(extent.byteCount) from \(extent.byteOffset)")
+                }
+                done += read.byteCount
+            } catch {
+                await unmountAfterFailure(mount, taskID: taskID)
+                throw error
+            }
+            try await unmount(mount, taskID: taskID)
+        }
+        let digest = await whole.hex()
+        guard done == record.sizeBytes, record.sha256 == nil || record.sha256 == digest else {
+            throw TaskRunFailure(.dataMismatch, message: "record \(recordID) read back from pool \(poolID) is \(done) bytes with SHA-256 "
+                                    + "\(digest); the record is \(record.sizeBytes) bytes with \(record.sha256 ?? "?")")
+        }
+        try await catalog.markCopyVerified(copyID)
+        try await status(taskID, phase: "read back \(done) bytes: the SHA-256 matches the record's", percent: 100)
+    }
+
+    /// Restores the record from its copy in `poolID` to a new file at `path` (refused if it
+    /// exists); the file is removed when the restore fails.
+    public func restore(record recordID: Int64, pool poolID: Int64, to path: String, taskID: Int64) async throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw TaskRunFailure(.refused, message: "\(path) cannot be created")
+        }
+        let output = RestoreOutput(handle: handle)
+        do {
+            try await verify(record: recordID, pool: poolID, taskID: taskID) { bytes in try await output.write(bytes) }
+            try await output.close()
+        } catch {
+            try? await output.close()
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
+
+    // MARK: Mounts through the engine
+
+    private func mount(_ cartridge: TapeCartridge, library libraryID: Int64, taskID: Int64, writing: Bool) async throws -> Mount {
+        try await status(taskID, phase: "waiting for \(cartridge.volumeTag) to be loaded into a free drive")
+        let load = try await engine.submit(LibraryTask(type: .load, priority: mountPriority, backupTaskId: taskID,
+                                                       libraryId: libraryID, cartridgeId: cartridge.id))
+        let ended = try await waitForEnd(of: load)
+        guard ended.status == .done, let driveID = ended.driveId else {
+            throw TaskRunFailure(ServiceErrorCode(rawValue: ended.errorCode ?? "") ?? .refused,
+                                 message: "loading \(cartridge.volumeTag) failed (task \(ended.id ?? 0)): \(ended.errorMessage ?? ended.status.rawValue)")
+        }
+        return Mount(libraryID: libraryID, driveID: driveID, cartridge: cartridge,
+                     drive: try await engine.mountedDrive(library: libraryID, drive: driveID))
+    }
+
+    private func unmount(_ mount: Mount, taskID: Int64) async throws {
+        try await status(taskID, phase: "unloading \(mount.cartridge.volumeTag) from drive \(mount.driveID)")
+        let unload = try await engine.submit(LibraryTask(type: .unload, priority: mountPriority, backupTaskId: taskID,
+                                                         libraryId: mount.libraryID, driveId: mount.driveID))
+        let ended = try await waitForEnd(of: unload)
+        guard ended.status == .done else {
+            throw TaskRunFailure(ServiceErrorCode(rawValue: ended.errorCode ?? "") ?? .refused,
+                                 message: "unloading \(mount.cartridge.volumeTag) failed (task \(ended.id ?? 0)): \(ended.errorMessage ?? ended.status.rawValue)")
+        }
+    }
+
+    /// After a failure the cartridge still goes home; a failing unload is logged, the first failure reported.
+    private func unmountAfterFailure(_ mount: Mount, taskID: Int64) async {
+        do { try await unmount(mount, taskID: taskID) } catch {
+            logger.error("backup task \(taskID): \(error)")
+        }
+    }
+
+    private func waitForEnd(of task: LibraryTask) async throws -> LibraryTask {
+        guard let id = task.id else { throw TaskRunFailure(.internal, message: "library task without id") }
+        while true {
+            if let row = try await catalog.libraryTask(id: id), row.status.isFinal { return row }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    private func status(_ taskID: Int64, phase: String, percent: Double? = nil) async throws {
+        try await catalog.updateBackupTask(taskID, status: .execution, phase: phase, percent: percent)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private func hexBytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+}
+
+/// The SHA-256 of a record read back part after part.
+actor WholeRecordHash {
+    private var hasher = SHA256()
+    func update(_ bytes: [UInt8]) { hasher.update(data: bytes) }
+    func hex() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+}
+
+/// A restore's output file, written off the cooperative pool.
+actor RestoreOutput {
+    private let handle: FileHandle
+    init(handle: FileHandle) { self.handle = handle }
+    func write(_ bytes: [UInt8]) async throws {
+        let handle = self.handle
+        try await offPool { try handle.write(contentsOf: bytes) }
+    }
+    func close() async throws {
+        let handle = self.handle
+        try await offPool {
+            try handle.synchronize()
+            try handle.close()
+        }
+    }
+}

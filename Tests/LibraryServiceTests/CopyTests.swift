@@ -1,0 +1,218 @@
+import Catalog
+import Crypto
+import Foundation
+import HWSim
+import LibraryService
+import SCSI
+import TapeHardware
+import Testing
+
+/// Records copied onto a native tape pool through the engine (mounts as load/unload tasks),
+/// spanning cartridges at early warning, read back, verified and restored; the tape layout read
+/// with nothing but docs/tape-format.md's tables.
+@Suite(.timeLimit(.minutes(5))) struct CopyTests {
+    /// A file of `size` deterministic pseudo-random bytes; its path and SHA-256 (hex).
+    static func archive(size: Int, seed: UInt64) throws -> (String, String) {
+        var state = seed
+        var bytes = [UInt8](repeating: 0, count: size)
+        for index in bytes.indices {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            bytes[index] = UInt8(truncatingIfNeeded: state >> 33)
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tapelib-record-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return (path, SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+    }
+
+    struct Setup {
+        let rig: TestRig
+        let copier: RecordCopier
+        let pool: Pool
+        let disk: Pool
+    }
+
+    /// A library whose LTO-9 cartridges hold 18 MB (early warning at 98%), the three data
+    /// cartridges registered into tape pool "tapes" (256 KiB blocks), synced.
+    static func setup(verifyAfterWrite: Bool = true) async throws -> Setup {
+        let rig = try await TestRig.make(registerCartridges: false, capacityScale: 1e-6)
+        let pool = try await rig.catalog.insert(Pool(name: "tapes", type: .tapeLibrary, blockSize: 262_144,
+                                                     verifyAfterWrite: verifyAfterWrite))
+        let disk = try await rig.catalog.insert(Pool(name: "disk", type: .fileSystem))
+        for tag in ["E00001L9", "E00002L9", "E00003L9"] {
+            _ = try await rig.catalog.registerCartridge(volumeTag: tag, poolName: "tapes")
+        }
+        return Setup(rig: rig, copier: RecordCopier(catalog: rig.catalog, engine: rig.engine, pollInterval: .milliseconds(2)),
+                     pool: pool, disk: disk)
+    }
+
+    func addRecord(_ setup: Setup, size: Int, seed: UInt64) async throws -> (BackupRecord, String) {
+        let (path, sha) = try Self.archive(size: size, seed: seed)
+        let record = try await setup.rig.catalog.insert(BackupRecord(
+            client: "client-1", resource: "/srv/data", resourceType: "File system", backupType: .full,
+            poolId: try #require(setup.disk.id), sizeBytes: Int64(size), sha256: sha, path: path))
+        return (record, path)
+    }
+
+    func backupTask(_ setup: Setup, _ type: BackupTaskType, record: BackupRecord) async throws -> Int64 {
+        try #require(try await setup.rig.catalog.enqueue(BackupTask(type: type, status: .start, targetPoolId: setup.pool.id,
+                                                                    repositoryId: record.id)).id)
+    }
+
+    @Test func aRecordSpansTwoCartridgesAtEarlyWarningIsVerifiedAndRestored() async throws {
+        let setup = try await Self.setup()
+        let rig = setup.rig
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (big, bigPath) = try await addRecord(setup, size: 24 * 1_000_000 + 12_345, seed: 1)
+            let (small, smallPath) = try await addRecord(setup, size: 1_000_001, seed: 2)
+            defer { try? FileManager.default.removeItem(atPath: bigPath); try? FileManager.default.removeItem(atPath: smallPath) }
+            let poolID = try #require(setup.pool.id)
+
+            let task = try await backupTask(setup, .copy, record: big)
+            let copy = try await setup.copier.copy(record: try #require(big.id), toPool: poolID, taskID: task)
+            #expect(copy.state == .complete && copy.verified)
+            let extents = try await rig.catalog.extents(ofCopy: try #require(copy.id))
+            #expect(extents.count == 2)
+            #expect(extents.map(\.byteOffset) == [0, extents[0].byteCount])
+            #expect(extents.reduce(0) { $0 + $1.byteCount } == big.sizeBytes)
+            // The first cartridge took ~98% of its 18 MB, in whole blocks, and is full.
+            #expect(extents[0].byteCount % 262_144 == 0 && extents[0].byteCount > 17_000_000, "\(extents[0])")
+            let first = try #require(try await rig.catalog.cartridge(id: extents[0].cartridgeId))
+            let second = try #require(try await rig.catalog.cartridge(id: extents[1].cartridgeId))
+            #expect(first.status == .full)
+            #expect(second.status == .append)
+            #expect(extents.map(\.tapeFileNumber) == [0, 0])
+            // Every mount and unmount was a library task of this backup task, and each ended done.
+            let mounts = try await rig.catalog.listLibraryTasks(ListQuery(filter: "backup_task_id=\"\(task)\"", limit: 100)).items
+            #expect(mounts.map(\.type) == [.load, .unload, .load, .unload])
+            #expect(mounts.allSatisfy { $0.status == .done })
+
+            // A second record is appended to the cartridge with room: tape file 1 there.
+            let smallTask = try await backupTask(setup, .copy, record: small)
+            let smallCopy = try await setup.copier.copy(record: try #require(small.id), toPool: poolID, taskID: smallTask)
+            let smallExtents = try await rig.catalog.extents(ofCopy: try #require(smallCopy.id))
+            #expect(smallExtents.map(\.cartridgeId) == [second.id].compactMap { $0 })
+            #expect(smallExtents.map(\.tapeFileNumber) == [1])
+
+            // Verification reads both parts back from both cartridges.
+            try await setup.copier.verify(record: try #require(big.id), pool: poolID, taskID: try await backupTask(setup, .verify, record: big))
+            // Restore gives the same bytes.
+            let restored = FileManager.default.temporaryDirectory.appendingPathComponent("tapelib-restored-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: restored) }
+            try await setup.copier.restore(record: try #require(big.id), pool: poolID, to: restored,
+                                           taskID: try await backupTask(setup, .restore, record: big))
+            #expect(FileManager.default.contentsEqual(atPath: restored, andPath: bigPath))
+            // Nothing is left in a drive.
+            for drive in rig.driveIDs {
+                #expect(try await rig.catalog.drive(id: drive)?.loadedCartridgeId == nil)
+            }
+            // A copy that exists already is not made twice.
+            await #expect(throws: (any Error).self) {
+                try await setup.copier.copy(record: try #require(big.id), toPool: poolID, taskID: try await backupTask(setup, .copy, record: big))
+            }
+        }
+    }
+
+    /// Reads the second cartridge of a copy with plain READ(6)s, as `dd` would, and decodes
+    /// the labels with docs/tape-format.md's offsets (not NativeTapeFormat's decoder).
+    @Test func theLayoutOnTapeIsTheDocumentedOne() async throws {
+        let setup = try await Self.setup(verifyAfterWrite: false)
+        let rig = setup.rig
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (record, path) = try await addRecord(setup, size: 700_000, seed: 3)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let copy = try await setup.copier.copy(record: try #require(record.id), toPool: try #require(setup.pool.id),
+                                                   taskID: try await backupTask(setup, .copy, record: record))
+            // The pool writes without reading back: recorded complete, unverified.
+            #expect(copy.state == .complete && !copy.verified)
+            let copyID = try #require(copy.id)
+            let extent = try #require(try await rig.catalog.extents(ofCopy: copyID).first)
+            let cartridge = try #require(try await rig.catalog.cartridge(id: extent.cartridgeId))
+            let load = try await rig.waitForTask(try await rig.submit(.load, drive: 0, cartridge: cartridge.id).id)
+            #expect(load.status == .done, "\(load.errorMessage ?? "")")
+            let drive = try await rig.engine.mountedDrive(library: rig.libraryID, drive: rig.driveIDs[0])
+            try await drive.rewind()
+            var records: [[UInt8]] = []
+            readLoop: while true {
+                switch try await drive.readRecord(maxLength: 1 << 20) {
+                case .record(let bytes, _): records.append(bytes)
+                case .filemark, .endOfData: break readLoop
+                }
+            }
+            func be(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> UInt64 {
+                bytes[offset..<offset + count].reduce(0) { $0 << 8 | UInt64($1) }
+            }
+            let header = try #require(records.first)
+            let trailer = try #require(records.last)
+            let data = records.dropFirst().dropLast()
+            #expect(header.count == 512 && trailer.count == 512)
+            #expect(Array(header[0..<8]) == Array("TLBKHDR1".utf8))
+            #expect(be(header, 8, 2) == 1)
+            #expect(be(header, 10, 8) == UInt64(record.id ?? 0))
+            #expect(be(header, 18, 4) == 0 && be(header, 22, 4) == 0 && be(header, 26, 8) == 0)
+            #expect(be(header, 34, 8) == 700_000)
+            #expect(be(header, 42, 4) == 262_144)
+            #expect(Array(header[46..<78]).map { String(format: "%02x", $0) }.joined() == record.sha256)
+            #expect(Array(header[480..<512]) == Array(SHA256.hash(data: header[0..<480])))
+            #expect(data.map(\.count) == [262_144, 262_144, 700_000 - 2 * 262_144])
+            #expect(Array(trailer[0..<8]) == Array("TLBKEND1".utf8))
+            #expect(be(trailer, 22, 8) == 700_000)
+            #expect(trailer[30] == 1)
+            #expect(Array(trailer[31..<63]) == Array(SHA256.hash(data: Array(data.joined()))))
+            #expect(Array(trailer[480..<512]) == Array(SHA256.hash(data: trailer[0..<480])))
+            #expect(extent.firstBlock == 0 && extent.lastBlock == 4)
+        }
+    }
+
+    @Test func aPoolWithoutAWritableCartridgeRefusesAndTheCopyIsFailed() async throws {
+        let setup = try await Self.setup()
+        let rig = setup.rig
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            // 60 MB: more than the three 18 MB cartridges hold.
+            let (record, path) = try await addRecord(setup, size: 60_000_000, seed: 4)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let task = try await backupTask(setup, .copy, record: record)
+            do {
+                try await setup.copier.copy(record: try #require(record.id), toPool: try #require(setup.pool.id), taskID: task)
+                Issue.record("a copy larger than the pool's cartridges was recorded")
+            } catch {
+                #expect("\(error)".contains("no writable cartridge"), "\(error)")
+            }
+            let copies = try await rig.catalog.copies(of: try #require(record.id))
+            #expect(copies.map(\.state) == [.failed])
+            // The parts that were written are recorded with their cartridges, which are full.
+            let extents = try await rig.catalog.extents(ofCopy: try #require(copies.first?.id))
+            #expect(extents.count == 3)
+            for extent in extents {
+                #expect(try await rig.catalog.cartridge(id: extent.cartridgeId)?.status == .full)
+            }
+        }
+    }
+}
+
+@Suite struct NativeTapeFormatTests {
+    @Test func labelsRoundTripAndBadBytesAreTypedErrors() throws {
+        let header = NativeTapeFormat.Header(recordID: 42, partNumber: 3, cartridgeSequence: 2, byteOffset: 1 << 33,
+                                             recordSize: 1 << 34, recordSHA256: Array(repeating: 0xAB, count: 32), blockSize: 524_288)
+        let bytes = NativeTapeFormat.encode(header)
+        #expect(bytes.count == 512)
+        #expect(try NativeTapeFormat.decodeHeader(bytes) == header)
+        let trailer = NativeTapeFormat.Trailer(recordID: 42, partNumber: 3, partSize: 99, partSHA256: Array(repeating: 7, count: 32), lastPart: true)
+        #expect(try NativeTapeFormat.decodeTrailer(NativeTapeFormat.encode(trailer)) == trailer)
+        // A header is not a trailer.
+        #expect(throws: NativeTapeFormat.LabelError.wrongMagic) { try NativeTapeFormat.decodeTrailer(bytes) }
+        #expect(throws: NativeTapeFormat.LabelError.wrongLength(511)) { try NativeTapeFormat.decodeHeader(Array(bytes.prefix(511))) }
+        var flipped = bytes
+        flipped[20] ^= 1
+        #expect(throws: NativeTapeFormat.LabelError.checksumMismatch) { try NativeTapeFormat.decodeHeader(flipped) }
+        // Random and oversized bytes: a typed error, never a crash.
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 8, 10, 480, 512, 513, 4096] {
+            let random = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(throws: NativeTapeFormat.LabelError.self) { try NativeTapeFormat.decodeHeader(random) }
+            #expect(throws: NativeTapeFormat.LabelError.self) { try NativeTapeFormat.decodeTrailer(random) }
+        }
+    }
+}

@@ -8,5 +8,5 @@ struct TapelibTools: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tapelib",
         abstract: "Drive SCSI tape libraries: LTFS volumes, device discovery, the catalog, the service and its tasks.",
-        subcommands: [LTFSCommand.self, DiscoverCommand.self, CatalogCommand.self, LibraryCommand.self, ServeCommand.self, TaskCommand.self, UserCommand.self])
+        subcommands: [LTFSCommand.self, DiscoverCommand.self, CatalogCommand.self, LibraryCommand.self, ServeCommand.self, TaskCommand.self, UserCommand.self, RepositoryCommand.self])
 }

@@ -14,7 +14,7 @@ import Foundation
 /// parsing, so the companion sees the same arguments and exit status, stdin and stdout.
 enum CompanionTools {
     static let executableName = "tapelib-tools"
-    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "library", "serve", "task", "user"]
+    static let subcommands: Set<String> = ["ltfs", "discover", "catalog", "library", "serve", "task", "user", "repository"]
 
     /// The arguments (without argv[0]) to hand over, or nil when `tapelib` runs the command:
     /// `tapelib ltfs …`, and `tapelib help ltfs …`.
@@ -85,5 +85,10 @@ enum CompanionTools {
     struct Tasks: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "task", abstract: "Queue library tasks for the service and follow them.")
+    }
+
+    struct Repository: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify the copies.")
     }
 }

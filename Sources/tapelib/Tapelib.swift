@@ -17,5 +17,6 @@ struct Tapelib: AsyncParsableCommand {
         abstract: "Drive SCSI tape libraries: changers, drives, LTFS, catalog, the service and its tasks.",
         subcommands: [ChangerCommand.self, DriveCommand.self, InquiryCommand.self,
                       CompanionTools.LTFS.self, CompanionTools.Discover.self, CompanionTools.Catalog.self,
-                      CompanionTools.Library.self, CompanionTools.Serve.self, CompanionTools.Tasks.self, CompanionTools.Users.self])
+                      CompanionTools.Library.self, CompanionTools.Serve.self, CompanionTools.Tasks.self, CompanionTools.Users.self,
+                      CompanionTools.Repository.self])
 }

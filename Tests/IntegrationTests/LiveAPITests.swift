@@ -225,4 +225,69 @@ import Testing
         #expect(after.contains { $0["media_server_id"] as? Int == mediaB }, "\(after)")
         #expect(second.stop() == 0)
     }
+
+    /// A file added as a record with `tapelib repository add`, copied onto a tape pool by the
+    /// service (`tapelib repository copy --wait`: the mounts are library tasks of the copy),
+    /// spanning two 120 MB cartridges, then verified; the API shows the tasks and the copy.
+    @Test func aRecordIsCopiedOntoTapeAndVerifiedThroughTheService() async throws {
+        let state = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: state) }
+        // The autoloader with LTO-8 cartridges of 120 MB (early warning 2.4 MB before the end, more
+        // than a 512 KiB block, as on real tapes).
+        let profileURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("hwsim/Sources/HWSim/Profiles/autoloader.json")
+        var profile = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: profileURL)) as? [String: Any])
+        profile["capacityScale"] = 1e-5
+        let small = state.appendingPathComponent("small-autoloader.json")
+        try JSONSerialization.data(withJSONObject: profile).write(to: small)
+        let served = try await ServeProcess.start(["--sim-unregistered"], state: state, scheme: "http", profile: small.path)
+        defer { _ = served.stop() }
+        var client = Client(base: URL(string: "http://127.0.0.1:\(served.port)")!)
+        let login = try await client.call("POST", "/api/v1/auth/login",
+                                          #"{"rubackup_user": "admin", "password": "\#(ServeProcess.adminPassword)"}"#)
+        let session = try #require(login.json["data"] as? [String: Any])
+        client.token = session["access_token"] as? String
+        client.csrf = session["csrf_token"] as? String
+
+        #expect(try await client.call("POST", "/api/v1/pool_list", #"{"data": {"pool_name": "tapes", "pool_type": "Tape library"}}"#).status == 201)
+        #expect(try await client.call("POST", "/api/v1/pool_list", #"{"data": {"pool_name": "disk", "pool_type": "File system"}}"#).status == 201)
+        for tag in ["A00001L8", "A00002L8", "A00003L8"] {
+            let registered = try await client.call("POST", "/api/v1/tape_cartridges", #"{"data": {"volume_tag": "\#(tag)", "pool": "tapes"}}"#)
+            #expect(registered.status == 201, "\(registered.json)")
+        }
+        let sync = try await client.call("POST", "/api/v1/tape_libraries/1/sync?wait=true")
+        #expect(sync.status == 422 || sync.status == 200, "\(sync.json)")   // A00004…6 stay unregistered
+
+        // 125 MB: more than one cartridge holds (1 MB of random bytes, each MB changed by its index).
+        var generator = SystemRandomNumberGenerator()
+        let block = (0..<1_000_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = Data(capacity: 125_000_000)
+        for index in 0..<125 { bytes.append(contentsOf: block.map { $0 ^ UInt8(truncatingIfNeeded: index) }) }
+        let archive = state.appendingPathComponent("archive.bin")
+        try bytes.write(to: archive)
+        let catalog = ["--state-dir", state.appendingPathComponent("catalog").path]
+        let added = try await CLI.run(["repository", "add", "--pool", "disk", archive.path] + catalog)
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.hasPrefix("record 1: "), "\(added.stdout)")
+        let copied = try await CLI.run(["repository", "copy", "--record", "1", "--pool", "tapes", "--wait"] + catalog)
+        #expect(copied.status == 0, "\(copied.stdout)\(copied.stderr)")
+        #expect(copied.stderr.contains("MB/s"), "\(copied.stderr)")
+        let verified = try await CLI.run(["repository", "verify", "--record", "1", "--wait"] + catalog)
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        let listed = try await CLI.run(["repository", "list", "--json"] + catalog)
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let copies = try #require(records.first?["copies"] as? [[String: Any]])
+        #expect(copies.count == 1 && copies.first?["state"] as? String == "complete" && copies.first?["verified"] as? Bool == true,
+                "\(records)")
+
+        // Through the API: the copy task is done, and its mounts were library tasks of it.
+        let tasks = try #require(try await client.call("GET", "/api/v1/task_queue").json["data"] as? [[String: Any]])
+        #expect(tasks.map { $0["status"] as? String } == ["done", "done"], "\(tasks)")
+        let copyTask = try #require(tasks.first { $0["type"] as? String == "copy" }?["id"] as? Int)
+        let mounts = try #require(try await client.call(
+            "GET", "/api/v1/tl_task_queue?limit=100&filter_data=backup_task_id%3D%22\(copyTask)%22").json["data"] as? [[String: Any]])
+        #expect(mounts.compactMap { $0["type"] as? String } == ["load", "unload", "load", "unload"], "\(mounts)")
+        #expect(served.stop() == 0)
+    }
 }
+

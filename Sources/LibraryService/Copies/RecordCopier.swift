@@ -69,9 +69,11 @@ public struct RecordCopier: Sendable {
         let copy = try await catalog.beginCopy(of: recordID, inPool: poolID)
         guard let copyID = copy.id else { throw TaskRunFailure(.internal, message: "copy without id") }
         do {
+            let started = ContinuousClock.now
             try await writeParts(record: record, file: file, recordSHA: hexBytes(recordSHA), pool: pool, copyID: copyID, taskID: taskID)
             let done = try await catalog.finishCopy(copyID, state: .complete, verified: pool.verifyAfterWrite)
-            try await status(taskID, phase: "copied \(record.sizeBytes) bytes into pool \(pool.name)"
+            let rate = Double(record.sizeBytes) / max(0.001, Self.seconds(ContinuousClock.now - started)) / 1_000_000
+            try await status(taskID, phase: "copied \(record.sizeBytes) bytes into pool \(pool.name) at \(String(format: "%.1f", rate)) MB/s"
                                  + (pool.verifyAfterWrite ? ", read back and verified" : " (not verified: the pool writes without reading back)"),
                              percent: 100)
             return done
@@ -135,6 +137,12 @@ public struct RecordCopier: Sendable {
                 offset += written.byteCount
                 part += 1
             } catch {
+                // The physical end came before early warning had room for a whole block (a
+                // block larger than the drive's early-warning zone): the cartridge is full; the
+                // part has no trailer and is not recorded.
+                if case .checkCondition(let sense, _)? = error as? SCSIError, sense.senseKey == .volumeOverflow {
+                    try? await catalog.markCartridgeFull(cartridgeID)
+                }
                 await unmountAfterFailure(mount, taskID: taskID)
                 throw error
             }

@@ -192,6 +192,72 @@ import Testing
     }
 }
 
+/// Faults during copies: the task fails with the decoded sense, the copy is failed, nothing is
+/// recorded that was not written, the cartridge goes home, and a retry starts over.
+@Suite(.timeLimit(.minutes(5))) struct CopyFaultTests {
+    @Test func aMediaErrorMidCopyFailsTheTaskWithTheSenseAndARetryCompletesOnAnotherCartridge() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        // Writing logical object 5 of the first cartridge (the 5th data record) gives MEDIUM ERROR 3/0C/00.
+        rig.simulated.injectMediaError(barcode: "E00001L9", block: 5)
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (path, sha) = try CopyTests.archive(size: 3_000_000, seed: 9)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let record = try await rig.catalog.insert(BackupRecord(
+                client: "c", resource: path, resourceType: "File", backupType: .full, poolId: try #require(setup.disk.id),
+                sizeBytes: 3_000_000, sha256: sha, path: path))
+            let recordID = try #require(record.id)
+            let queued = try await rig.catalog.enqueue(BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: recordID))
+            let claimed = try #require(try await rig.catalog.claimNextBackupTask(types: [.copy, .verify]))
+            #expect(claimed.id == queued.id)
+            await runner.runOne(claimed)
+            let queuedID = try #require(queued.id)
+            let failed = try #require(try await rig.catalog.backupTask(id: queuedID))
+            #expect(failed.status == .error)
+            #expect(failed.senseKey == 3 && failed.asc == 0x0C, "\(failed)")
+            let copies = try await rig.catalog.copies(of: recordID)
+            #expect(copies.map(\.state) == [.failed])
+            let failedCopy = try #require(copies.first?.id)
+            #expect(try await rig.catalog.extents(ofCopy: failedCopy).isEmpty)
+            // The cartridge went home; no drive holds anything.
+            #expect(try await rig.catalog.cartridge(volumeTag: "E00001L9")?.location == .slot)
+            for drive in rig.driveIDs { #expect(try await rig.catalog.drive(id: drive)?.loadedCartridgeId == nil) }
+
+            // The cartridge with the bad spot is kept out of use; a retry starts over on the next one.
+            #expect(try await rig.catalog.cartridge(volumeTag: "E00001L9")?.status == .error)
+            let retry = try await rig.catalog.enqueue(BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: recordID))
+            let next = try #require(try await rig.catalog.claimNextBackupTask(types: [.copy]))
+            await runner.runOne(next)
+            let retryID = try #require(retry.id)
+            let done = try #require(try await rig.catalog.backupTask(id: retryID))
+            #expect(done.status == .done, "\(done.errorMessage ?? "")")
+            let copy = try #require(try await rig.catalog.copies(of: recordID).first)
+            #expect(copy.state == .complete)
+            let copyID = try #require(copy.id)
+            let extents = try await rig.catalog.extents(ofCopy: copyID)
+            let second = try await rig.catalog.cartridge(volumeTag: "E00002L9")
+            #expect(extents.map(\.cartridgeId) == [second?.id].compactMap { $0 })
+        }
+    }
+
+    @Test func tasksAndCopiesInterruptedByAStopAreBrokenAndFailedAtTheNextStart() async throws {
+        let setup = try await CopyTests.setup()
+        let catalog = setup.rig.catalog
+        let record = try await catalog.insert(BackupRecord(client: "c", resource: "/r", resourceType: "File", backupType: .full,
+                                                           poolId: try #require(setup.disk.id), sizeBytes: 1))
+        let recordID = try #require(record.id)
+        let task = try await catalog.enqueue(BackupTask(type: .copy, status: .execution, targetPoolId: setup.pool.id, repositoryId: recordID))
+        let copy = try await catalog.beginCopy(of: recordID, inPool: try #require(setup.pool.id))
+        #expect(try await catalog.breakInterruptedBackupTasks() == 1)
+        let taskID = try #require(task.id)
+        #expect(try await catalog.backupTask(id: taskID)?.status == .broken)
+        #expect(try await catalog.copies(of: recordID).map(\.state) == [.failed])
+        _ = copy
+    }
+}
+
 @Suite struct NativeTapeFormatTests {
     @Test func labelsRoundTripAndBadBytesAreTypedErrors() throws {
         let header = NativeTapeFormat.Header(recordID: 42, partNumber: 3, cartridgeSequence: 2, byteOffset: 1 << 33,

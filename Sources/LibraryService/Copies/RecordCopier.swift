@@ -143,6 +143,13 @@ public struct RecordCopier: Sendable {
                 if case .checkCondition(let sense, _)? = error as? SCSIError, sense.senseKey == .volumeOverflow {
                     try? await catalog.markCartridgeFull(cartridgeID)
                 }
+                // A medium error: the cartridge is kept out of use (status error) until an
+                // operator checks or formats it; a retry continues on another cartridge.
+                if case .checkCondition(let sense, _)? = error as? SCSIError, sense.senseKey == .mediumError {
+                    _ = try? await catalog.setCartridgeStatus(cartridgeID, to: .error)
+                    try? await catalog.updateBackupTask(taskID, log: "\(cartridge.volumeTag) reported a medium error: "
+                                                            + "its status is error; it is not written again until checked")
+                }
                 await unmountAfterFailure(mount, taskID: taskID)
                 throw error
             }

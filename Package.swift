@@ -125,7 +125,8 @@ let package = Package(
             // LibraryService, Discovery and SGTransport: the engine's sync of a library, also
             // through the sg shim (SG_IO, as mtx reaches it).
             dependencies: ["SCSI", "TapeHardware", "HWSim", "Catalog", "LTFS", "LibraryService", "Discovery",
-                           "SGTransport", .product(name: "Logging", package: "swift-log")],
+                           "SGTransport", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/TapelibBench"),
 
         .testTarget(name: "SCSITests", dependencies: ["SCSI"], path: "Tests/SCSITests"),

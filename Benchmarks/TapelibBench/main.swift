@@ -18,6 +18,7 @@ if onlyArea == "scheduler-fast" {
     // hwsim at 0.005 × real time: the engine's own milliseconds count 200× in library time.
     await runEngineSchedulerBenchmark(speed: 0.005)
 }
+if onlyArea == nil || onlyArea == "copy" { await runCopyBenchmarks() }
 if onlyArea == "engine-shim" { await runEngineShimBenchmarks() }
 // scripts/bench-api.sh's helpers (not part of the default areas).
 let environment = ProcessInfo.processInfo.environment

@@ -22,12 +22,28 @@ public final class RecordFile: Sendable {
 
     deinit { try? handle.close() }
 
-    /// Up to `count` bytes from `offset`.
+    /// Up to `count` bytes from `offset` (pread(2) straight into the array: one copy, off the
+    /// cooperative pool).
     public func read(at offset: Int64, count: Int) async throws -> [UInt8] {
-        let handle = self.handle
+        let descriptor = handle.fileDescriptor
         return try await offPool {
-            try handle.seek(toOffset: UInt64(offset))
-            return [UInt8](try handle.read(upToCount: count) ?? Data())
+            var failure: Int32 = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                var done = 0
+                while done < count {
+                    let got = pread(descriptor, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
+                    if got < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        break
+                    }
+                    if got == 0 { break }
+                    done += got
+                }
+                initialized = done
+            }
+            if failure != 0 { throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO) }
+            return bytes
         }
     }
 
@@ -79,17 +95,41 @@ public enum NativeRecordIO {
         var hasher = SHA256()
         var offset = header.byteOffset
         var records: Int64 = 0
-        let blockSize = Int(header.blockSize)
-        while offset < file.size && !earlyWarning {
-            let chunk = try await file.read(at: offset, count: Int(min(Int64(blockSize), file.size - offset)))
+        let blockSize = Int64(header.blockSize)
+        // A bounded pipeline: the next block is read (off the pool) while this one is hashed
+        // (a child task) and written (the drive), so the three overlap instead of adding up.
+        func prefetch(_ at: Int64) -> Task<[UInt8], any Error>? {
+            guard at < file.size else { return nil }
+            let count = Int(min(blockSize, file.size - at))
+            return Task { try await file.read(at: at, count: count) }
+        }
+        var next = earlyWarning ? nil : prefetch(offset)
+        while let pending = next {
+            let chunk = try await pending.value
             guard !chunk.isEmpty else {
                 throw TaskRunFailure(.refused, message: "\(file.path) ended at \(offset) bytes, before its \(file.size) bytes")
             }
-            hasher.update(data: chunk)
-            earlyWarning = try await drive.write(record: chunk).earlyWarning
-            offset += Int64(chunk.count)
+            let after = offset + Int64(chunk.count)
+            next = prefetch(after)
+            let state = hasher
+            async let hashed = Self.hashing(state, chunk)
+            let outcome: WriteOutcome
+            do {
+                outcome = try await drive.write(record: chunk)
+            } catch {
+                next?.cancel()
+                _ = await hashed
+                throw error
+            }
+            hasher = await hashed
+            offset = after
             records += 1
             await progress(offset)
+            if outcome.earlyWarning {
+                earlyWarning = true
+                next?.cancel()
+                next = nil
+            }
         }
         let digest = Array(hasher.finalize())
         let last = offset >= file.size
@@ -129,8 +169,21 @@ public enum NativeRecordIO {
         var hasher = SHA256()
         var bytes: Int64 = 0
         let maxLength = max(Int(header.blockSize), NativeTapeFormat.labelLength)
+        // The block read last is hashed while the drive reads the next one.
+        var unhashed: [UInt8] = []
         while true {
-            let data = try await record(drive, maxLength: maxLength, what: "data")
+            let state = hasher
+            let previous = unhashed
+            async let hashed = Self.hashing(state, previous)
+            let data: [UInt8]
+            do {
+                data = try await record(drive, maxLength: maxLength, what: "data")
+            } catch {
+                _ = await hashed
+                throw error
+            }
+            hasher = await hashed
+            unhashed = []
             if data.count == NativeTapeFormat.labelLength, let trailer = try? NativeTapeFormat.decodeTrailer(data) {
                 let digest = Array(hasher.finalize())
                 guard trailer.recordID == recordID, trailer.partNumber == partNumber, trailer.partSize == bytes else {
@@ -143,11 +196,18 @@ public enum NativeRecordIO {
                 }
                 return PartRead(header: header, trailer: trailer, sha256: digest, byteCount: bytes)
             }
-            hasher.update(data: data)
             try await sink(data)
+            unhashed = data
             bytes += Int64(data.count)
             await progress(bytes)
         }
+    }
+
+    /// `state` with `bytes` hashed in (run as a child task beside the drive's I/O).
+    static func hashing(_ state: SHA256, _ bytes: [UInt8]) -> SHA256 {
+        var state = state
+        state.update(data: bytes)
+        return state
     }
 
     private static func record(_ drive: TapeDrive, maxLength: Int, what: String) async throws -> [UInt8] {

@@ -198,5 +198,30 @@ struct APIBackupCoreTests {
             #expect(try await client.call(.delete, "/api/v1/unauthorised_media_servers/\(gone)", session: session).status == 404)
         }
     }
+
+    @Test("a tape pool takes its format, block size and read-back; bad values and tape options on other pools are 400")
+    func tapePoolOptions() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        try await harness.test { client in
+            let session = try await client.login()
+            let created = try await client.call(.post, "/api/v1/pool_list", session: session, json: """
+                {"data": {"pool_name": "vault", "pool_type": "Tape library", "tape_format": "native",
+                          "tape_block_size": 1048576, "verify_after_write": false}}
+                """)
+            #expect(created.status == 201, "\(created.message)")
+            let pool = try #require(created.data as? [String: Any])
+            #expect(pool["tape_format"] as? String == "native")
+            #expect(pool["tape_block_size"] as? Int == 1_048_576)
+            #expect(pool["verify_after_write"] as? Bool == false)
+            for bad in [#"{"data": {"pool_name": "b1", "pool_type": "Tape library", "tape_block_size": 1000}}"#,
+                        #"{"data": {"pool_name": "b2", "pool_type": "Tape library", "tape_format": "tar"}}"#,
+                        #"{"data": {"pool_name": "b3", "pool_type": "File system", "verify_after_write": true}}"#] {
+                let answer = try await client.call(.post, "/api/v1/pool_list", session: session, json: bad)
+                #expect(answer.status == 400, "\(bad): \(answer.status) \(answer.message)")
+            }
+            #expect(try await harness.catalog.pool(named: "b1") == nil)
+        }
+    }
 }
 

@@ -35,7 +35,7 @@ import Testing
     /// cartridges registered into tape pool "tapes" (256 KiB blocks), synced.
     static func setup(verifyAfterWrite: Bool = true) async throws -> Setup {
         let rig = try await TestRig.make(registerCartridges: false, capacityScale: 1e-6)
-        let pool = try await rig.catalog.insert(Pool(name: "tapes", type: .tapeLibrary, blockSize: 262_144,
+        let pool = try await rig.catalog.insert(Pool(name: "tapes", type: .tapeLibrary, tapeBlockSize: 262_144,
                                                      verifyAfterWrite: verifyAfterWrite))
         let disk = try await rig.catalog.insert(Pool(name: "disk", type: .fileSystem))
         for tag in ["E00001L9", "E00002L9", "E00003L9"] {

@@ -21,14 +21,20 @@ struct CreatePoolBody: Decodable, Sendable, StrictFields {
     var compressionType: String?
     var description: String?
     var retentionPeriod: String?
+    /// A tape pool's format, data record size and read-back (tapelib's; docs/tape-format.md).
+    var tapeFormat: TapeFormat?
+    var tapeBlockSize: Int?
+    var verifyAfterWrite: Bool?
     enum CodingKeys: String, CodingKey {
         case poolName = "pool_name", poolType = "pool_type", mediaServer = "media_server", compressionType = "compression_type"
         case description, retentionPeriod = "retention_period"
+        case tapeFormat = "tape_format", tapeBlockSize = "tape_block_size", verifyAfterWrite = "verify_after_write"
     }
     /// The seed's parameters of other pool types are accepted and ignored ("parameters that do not apply are ignored").
     static let allowedFields: [String: Set<String>] = ["data": [
         "pool_name", "pool_type", "media_server", "compression_type", "description", "retention_period",
         "ignore_free_space_check", "algorithm", "block_size", "hash_length", "meta_data_pool",
+        "tape_format", "tape_block_size", "verify_after_write",
     ]]
 }
 
@@ -183,6 +189,14 @@ extension RouteTable {
                                       ("retention_period", body.retentionPeriod)] where (value?.utf8.count ?? 0) > 4_096 {
                     throw APIError(.invalidRequest, "\(name) is at most 4096 bytes", fields: [name: "too long"])
                 }
+                if let size = body.tapeBlockSize, !(4_096...8_388_608).contains(size) || size % 4_096 != 0 {
+                    throw APIError(.invalidRequest, "tape_block_size is a multiple of 4096 from 4096 to 8388608 bytes",
+                                   fields: ["tape_block_size": "4096…8388608, a multiple of 4096"])
+                }
+                if body.poolType != .tapeLibrary && (body.tapeFormat != nil || body.tapeBlockSize != nil || body.verifyAfterWrite != nil) {
+                    throw APIError(.invalidRequest, "tape_format, tape_block_size and verify_after_write apply to tape pools only",
+                                   fields: ["pool_type": "not a tape pool"])
+                }
                 if try await coded({ try await state.catalog.pool(named: body.poolName) }) != nil {
                     throw APIError(.conflict, "pool \(body.poolName) exists", fields: ["pool_name": "exists"])
                 }
@@ -197,7 +211,9 @@ extension RouteTable {
                     try await state.catalog.insert(Pool(name: body.poolName, type: body.poolType, mediaServerId: serverID,
                                                         retentionPeriod: body.retentionPeriod ?? "1 year",
                                                         compressionType: body.compressionType ?? "None",
-                                                        description: body.description ?? ""))
+                                                        description: body.description ?? "", tapeFormat: body.tapeFormat ?? .native,
+                                                        tapeBlockSize: body.tapeBlockSize ?? NativeTapeFormat.defaultBlockSize,
+                                                        verifyAfterWrite: body.verifyAfterWrite ?? true))
                 }
                 return try .envelope(try await withHealth(pool, state: state), status: .created,
                                      message: "Resource with name '\(body.poolName)' was created successfully!")

@@ -10,8 +10,8 @@ enum SchemaV10 {
         try db.execute(sql: """
             ALTER TABLE pools ADD COLUMN tape_format TEXT NOT NULL DEFAULT 'native'
                 CHECK (tape_format IN ('native', 'ltfs'));
-            ALTER TABLE pools ADD COLUMN block_size INTEGER NOT NULL DEFAULT 524288
-                CHECK (block_size BETWEEN 4096 AND 8388608 AND block_size % 4096 = 0);
+            ALTER TABLE pools ADD COLUMN tape_block_size INTEGER NOT NULL DEFAULT 524288
+                CHECK (tape_block_size BETWEEN 4096 AND 8388608 AND tape_block_size % 4096 = 0);
             ALTER TABLE pools ADD COLUMN verify_after_write INTEGER NOT NULL DEFAULT 1 CHECK (verify_after_write IN (0, 1));
             ALTER TABLE repository ADD COLUMN path TEXT CHECK (path IS NULL OR substr(path, 1, 1) = '/');
             ALTER TABLE repository_copies ADD COLUMN verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1));

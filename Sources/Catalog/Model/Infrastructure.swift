@@ -43,7 +43,7 @@ public struct Pool: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
     /// A tape pool's format on its cartridges (schema v10).
     public var tapeFormat: TapeFormat
     /// Bytes per data record written to a tape pool's cartridges (schema v10).
-    public var blockSize: Int
+    public var tapeBlockSize: Int
     /// Whether a copy into the pool is read back and its SHA-256 compared before it is recorded
     /// complete (schema v10); when off, copies are recorded unverified.
     public var verifyAfterWrite: Bool
@@ -52,12 +52,12 @@ public struct Pool: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
                 retentionPeriod: String = "1 year", compressionType: String = "None",
                 description: String = "", healthState: PoolHealth = .healthy,
                 createdAt: Date = Date(), modifiedAt: Date = Date(), tapeFormat: TapeFormat = .native,
-                blockSize: Int = 524_288, verifyAfterWrite: Bool = true) {
+                tapeBlockSize: Int = 524_288, verifyAfterWrite: Bool = true) {
         self.id = id; self.name = name; self.type = type; self.mediaServerId = mediaServerId
         self.retentionPeriod = retentionPeriod; self.compressionType = compressionType
         self.description = description; self.healthState = healthState
         self.createdAt = createdAt; self.modifiedAt = modifiedAt
-        self.tapeFormat = tapeFormat; self.blockSize = blockSize; self.verifyAfterWrite = verifyAfterWrite
+        self.tapeFormat = tapeFormat; self.tapeBlockSize = tapeBlockSize; self.verifyAfterWrite = verifyAfterWrite
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

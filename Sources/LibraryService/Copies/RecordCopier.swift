@@ -102,7 +102,7 @@ public struct RecordCopier: Sendable {
                 try await position(mount, scratch: cartridge.status == .scratch)
                 let header = NativeTapeFormat.Header(recordID: recordID, partNumber: part, cartridgeSequence: UInt32(used.count - 1),
                                                      byteOffset: offset, recordSize: record.sizeBytes, recordSHA256: recordSHA,
-                                                     blockSize: UInt32(pool.blockSize))
+                                                     blockSize: UInt32(pool.tapeBlockSize))
                 try await status(taskID, phase: "writing part \(part) of record \(recordID) to \(cartridge.volumeTag) in drive \(mount.driveID)")
                 let size = record.sizeBytes
                 let catalog = self.catalog

@@ -10,8 +10,8 @@ import LibraryService
 /// mounts the cartridges through its library tasks.
 struct RepositoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify the copies.",
-        subcommands: [Add.self, List.self, Copy.self, Verify.self])
+        commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify and restore the copies.",
+        subcommands: [Add.self, List.self, Copy.self, Verify.self, Restore.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register files as backup records of a (non-tape) pool.")
@@ -132,6 +132,40 @@ struct RepositoryCommand: AsyncParsableCommand {
                     type: .verify, client: source.client, resource: source.resource, resourceType: source.resourceType,
                     backupType: source.backupType, poolId: source.poolId, targetPoolId: copy.poolId, repositoryId: record))
                 print("task \(task.id ?? 0): verification of record \(record) in pool \(copy.poolId) queued")
+                if wait { try await followBackupTask(task.id ?? 0, in: database) }
+            }
+        }
+    }
+}
+
+extension RepositoryCommand {
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a restore of a record from its copy on tape into a directory, as a new file record-ID-NAME.")
+        @OptionGroup var catalog: TaskCommand.Catalog
+        @Option(name: .long, help: "Record id.") var record: Int64
+        @Option(name: .long, help: "The directory to restore into (an existing one; the file must not exist).") var to: String
+        @Flag(name: .long, help: "Follow the task until it ends, with a progress bar.") var wait = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await catalog.open()
+                guard let source = try await database.record(id: record) else { throw CommandFailure("no record \(record)") }
+                let directory = URL(fileURLWithPath: to).standardizedFileURL.resolvingSymlinksInPath().path
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw CommandFailure("\(to) is not a directory")
+                }
+                guard let copy = try await database.completeCopies(of: record).first?.0 else {
+                    throw CommandFailure("record \(record) has no complete copy on tape")
+                }
+                let file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(source)
+                guard !FileManager.default.fileExists(atPath: file) else { throw CommandFailure("\(file) exists; a restore never overwrites") }
+                let task = try await database.enqueue(BackupTask(
+                    type: .restore, client: source.client, resource: source.resource, resourceType: source.resourceType,
+                    backupType: source.backupType, poolId: source.poolId, targetPoolId: copy.poolId, repositoryId: record,
+                    targetPath: file))
+                print("task \(task.id ?? 0): restore of record \(record) to \(file) queued")
                 if wait { try await followBackupTask(task.id ?? 0, in: database) }
             }
         }

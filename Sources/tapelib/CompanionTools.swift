@@ -89,6 +89,6 @@ enum CompanionTools {
 
     struct Repository: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify the copies.")
+            commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify and restore the copies.")
     }
 }

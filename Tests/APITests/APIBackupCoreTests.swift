@@ -223,5 +223,41 @@ struct APIBackupCoreTests {
             #expect(try await harness.catalog.pool(named: "b1") == nil)
         }
     }
+
+    @Test("restoring queues a restore into a directory inside the client roots as a new file; outside, traversal, another client and a record without a copy on tape are refused")
+    func restoring() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tapelib-restore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let harness = try await APIHarness.make(clientRoots: [root.path])
+        defer { harness.close() }
+        let disk = try await harness.catalog.insert(Pool(name: "disk", type: .fileSystem))
+        let tapes = try await harness.catalog.insert(Pool(name: "tapes", type: .tapeLibrary))
+        let record = try await harness.catalog.insert(BackupRecord(client: "c1", resource: "/srv/db dump.tar", resourceType: "File",
+                                                                    backupType: .full, poolId: try #require(disk.id)))
+        let recordID = try #require(record.id)
+        let host = harness.server.hostname
+        @Sendable func body(_ path: String, client: String? = nil) -> String {
+            #"{"data": {"restore_task": {"target_client": "\#(client ?? host)", "destination_path": "\#(path)"}}}"#
+        }
+        try await harness.test { client in
+            let session = try await client.login()
+            let uri = "/api/v1/repository/\(recordID)/restoring"
+            // No copy on tape yet.
+            #expect(try await client.call(.post, uri, session: session, json: body(root.path + "/inside")).status == 409)
+            _ = try await harness.catalog.recordCopy(of: recordID, inPool: try #require(tapes.id), state: .complete)
+            let queued = try await client.call(.post, uri, session: session, json: body(root.path + "/inside"))
+            #expect(queued.status == 201, "\(queued.message)")
+            let id = try #require(((queued.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let task = try #require(try await client.call(.get, "/api/v1/task_queue/\(id)", session: session).data as? [String: Any])
+            #expect(task["type"] as? String == "restore" && task["status"] as? String == "new")
+            let canonicalRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
+            #expect(task["target_path"] as? String == canonicalRoot + "/inside/record-\(recordID)-db_dump.tar", "\(task)")
+            for bad in [body("/etc"), body(root.path + "/inside/../../etc"), body(root.path + "/missing")] {
+                #expect(try await client.call(.post, uri, session: session, json: bad).status == 400, "\(bad)")
+            }
+            #expect(try await client.call(.post, uri, session: session, json: body(root.path, client: "another-host")).status == 404)
+        }
+    }
 }
 

@@ -274,6 +274,16 @@ import Testing
         #expect(copied.stderr.contains("MB/s"), "\(copied.stderr)")
         let verified = try await CLI.run(["repository", "verify", "--record", "1", "--wait"] + catalog)
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        // Restored from tape into a directory: the same bytes as the archive.
+        let restoreDirectory = state.appendingPathComponent("restored")
+        try FileManager.default.createDirectory(at: restoreDirectory, withIntermediateDirectories: true)
+        let restored = try await CLI.run(["repository", "restore", "--record", "1", "--to", restoreDirectory.path, "--wait"] + catalog)
+        #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+        let restoredFile = restoreDirectory.appendingPathComponent("record-1-archive.bin").path
+        #expect(FileManager.default.contentsEqual(atPath: restoredFile, andPath: archive.path))
+        // A second restore to the same place is refused: a restore never overwrites.
+        let again = try await CLI.run(["repository", "restore", "--record", "1", "--to", restoreDirectory.path] + catalog)
+        #expect(again.status == 1 && again.stderr.contains("exists"), "\(again.stderr)")
         let listed = try await CLI.run(["repository", "list", "--json"] + catalog)
         let records = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
         let copies = try #require(records.first?["copies"] as? [[String: Any]])
@@ -282,7 +292,7 @@ import Testing
 
         // Through the API: the copy task is done, and its mounts were library tasks of it.
         let tasks = try #require(try await client.call("GET", "/api/v1/task_queue").json["data"] as? [[String: Any]])
-        #expect(tasks.map { $0["status"] as? String } == ["done", "done"], "\(tasks)")
+        #expect(tasks.map { $0["status"] as? String } == ["done", "done", "done"], "\(tasks)")
         let copyTask = try #require(tasks.first { $0["type"] as? String == "copy" }?["id"] as? Int)
         let mounts = try #require(try await client.call(
             "GET", "/api/v1/tl_task_queue?limit=100&filter_data=backup_task_id%3D%22\(copyTask)%22").json["data"] as? [[String: Any]])

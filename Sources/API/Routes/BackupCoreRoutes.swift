@@ -1,4 +1,5 @@
 import Catalog
+import Discovery
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -305,6 +306,15 @@ extension RouteTable {
             unassignedPools: nodes.filter { $0.0 == nil }.map(\.1))
     }
 
+    /// A restore's destination: a directory inside the roots this host exposes, by its canonical path.
+    static func restoreDirectory(_ path: String, state: APIState) async throws(APIError) -> String {
+        do {
+            return try await DirectoryLister(roots: state.configuration.clientRoots, entryLimit: 1).listing(of: path).path
+        } catch {
+            throw APIError(.invalidRequest, error.description, fields: ["destination_path": error.code.rawValue])
+        }
+    }
+
     static func repositoryRoutes(_ state: APIState) -> [Route] {
         @Sendable func queued(_ task: BackupTask) async throws -> Response {
             let row = try await coded { try await state.catalog.enqueue(task) }
@@ -312,8 +322,8 @@ extension RouteTable {
                                  message: "TASK WAS ADDED TO QUEUE:\(row.id ?? 0)")
         }
         /// Copies, moves, verifications and restores are backup-core tasks. Copies into native
-        /// tape pools and verifications are queued for the copy runner; the rest (moves, restores,
-        /// copies to other pools or LTFS pools) are recorded as a task that ended in error with
+        /// tape pools, verifications and restores are queued for the copy runner; the rest
+        /// (moves, copies to other pools or LTFS pools) are recorded as a task that ended in error with
         /// the reason (201 with its id), never as a success.
         @Sendable func refusedTask(_ type: BackupTaskType, _ call: Call) async throws -> Response {
             let id = try call.id(resource: "backup record")
@@ -330,7 +340,25 @@ extension RouteTable {
                 }
                 target = pool.id
             }
-            if type == .restore { _ = try call.decode(Wrapped<RestoreBody>.self) }
+            if type == .restore {
+                let body = try call.decode(Wrapped<RestoreBody>.self).data.restoreTask
+                // Restored on this media server, into a directory inside the roots it exposes
+                // (outside, traversal and missing are the same 400), as a new file.
+                try await requireThisClient(body.targetClient, state: state)
+                let directory = try await restoreDirectory(body.destinationPath, state: state)
+                let copies = try await coded { try await state.catalog.completeCopies(of: id) }
+                guard let copy = copies.first?.0 else {
+                    throw APIError(.conflict, "backup record \(id) has no complete copy on tape to restore from")
+                }
+                let file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(record)
+                guard !FileManager.default.fileExists(atPath: file) else {
+                    throw APIError(.conflict, "\(file) exists; a restore never overwrites a file")
+                }
+                return try await queued(BackupTask(type: .restore, client: record.client, resource: record.resource,
+                                                   resourceType: record.resourceType, backupType: record.backupType,
+                                                   poolId: record.poolId, targetPoolId: copy.poolId, repositoryId: id,
+                                                   targetPath: file))
+            }
             // Built: copies into a native tape pool and verifications of a tape copy, queued for
             // the media server's copy runner (LibraryService/Copies).
             if type == .copy, let target, let pool = try await coded({ try await state.catalog.pool(id: target) }),

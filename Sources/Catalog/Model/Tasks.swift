@@ -44,16 +44,18 @@ public struct BackupTask: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var asc: Int?
     public var ascq: Int?
     public var senseDescription: String?
+    /// The file a restore writes (schema v10).
+    public var targetPath: String?
 
     public init(id: Int64? = nil, type: BackupTaskType, status: TaskStatus = .new, priority: Int = 100,
                 parentTaskId: Int64? = nil, client: String? = nil, resource: String? = nil,
                 resourceType: String? = nil, backupType: BackupType? = nil, poolId: Int64? = nil,
-                targetPoolId: Int64? = nil, repositoryId: Int64? = nil, createdAt: Date = Date()) {
+                targetPoolId: Int64? = nil, repositoryId: Int64? = nil, createdAt: Date = Date(), targetPath: String? = nil) {
         self.id = id; self.type = type; self.status = status; self.priority = priority
         self.progressPercent = 0; self.phase = ""; self.parentTaskId = parentTaskId; self.client = client
         self.resource = resource; self.resourceType = resourceType; self.backupType = backupType
         self.poolId = poolId; self.targetPoolId = targetPoolId; self.repositoryId = repositoryId
-        self.createdAt = createdAt
+        self.createdAt = createdAt; self.targetPath = targetPath
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs the backup-core queue's copy and verification tasks (task_queue), one at a time, with
+/// Runs the backup-core queue's copy, verification and restore tasks (task_queue), one at a time, with
 /// `RecordCopier`; a task left started by a service that stopped is `broken` at start, and its
 /// copy `failed`. Joins the media server's service group.
 public struct BackupTaskRunner: Service {
@@ -26,7 +26,7 @@ public struct BackupTaskRunner: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .verify]) {
+                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .verify, .restore]) {
                         await runOne(task)
                     } else {
                         try await Task.sleep(for: pollInterval)
@@ -54,6 +54,11 @@ public struct BackupTaskRunner: Service {
                 guard let poolID = task.targetPoolId ?? task.poolId else { throw TaskRunFailure(.invalidRequest, message: "the verification names no pool") }
                 try await copier.verify(record: recordID, pool: poolID, taskID: id)
                 try await catalog.updateBackupTask(id, status: .done, log: "record \(recordID) read back from pool \(poolID): verified")
+            case .restore:
+                guard let path = task.targetPath else { throw TaskRunFailure(.invalidRequest, message: "the restore names no target path") }
+                guard let poolID = task.targetPoolId else { throw TaskRunFailure(.invalidRequest, message: "the restore names no pool") }
+                try await copier.restore(record: recordID, pool: poolID, to: path, taskID: id)
+                try await catalog.updateBackupTask(id, status: .done, log: "record \(recordID) restored to \(path) and its SHA-256 verified")
             default:
                 throw TaskRunFailure(.notBuilt, message: "\(task.type.rawValue) tasks are not run by this service")
             }

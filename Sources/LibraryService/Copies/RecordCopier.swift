@@ -224,11 +224,12 @@ public struct RecordCopier: Sendable {
     /// Restores the record from its copy in `poolID` to a new file at `path` (refused if it
     /// exists); the file is removed when the restore fails.
     public func restore(record recordID: Int64, pool poolID: Int64, to path: String, taskID: Int64) async throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw TaskRunFailure(.refused, message: "\(path) cannot be created")
+        // O_EXCL: a restore never overwrites a file.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw TaskRunFailure(.conflict, message: "\(path) cannot be created: \(String(cString: strerror(errno)))")
         }
-        let output = RestoreOutput(handle: handle)
+        let output = RestoreOutput(handle: FileHandle(fileDescriptor: descriptor, closeOnDealloc: true))
         do {
             try await verify(record: recordID, pool: poolID, taskID: taskID) { bytes in try await output.write(bytes) }
             try await output.close()
@@ -237,6 +238,17 @@ public struct RecordCopier: Sendable {
             try? FileManager.default.removeItem(atPath: path)
             throw error
         }
+    }
+
+    /// The name a restore gives the record's file in the directory it is restored to:
+    /// `record-ID-NAME`, NAME the archive's file name with anything but letters, digits, `.`,
+    /// `_` and `-` replaced (never a path).
+    public static func restoreFileName(_ record: BackupRecord) -> String {
+        let source = (record.path ?? record.resource).split(separator: "/").last.map(String.init) ?? ""
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        let name = String(source.map { allowed.contains($0) ? $0 : "_" }.prefix(200))
+        let cleaned = name.isEmpty || name.allSatisfy({ $0 == "." }) ? "archive" : name
+        return "record-\(record.id ?? 0)-\(cleaned)"
     }
 
     // MARK: Mounts through the engine

@@ -259,5 +259,25 @@ struct APIBackupCoreTests {
             #expect(try await client.call(.post, uri, session: session, json: body(root.path, client: "another-host")).status == 404)
         }
     }
+
+    @Test("a copy_to_tape job names its tape pool and optionally a source pool; other pools are refused")
+    func copyJobs() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        let disk = try #require(try await harness.catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tapes = try #require(try await harness.catalog.insert(Pool(name: "tapes", type: .tapeLibrary)).id)
+        try await harness.test { client in
+            let session = try await client.login()
+            func job(_ pool: Int64, source: Int64?) -> String {
+                #"{"data": {"name": "to tape \#(pool)-\#(source ?? 0)", "kind": "copy_to_tape", "pool_id": \#(pool)"#
+                    + (source.map { #", "source_pool_id": \#($0)"# } ?? "") + "}}"
+            }
+            let created = try await client.call(.post, "/api/v1/scheduled_jobs", session: session, json: job(tapes, source: disk))
+            #expect(created.status == 201, "\(created.message)")
+            #expect((created.data as? [String: Any])?["source_pool_id"] as? Int == Int(disk))
+            #expect(try await client.call(.post, "/api/v1/scheduled_jobs", session: session, json: job(disk, source: nil)).status == 400)
+            #expect(try await client.call(.post, "/api/v1/scheduled_jobs", session: session, json: job(tapes, source: tapes)).status == 400)
+        }
+    }
 }
 

@@ -38,6 +38,15 @@ import Testing
             throw CLIFailure(description: "task \(id) did not end")
         }
 
+        /// Logs in as admin and keeps the session's token and CSRF token for the calls after.
+        mutating func login(password: String) async throws {
+            let login = try await call("POST", "/api/v1/auth/login", #"{"rubackup_user": "admin", "password": "\#(password)"}"#)
+            #expect(login.status == 200)
+            let session = try #require(login.json["data"] as? [String: Any])
+            token = session["access_token"] as? String
+            csrf = session["csrf_token"] as? String
+        }
+
         func taskIDs(_ answer: (status: Int, json: [String: Any])) throws -> [Int] {
             try #require((answer.json["data"] as? [String: Any])?["task_ids"] as? [Int], "\(answer.json)")
         }
@@ -180,12 +189,7 @@ import Testing
                                                      profile: "midsize")
         defer { _ = second.stop() }
         var client = Client(base: URL(string: "http://127.0.0.1:\(second.port)")!)
-        let login = try await client.call("POST", "/api/v1/auth/login",
-                                          #"{"rubackup_user": "admin", "password": "\#(ServeProcess.adminPassword)"}"#)
-        #expect(login.status == 200)
-        let session = try #require(login.json["data"] as? [String: Any])
-        client.token = session["access_token"] as? String
-        client.csrf = session["csrf_token"] as? String
+        try await client.login(password: ServeProcess.adminPassword)
 
         let waiting = try await client.call("GET", "/api/v1/unauthorised_media_servers")
         #expect(waiting.status == 200)
@@ -243,11 +247,7 @@ import Testing
         let served = try await ServeProcess.start(["--sim-unregistered"], state: state, scheme: "http", profile: small.path)
         defer { _ = served.stop() }
         var client = Client(base: URL(string: "http://127.0.0.1:\(served.port)")!)
-        let login = try await client.call("POST", "/api/v1/auth/login",
-                                          #"{"rubackup_user": "admin", "password": "\#(ServeProcess.adminPassword)"}"#)
-        let session = try #require(login.json["data"] as? [String: Any])
-        client.token = session["access_token"] as? String
-        client.csrf = session["csrf_token"] as? String
+        try await client.login(password: ServeProcess.adminPassword)
 
         #expect(try await client.call("POST", "/api/v1/pool_list", #"{"data": {"pool_name": "tapes", "pool_type": "Tape library"}}"#).status == 201)
         #expect(try await client.call("POST", "/api/v1/pool_list", #"{"data": {"pool_name": "disk", "pool_type": "File system"}}"#).status == 201)

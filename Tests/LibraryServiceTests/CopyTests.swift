@@ -192,6 +192,50 @@ import Testing
     }
 }
 
+/// Scheduled copy-to-tape jobs: a copy task for every record of the source pool without a copy
+/// in the tape pool; the execution follows them and succeeds when they are done.
+@Suite(.timeLimit(.minutes(5))) struct CopyJobTests {
+    @Test func aCopyJobCopiesEveryRecordWithoutACopyOnce() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        let scheduler = JobScheduler(catalog: rig.catalog, engine: rig.engine)
+        let poolID = try #require(setup.pool.id)
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            var paths: [String] = []
+            defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
+            var records: [BackupRecord] = []
+            for seed in [11, 12, 13] as [UInt64] {
+                let (path, sha) = try CopyTests.archive(size: 400_000 + Int(seed), seed: seed)
+                paths.append(path)
+                records.append(try await rig.catalog.insert(BackupRecord(
+                    client: "c", resource: path, resourceType: "File", backupType: .full, poolId: try #require(setup.disk.id),
+                    sizeBytes: Int64(400_000 + Int(seed)), sha256: sha, path: path)))
+            }
+            // The second record has a copy in the tape pool already.
+            _ = try await rig.catalog.recordCopy(of: try #require(records[1].id), inPool: poolID, state: .complete)
+            let job = try await rig.catalog.insert(ScheduledJob(name: "to tape", kind: .copyToTape, poolId: poolID,
+                                                                sourcePoolId: setup.disk.id))
+            let jobID = try #require(job.id)
+            let queued = try await scheduler.runNow(jobID)
+            #expect(queued.count == 2)
+            // A second run while those are queued queues nothing more.
+            await scheduler.pass(now: Date())
+            #expect(try await rig.catalog.recordsToCopy(into: poolID, from: setup.disk.id).isEmpty)
+            while let claimed = try await rig.catalog.claimNextBackupTask(types: [.copy]) { await runner.runOne(claimed) }
+            await scheduler.pass(now: Date())
+            let runs = try await rig.catalog.listJobExecutions(ListQuery(filter: "job_id=\"\(jobID)\"")).items
+            #expect(runs.map(\.status) == [.success], "\(runs.map(\.message))")
+            for record in [records[0], records[2]] {
+                #expect(try await rig.catalog.copies(of: try #require(record.id)).map(\.state) == [.complete])
+            }
+            // Run again: every record has its copy.
+            #expect(try await scheduler.runNow(jobID).isEmpty)
+        }
+    }
+}
+
 /// Faults during copies: the task fails with the decoded sense, the copy is failed, nothing is
 /// recorded that was not written, the cartridge goes home, and a retry starts over.
 @Suite(.timeLimit(.minutes(5))) struct CopyFaultTests {

@@ -126,10 +126,10 @@ struct JobSchedulerTests {
         #expect(onceRuns.map(\.status) == [.success])
         #expect(onceRuns.first?.message == "no drive needs cleaning")
         #expect(jobs["once"]?.isActive == false)
-        // Copies to tape are not built: the run fails with that reason.
+        // A copy job without its tape pool cannot run: the run fails saying so.
         let copyRuns = try await executions(rig, job: #require(copy.id))
         #expect(copyRuns.map(\.status) == [.failed])
-        #expect(copyRuns.first?.message.contains("copies to tape are not built yet") == true)
+        #expect(copyRuns.first?.message.contains("needs pool_id") == true, "\(copyRuns.first?.message ?? "")")
         // A crontab that does not parse deactivates its job rather than running it.
         #expect(jobs["broken"]?.isActive == false)
         #expect(try await executions(rig, job: #require(broken.id)).isEmpty)

@@ -85,13 +85,15 @@ struct JobBody: Decodable, Sendable, StrictFields {
     var maxRetries: Int?
     var retryWaitSeconds: Int?
     var comment: String?
+    var sourcePoolId: Int64?
     enum CodingKeys: String, CodingKey {
         case name, kind, libraryId = "library_id", poolId = "pool_id", isPeriodic = "is_periodic", intervalHours = "interval_hours"
         case crontab, isActive = "is_active", priority, maxRetries = "max_retries", retryWaitSeconds = "retry_wait_seconds", comment
+        case sourcePoolId = "source_pool_id"
     }
     static let allowedFields: [String: Set<String>] = ["data": [
         "name", "kind", "library_id", "pool_id", "is_periodic", "interval_hours", "crontab", "is_active", "priority",
-        "max_retries", "retry_wait_seconds", "comment",
+        "max_retries", "retry_wait_seconds", "comment", "source_pool_id",
     ]]
 
     /// Applies the given fields to `job` and checks the result as the scheduler will use it.
@@ -130,6 +132,7 @@ struct JobBody: Decodable, Sendable, StrictFields {
             job.retryWaitSeconds = retryWaitSeconds
         }
         if let comment { job.comment = comment }
+        if let sourcePoolId { job.sourcePoolId = sourcePoolId }
         switch job.kind {
         case .librarySync, .driveCleaning:
             guard job.libraryId != nil else {
@@ -535,8 +538,22 @@ extension RouteTable {
             }
             try call.requireLibraryAccess(library)
         }
-        if let poolID = job.poolId, try await coded({ try await state.catalog.pool(id: poolID) }) == nil {
-            throw APIError(.invalidRequest, "no pool \(poolID)", fields: ["pool_id": "unknown pool"])
+        if let poolID = job.poolId {
+            guard let pool = try await coded({ try await state.catalog.pool(id: poolID) }) else {
+                throw APIError(.invalidRequest, "no pool \(poolID)", fields: ["pool_id": "unknown pool"])
+            }
+            if job.kind == .copyToTape, pool.type != .tapeLibrary {
+                throw APIError(.invalidRequest, "a copy_to_tape job's pool_id is the tape pool it copies into", fields: ["pool_id": "not a tape pool"])
+            }
+        }
+        if let sourceID = job.sourcePoolId {
+            guard job.kind == .copyToTape else {
+                throw APIError(.invalidRequest, "source_pool_id applies to copy_to_tape jobs only", fields: ["source_pool_id": "not a copy job"])
+            }
+            guard let pool = try await coded({ try await state.catalog.pool(id: sourceID) }), pool.type != .tapeLibrary else {
+                throw APIError(.invalidRequest, "source_pool_id \(sourceID) is not a pool that holds records (not a tape pool)",
+                               fields: ["source_pool_id": "unknown or a tape pool"])
+            }
         }
     }
 }

@@ -170,12 +170,17 @@ public struct ScheduledJob: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var lastRunAt: Date?
     public var nextRunAt: Date?
 
+    /// A copy_to_tape job copies the records of this pool (every non-tape pool when nil) into
+    /// `poolId`, the tape pool (schema v10).
+    public var sourcePoolId: Int64?
+
     public init(id: Int64? = nil, name: String, kind: ScheduledJobKind, libraryId: Int64? = nil,
                 poolId: Int64? = nil, isPeriodic: Bool = true, intervalHours: Int = 24, crontab: String? = nil,
                 isActive: Bool = true, priority: Int = 100, maxRetries: Int = 0, retryWaitSeconds: Int = 300,
                 comment: String = "", author: String = "", createdAt: Date = Date(), updatedAt: Date = Date(),
-                lastRunAt: Date? = nil, nextRunAt: Date? = nil) {
+                lastRunAt: Date? = nil, nextRunAt: Date? = nil, sourcePoolId: Int64? = nil) {
         self.id = id; self.name = name; self.kind = kind; self.libraryId = libraryId; self.poolId = poolId
+        self.sourcePoolId = sourcePoolId
         self.isPeriodic = isPeriodic; self.intervalHours = intervalHours; self.crontab = crontab
         self.isActive = isActive; self.priority = priority; self.maxRetries = maxRetries
         self.retryWaitSeconds = retryWaitSeconds; self.comment = comment; self.author = author

@@ -178,3 +178,23 @@ extension CatalogDatabase {
         }
     }
 }
+
+extension CatalogDatabase {
+    /// Records a copy-to-tape job copies into tape pool `targetPoolID`: those of `sourcePoolID`
+    /// (every pool that is not a tape pool when nil) that have an archive on this host, no
+    /// complete copy in the target and no copy into it queued or running.
+    public func recordsToCopy(into targetPoolID: Int64, from sourcePoolID: Int64?) async throws(CatalogError) -> [BackupRecord] {
+        try await read { db in
+            try BackupRecord.fetchAll(db, sql: """
+                SELECT repository.* FROM repository JOIN pools ON pools.id = repository.pool_id
+                WHERE repository.path IS NOT NULL AND pools.type <> 'Tape library'
+                  AND (? IS NULL OR repository.pool_id = ?)
+                  AND NOT EXISTS (SELECT 1 FROM repository_copies c WHERE c.repository_id = repository.id
+                                  AND c.pool_id = ? AND c.state = 'complete')
+                  AND NOT EXISTS (SELECT 1 FROM task_queue t WHERE t.repository_id = repository.id AND t.type = 'copy'
+                                  AND t.target_pool_id = ? AND t.status IN ('new', 'assigned', 'start', 'execution', 'transmission'))
+                ORDER BY repository.id
+                """, arguments: [sourcePoolID, sourcePoolID, targetPoolID, targetPoolID])
+        }
+    }
+}

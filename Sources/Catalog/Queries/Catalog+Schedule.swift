@@ -32,6 +32,13 @@ extension CatalogDatabase {
         }
     }
 
+    /// Records the backup task (task_queue) an execution started first.
+    public func setExecutionBackupTask(_ executionID: Int64, taskID: Int64) async throws(CatalogError) {
+        try await write { db in
+            try db.execute(sql: "UPDATE job_executions SET task_id = ? WHERE id = ?", arguments: [taskID, executionID])
+        }
+    }
+
     /// Records the task an execution started.
     public func setExecutionTask(_ executionID: Int64, tlTaskID: Int64) async throws(CatalogError) {
         try await write { db in

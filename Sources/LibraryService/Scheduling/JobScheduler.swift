@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// Runs the catalog's scheduled jobs for the libraries this engine serves: library syncs and
-/// drive cleaning (copies to tape are not built yet and fail with that reason). A job runs every
+/// drive cleaning, and copies to tape (a copy task per record without a copy in the tape pool,
+/// run by `BackupTaskRunner`). A job runs every
 /// `interval_hours` (counted from when it was due, so runs do not drift), or on its `crontab`;
 /// each run is a job execution (RUNNING, then SUCCESS or FAILED with the tasks' outcome) naming
 /// the task it started. A failed run is retried after `retry_wait_seconds`, up to `max_retries`
@@ -17,6 +18,8 @@ public actor JobScheduler {
         var id: Int64
         var job: ScheduledJob
         var taskIDs: [Int64]
+        /// The tasks are backup tasks (task_queue: a copy-to-tape job's copies), not library tasks.
+        var backup = false
     }
 
     let catalog: CatalogDatabase
@@ -71,9 +74,6 @@ public actor JobScheduler {
         guard running[jobID] == nil else {
             throw ServiceError(.conflict, "job \(job.name) is running; its current execution has not ended")
         }
-        if job.kind == .copyToTape {
-            throw ServiceError(.refused, "copies to tape are not built yet: job \(job.name) cannot run")
-        }
         if let libraryID = job.libraryId, !(await engine.isAttached(libraryID)) {
             throw ServiceError(.libraryOffline, "tape library \(libraryID) of job \(job.name) is not served by this media server")
         }
@@ -119,6 +119,13 @@ public actor JobScheduler {
                 if let taskID = execution.tlTaskId, try await catalog.libraryTask(id: taskID) != nil,
                    let job = try await catalog.scheduledJob(id: execution.jobId) {
                     running[execution.jobId] = Execution(id: executionID, job: job, taskIDs: [taskID])
+                } else if let taskID = execution.taskId, try await catalog.backupTask(id: taskID) != nil,
+                          let job = try await catalog.scheduledJob(id: execution.jobId) {
+                    // A copy job's copies: that first one and the copies into the job's pool queued with it.
+                    let later = try await catalog.listBackupTasks(ListQuery(filter: "type=\"copy\"", limit: ListQuery.maximumLimit))
+                        .items.filter { ($0.id ?? 0) >= taskID && $0.targetPoolId == job.poolId && $0.createdAt >= execution.startedAt }
+                        .compactMap(\.id)
+                    running[execution.jobId] = Execution(id: executionID, job: job, taskIDs: later.isEmpty ? [taskID] : later, backup: true)
                 } else {
                     unrecorded.append((executionID, .failed, "the service stopped while this execution ran"))
                 }
@@ -185,14 +192,20 @@ public actor JobScheduler {
         if job.isPeriodic { await reschedule(job, due: due, now: now) }
         do {
             let tasks = try await tasks(for: job)
-            if let first = tasks.first { try? await catalog.setExecutionTask(executionID, tlTaskID: first) }
+            let backup = job.kind == .copyToTape
+            if let first = tasks.first {
+                if backup { try? await catalog.setExecutionBackupTask(executionID, taskID: first) } else {
+                    try? await catalog.setExecutionTask(executionID, tlTaskID: first)
+                }
+            }
             if tasks.isEmpty {
-                let message = job.kind == .driveCleaning ? "no drive needs cleaning" : "nothing to do"
+                let message = job.kind == .driveCleaning ? "no drive needs cleaning"
+                    : backup ? "every record has a copy in the pool" : "nothing to do"
                 await finish(executionID, .success, message, now: now)
                 await ranToEnd(job, due: due, succeeded: true, now: now)
                 return
             }
-            running[id] = Execution(id: executionID, job: job, taskIDs: tasks)
+            running[id] = Execution(id: executionID, job: job, taskIDs: tasks, backup: backup)
             logger.info("job \(job.name): started task(s) \(tasks)")
         } catch {
             await finish(executionID, .failed, "\(error)", now: now)
@@ -221,7 +234,18 @@ public actor JobScheduler {
             }
             return queued
         case .copyToTape:
-            throw TaskRunFailure(.notBuilt, message: "copies to tape are not built yet: this job cannot run")
+            // Every record of the source pool(s) without a copy in the tape pool: a copy task
+            // each, run by the media server's copy runner.
+            guard let target = job.poolId else { throw TaskRunFailure(message: "a copy-to-tape job needs pool_id (the tape pool)") }
+            var queued: [Int64] = []
+            for record in try await catalog.recordsToCopy(into: target, from: job.sourcePoolId) {
+                let task = try await catalog.enqueue(BackupTask(
+                    type: .copy, priority: job.priority, client: record.client, resource: record.resource,
+                    resourceType: record.resourceType, backupType: record.backupType, poolId: record.poolId,
+                    targetPoolId: target, repositoryId: record.id))
+                if let id = task.id { queued.append(id) }
+            }
+            return queued
         }
     }
 
@@ -230,18 +254,24 @@ public actor JobScheduler {
             var failures: [String] = []
             var finished = true
             for taskID in execution.taskIDs {
-                let task: LibraryTask?
-                do { task = try await catalog.libraryTask(id: taskID) } catch {
+                let ended: (status: TaskStatus, error: String?)?
+                do {
+                    if execution.backup {
+                        ended = try await catalog.backupTask(id: taskID).map { ($0.status, $0.errorMessage) }
+                    } else {
+                        ended = try await catalog.libraryTask(id: taskID).map { ($0.status, $0.errorMessage) }
+                    }
+                } catch {
                     finished = false   // read again next pass
                     break
                 }
-                guard let task else {
+                guard let ended else {
                     failures.append("task \(taskID) vanished from the queue")
                     continue
                 }
-                if !task.status.isFinal { finished = false; break }
-                if task.status != .done {
-                    failures.append("task \(taskID) \(task.status.rawValue): \(task.errorMessage ?? "no reason recorded")")
+                if !ended.status.isFinal { finished = false; break }
+                if ended.status != .done {
+                    failures.append("task \(taskID) \(ended.status.rawValue): \(ended.error ?? "no reason recorded")")
                 }
             }
             guard finished else { continue }

@@ -279,5 +279,34 @@ struct APIBackupCoreTests {
             #expect(try await client.call(.post, "/api/v1/scheduled_jobs", session: session, json: job(tapes, source: tapes)).status == 400)
         }
     }
+
+    @Test("the task controls reach task_queue with queue: task_queue (pause, continue, kill, restart a queued copy); wrong states are 400")
+    func backupTaskControls() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        let task = try await harness.catalog.enqueue(BackupTask(type: .verify, repositoryId: nil))
+        let id = try #require(task.id)
+        try await harness.test { client in
+            let session = try await client.login()
+            func call(_ path: String, _ field: String = "task_id") async throws -> Answer {
+                let value = field == "task_id" ? "\(id)" : "[\(id)]"
+                return try await client.call(.post, "/api/v1/\(path)", session: session,
+                                             json: #"{"data": {"\#(field)": \#(value), "queue": "task_queue"}}"#)
+            }
+            let paused = try await call("put_task_on_pause")
+            #expect(paused.status == 200 && (paused.data as? [String: Any])?["status"] as? String == "suspended", "\(paused.message)")
+            #expect(try await call("put_task_on_pause").status == 400)
+            #expect((try await call("continue_task_working").data as? [String: Any])?["status"] as? String == "new")
+            #expect((try await call("kill_task").data as? [String: Any])?["status"] as? String == "killed")
+            #expect(try await call("kill_task").status == 400)
+            let restarted = try await call("restart_task", "tasks_ids")
+            #expect(restarted.status == 200, "\(restarted.message)")
+            #expect(try await harness.catalog.backupTask(id: id)?.status == .new)
+            // An unknown queue name is a 400.
+            let bad = try await client.call(.post, "/api/v1/kill_task", session: session,
+                                            json: #"{"data": {"task_id": \#(id), "queue": "other"}}"#)
+            #expect(bad.status == 400)
+        }
+    }
 }
 

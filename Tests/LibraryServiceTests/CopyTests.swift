@@ -236,6 +236,69 @@ import Testing
     }
 }
 
+/// Operators' controls on running copies: a pause holds the copy between two blocks with its
+/// cartridge in the drive until continued; a kill ends it, its copy failed and its cartridge home.
+@Suite(.timeLimit(.minutes(5))) struct CopyControlTests {
+    func claimedCopy(_ setup: CopyTests.Setup, size: Int, seed: UInt64) async throws -> (BackupTask, String) {
+        let (path, sha) = try CopyTests.archive(size: size, seed: seed)
+        let record = try await setup.rig.catalog.insert(BackupRecord(
+            client: "c", resource: path, resourceType: "File", backupType: .full, poolId: try #require(setup.disk.id),
+            sizeBytes: Int64(size), sha256: sha, path: path))
+        _ = try await setup.rig.catalog.enqueue(BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: record.id))
+        return (try #require(try await setup.rig.catalog.claimNextBackupTask(types: [.copy])), path)
+    }
+
+    @Test func aPausedCopyHoldsItsDriveUntilContinuedAndCompletes() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (task, path) = try await claimedCopy(setup, size: 5_000_000, seed: 21)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let id = try #require(task.id)
+            _ = try await rig.catalog.controlBackupTask(id, .pause)
+            let running = Task { await runner.runOne(task) }
+            // It holds at its first block: suspended, the cartridge in a drive.
+            try await rig.eventually("the copy is paused") { try await rig.catalog.backupTask(id: id)?.status == .suspended }
+            var loaded = false
+            for drive in rig.driveIDs where try await rig.catalog.drive(id: drive)?.loadedCartridgeId != nil { loaded = true }
+            #expect(loaded)
+            await #expect(throws: CatalogError.self) { _ = try await rig.catalog.controlBackupTask(id, .pause) }
+            _ = try await rig.catalog.controlBackupTask(id, .continue)
+            await running.value
+            #expect(try await rig.catalog.backupTask(id: id)?.status == .done)
+            let recordID = try #require(task.repositoryId)
+            #expect(try await rig.catalog.copies(of: recordID).map(\.state) == [.complete])
+        }
+    }
+
+    @Test func aKilledCopyEndsKilledItsCopyFailedAndItsCartridgeHome() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (task, path) = try await claimedCopy(setup, size: 5_000_000, seed: 22)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let id = try #require(task.id)
+            _ = try await rig.catalog.controlBackupTask(id, .kill)
+            await runner.runOne(task)
+            let ended = try #require(try await rig.catalog.backupTask(id: id))
+            #expect(ended.status == .killed, "\(ended)")
+            let recordID = try #require(task.repositoryId)
+            #expect(try await rig.catalog.copies(of: recordID).map(\.state) == [.failed])
+            for drive in rig.driveIDs { #expect(try await rig.catalog.drive(id: drive)?.loadedCartridgeId == nil) }
+            // Restarted, it runs again from the start and completes.
+            _ = try await rig.catalog.controlBackupTask(id, .restart)
+            let again = try #require(try await rig.catalog.claimNextBackupTask(types: [.copy]))
+            await runner.runOne(again)
+            #expect(try await rig.catalog.backupTask(id: id)?.status == .done)
+            #expect(try await rig.catalog.copies(of: recordID).map(\.state) == [.complete])
+        }
+    }
+}
+
 /// Faults during copies: the task fails with the decoded sense, the copy is failed, nothing is
 /// recorded that was not written, the cartridge goes home, and a retry starts over.
 @Suite(.timeLimit(.minutes(5))) struct CopyFaultTests {

@@ -19,16 +19,38 @@ struct PatchCartridgeBody: Decodable, Sendable, StrictFields {
     static let allowedFields: [String: Set<String>] = ["data": ["volume_tag", "description"]]
 }
 
+/// Which queue a task control addresses: tl_task_queue (library tasks, the default) or
+/// task_queue (copies, verifications, restores).
+enum TaskQueueName: String, Decodable, Sendable {
+    case libraryTasks = "tl_task_queue"
+    case backupTasks = "task_queue"
+}
+
 struct TaskIDBody: Decodable, Sendable, StrictFields {
     var taskId: Int64
-    enum CodingKeys: String, CodingKey { case taskId = "task_id" }
-    static let allowedFields: [String: Set<String>] = ["data": ["task_id"]]
+    var queue: TaskQueueName?
+    enum CodingKeys: String, CodingKey { case taskId = "task_id", queue }
+    static let allowedFields: [String: Set<String>] = ["data": ["task_id", "queue"]]
 }
 
 struct TaskIDsBody: Decodable, Sendable, StrictFields {
     var tasksIds: [Int64]
-    enum CodingKeys: String, CodingKey { case tasksIds = "tasks_ids" }
-    static let allowedFields: [String: Set<String>] = ["data": ["tasks_ids"]]
+    var queue: TaskQueueName?
+    enum CodingKeys: String, CodingKey { case tasksIds = "tasks_ids", queue }
+    static let allowedFields: [String: Set<String>] = ["data": ["tasks_ids", "queue"]]
+}
+
+/// A task a control answered with, from either queue.
+enum ControlledTask: Encodable, Sendable {
+    case library(LibraryTask)
+    case backup(BackupTask)
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .library(let task): try task.encode(to: encoder)
+        case .backup(let task): try task.encode(to: encoder)
+        }
+    }
 }
 
 struct StatusCount: Encodable, Sendable {
@@ -120,6 +142,18 @@ extension RouteTable {
     }
 
     static func taskRoutes(_ state: APIState) -> [Route] {
+        @Sendable func control(_ action: TaskControlAction, _ id: Int64, _ call: Call,
+                               queue: TaskQueueName?) async throws(APIError) -> ControlledTask {
+            if queue == .backupTasks {
+                do {
+                    return .backup(try await state.catalog.controlBackupTask(id, action, by: call.identity?.name ?? "operator"))
+                } catch {
+                    let coded = ServiceError(error)
+                    throw APIError(coded.code == .conflict ? .invalidRequest : coded.code, coded.message)
+                }
+            }
+            return .library(try await control(action, id, call))
+        }
         @Sendable func control(_ action: TaskControlAction, _ id: Int64, _ call: Call) async throws(APIError) -> LibraryTask {
             let task = try found(try await coded { try await state.catalog.libraryTask(id: id) }, "task", id)
             if let libraryID = task.libraryId, let library = try await coded({ try await state.catalog.library(id: libraryID) }) {
@@ -156,27 +190,28 @@ extension RouteTable {
             },
             Route(method: .post, path: "/api/v1/kill_task", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<TaskIDBody>.self).data
-                return try .envelope(try await control(.kill, body.taskId, call), message: "task \(body.taskId): kill requested")
+                return try .envelope(try await control(.kill, body.taskId, call, queue: body.queue), message: "task \(body.taskId): kill requested")
             },
             Route(method: .post, path: "/api/v1/put_task_on_pause", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<TaskIDBody>.self).data
-                return try .envelope(try await control(.pause, body.taskId, call), message: "task \(body.taskId) paused")
+                return try .envelope(try await control(.pause, body.taskId, call, queue: body.queue), message: "task \(body.taskId) paused")
             },
             Route(method: .post, path: "/api/v1/continue_task_working", access: .roles(Roles.operators)) { call in
                 let body = try call.decode(Wrapped<TaskIDBody>.self).data
-                return try .envelope(try await control(.continue, body.taskId, call), message: "task \(body.taskId) continues")
+                return try .envelope(try await control(.continue, body.taskId, call, queue: body.queue), message: "task \(body.taskId) continues")
             },
             Route(method: .post, path: "/api/v1/restart_task", access: .roles(Roles.operators)) { call in
-                let ids = try call.decode(Wrapped<TaskIDsBody>.self).data.tasksIds
+                let body = try call.decode(Wrapped<TaskIDsBody>.self).data
+                let ids = body.tasksIds
                 guard !ids.isEmpty, ids.count <= 1_000 else {
                     throw APIError(.invalidRequest, "tasks_ids lists 1…1000 task ids", fields: ["tasks_ids": "1…1000 ids"])
                 }
                 var results: [BulkResult] = []
-                var tasks: [LibraryTask] = []
+                var tasks: [ControlledTask] = []
                 var firstError: APIError?
                 for id in Array(Set(ids)).sorted() {
                     do {
-                        tasks.append(try await control(.restart, id, call))
+                        tasks.append(try await control(.restart, id, call, queue: body.queue))
                         results.append(BulkResult(id: id, status: 200, message: "restarted"))
                     } catch let error as APIError {
                         if firstError == nil { firstError = error }

@@ -3,7 +3,7 @@ import GRDB
 /// Tenth migration (issue 12, backup data on tape): a tape pool's format, block size and
 /// whether copies are read back before they are recorded; where a record's archive is; whether
 /// a copy was verified by reading it back; where a restore writes the record; the pool a
-/// copy-to-tape job copies from.
+/// copy-to-tape job copies from; an operator's kill or pause of a running copy.
 enum SchemaV10 {
     static let identifier = "v10-copies-on-tape"
 
@@ -18,6 +18,7 @@ enum SchemaV10 {
             ALTER TABLE repository_copies ADD COLUMN verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1));
             ALTER TABLE task_queue ADD COLUMN target_path TEXT CHECK (target_path IS NULL OR substr(target_path, 1, 1) = '/');
             ALTER TABLE scheduled_jobs ADD COLUMN source_pool_id INTEGER REFERENCES pools(id) ON DELETE SET NULL;
+            ALTER TABLE task_queue ADD COLUMN control_request TEXT CHECK (control_request IS NULL OR control_request IN ('kill', 'pause'));
             """)
     }
 }

@@ -46,6 +46,8 @@ public struct BackupTask: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var senseDescription: String?
     /// The file a restore writes (schema v10).
     public var targetPath: String?
+    /// `kill` or `pause` asked of a running copy, verification or restore (schema v10).
+    public var controlRequest: TaskControlRequest?
 
     public init(id: Int64? = nil, type: BackupTaskType, status: TaskStatus = .new, priority: Int = 100,
                 parentTaskId: Int64? = nil, client: String? = nil, resource: String? = nil,
@@ -124,6 +126,8 @@ public struct LibraryTask: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 /// What an operator asked of a running task (tl_task_queue.control_request).
 public enum TaskControlRequest: String, Codable, Sendable, DatabaseValueConvertible {
     case kill
+    /// Backup tasks only: a running copy holds its drive between two blocks until continued.
+    case pause
 }
 
 /// One line of a task's log (seed: task_log). Exactly one of the two task ids is set.

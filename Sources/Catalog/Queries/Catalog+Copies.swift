@@ -168,7 +168,8 @@ extension CatalogDatabase {
             try db.execute(sql: """
                 UPDATE task_queue SET status = 'broken', finished_at = ?,
                     error_message = COALESCE(error_message, 'the service stopped while the task ran')
-                WHERE status IN ('start', 'execution', 'transmission') AND type IN ('copy', 'verify', 'restore', 'move')
+                WHERE (status IN ('start', 'execution', 'transmission') OR (status = 'suspended' AND started_at IS NOT NULL))
+                  AND type IN ('copy', 'verify', 'restore', 'move')
                 """, arguments: [now])
             let count = db.changesCount
             try db.execute(sql: """

@@ -140,3 +140,94 @@ extension CatalogDatabase {
         }
     }
 }
+
+extension CatalogDatabase {
+    /// The task controls for backup tasks (task_queue: copies, verifications, restores), in one
+    /// transaction with a task_log line; refusals are `.conflict` with the reason.
+    /// - kill: a queued or held task ends `killed`; a running one gets `control_request = kill`
+    ///   and stops at its next block (the copy is failed, its cartridge goes home).
+    /// - pause: a queued task is held (`suspended`); a running one gets `control_request = pause`
+    ///   and holds between two blocks, its cartridge in the drive, `suspended` until continued.
+    /// - continue: a held task is queued again; a paused running one resumes.
+    /// - restart: a task that ended error, killed or broken is queued again.
+    public func controlBackupTask(_ id: Int64, _ action: TaskControlAction, by who: String = "operator",
+                                  now: Date = Date()) async throws(CatalogError) -> BackupTask {
+        try await write { db in
+            guard var task = try BackupTask.fetchOne(db, key: id) else {
+                throw CatalogError.notFound(resource: "task_queue", identifier: String(id))
+            }
+            let held = task.status == .suspended && task.startedAt == nil
+            let pausedRunning = task.startedAt != nil && task.controlRequest == .pause
+            let running = !task.status.isFinal && task.status != .new && !held
+            func log(_ level: String, _ message: String) throws {
+                var line = TaskLogEntry(taskId: id, loggedAt: now, level: level, message: message)
+                try line.insert(db)
+            }
+            switch action {
+            case .kill:
+                if task.status == .new || held {
+                    task.status = .killed
+                    task.finishedAt = now
+                    task.errorMessage = "killed by \(who) before it started"
+                    try task.update(db)
+                    try log("warning", task.errorMessage ?? "")
+                    return task
+                }
+                guard running else { throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); nothing to kill") }
+                task.controlRequest = .kill
+                try task.update(db)
+                try log("warning", "kill requested by \(who); the task stops after its current block")
+                return task
+            case .pause:
+                if task.status == .new {
+                    task.status = .suspended
+                    try task.update(db)
+                    try log("info", "paused by \(who) before it started; continue releases it")
+                    return task
+                }
+                if held || pausedRunning { throw CatalogError.conflict("task \(id) is already paused") }
+                guard running else {
+                    throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); only a queued or running task can be paused")
+                }
+                guard task.controlRequest != .kill else { throw CatalogError.conflict("task \(id) is being killed") }
+                task.controlRequest = .pause
+                try task.update(db)
+                try log("info", "pause requested by \(who); the task holds after its current block")
+                return task
+            case .continue:
+                if held {
+                    task.status = .new
+                    try task.update(db)
+                    try log("info", "continued by \(who)")
+                    return task
+                }
+                guard pausedRunning else {
+                    if task.status == .new { throw CatalogError.conflict("task \(id) is queued, not paused") }
+                    if running { throw CatalogError.conflict("task \(id) is running, not paused") }
+                    throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); restart it to run it again")
+                }
+                task.controlRequest = nil
+                try task.update(db)
+                try log("info", "continued by \(who)")
+                return task
+            case .restart:
+                guard [.error, .killed, .broken].contains(task.status) else {
+                    if task.status == .done { throw CatalogError.conflict("task \(id) ended done; there is nothing to restart") }
+                    throw CatalogError.conflict("task \(id) has not ended (\(task.status.rawValue)); only a task that "
+                        + "ended error, killed or broken can be restarted")
+                }
+                try log("info", "ended \(task.status.rawValue)\(task.errorMessage.map { ": \($0)" } ?? ""); restarted by \(who)")
+                task.status = .new
+                task.controlRequest = nil
+                task.progressPercent = 0
+                task.phase = ""
+                task.startedAt = nil
+                task.finishedAt = nil
+                task.errorMessage = nil
+                task.senseKey = nil; task.asc = nil; task.ascq = nil; task.senseDescription = nil
+                try task.update(db)
+                return task
+            }
+        }
+    }
+}

@@ -66,7 +66,7 @@ public struct BackupTaskRunner: Service {
             let failure = ServiceError(error)
             logger.error("backup task \(id) failed: \(failure.message)")
             let sense = failure.sense
-            try? await catalog.updateBackupTask(id, status: .error, failure: TaskFailure(
+            try? await catalog.updateBackupTask(id, status: failure.code == .killed ? .killed : .error, failure: TaskFailure(
                 message: failure.message, code: failure.code.rawValue, senseKey: sense?.senseKey, asc: sense?.asc,
                 ascq: sense?.ascq, senseDescription: sense?.description), log: failure.message)
         }

@@ -85,7 +85,7 @@ public enum NativeRecordIO {
     /// reports early warning (the record that drew it was written; the part ends there), the
     /// trailer and a filemark. `progress` gets the record's bytes written so far.
     public static func writePart(_ drive: TapeDrive, file: RecordFile, header: NativeTapeFormat.Header,
-                                 progress: @Sendable (Int64) async -> Void = { _ in }) async throws -> PartWritten {
+                                 progress: @Sendable (Int64) async throws -> Void = { _ in }) async throws -> PartWritten {
         let position = try await drive.position()
         guard let first = position.blockNumber else {
             throw TaskRunFailure(.deviceAnswerInvalid, message: "the drive does not report its position (READ POSITION)")
@@ -124,7 +124,12 @@ public enum NativeRecordIO {
             hasher = await hashed
             offset = after
             records += 1
-            await progress(offset)
+            do {
+                try await progress(offset)
+            } catch {
+                next?.cancel()
+                throw error
+            }
             if outcome.earlyWarning {
                 earlyWarning = true
                 next?.cancel()
@@ -159,7 +164,7 @@ public enum NativeRecordIO {
     public static func readPart(_ drive: TapeDrive, firstBlock: Int64, expectedRecord recordID: Int64,
                                 expectedPart partNumber: UInt32,
                                 sink: @Sendable ([UInt8]) async throws -> Void = { _ in },
-                                progress: @Sendable (Int64) async -> Void = { _ in }) async throws -> PartRead {
+                                progress: @Sendable (Int64) async throws -> Void = { _ in }) async throws -> PartRead {
         try await drive.locate(partition: 0, block: UInt64(firstBlock))
         let header = try NativeTapeFormat.decodeHeader(try await record(drive, maxLength: NativeTapeFormat.labelLength, what: "header"))
         guard header.recordID == recordID, header.partNumber == partNumber else {
@@ -199,7 +204,7 @@ public enum NativeRecordIO {
             try await sink(data)
             unhashed = data
             bytes += Int64(data.count)
-            await progress(bytes)
+            try await progress(bytes)
         }
     }
 

@@ -105,14 +105,14 @@ public struct RecordCopier: Sendable {
                                                      blockSize: UInt32(pool.tapeBlockSize))
                 try await status(taskID, phase: "writing part \(part) of record \(recordID) to \(cartridge.volumeTag) in drive \(mount.driveID)")
                 let size = record.sizeBytes
-                let catalog = self.catalog
                 let partNumber = part
+                let checkpoint = TaskCheckpoint(catalog: catalog, taskID: taskID)
                 let written = try await NativeRecordIO.writePart(mount.drive, file: file, header: header) { done in
                     let seconds = max(0.001, Self.seconds(ContinuousClock.now - started))
                     let rate = Double(done) / seconds / 1_000_000
-                    try? await catalog.updateBackupTask(taskID, phase: "writing part \(partNumber) to \(cartridge.volumeTag): "
-                                                            + "\(done) of \(size) bytes, \(String(format: "%.1f", rate)) MB/s",
-                                                        percent: size > 0 ? Double(done) / Double(size) * 90 : 0)
+                    try await checkpoint.reached(phase: "writing part \(partNumber) to \(cartridge.volumeTag): "
+                                                     + "\(done) of \(size) bytes, \(String(format: "%.1f", rate)) MB/s",
+                                                 percent: size > 0 ? Double(done) / Double(size) * 90 : 0)
                 }
                 if pool.verifyAfterWrite {
                     try await status(taskID, phase: "reading part \(part) back from \(cartridge.volumeTag)")
@@ -196,11 +196,18 @@ public struct RecordCopier: Sendable {
             do {
                 try await status(taskID, phase: "reading part \(extent.partIndex) from \(cartridge.volumeTag) in drive \(mount.driveID)",
                                  percent: record.sizeBytes > 0 ? Double(done) / Double(record.sizeBytes) * 100 : 0)
+                let checkpoint = TaskCheckpoint(catalog: catalog, taskID: taskID)
+                let before = done
+                let size = record.sizeBytes
+                let volumeTag = cartridge.volumeTag
                 let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: extent.firstBlock, expectedRecord: recordID,
-                                                             expectedPart: UInt32(extent.partIndex)) { bytes in
+                                                             expectedPart: UInt32(extent.partIndex), sink: { bytes in
                     await whole.update(bytes)
                     try await sink(bytes)
-                }
+                }, progress: { bytes in
+                    try await checkpoint.reached(phase: "reading part \(extent.partIndex) from \(volumeTag): \(before + bytes) of \(size) bytes",
+                                                 percent: size > 0 ? Double(before + bytes) / Double(size) * 100 : 0)
+                })
                 guard read.byteCount == extent.byteCount, read.header.byteOffset == extent.byteOffset else {
                     throw TaskRunFailure(.dataMismatch, message: "part \(extent.partIndex) on \(cartridge.volumeTag) holds \(read.byteCount) "
                                             + "bytes from \(read.header.byteOffset); the catalog says \(extent.byteCount) from \(extent.byteOffset)")
@@ -308,6 +315,44 @@ public struct RecordCopier: Sendable {
             index = next
         }
         return bytes
+    }
+}
+
+/// Where a running backup task looks at its controls and reports progress, between two blocks
+/// and at most every half second: a kill ends it (its copy failed, its cartridge sent home by
+/// the caller); a pause holds it here, `suspended`, the cartridge in the drive, until continued.
+actor TaskCheckpoint {
+    let catalog: CatalogDatabase
+    let taskID: Int64
+    private var last: ContinuousClock.Instant?
+
+    init(catalog: CatalogDatabase, taskID: Int64) { self.catalog = catalog; self.taskID = taskID }
+
+    func reached(phase: String, percent: Double) async throws {
+        let now = ContinuousClock.now
+        if let last, now - last < .milliseconds(500) { return }
+        last = now
+        try await catalog.updateBackupTask(taskID, phase: phase, percent: percent)
+        var paused = false
+        while true {
+            guard let task = try await catalog.backupTask(id: taskID) else { return }
+            switch task.controlRequest {
+            case .kill?:
+                throw TaskRunFailure(.killed, message: "killed by an operator while \(phase.split(separator: ":").first ?? "running")")
+            case .pause?:
+                if !paused {
+                    paused = true
+                    try await catalog.updateBackupTask(taskID, status: .suspended, phase: "paused while " + phase,
+                                                       log: "paused; the cartridge stays in the drive until the task is continued")
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            case nil:
+                if paused {
+                    try await catalog.updateBackupTask(taskID, status: .execution, phase: phase, log: "continued")
+                }
+                return
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ import LibraryService
 struct RepositoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify and restore the copies.",
-        subcommands: [Add.self, List.self, Copy.self, Verify.self, Restore.self])
+        subcommands: [Add.self, List.self, Copy.self, Verify.self, Restore.self, Kill.self, Pause.self, Continue.self, Restart.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register files as backup records of a (non-tape) pool.")
@@ -169,6 +169,55 @@ extension RepositoryCommand {
                 if wait { try await followBackupTask(task.id ?? 0, in: database) }
             }
         }
+    }
+}
+
+/// `tapelib repository kill|pause|continue|restart TASK`: the task controls of a copy,
+/// verification or restore (task_queue), as the API's with `"queue": "task_queue"`.
+protocol BackupTaskControlCommand: AsyncParsableCommand {
+    static var action: TaskControlAction { get }
+    var task: Int64 { get }
+    var catalog: TaskCommand.Catalog { get }
+}
+
+extension BackupTaskControlCommand {
+    func run() async throws {
+        try await reportingFailures {
+            let database = try await catalog.open()
+            let row = try await database.controlBackupTask(task, Self.action, by: "tapelib repository (uid \(getuid()))")
+            print("task \(task): \(row.type.rawValue) \(row.status.rawValue)"
+                  + (row.controlRequest.map { ", \($0.rawValue) requested (at its next block)" } ?? ""))
+        }
+    }
+}
+
+extension RepositoryCommand {
+    struct Kill: BackupTaskControlCommand {
+        static let configuration = CommandConfiguration(abstract: "Kill a queued or running copy, verification or restore.")
+        static let action = TaskControlAction.kill
+        @Argument(help: "task_queue id.") var task: Int64
+        @OptionGroup var catalog: TaskCommand.Catalog
+    }
+
+    struct Pause: BackupTaskControlCommand {
+        static let configuration = CommandConfiguration(abstract: "Hold a queued task, or a running one between two blocks (its cartridge stays in the drive).")
+        static let action = TaskControlAction.pause
+        @Argument(help: "task_queue id.") var task: Int64
+        @OptionGroup var catalog: TaskCommand.Catalog
+    }
+
+    struct Continue: BackupTaskControlCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a paused task.")
+        static let action = TaskControlAction.continue
+        @Argument(help: "task_queue id.") var task: Int64
+        @OptionGroup var catalog: TaskCommand.Catalog
+    }
+
+    struct Restart: BackupTaskControlCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a task that ended error, killed or broken again.")
+        static let action = TaskControlAction.restart
+        @Argument(help: "task_queue id.") var task: Int64
+        @OptionGroup var catalog: TaskCommand.Catalog
     }
 }
 

@@ -298,6 +298,16 @@ import Testing
             "GET", "/api/v1/tl_task_queue?limit=100&filter_data=backup_task_id%3D%22\(copyTask)%22").json["data"] as? [[String: Any]])
         #expect(mounts.compactMap { $0["type"] as? String } == ["load", "unload", "load", "unload"], "\(mounts)")
         #expect(served.stop() == 0)
+
+        // With the service stopped, a verification stays queued: the CLI's controls on it.
+        let queued = try await CLI.run(["repository", "verify", "--record", "1"] + catalog)
+        let taskID = try #require(queued.stdout.split(separator: ":").first?.split(separator: " ").last.map(String.init), "\(queued.stdout)")
+        for (action, expected) in [("pause", "suspended"), ("continue", "new"), ("kill", "killed"), ("restart", "new")] {
+            let answer = try await CLI.run(["repository", action, taskID] + catalog)
+            #expect(answer.status == 0 && answer.stdout.contains("verify \(expected)"), "\(action): \(answer.stdout)\(answer.stderr)")
+        }
+        let refused = try await CLI.run(["repository", "continue", taskID] + catalog)
+        #expect(refused.status == 1 && refused.stderr.contains("not paused"), "\(refused.stderr)")
     }
 }
 

@@ -349,6 +349,45 @@ import Testing
         }
     }
 
+    /// The drive vanishes mid-copy (paused at a block, unplugged, continued): the task fails with
+    /// the transport's error, the copy is failed, and the catalog still shows the cartridge in
+    /// the drive it could not be taken from.
+    @Test func aDriveThatVanishesMidCopyFailsTheCopyAndTheCatalogKeepsTheCartridgeInIt() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (path, sha) = try CopyTests.archive(size: 3_000_000, seed: 31)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let record = try await rig.catalog.insert(BackupRecord(
+                client: "c", resource: path, resourceType: "File", backupType: .full, poolId: try #require(setup.disk.id),
+                sizeBytes: 3_000_000, sha256: sha, path: path))
+            let recordID = try #require(record.id)
+            _ = try await rig.catalog.enqueue(BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: recordID))
+            let task = try #require(try await rig.catalog.claimNextBackupTask(types: [.copy]))
+            let id = try #require(task.id)
+            _ = try await rig.catalog.controlBackupTask(id, .pause)
+            let running = Task { await runner.runOne(task) }
+            try await rig.eventually("the copy is paused") { try await rig.catalog.backupTask(id: id)?.status == .suspended }
+            // The drive that holds the cartridge goes away.
+            var used: Int?
+            for (index, drive) in rig.driveIDs.enumerated() where try await rig.catalog.drive(id: drive)?.loadedCartridgeId != nil {
+                used = index
+            }
+            let index = try #require(used)
+            rig.driveDevices[index].unplug()
+            _ = try await rig.catalog.controlBackupTask(id, .continue)
+            await running.value
+            let ended = try #require(try await rig.catalog.backupTask(id: id))
+            #expect(ended.status == .error)
+            #expect(ended.errorMessage?.isEmpty == false)
+            #expect(try await rig.catalog.copies(of: recordID).map(\.state) == [.failed])
+            let cartridge = try #require(try await rig.catalog.cartridge(volumeTag: "E00001L9"))
+            #expect(cartridge.location == .drive, "\(cartridge)")
+        }
+    }
+
     @Test func tasksAndCopiesInterruptedByAStopAreBrokenAndFailedAtTheNextStart() async throws {
         let setup = try await CopyTests.setup()
         let catalog = setup.rig.catalog

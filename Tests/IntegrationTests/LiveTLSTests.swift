@@ -44,7 +44,8 @@ import Testing
         let plain = try await CLI.runTool("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30",
                                                    "http://127.0.0.1:\(served.port)/api/v1/server_hello"])
         #expect(plain.status != 0 || plain.stdout == "000", "\(plain.status) \(plain.stdout)")
-        #expect(served.stop() == 0)
+        let status = served.stop()
+        #expect(status == 0, "\((try? String(contentsOf: served.log, encoding: .utf8)) ?? "")")
     }
 
     @Test func aNonLoopbackAddressWithoutTLSIsWarnedAbout() async throws {
@@ -53,6 +54,7 @@ import Testing
         let served = try await ServeProcess.start(["--host", "0.0.0.0"], state: state, scheme: "http")
         let log = try String(contentsOf: served.log, encoding: .utf8)
         #expect(log.contains("without TLS"), "\(log)")
-        #expect(served.stop() == 0)
+        let status = served.stop()
+        #expect(status == 0, "\((try? String(contentsOf: served.log, encoding: .utf8)) ?? "")")
     }
 }

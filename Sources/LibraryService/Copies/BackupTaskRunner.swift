@@ -23,18 +23,21 @@ public struct BackupTaskRunner: Service {
         } catch {
             logger.error("marking interrupted backup tasks broken failed: \(error)")
         }
-        do {
-            try await cancelWhenGracefulShutdown {
-                while true {
+        // Stops when the service shuts down (the sleep is cancelled); a catalog error while
+        // reading the queue is logged and tried again, never the end of the service.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
                     if let task = try await catalog.claimNextBackupTask(types: [.copy, .verify, .restore]) {
                         await runOne(task)
-                    } else {
-                        try await Task.sleep(for: pollInterval)
+                        continue
                     }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.error("reading the backup task queue failed (tried again): \(error)")
                 }
+                try await Task.sleep(for: pollInterval)
             }
-        } catch is CancellationError {
-            return
         }
     }
 
@@ -63,6 +66,12 @@ public struct BackupTaskRunner: Service {
                 throw TaskRunFailure(.notBuilt, message: "\(task.type.rawValue) tasks are not run by this service")
             }
         } catch {
+            if Task.isCancelled {
+                // The service is stopping: the task is broken, as the next start would find it.
+                try? await catalog.updateBackupTask(id, status: .broken, failure: TaskFailure(message: "the service stopped while the task ran"),
+                                                    log: "the service stopped while the task ran")
+                return
+            }
             let failure = ServiceError(error)
             logger.error("backup task \(id) failed: \(failure.message)")
             let sense = failure.sense

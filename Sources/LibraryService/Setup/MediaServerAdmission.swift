@@ -33,7 +33,13 @@ struct AuthorisationWait: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    if let server = try await catalog.mediaServer(hostname: hostname), let id = server.id {
+                    let found: MediaServer?
+                    do { found = try await catalog.mediaServer(hostname: hostname) } catch {
+                        if Task.isCancelled { return }
+                        logger.error("reading this media server's row failed (tried again): \(error)")
+                        found = nil
+                    }
+                    if let server = found, let id = server.id {
                         membership.admit(id)
                         do {
                             let attached = try await attach(id)

@@ -11,7 +11,7 @@ import LibraryService
 struct RepositoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repository", abstract: "Backup records: add files as records, copy them onto tape pools, verify and restore the copies.",
-        subcommands: [Add.self, List.self, Copy.self, Verify.self, Restore.self, Kill.self, Pause.self, Continue.self, Restart.self])
+        subcommands: [Add.self, List.self, Copy.self, Move.self, Verify.self, Restore.self, Kill.self, Pause.self, Continue.self, Restart.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register files as backup records of a (non-tape) pool.")
@@ -108,6 +108,33 @@ struct RepositoryCommand: AsyncParsableCommand {
         }
     }
 
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a move of a record onto a tape pool: copied, every part read back, then its archive removed (run by `tapelib serve`).",
+            discussion: "Only an archive inside a local catalog of the record's pool (storage_local_catalogs) is removed; "
+                + "a record registered from a file elsewhere can be copied, not moved.")
+        @OptionGroup var catalog: TaskCommand.Catalog
+        @Option(name: .long, help: "Record id.") var record: Int64
+        @Option(name: .long, help: "The tape pool (name).") var pool: String
+        @Flag(name: .long, help: "Follow the task until it ends, with a progress bar.") var wait = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await catalog.open()
+                guard let source = try await database.record(id: record) else { throw CommandFailure("no record \(record)") }
+                guard let target = try await database.pool(named: pool), target.type == .tapeLibrary else {
+                    throw CommandFailure("no tape pool \(pool)")
+                }
+                _ = try await ArchivePlacement.removableArchive(of: source, catalog: database)
+                let task = try await database.enqueue(BackupTask(
+                    type: .move, client: source.client, resource: source.resource, resourceType: source.resourceType,
+                    backupType: source.backupType, poolId: source.poolId, targetPoolId: target.id, repositoryId: record))
+                print("task \(task.id ?? 0): move of record \(record) onto pool \(pool) queued")
+                if wait { try await followBackupTask(task.id ?? 0, in: database) }
+            }
+        }
+    }
+
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Queue a verification of a record's copy on tape: every part read back, SHA-256 compared.")
         @OptionGroup var catalog: TaskCommand.Catalog
@@ -141,29 +168,44 @@ struct RepositoryCommand: AsyncParsableCommand {
 extension RepositoryCommand {
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Queue a restore of a record from its copy on tape into a directory, as a new file record-ID-NAME.")
+            abstract: "Queue a restore of a record from its copy on tape, as a new file record-ID-NAME in a directory or in a local-catalog pool.",
+            discussion: "--pool restores a record whose archive was moved onto tape into the pool's first local catalog; "
+                + "the record is that pool's again, with the restored archive.")
         @OptionGroup var catalog: TaskCommand.Catalog
         @Option(name: .long, help: "Record id.") var record: Int64
-        @Option(name: .long, help: "The directory to restore into (an existing one; the file must not exist).") var to: String
+        @Option(name: .long, help: "The directory to restore into (an existing one; the file must not exist).") var to: String?
+        @Option(name: .long, help: "A local-catalog pool (name) to restore into, instead of --to.") var pool: String?
         @Flag(name: .long, help: "Follow the task until it ends, with a progress bar.") var wait = false
+
+        func validate() throws {
+            guard (to == nil) != (pool == nil) else { throw ValidationError("give one of --to DIRECTORY and --pool POOL") }
+        }
 
         func run() async throws {
             try await reportingFailures {
                 let database = try await catalog.open()
                 guard let source = try await database.record(id: record) else { throw CommandFailure("no record \(record)") }
-                let directory = URL(fileURLWithPath: to).standardizedFileURL.resolvingSymlinksInPath().path
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                    throw CommandFailure("\(to) is not a directory")
-                }
                 guard let copy = try await database.completeCopies(of: record).first?.0 else {
                     throw CommandFailure("record \(record) has no complete copy on tape")
                 }
-                let file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(source)
-                guard !FileManager.default.fileExists(atPath: file) else { throw CommandFailure("\(file) exists; a restore never overwrites") }
+                let file: String
+                var into = source.poolId
+                if let pool {
+                    guard let target = try await database.pool(named: pool), let poolID = target.id else { throw CommandFailure("no pool \(pool)") }
+                    file = try await ArchivePlacement.restoreFile(of: source, into: target, catalog: database)
+                    into = poolID
+                } else {
+                    let directory = URL(fileURLWithPath: to ?? "").standardizedFileURL.resolvingSymlinksInPath().path
+                    var isDirectory: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                        throw CommandFailure("\(to ?? "") is not a directory")
+                    }
+                    file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(source)
+                    guard !FileManager.default.fileExists(atPath: file) else { throw CommandFailure("\(file) exists; a restore never overwrites") }
+                }
                 let task = try await database.enqueue(BackupTask(
                     type: .restore, client: source.client, resource: source.resource, resourceType: source.resourceType,
-                    backupType: source.backupType, poolId: source.poolId, targetPoolId: copy.poolId, repositoryId: record,
+                    backupType: source.backupType, poolId: into, targetPoolId: copy.poolId, repositoryId: record,
                     targetPath: file))
                 print("task \(task.id ?? 0): restore of record \(record) to \(file) queued")
                 if wait { try await followBackupTask(task.id ?? 0, in: database) }

@@ -260,6 +260,59 @@ struct APIBackupCoreTests {
         }
     }
 
+    @Test("moving queues a move only for an archive inside a local catalog of its pool (409 otherwise, nothing queued); restoring into a local-catalog pool queues a restore into its directory once the archive is gone; one of destination_path and target_pool")
+    func movingAndRestoringIntoAPool() async throws {
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent("tapelib-local-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: local, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: local) }
+        let harness = try await APIHarness.make(clientRoots: [local.path])
+        defer { harness.close() }
+        let disk = try await harness.catalog.insert(Pool(name: "disk", type: .fileSystem))
+        let diskID = try #require(disk.id)
+        let tapes = try await harness.catalog.insert(Pool(name: "tapes", type: .tapeLibrary))
+        _ = try await harness.catalog.insertStorage(StorageLocalCatalog(path: local.path, poolId: diskID))
+        let inside = local.appendingPathComponent("a.tar").path
+        FileManager.default.createFile(atPath: inside, contents: Data("archive".utf8))
+        let owned = try await harness.catalog.insert(BackupRecord(client: "c1", resource: "/a", resourceType: "File", backupType: .full,
+                                                                   poolId: diskID, sizeBytes: 7, path: inside))
+        let elsewhere = try await harness.catalog.insert(BackupRecord(client: "c1", resource: "/b", resourceType: "File", backupType: .full,
+                                                                       poolId: diskID, sizeBytes: 7, path: "/etc/hostname"))
+        let host = harness.server.hostname
+        try await harness.test { client in
+            let session = try await client.login()
+            let before = try await harness.catalog.listBackupTasks(ListQuery(limit: 100)).total
+            let refused = try await client.call(.post, "/api/v1/repository/\(elsewhere.id ?? 0)/moving?pool=tapes", session: session)
+            #expect(refused.status == 409 && refused.message.contains("not inside a local catalog"), "\(refused.message)")
+            #expect(try await harness.catalog.listBackupTasks(ListQuery(limit: 100)).total == before)
+            let moved = try await client.call(.post, "/api/v1/repository/\(owned.id ?? 0)/moving?pool=tapes", session: session)
+            #expect(moved.status == 201, "\(moved.message)")
+            let id = try #require(((moved.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let task = try #require(try await client.call(.get, "/api/v1/task_queue/\(id)", session: session).data as? [String: Any])
+            #expect(task["type"] as? String == "move" && task["status"] as? String == "new")
+
+            let uri = "/api/v1/repository/\(owned.id ?? 0)/restoring"
+            @Sendable func body(_ fields: String) -> String { #"{"data": {"restore_task": {"target_client": "\#(host)"\#(fields)}}}"# }
+            let copy = try await harness.catalog.recordCopy(of: try #require(owned.id), inPool: try #require(tapes.id), state: .complete)
+            // Neither, both: 400. Unknown pool: 404. The record still has its archive: 409. A tape pool: 400.
+            #expect(try await client.call(.post, uri, session: session, json: body("")).status == 400)
+            #expect(try await client.call(.post, uri, session: session,
+                                          json: body(#", "destination_path": "\#(local.path)", "target_pool": "disk""#)).status == 400)
+            #expect(try await client.call(.post, uri, session: session, json: body(#", "target_pool": "nope""#)).status == 404)
+            #expect(try await client.call(.post, uri, session: session, json: body(#", "target_pool": "disk""#)).status == 409)
+            // The move ran (as the runner records it): no archive on this host, the tape pool's.
+            let copyID = try #require(copy.id)
+            try await harness.catalog.markCopyVerified(copyID)
+            try await harness.catalog.completeMove(record: try #require(owned.id), into: try #require(tapes.id), copy: copyID, expectedPath: inside)
+            #expect(try await client.call(.post, uri, session: session, json: body(#", "target_pool": "tapes""#)).status == 400)
+            let restore = try await client.call(.post, uri, session: session, json: body(#", "target_pool": "disk""#))
+            #expect(restore.status == 201, "\(restore.message)")
+            let restoreID = try #require(((restore.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let queued = try #require(try await client.call(.get, "/api/v1/task_queue/\(restoreID)", session: session).data as? [String: Any])
+            #expect((queued["target_path"] as? String)?.hasPrefix(local.path + "/record-\(owned.id ?? 0)-") == true, "\(queued)")
+            #expect(queued["pool_id"] as? Int == Int(diskID))
+        }
+    }
+
     @Test("a copy_to_tape job names its tape pool and optionally a source pool; other pools are refused")
     func copyJobs() async throws {
         let harness = try await APIHarness.make()

@@ -297,6 +297,28 @@ import Testing
         let mounts = try #require(try await client.call(
             "GET", "/api/v1/tl_task_queue?limit=100&filter_data=backup_task_id%3D%22\(copyTask)%22").json["data"] as? [[String: Any]])
         #expect(mounts.compactMap { $0["type"] as? String } == ["load", "unload", "load", "unload"], "\(mounts)")
+
+        // A record of the disk pool's local catalog is moved onto tape (its archive removed after
+        // the read-back), then restored into the pool: the same bytes, the pool's record again.
+        let localCatalog = state.appendingPathComponent("local-catalog")
+        try FileManager.default.createDirectory(at: localCatalog, withIntermediateDirectories: true)
+        let storage = try await client.call("POST", "/api/v1/storage_local_catalogs", #"{"data": {"path": "\#(localCatalog.path)", "pool": "disk"}}"#)
+        #expect(storage.status == 201, "\(storage.json)")
+        let ownedArchive = localCatalog.appendingPathComponent("owned.bin")
+        try bytes.prefix(3_000_000).write(to: ownedArchive)
+        let addedOwned = try await CLI.run(["repository", "add", "--pool", "disk", ownedArchive.path] + catalog)
+        #expect(addedOwned.stdout.hasPrefix("record 2: "), "\(addedOwned.stdout)\(addedOwned.stderr)")
+        let refusedMove = try await CLI.run(["repository", "move", "--record", "1", "--pool", "tapes"] + catalog)
+        #expect(refusedMove.status != 0 && refusedMove.stderr.contains("not inside a local catalog"), "\(refusedMove.stderr)")
+        let moved = try await CLI.run(["repository", "move", "--record", "2", "--pool", "tapes", "--wait"] + catalog)
+        #expect(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ownedArchive.path))
+        let restoredIntoPool = try await CLI.run(["repository", "restore", "--record", "2", "--pool", "disk", "--wait"] + catalog)
+        #expect(restoredIntoPool.status == 0, "\(restoredIntoPool.stdout)\(restoredIntoPool.stderr)")
+        let back = try #require(try await client.call("GET", "/api/v1/repository/2").json["data"] as? [String: Any])
+        let backPath = try #require(back["path"] as? String, "\(back)")
+        #expect(backPath.hasPrefix(localCatalog.resolvingSymlinksInPath().path + "/record-2-"), "\(back)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: backPath)) == bytes.prefix(3_000_000))
         #expect(served.stop() == 0)
 
         // With the service stopped, a verification stays queued: the CLI's controls on it.

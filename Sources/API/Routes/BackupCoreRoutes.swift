@@ -60,14 +60,18 @@ struct StoreUntilBody: Decodable, Sendable, StrictFields {
 struct RestoreBody: Decodable, Sendable, StrictFields {
     struct RestoreTask: Decodable, Sendable {
         var targetClient: String
-        var destinationPath: String
-        enum CodingKeys: String, CodingKey { case targetClient = "target_client", destinationPath = "destination_path" }
+        var destinationPath: String?
+        /// tapelib's addition: a local-catalog pool (name) to restore into instead of a directory.
+        var targetPool: String?
+        enum CodingKeys: String, CodingKey {
+            case targetClient = "target_client", destinationPath = "destination_path", targetPool = "target_pool"
+        }
     }
     var restoreTask: RestoreTask
     enum CodingKeys: String, CodingKey { case restoreTask = "restore_task" }
     static let allowedFields: [String: Set<String>] = [
         "data": ["restore_task"],
-        "data.restore_task": ["target_client", "destination_path", "data_deployment", "granular_restore_files",
+        "data.restore_task": ["target_client", "destination_path", "target_pool", "data_deployment", "granular_restore_files",
                               "module_extensions", "common_modules_extensions"],
     ]
 }
@@ -347,26 +351,47 @@ extension RouteTable {
                 let body = try call.decode(Wrapped<RestoreBody>.self).data.restoreTask
                 // Restored on this media server, into a directory inside the roots it exposes
                 // (outside, traversal and missing are the same 400), as a new file.
+                let destination = body.destinationPath.flatMap { $0.isEmpty ? nil : $0 }
+                let poolName = body.targetPool.flatMap { $0.isEmpty ? nil : $0 }
+                guard (destination == nil) != (poolName == nil) else {
+                    throw APIError(.invalidRequest, "give one of destination_path (a directory) and target_pool (a local-catalog pool)",
+                                   fields: ["destination_path": "one of the two", "target_pool": "one of the two"])
+                }
                 try await requireThisClient(body.targetClient, state: state)
-                let directory = try await restoreDirectory(body.destinationPath, state: state)
+                var file = ""
+                var into = record.poolId
+                if let poolName {
+                    guard let pool = try await coded({ try await state.catalog.pool(named: poolName) }), let poolID = pool.id else {
+                        throw APIError(.notFound, "no pool \(poolName)", fields: ["target_pool": "unknown pool"])
+                    }
+                    file = try await coded { try await ArchivePlacement.restoreFile(of: record, into: pool, catalog: state.catalog) }
+                    into = poolID
+                }
+                if let destination {
+                    let directory = try await restoreDirectory(destination, state: state)
+                    file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(record)
+                    guard !FileManager.default.fileExists(atPath: file) else {
+                        throw APIError(.conflict, "\(file) exists; a restore never overwrites a file")
+                    }
+                }
                 let copies = try await coded { try await state.catalog.completeCopies(of: id) }
                 guard let copy = copies.first?.0 else {
                     throw APIError(.conflict, "backup record \(id) has no complete copy on tape to restore from")
                 }
-                let file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(record)
-                guard !FileManager.default.fileExists(atPath: file) else {
-                    throw APIError(.conflict, "\(file) exists; a restore never overwrites a file")
-                }
                 return try await queued(BackupTask(type: .restore, client: record.client, resource: record.resource,
                                                    resourceType: record.resourceType, backupType: record.backupType,
-                                                   poolId: record.poolId, targetPoolId: copy.poolId, repositoryId: id,
+                                                   poolId: into, targetPoolId: copy.poolId, repositoryId: id,
                                                    targetPath: file))
             }
             // Built: copies into a native tape pool and verifications of a tape copy, queued for
             // the media server's copy runner (LibraryService/Copies).
-            if type == .copy, let target, let pool = try await coded({ try await state.catalog.pool(id: target) }),
+            if type == .copy || type == .move, let target, let pool = try await coded({ try await state.catalog.pool(id: target) }),
                pool.type == .tapeLibrary, pool.tapeFormat == .native {
-                return try await queued(BackupTask(type: .copy, client: record.client, resource: record.resource,
+                if type == .move {
+                    // Refused before anything is queued when the archive is not tapelib's to remove.
+                    _ = try await coded { try await ArchivePlacement.removableArchive(of: record, catalog: state.catalog) }
+                }
+                return try await queued(BackupTask(type: type, client: record.client, resource: record.resource,
                                                    resourceType: record.resourceType, backupType: record.backupType,
                                                    poolId: record.poolId, targetPoolId: target, repositoryId: id))
             }
@@ -383,8 +408,8 @@ extension RouteTable {
                 try await state.catalog.recordRefusedBackupTask(
                     BackupTask(type: type, client: record.client, resource: record.resource, resourceType: record.resourceType,
                                backupType: record.backupType, poolId: record.poolId, targetPoolId: target, repositoryId: id),
-                    reason: "\(type.rawValue) of backup records \(type == .copy ? "into this pool " : "")is not built yet in this version of tapelib "
-                        + "(issue 12: copies into native tape pools and verifications are)")
+                    reason: "\(type.rawValue) of backup records into this pool is not built yet in this version of tapelib "
+                        + "(issue 12: copies and moves into native tape pools are; LTFS pools and disk pools are not)")
             }
             return try .envelope(TaskIDs(taskIds: [task.id].compactMap { $0 }), status: .created,
                                  message: "TASK WAS ADDED TO QUEUE:\(task.id ?? 0) (it ended at once: \(task.errorMessage ?? ""))")

@@ -199,3 +199,57 @@ extension CatalogDatabase {
         }
     }
 }
+
+/// Moves and restores into a pool: where a record's archive lives on this host.
+extension CatalogDatabase {
+    /// The directories of a pool's local catalogs (storage_local_catalogs), in the order they
+    /// were added.
+    public func localCatalogDirectories(pool poolID: Int64) async throws(CatalogError) -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT path FROM storage_local_catalogs WHERE pool_id = ? ORDER BY id", arguments: [poolID])
+        }
+    }
+
+    /// Ends a move: record `recordID` now lives in tape pool `poolID`, held by its complete,
+    /// verified copy `copyID` there; it has no archive on this host any more (the caller removes
+    /// the file after this commits). Refused unless that copy is complete and verified and the
+    /// record still has the archive `expectedPath` in another pool.
+    @discardableResult
+    public func completeMove(record recordID: Int64, into poolID: Int64, copy copyID: Int64, expectedPath: String)
+        async throws(CatalogError) -> BackupRecord {
+        try await write { db in
+            guard var record = try BackupRecord.fetchOne(db, key: recordID) else {
+                throw CatalogError.notFound(resource: "repository", identifier: String(recordID))
+            }
+            guard let copy = try RepositoryCopy.fetchOne(db, key: copyID), copy.repositoryId == recordID, copy.poolId == poolID,
+                  copy.state == .complete, copy.verified else {
+                throw CatalogError.conflict("record \(recordID) has no complete, verified copy \(copyID) in pool \(poolID) to move onto")
+            }
+            guard record.path == expectedPath, record.poolId != poolID else {
+                throw CatalogError.conflict("record \(recordID) changed while it was moved (its archive or pool is not what the move started from)")
+            }
+            record.poolId = poolID
+            record.path = nil
+            try record.update(db)
+            return record
+        }
+    }
+
+    /// Gives record `recordID`, which has no archive on this host, the archive a restore wrote to
+    /// `path` inside a local catalog of pool `poolID`: the record is that pool's again.
+    @discardableResult
+    public func adoptRestoredArchive(record recordID: Int64, pool poolID: Int64, path: String) async throws(CatalogError) -> BackupRecord {
+        try await write { db in
+            guard var record = try BackupRecord.fetchOne(db, key: recordID) else {
+                throw CatalogError.notFound(resource: "repository", identifier: String(recordID))
+            }
+            guard record.path == nil else {
+                throw CatalogError.conflict("record \(recordID) has an archive on this host already (\(record.path ?? ""))")
+            }
+            record.poolId = poolID
+            record.path = path
+            try record.update(db)
+            return record
+        }
+    }
+}

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs the backup-core queue's copy, verification and restore tasks (task_queue), one at a time, with
+/// Runs the backup-core queue's copy, move, verification and restore tasks (task_queue), one at a time, with
 /// `RecordCopier`; a task left started by a service that stopped is `broken` at start, and its
 /// copy `failed`. Joins the media server's service group.
 public struct BackupTaskRunner: Service {
@@ -28,7 +28,7 @@ public struct BackupTaskRunner: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .verify, .restore]) {
+                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore]) {
                         await runOne(task)
                         continue
                     }
@@ -53,6 +53,11 @@ public struct BackupTaskRunner: Service {
                 let copy = try await copier.copy(record: recordID, toPool: poolID, taskID: id)
                 try await catalog.updateBackupTask(id, status: .done, log: "copy \(copy.id ?? 0) of record \(recordID) is complete"
                                                        + (copy.verified ? " and verified" : " (unverified)"))
+            case .move:
+                guard let poolID = task.targetPoolId else { throw TaskRunFailure(.invalidRequest, message: "the move names no target pool") }
+                let (copy, removed) = try await copier.move(record: recordID, toPool: poolID, taskID: id)
+                try await catalog.updateBackupTask(id, status: .done, log: "record \(recordID) moved into pool \(poolID) (copy \(copy.id ?? 0), "
+                                                       + "verified); its archive \(removed) was removed")
             case .verify:
                 guard let poolID = task.targetPoolId ?? task.poolId else { throw TaskRunFailure(.invalidRequest, message: "the verification names no pool") }
                 try await copier.verify(record: recordID, pool: poolID, taskID: id)
@@ -61,7 +66,16 @@ public struct BackupTaskRunner: Service {
                 guard let path = task.targetPath else { throw TaskRunFailure(.invalidRequest, message: "the restore names no target path") }
                 guard let poolID = task.targetPoolId else { throw TaskRunFailure(.invalidRequest, message: "the restore names no pool") }
                 try await copier.restore(record: recordID, pool: poolID, to: path, taskID: id)
-                try await catalog.updateBackupTask(id, status: .done, log: "record \(recordID) restored to \(path) and its SHA-256 verified")
+                var line = "record \(recordID) restored to \(path) and its SHA-256 verified"
+                // Restored into a local catalog of the task's pool, for a record whose archive
+                // was moved away: the record is that pool's again, with this archive.
+                if let record = try await catalog.record(id: recordID), record.path == nil, let into = task.poolId,
+                   let pool = try await catalog.pool(id: into), pool.type != .tapeLibrary,
+                   try await catalog.localCatalogDirectories(pool: into).contains(where: { ArchivePlacement.contains($0, path) }) {
+                    try await catalog.adoptRestoredArchive(record: recordID, pool: into, path: path)
+                    line += "; the record is pool \(pool.name)'s again with this archive"
+                }
+                try await catalog.updateBackupTask(id, status: .done, log: line)
             default:
                 throw TaskRunFailure(.notBuilt, message: "\(task.type.rawValue) tasks are not run by this service")
             }

@@ -40,14 +40,16 @@ public struct RecordCopier: Sendable {
 
     /// Copies record `recordID` into tape pool `poolID` as backup task `taskID`; returns the
     /// copy as recorded (complete).
+    /// `readBack` reads every part back even when the pool writes without it (a move does).
     @discardableResult
-    public func copy(record recordID: Int64, toPool poolID: Int64, taskID: Int64) async throws -> RepositoryCopy {
+    public func copy(record recordID: Int64, toPool poolID: Int64, taskID: Int64, readBack: Bool = false) async throws -> RepositoryCopy {
         guard let record = try await catalog.record(id: recordID) else {
             throw TaskRunFailure(.notFound, message: "record \(recordID) does not exist")
         }
         guard let pool = try await catalog.pool(id: poolID), pool.type == .tapeLibrary else {
             throw TaskRunFailure(.invalidRequest, message: "pool \(poolID) is not a tape-library pool")
         }
+        let verifying = pool.verifyAfterWrite || readBack
         guard pool.tapeFormat == .native else {
             throw TaskRunFailure(.notBuilt, message: "pool \(pool.name) is an LTFS pool; copies onto LTFS volumes are not built yet "
                                     + "(issue 12); use a native pool")
@@ -70,11 +72,12 @@ public struct RecordCopier: Sendable {
         guard let copyID = copy.id else { throw TaskRunFailure(.internal, message: "copy without id") }
         do {
             let started = ContinuousClock.now
-            try await writeParts(record: record, file: file, recordSHA: hexBytes(recordSHA), pool: pool, copyID: copyID, taskID: taskID)
-            let done = try await catalog.finishCopy(copyID, state: .complete, verified: pool.verifyAfterWrite)
+            try await writeParts(record: record, file: file, recordSHA: hexBytes(recordSHA), pool: pool, verifying: verifying,
+                                 copyID: copyID, taskID: taskID)
+            let done = try await catalog.finishCopy(copyID, state: .complete, verified: verifying)
             let rate = Double(record.sizeBytes) / max(0.001, Self.seconds(ContinuousClock.now - started)) / 1_000_000
             try await status(taskID, phase: "copied \(record.sizeBytes) bytes into pool \(pool.name) at \(String(format: "%.1f", rate)) MB/s"
-                                 + (pool.verifyAfterWrite ? ", read back and verified" : " (not verified: the pool writes without reading back)"),
+                                 + (verifying ? ", read back and verified" : " (not verified: the pool writes without reading back)"),
                              percent: 100)
             return done
         } catch {
@@ -83,8 +86,8 @@ public struct RecordCopier: Sendable {
         }
     }
 
-    private func writeParts(record: BackupRecord, file: RecordFile, recordSHA: [UInt8], pool: Pool, copyID: Int64,
-                            taskID: Int64) async throws {
+    private func writeParts(record: BackupRecord, file: RecordFile, recordSHA: [UInt8], pool: Pool, verifying: Bool,
+                            copyID: Int64, taskID: Int64) async throws {
         guard let recordID = record.id, let poolID = pool.id else { return }
         var offset: Int64 = 0
         var part: UInt32 = 0
@@ -114,7 +117,7 @@ public struct RecordCopier: Sendable {
                                                      + "\(done) of \(size) bytes, \(String(format: "%.1f", rate)) MB/s",
                                                  percent: size > 0 ? Double(done) / Double(size) * 90 : 0)
                 }
-                if pool.verifyAfterWrite {
+                if verifying {
                     try await status(taskID, phase: "reading part \(part) back from \(cartridge.volumeTag)")
                     let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: written.firstBlock,
                                                                  expectedRecord: recordID, expectedPart: part)
@@ -155,6 +158,44 @@ public struct RecordCopier: Sendable {
             }
             try await unmount(mount, taskID: taskID)
         } while offset < record.sizeBytes
+    }
+
+    // MARK: Move
+
+    /// Moves record `recordID` into tape pool `poolID`: copies it there with every part read back
+    /// (or reads back the complete copy it already has there), then — in one catalog transaction —
+    /// makes the record the tape pool's with no archive on this host, and only then removes the
+    /// archive. Refused before anything is written when the archive is not one tapelib may
+    /// remove (`ArchivePlacement.removableArchive`). Returns the copy and the removed file.
+    @discardableResult
+    public func move(record recordID: Int64, toPool poolID: Int64, taskID: Int64) async throws -> (copy: RepositoryCopy, removed: String) {
+        guard let record = try await catalog.record(id: recordID) else {
+            throw TaskRunFailure(.notFound, message: "record \(recordID) does not exist")
+        }
+        let archive = try await ArchivePlacement.removableArchive(of: record, catalog: catalog)
+        var copy: RepositoryCopy
+        if let existing = try await catalog.completeCopies(of: recordID).first(where: { $0.0.poolId == poolID })?.0 {
+            try await catalog.updateBackupTask(taskID, log: "record \(recordID) has a complete copy in pool \(poolID) already "
+                                                   + "(copy \(existing.id ?? 0)): reading it back before the archive is removed")
+            try await verify(record: recordID, pool: poolID, taskID: taskID)
+            copy = existing
+            copy.verified = true
+        } else {
+            copy = try await self.copy(record: recordID, toPool: poolID, taskID: taskID, readBack: true)
+        }
+        guard let copyID = copy.id, copy.verified else {
+            throw TaskRunFailure(.dataMismatch, message: "the copy of record \(recordID) in pool \(poolID) was not read back: the archive stays")
+        }
+        _ = try await catalog.completeMove(record: recordID, into: poolID, copy: copyID, expectedPath: archive)
+        // The catalog says the record is on tape only now; the file goes after. A file that cannot
+        // be removed is logged (space is lost, never data).
+        do {
+            try await offPool { try FileManager.default.removeItem(atPath: archive) }
+        } catch {
+            try await catalog.updateBackupTask(taskID, log: "record \(recordID) is in pool \(poolID); its archive \(archive) could not be "
+                                                   + "removed (\(error.localizedDescription)): remove it by hand")
+        }
+        return (copy, archive)
     }
 
     /// Positions a mounted cartridge where a part is appended: the beginning of a scratch

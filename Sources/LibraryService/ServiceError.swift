@@ -88,6 +88,14 @@ public struct DecodedSense: Sendable, Equatable, Codable {
         senseKey = Int(sense.senseKey.rawValue); asc = Int(sense.additionalSense.asc)
         ascq = Int(sense.additionalSense.ascq); description = sense.text; line = sense.summaryLine
     }
+
+    /// The sense a failed task recorded (its sense key, ASC/ASCQ and description columns).
+    public init?(senseKey: Int?, asc: Int?, ascq: Int?, description: String?) {
+        guard let senseKey, let asc, let ascq else { return nil }
+        self.senseKey = senseKey; self.asc = asc; self.ascq = ascq
+        self.description = description ?? "sense key \(senseKey)"
+        line = "sense: \(self.description), ASC/ASCQ \(String(format: "%02Xh/%02Xh", asc, ascq))"
+    }
 }
 
 /// The service's failure: a stable code, the message an operator reads, and the decoded sense

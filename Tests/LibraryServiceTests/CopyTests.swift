@@ -349,6 +349,54 @@ import Testing
         }
     }
 
+    /// The robot jams moving the copy's cartridge into a drive: the task fails with the changer's
+    /// decoded sense, the copy is failed with nothing recorded, the catalog keeps the cartridge
+    /// where the robot left it, and once an operator has cleared the jam a retry completes.
+    @Test func aRobotJamWhileMountingFailsTheCopyWithTheSenseAndARetryCompletes() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (path, sha) = try CopyTests.archive(size: 1_500_000, seed: 31)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let record = try await rig.catalog.insert(BackupRecord(
+                client: "c", resource: path, resourceType: "File", backupType: .full, poolId: try #require(setup.disk.id),
+                sizeBytes: 1_500_000, sha256: sha, path: path))
+            let recordID = try #require(record.id)
+            rig.simulated.jamRobot()
+            let queued = try await rig.catalog.enqueue(BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: recordID))
+            await runner.runOne(try #require(try await rig.catalog.claimNextBackupTask(types: [.copy])))
+            let queuedID = try #require(queued.id)
+            let failed = try #require(try await rig.catalog.backupTask(id: queuedID))
+            #expect(failed.status == .error)
+            #expect(failed.errorMessage?.contains("loading E00001L9 failed") == true, "\(failed.errorMessage ?? "")")
+            #expect(failed.senseKey == 4 && failed.asc == 0x15 && failed.ascq == 0x01, "\(failed)")
+            let copies = try await rig.catalog.copies(of: recordID)
+            #expect(copies.map(\.state) == [.failed])
+            let failedCopy = try #require(copies.first?.id)
+            #expect(try await rig.catalog.extents(ofCopy: failedCopy).isEmpty)
+            // The load task of the copy carries the changer's sense: HARDWARE ERROR 15h/01h.
+            let loads = try await rig.catalog.listLibraryTasks(ListQuery(filter: "backup_task_id=\"\(queuedID)\"")).items
+            #expect(loads.map(\.type) == [.load] && loads.first?.status == .error)
+            #expect(loads.first?.senseKey == 4 && loads.first?.asc == 0x15, "\(loads)")
+            // Nothing was loaded: the cartridge is home in the catalog, as in the library.
+            for drive in rig.driveIDs { #expect(try await rig.catalog.drive(id: drive)?.loadedCartridgeId == nil) }
+            #expect(try await rig.catalog.cartridge(volumeTag: "E00001L9")?.location == .slot)
+
+            // The operator clears the jam (INITIALIZE ELEMENT STATUS at the front panel); the retry completes.
+            var cleared = try await rig.simulated.execute(device: 0, SCSICommand(cdb: [0x07, 0, 0, 0, 0, 0]))
+            for _ in 0..<4 where cleared.status != .good { cleared = try await rig.simulated.execute(device: 0, SCSICommand(cdb: [0x07, 0, 0, 0, 0, 0])) }
+            #expect(cleared.status == .good)
+            let retry = try await rig.catalog.enqueue(BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: recordID))
+            await runner.runOne(try #require(try await rig.catalog.claimNextBackupTask(types: [.copy])))
+            let retryID = try #require(retry.id)
+            let done = try #require(try await rig.catalog.backupTask(id: retryID))
+            #expect(done.status == .done, "\(done.errorMessage ?? "")")
+            #expect(try await rig.catalog.completeCopies(of: recordID).first?.0.verified == true)
+        }
+    }
+
     /// The drive vanishes mid-copy (paused at a block, unplugged, continued): the task fails with
     /// the transport's error, the copy is failed, and the catalog still shows the cartridge in
     /// the drive it could not be taken from.

@@ -307,8 +307,7 @@ public struct RecordCopier: Sendable {
                                                        libraryId: libraryID, cartridgeId: cartridge.id))
         let ended = try await waitForEnd(of: load)
         guard ended.status == .done, let driveID = ended.driveId else {
-            throw TaskRunFailure(ServiceErrorCode(rawValue: ended.errorCode ?? "") ?? .refused,
-                                 message: "loading \(cartridge.volumeTag) failed (task \(ended.id ?? 0)): \(ended.errorMessage ?? ended.status.rawValue)")
+            throw Self.failure(of: ended, "loading \(cartridge.volumeTag) failed")
         }
         return Mount(libraryID: libraryID, driveID: driveID, cartridge: cartridge,
                      drive: try await engine.mountedDrive(library: libraryID, drive: driveID))
@@ -320,9 +319,16 @@ public struct RecordCopier: Sendable {
                                                          libraryId: mount.libraryID, driveId: mount.driveID))
         let ended = try await waitForEnd(of: unload)
         guard ended.status == .done else {
-            throw TaskRunFailure(ServiceErrorCode(rawValue: ended.errorCode ?? "") ?? .refused,
-                                 message: "unloading \(mount.cartridge.volumeTag) failed (task \(ended.id ?? 0)): \(ended.errorMessage ?? ended.status.rawValue)")
+            throw Self.failure(of: ended, "unloading \(mount.cartridge.volumeTag) failed")
         }
+    }
+
+    /// A mount or unmount that did not end done, as the backup task's failure: the library
+    /// task's code and message, and the sense the device reported.
+    static func failure(of task: LibraryTask, _ what: String) -> ServiceError {
+        ServiceError(ServiceErrorCode(rawValue: task.errorCode ?? "") ?? .refused,
+                     "\(what) (task \(task.id ?? 0)): \(task.errorMessage ?? task.status.rawValue)",
+                     sense: DecodedSense(senseKey: task.senseKey, asc: task.asc, ascq: task.ascq, description: task.senseDescription))
     }
 
     /// After a failure the cartridge still goes home; a failing unload is logged, the first failure reported.

@@ -24,8 +24,9 @@ public struct LTFSDataPlacementPolicy: Sendable, Hashable {
 }
 
 /// An LTFS index (LTFS Format Specification 2.4, "Index format"): the fields a format writes
-/// and a check reads. The root directory's contents are not modelled; a freshly formatted
-/// volume's root is empty and a check does not walk the file tree.
+/// and a check reads, and — when decoded with `keepingContents` — the root directory's contents
+/// as elements, so that a writer adds a file to a new generation and keeps every other entry
+/// (files and directories another LTFS writer made) exactly as it found them.
 public struct LTFSIndex: Sendable, Hashable {
     public var version: String
     public var creator: String
@@ -43,6 +44,11 @@ public struct LTFSIndex: Sendable, Hashable {
     public var volumeName: String?
     public var rootTime: LTFSTimestamp
     public var rootFileUID: UInt64
+    /// The root directory's `contents` children (`file`, `directory`); empty unless decoded
+    /// with `keepingContents` or set by a writer.
+    public var rootContents: [LTFSXMLElement] = []
+    /// The root's change and modify time when its contents changed after the format (nil: `rootTime`).
+    public var rootModifyTime: LTFSTimestamp?
 
     public init(version: String = LTFSFormatVersion.current, creator: String, comment: String? = nil,
                 volumeUUID: String, generation: UInt64, updateTime: LTFSTimestamp,
@@ -93,6 +99,7 @@ public struct LTFSIndex: Sendable, Hashable {
             children.append(LTFSXMLElement("dataplacementpolicy", [LTFSXMLElement("indexpartitioncriteria", criteria)]))
         }
         let time = rootTime.formatted
+        let modified = (rootModifyTime ?? rootTime).formatted
         children += [
             LTFSXMLElement("highestfileuid", text: String(highestFileUID)),
             LTFSXMLElement("volumelockstate", text: volumeLockState),
@@ -100,12 +107,12 @@ public struct LTFSIndex: Sendable, Hashable {
                 LTFSXMLElement("name", text: volumeName ?? ""),
                 LTFSXMLElement("readonly", text: "false"),
                 LTFSXMLElement("creationtime", text: time),
-                LTFSXMLElement("changetime", text: time),
-                LTFSXMLElement("modifytime", text: time),
-                LTFSXMLElement("accesstime", text: time),
+                LTFSXMLElement("changetime", text: modified),
+                LTFSXMLElement("modifytime", text: modified),
+                LTFSXMLElement("accesstime", text: modified),
                 LTFSXMLElement("backuptime", text: time),
                 LTFSXMLElement("fileuid", text: String(rootFileUID)),
-                LTFSXMLElement("contents"),
+                LTFSXMLElement("contents", rootContents),
             ]),
         ]
         return LTFSXMLElement("ltfsindex", attributes: [("version", version)], children: children)
@@ -116,9 +123,18 @@ public struct LTFSIndex: Sendable, Hashable {
         LTFSXMLWriter(indentation: "").document(element)
     }
 
-    /// Parses an index; the file tree below the root directory is validated but not kept.
-    public static func decode(_ bytes: [UInt8]) throws(LTFSXMLError) -> LTFSIndex {
-        try LTFSIndex(LTFSXMLTreeParser.parse(bytes, retainedDepth: 4))
+    /// Parses an index; the file tree below the root directory is validated but not kept
+    /// unless `keepingContents` (a writer's read of the newest index).
+    public static func decode(_ bytes: [UInt8], keepingContents: Bool = false) throws(LTFSXMLError) -> LTFSIndex {
+        guard keepingContents else { return try LTFSIndex(LTFSXMLTreeParser.parse(bytes, retainedDepth: 4)) }
+        let root = try LTFSXMLTreeParser.parse(bytes)
+        var index = try LTFSIndex(root)
+        let directory = root.child("directory")
+        index.rootContents = directory?.child("contents")?.children ?? []
+        if let text = directory?.child("modifytime")?.text, let modified = try? LTFSTimestamp(parsing: text), modified != index.rootTime {
+            index.rootModifyTime = modified
+        }
+        return index
     }
 
     public init(_ root: LTFSXMLElement) throws(LTFSXMLError) {

@@ -33,13 +33,14 @@ struct APIBackupCoreTests {
         }
     }
 
-    @Test("repository copying into a native tape pool queues a copy task; into an LTFS pool it answers 201 with a task that ended in error saying why; the record's pool is refused as target")
+    @Test("repository copying into a native or LTFS tape pool queues a copy task; into a disk pool it answers 201 with a task that ended in error saying why; the record's pool is refused as target")
     func copyingIsRefusedHonestly() async throws {
         let harness = try await APIHarness.make()
         defer { harness.close() }
         let disk = try await harness.catalog.insert(Pool(name: "disk", type: .fileSystem))
         _ = try await harness.catalog.insert(Pool(name: "tapes", type: .tapeLibrary))
         _ = try await harness.catalog.insert(Pool(name: "ltfs", type: .tapeLibrary, tapeFormat: .ltfs))
+        _ = try await harness.catalog.insert(Pool(name: "disk2", type: .fileSystem))
         let record = try await harness.catalog.insert(BackupRecord(client: "c1", resource: "/home", resourceType: "File system",
                                                                     backupType: .full, poolId: try #require(disk.id)))
         try await harness.test { client in
@@ -53,10 +54,16 @@ struct APIBackupCoreTests {
             #expect((waiting.data as? [String: Any])?["type"] as? String == "copy")
             // Nothing to verify yet: no complete copy.
             #expect(try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/verification", session: session).status == 409)
-            // Into an LTFS pool: recorded as ended in error, saying why.
+            // Into an LTFS pool: queued too.
             let ltfs = try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/copying?pool=ltfs", session: session)
             #expect(ltfs.status == 201)
-            let id = try #require(((ltfs.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let ltfsTask = try #require(((ltfs.data as? [String: Any])?["task_ids"] as? [Int])?.first)
+            let ltfsQueued = try await client.call(.get, "/api/v1/task_queue/\(ltfsTask)", session: session)
+            #expect((ltfsQueued.data as? [String: Any])?["status"] as? String == "new")
+            // Into another disk pool: recorded as ended in error, saying why.
+            let other = try await client.call(.post, "/api/v1/repository/\(record.id ?? 0)/copying?pool=disk2", session: session)
+            #expect(other.status == 201)
+            let id = try #require(((other.data as? [String: Any])?["task_ids"] as? [Int])?.first)
             let task = try await client.call(.get, "/api/v1/task_queue/\(id)", session: session)
             #expect((task.data as? [String: Any])?["status"] as? String == "error")
             #expect(((task.data as? [String: Any])?["error_message"] as? String)?.contains("not built") == true)
@@ -216,7 +223,8 @@ struct APIBackupCoreTests {
             #expect(pool["verify_after_write"] as? Bool == false)
             for bad in [#"{"data": {"pool_name": "b1", "pool_type": "Tape library", "tape_block_size": 1000}}"#,
                         #"{"data": {"pool_name": "b2", "pool_type": "Tape library", "tape_format": "tar"}}"#,
-                        #"{"data": {"pool_name": "b3", "pool_type": "File system", "verify_after_write": true}}"#] {
+                        #"{"data": {"pool_name": "b3", "pool_type": "File system", "verify_after_write": true}}"#,
+                        #"{"data": {"pool_name": "b4", "pool_type": "Tape library", "tape_format": "ltfs", "tape_block_size": 2097152}}"#] {
                 let answer = try await client.call(.post, "/api/v1/pool_list", session: session, json: bad)
                 #expect(answer.status == 400, "\(bad): \(answer.status) \(answer.message)")
             }

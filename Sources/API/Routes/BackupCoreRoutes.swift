@@ -201,6 +201,10 @@ extension RouteTable {
                     throw APIError(.invalidRequest, "tape_block_size is a multiple of 4096 from 4096 to 8388608 bytes",
                                    fields: ["tape_block_size": "4096…8388608, a multiple of 4096"])
                 }
+                if body.tapeFormat == .ltfs, let size = body.tapeBlockSize, size > 1_048_576 {
+                    throw APIError(.invalidRequest, "an LTFS pool's tape_block_size is at most 1048576 bytes (LTFS readers take no larger blocks)",
+                                   fields: ["tape_block_size": "at most 1048576 for ltfs"])
+                }
                 if body.poolType != .tapeLibrary && (body.tapeFormat != nil || body.tapeBlockSize != nil || body.verifyAfterWrite != nil) {
                     throw APIError(.invalidRequest, "tape_format, tape_block_size and verify_after_write apply to tape pools only",
                                    fields: ["pool_type": "not a tape pool"])
@@ -383,10 +387,10 @@ extension RouteTable {
                                                    poolId: into, targetPoolId: copy.poolId, repositoryId: id,
                                                    targetPath: file))
             }
-            // Built: copies into a native tape pool and verifications of a tape copy, queued for
+            // Built: copies and moves into a tape pool (native or LTFS) and verifications of a tape copy, queued for
             // the media server's copy runner (LibraryService/Copies).
             if type == .copy || type == .move, let target, let pool = try await coded({ try await state.catalog.pool(id: target) }),
-               pool.type == .tapeLibrary, pool.tapeFormat == .native {
+               pool.type == .tapeLibrary {
                 if type == .move {
                     // Refused before anything is queued when the archive is not tapelib's to remove.
                     _ = try await coded { try await ArchivePlacement.removableArchive(of: record, catalog: state.catalog) }
@@ -408,8 +412,8 @@ extension RouteTable {
                 try await state.catalog.recordRefusedBackupTask(
                     BackupTask(type: type, client: record.client, resource: record.resource, resourceType: record.resourceType,
                                backupType: record.backupType, poolId: record.poolId, targetPoolId: target, repositoryId: id),
-                    reason: "\(type.rawValue) of backup records into this pool is not built yet in this version of tapelib "
-                        + "(issue 12: copies and moves into native tape pools are; LTFS pools and disk pools are not)")
+                    reason: "\(type.rawValue) of backup records into a pool that is not a tape pool is not built in this version of tapelib "
+                        + "(copies and moves go onto tape pools, native or LTFS)")
             }
             return try .envelope(TaskIDs(taskIds: [task.id].compactMap { $0 }), status: .created,
                                  message: "TASK WAS ADDED TO QUEUE:\(task.id ?? 0) (it ended at once: \(task.errorMessage ?? ""))")

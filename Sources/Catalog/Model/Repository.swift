@@ -65,12 +65,15 @@ public struct RepositoryCopyExtent: Codable, Sendable, Equatable, FetchableRecor
     public var lastBlock: Int64
     public var byteOffset: Int64
     public var byteCount: Int64
+    /// On an LTFS volume: the part's file in the volume (its blocks are on the data partition,
+    /// `tapeFileNumber` filemarks in); nil for the native format (schema v11).
+    public var ltfsPath: String?
 
     public init(id: Int64? = nil, copyId: Int64, partIndex: Int, cartridgeId: Int64, tapeFileNumber: Int64,
-                firstBlock: Int64, lastBlock: Int64, byteOffset: Int64, byteCount: Int64) {
+                firstBlock: Int64, lastBlock: Int64, byteOffset: Int64, byteCount: Int64, ltfsPath: String? = nil) {
         self.id = id; self.copyId = copyId; self.partIndex = partIndex; self.cartridgeId = cartridgeId
         self.tapeFileNumber = tapeFileNumber; self.firstBlock = firstBlock; self.lastBlock = lastBlock
-        self.byteOffset = byteOffset; self.byteCount = byteCount
+        self.byteOffset = byteOffset; self.byteCount = byteCount; self.ltfsPath = ltfsPath
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

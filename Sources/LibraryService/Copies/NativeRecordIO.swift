@@ -92,18 +92,49 @@ public enum NativeRecordIO {
         }
         let fileNumber = Int64(position.fileNumber ?? 0)
         var earlyWarning = try await drive.write(record: NativeTapeFormat.encode(header)).earlyWarning
+        let data = try await writeData(drive, file: file, from: header.byteOffset, blockSize: Int64(header.blockSize),
+                                       startsAtEarlyWarning: earlyWarning, progress: progress)
+        earlyWarning = earlyWarning || data.earlyWarning
+        let offset = data.end
+        let records = data.records
+        let digest = data.sha256
+        let last = offset >= file.size
+        let trailer = NativeTapeFormat.Trailer(recordID: header.recordID, partNumber: header.partNumber,
+                                               partSize: offset - header.byteOffset, partSHA256: digest, lastPart: last)
+        // Past early warning there is room for these by design (SSC-4 4.2.4): the part is closed cleanly.
+        if try await drive.write(record: NativeTapeFormat.encode(trailer)).earlyWarning { earlyWarning = true }
+        if try await drive.writeFilemarks(1).earlyWarning { earlyWarning = true }
+        return PartWritten(partNumber: header.partNumber, tapeFileNumber: fileNumber, firstBlock: Int64(first),
+                           lastBlock: Int64(first) + 1 + records, byteOffset: header.byteOffset,
+                           byteCount: offset - header.byteOffset, sha256: digest,
+                           reachedEarlyWarning: earlyWarning, lastPart: last)
+    }
+
+    /// What `writeData` wrote.
+    struct DataWritten {
+        var records: Int64
+        /// The record's offset after the last byte written.
+        var end: Int64
+        var sha256: [UInt8]
+        var earlyWarning: Bool
+    }
+
+    /// Writes `file` from `offset` as data records of `blockSize` at the drive's position until
+    /// the file ends or the drive reports early warning (the record that drew it was written).
+    /// A bounded pipeline: the next block is read (off the pool) while this one is hashed (a
+    /// child task) and written (the drive), so the three overlap instead of adding up.
+    static func writeData(_ drive: TapeDrive, file: RecordFile, from start: Int64, blockSize: Int64, startsAtEarlyWarning: Bool,
+                          progress: @Sendable (Int64) async throws -> Void) async throws -> DataWritten {
         var hasher = SHA256()
-        var offset = header.byteOffset
+        var offset = start
         var records: Int64 = 0
-        let blockSize = Int64(header.blockSize)
-        // A bounded pipeline: the next block is read (off the pool) while this one is hashed
-        // (a child task) and written (the drive), so the three overlap instead of adding up.
+        var earlyWarning = false
         func prefetch(_ at: Int64) -> Task<[UInt8], any Error>? {
             guard at < file.size else { return nil }
             let count = Int(min(blockSize, file.size - at))
             return Task { try await file.read(at: at, count: count) }
         }
-        var next = earlyWarning ? nil : prefetch(offset)
+        var next = startsAtEarlyWarning ? nil : prefetch(offset)
         while let pending = next {
             let chunk = try await pending.value
             guard !chunk.isEmpty else {
@@ -136,17 +167,7 @@ public enum NativeRecordIO {
                 next = nil
             }
         }
-        let digest = Array(hasher.finalize())
-        let last = offset >= file.size
-        let trailer = NativeTapeFormat.Trailer(recordID: header.recordID, partNumber: header.partNumber,
-                                               partSize: offset - header.byteOffset, partSHA256: digest, lastPart: last)
-        // Past early warning there is room for these by design (SSC-4 4.2.4): the part is closed cleanly.
-        if try await drive.write(record: NativeTapeFormat.encode(trailer)).earlyWarning { earlyWarning = true }
-        if try await drive.writeFilemarks(1).earlyWarning { earlyWarning = true }
-        return PartWritten(partNumber: header.partNumber, tapeFileNumber: fileNumber, firstBlock: Int64(first),
-                           lastBlock: Int64(first) + 1 + records, byteOffset: header.byteOffset,
-                           byteCount: offset - header.byteOffset, sha256: digest,
-                           reachedEarlyWarning: earlyWarning, lastPart: last)
+        return DataWritten(records: records, end: offset, sha256: Array(hasher.finalize()), earlyWarning: earlyWarning)
     }
 
     /// What reading a part back found.

@@ -50,10 +50,6 @@ public struct RecordCopier: Sendable {
             throw TaskRunFailure(.invalidRequest, message: "pool \(poolID) is not a tape-library pool")
         }
         let verifying = pool.verifyAfterWrite || readBack
-        guard pool.tapeFormat == .native else {
-            throw TaskRunFailure(.notBuilt, message: "pool \(pool.name) is an LTFS pool; copies onto LTFS volumes are not built yet "
-                                    + "(issue 12); use a native pool")
-        }
         guard let path = record.path else {
             throw TaskRunFailure(.refused, message: "record \(recordID) has no archive on this host (it was not added from a file)")
         }
@@ -102,39 +98,67 @@ public struct RecordCopier: Sendable {
             used.insert(cartridgeID)
             let mount = try await self.mount(cartridge, library: libraryID, taskID: taskID, writing: true)
             do {
-                try await position(mount, scratch: cartridge.status == .scratch)
-                let header = NativeTapeFormat.Header(recordID: recordID, partNumber: part, cartridgeSequence: UInt32(used.count - 1),
-                                                     byteOffset: offset, recordSize: record.sizeBytes, recordSHA256: recordSHA,
-                                                     blockSize: UInt32(pool.tapeBlockSize))
                 try await status(taskID, phase: "writing part \(part) of record \(recordID) to \(cartridge.volumeTag) in drive \(mount.driveID)")
                 let size = record.sizeBytes
                 let partNumber = part
                 let checkpoint = TaskCheckpoint(catalog: catalog, taskID: taskID)
-                let written = try await NativeRecordIO.writePart(mount.drive, file: file, header: header) { done in
+                let progress: @Sendable (Int64) async throws -> Void = { done in
                     let seconds = max(0.001, Self.seconds(ContinuousClock.now - started))
                     let rate = Double(done) / seconds / 1_000_000
                     try await checkpoint.reached(phase: "writing part \(partNumber) to \(cartridge.volumeTag): "
                                                      + "\(done) of \(size) bytes, \(String(format: "%.1f", rate)) MB/s",
                                                  percent: size > 0 ? Double(done) / Double(size) * 90 : 0)
                 }
-                if verifying {
-                    try await status(taskID, phase: "reading part \(part) back from \(cartridge.volumeTag)")
-                    let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: written.firstBlock,
-                                                                 expectedRecord: recordID, expectedPart: part)
-                    guard read.sha256 == written.sha256, read.byteCount == written.byteCount else {
-                        throw TaskRunFailure(.dataMismatch, message: "part \(part) of record \(recordID) on \(cartridge.volumeTag) "
-                                                + "read back different from what was written")
+                let written: PartWritten
+                var ltfsPath: String?
+                var onTape: Int64
+                switch pool.tapeFormat {
+                case .native:
+                    try await position(mount, scratch: cartridge.status == .scratch)
+                    let header = NativeTapeFormat.Header(recordID: recordID, partNumber: part, cartridgeSequence: UInt32(used.count - 1),
+                                                         byteOffset: offset, recordSize: record.sizeBytes, recordSHA256: recordSHA,
+                                                         blockSize: UInt32(pool.tapeBlockSize))
+                    written = try await NativeRecordIO.writePart(mount.drive, file: file, header: header, progress: progress)
+                    if verifying {
+                        try await status(taskID, phase: "reading part \(part) back from \(cartridge.volumeTag)")
+                        let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: written.firstBlock,
+                                                                     expectedRecord: recordID, expectedPart: part)
+                        guard read.sha256 == written.sha256, read.byteCount == written.byteCount else {
+                            throw TaskRunFailure(.dataMismatch, message: "part \(part) of record \(recordID) on \(cartridge.volumeTag) "
+                                                    + "read back different from what was written")
+                        }
                     }
+                    // Labels and data on the cartridge so far (the catalog's count; the drive's volume
+                    // statistics count compressed bytes, not the record's).
+                    onTape = cartridge.bytesWritten + written.byteCount + Int64(2 * NativeTapeFormat.labelLength)
+                case .ltfs:
+                    let bytesBefore = try await prepareLTFS(mount, pool: pool, taskID: taskID)
+                    let added = try await LTFSRecordIO.writePart(mount.drive, volumeTag: cartridge.volumeTag, file: file, offset: offset,
+                                                                 partNumber: part, baseName: Self.restoreFileName(record), progress: progress)
+                    written = added.part
+                    ltfsPath = added.path
+                    if verifying {
+                        try await status(taskID, phase: "reading part \(part) back from \(cartridge.volumeTag) (LTFS \(added.path))")
+                        let digest = try await LTFSRecordIO.readPart(mount.drive, firstBlock: written.firstBlock, byteCount: written.byteCount)
+                        guard digest == written.sha256 else {
+                            throw TaskRunFailure(.dataMismatch, message: "part \(part) of record \(recordID) on \(cartridge.volumeTag) "
+                                                    + "read back different from what was written")
+                        }
+                    }
+                    // Every part leaves the volume as a reader mounts it; a copy is not recorded on one that is not.
+                    if let problem = await LTFSRecordIO.inconsistency(mount.drive, volumeTag: cartridge.volumeTag) {
+                        throw TaskRunFailure(.ltfsError, message: "\(cartridge.volumeTag) is not a consistent LTFS volume after part \(part): \(problem)")
+                    }
+                    try await catalog.recordLTFSCheck(cartridgeID, state: .consistent, verdict: "consistent")
+                    onTape = bytesBefore + written.byteCount
                 }
                 let extent = RepositoryCopyExtent(copyId: copyID, partIndex: Int(part), cartridgeId: cartridgeID,
                                                   tapeFileNumber: written.tapeFileNumber, firstBlock: written.firstBlock,
                                                   lastBlock: written.lastBlock, byteOffset: written.byteOffset,
-                                                  byteCount: written.byteCount)
-                // Labels and data on the cartridge so far (the catalog's count; the drive's volume
-                // statistics count compressed bytes, not the record's).
-                let onTape = cartridge.bytesWritten + written.byteCount + Int64(2 * NativeTapeFormat.labelLength)
+                                                  byteCount: written.byteCount, ltfsPath: ltfsPath)
                 _ = try await catalog.recordPartWritten(extent, bytesOnTape: onTape, cartridgeFull: written.reachedEarlyWarning)
                 try await catalog.updateBackupTask(taskID, log: "part \(part): \(written.byteCount) bytes on \(cartridge.volumeTag), "
+                                                       + (ltfsPath.map { "LTFS file \($0), data partition " } ?? "")
                                                        + "tape file \(written.tapeFileNumber), blocks \(written.firstBlock)…\(written.lastBlock)"
                                                        + (written.reachedEarlyWarning ? "; early warning: the cartridge is full" : ""))
                 offset += written.byteCount
@@ -145,6 +169,11 @@ public struct RecordCopier: Sendable {
                 // part has no trailer and is not recorded.
                 if case .checkCondition(let sense, _)? = error as? SCSIError, sense.senseKey == .volumeOverflow {
                     try? await catalog.markCartridgeFull(cartridgeID)
+                }
+                // A damaged LTFS volume is kept out of use too, until checked or formatted.
+                if let refusal = error as? TaskRunFailure, refusal.code == .ltfsError {
+                    _ = try? await catalog.setCartridgeStatus(cartridgeID, to: .error)
+                    try? await catalog.updateBackupTask(taskID, log: "\(cartridge.volumeTag): \(refusal.message); its status is error")
                 }
                 // A medium error: the cartridge is kept out of use (status error) until an
                 // operator checks or formats it; a retry continues on another cartridge.
@@ -208,6 +237,25 @@ public struct RecordCopier: Sendable {
         }
     }
 
+    /// Makes the cartridge in the drive an LTFS volume a part can be added to: a scratch one
+    /// that is not already an LTFS volume is formatted for the pool (its block size, its name as
+    /// media pool); an appendable one that is not — a volume the check finds damaged — is
+    /// refused (the copier then keeps it out of use). Returns the catalog's bytes on it.
+    private func prepareLTFS(_ mount: Mount, pool: Pool, taskID: Int64) async throws -> Int64 {
+        let tag = mount.cartridge.volumeTag
+        guard let problem = await LTFSRecordIO.appendable(mount.drive, volumeTag: tag) else {
+            return mount.cartridge.bytesWritten
+        }
+        guard mount.cartridge.status == .scratch, let cartridgeID = mount.cartridge.id else {
+            throw TaskRunFailure(.ltfsError, message: "\(tag) holds a damaged LTFS volume (\(problem)): check or format it")
+        }
+        try await status(taskID, phase: "formatting \(tag) as an LTFS volume of pool \(pool.name)")
+        try await LTFSRecordIO.format(mount.drive, volumeTag: tag, blockSize: pool.tapeBlockSize, poolName: pool.name)
+        try await catalog.recordMediumRewritten(cartridgeID, ltfs: true)
+        try await catalog.updateBackupTask(taskID, log: "\(tag) formatted as an LTFS volume (block size \(pool.tapeBlockSize))")
+        return 0
+    }
+
     // MARK: Verify and restore
 
     /// Reads every part of the record's complete copy in pool `poolID` back and compares the
@@ -241,19 +289,28 @@ public struct RecordCopier: Sendable {
                 let before = done
                 let size = record.sizeBytes
                 let volumeTag = cartridge.volumeTag
-                let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: extent.firstBlock, expectedRecord: recordID,
-                                                             expectedPart: UInt32(extent.partIndex), sink: { bytes in
+                let partSink: @Sendable ([UInt8]) async throws -> Void = { bytes in
                     await whole.update(bytes)
                     try await sink(bytes)
-                }, progress: { bytes in
+                }
+                let partProgress: @Sendable (Int64) async throws -> Void = { bytes in
                     try await checkpoint.reached(phase: "reading part \(extent.partIndex) from \(volumeTag): \(before + bytes) of \(size) bytes",
                                                  percent: size > 0 ? Double(before + bytes) / Double(size) * 100 : 0)
-                })
-                guard read.byteCount == extent.byteCount, read.header.byteOffset == extent.byteOffset else {
-                    throw TaskRunFailure(.dataMismatch, message: "part \(extent.partIndex) on \(cartridge.volumeTag) holds \(read.byteCount) "
-                                            + "bytes from \(read.header.byteOffset); the catalog says \(extent.byteCount) from \(extent.byteOffset)")
                 }
-                done += read.byteCount
+                if extent.ltfsPath != nil {
+                    // A file of an LTFS volume: its extent on the data partition; the record's
+                    // SHA-256 over every part is compared at the end.
+                    _ = try await LTFSRecordIO.readPart(mount.drive, firstBlock: extent.firstBlock, byteCount: extent.byteCount,
+                                                        sink: partSink, progress: partProgress)
+                } else {
+                    let read = try await NativeRecordIO.readPart(mount.drive, firstBlock: extent.firstBlock, expectedRecord: recordID,
+                                                                 expectedPart: UInt32(extent.partIndex), sink: partSink, progress: partProgress)
+                    guard read.byteCount == extent.byteCount, read.header.byteOffset == extent.byteOffset else {
+                        throw TaskRunFailure(.dataMismatch, message: "part \(extent.partIndex) on \(cartridge.volumeTag) holds \(read.byteCount) "
+                                                + "bytes from \(read.header.byteOffset); the catalog says \(extent.byteCount) from \(extent.byteOffset)")
+                    }
+                }
+                done += extent.byteCount
             } catch {
                 await unmountAfterFailure(mount, taskID: taskID)
                 throw error

@@ -33,9 +33,9 @@ import Testing
 
     /// A library whose LTO-9 cartridges hold 18 MB (early warning at 98%), the three data
     /// cartridges registered into tape pool "tapes" (256 KiB blocks), synced.
-    static func setup(verifyAfterWrite: Bool = true) async throws -> Setup {
+    static func setup(verifyAfterWrite: Bool = true, format: TapeFormat = .native) async throws -> Setup {
         let rig = try await TestRig.make(registerCartridges: false, capacityScale: 1e-6)
-        let pool = try await rig.catalog.insert(Pool(name: "tapes", type: .tapeLibrary, tapeBlockSize: 262_144,
+        let pool = try await rig.catalog.insert(Pool(name: "tapes", type: .tapeLibrary, tapeFormat: format, tapeBlockSize: 262_144,
                                                      verifyAfterWrite: verifyAfterWrite))
         let disk = try await rig.catalog.insert(Pool(name: "disk", type: .fileSystem))
         for tag in ["E00001L9", "E00002L9", "E00003L9"] {
@@ -302,11 +302,18 @@ import Testing
 /// Faults during copies: the task fails with the decoded sense, the copy is failed, nothing is
 /// recorded that was not written, the cartridge goes home, and a retry starts over.
 @Suite(.timeLimit(.minutes(5))) struct CopyFaultTests {
-    @Test func aMediaErrorMidCopyFailsTheTaskWithTheSenseAndARetryCompletesOnAnotherCartridge() async throws {
-        let setup = try await CopyTests.setup()
+    @Test(arguments: [TapeFormat.native, .ltfs])
+    func aMediaErrorMidCopyFailsTheTaskWithTheSenseAndARetryCompletesOnAnotherCartridge(_ format: TapeFormat) async throws {
+        let setup = try await CopyTests.setup(format: format)
         let rig = setup.rig
-        // Writing logical object 5 of the first cartridge (the 5th data record) gives MEDIUM ERROR 3/0C/00.
-        rig.simulated.injectMediaError(barcode: "E00001L9", block: 5)
+        // Writing the 5th data record of the first cartridge gives MEDIUM ERROR 3/0C/00: native,
+        // logical object 5 of partition 0; LTFS, object 9 of the data partition (its data
+        // starts at b/7, after the format's label and index).
+        if format == .native {
+            rig.simulated.injectMediaError(barcode: "E00001L9", block: 5)
+        } else {
+            rig.simulated.injectMediaError(barcode: "E00001L9", partition: 1, block: 9)
+        }
         let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
         try await rig.serving {
             try await rig.waitForTask(try await rig.submit(.sync).id)
@@ -400,8 +407,9 @@ import Testing
     /// The drive vanishes mid-copy (paused at a block, unplugged, continued): the task fails with
     /// the transport's error, the copy is failed, and the catalog still shows the cartridge in
     /// the drive it could not be taken from.
-    @Test func aDriveThatVanishesMidCopyFailsTheCopyAndTheCatalogKeepsTheCartridgeInIt() async throws {
-        let setup = try await CopyTests.setup()
+    @Test(arguments: [TapeFormat.native, .ltfs])
+    func aDriveThatVanishesMidCopyFailsTheCopyAndTheCatalogKeepsTheCartridgeInIt(_ format: TapeFormat) async throws {
+        let setup = try await CopyTests.setup(format: format)
         let rig = setup.rig
         let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
         try await rig.serving {

@@ -33,15 +33,16 @@ import Testing
         return try #require(try await catalog.backupTask(id: id))
     }
 
-    @Test func aMoveReadsEveryPartBackThenRemovesTheArchiveAndARestoreIntoThePoolBringsItBack() async throws {
+    @Test(arguments: [TapeFormat.native, .ltfs])
+    func aMoveReadsEveryPartBackThenRemovesTheArchiveAndARestoreIntoThePoolBringsItBack(_ format: TapeFormat) async throws {
         // The pool writes without reading back; a move reads back all the same.
-        let setup = try await CopyTests.setup(verifyAfterWrite: false)
+        let setup = try await CopyTests.setup(verifyAfterWrite: false, format: format)
         let rig = setup.rig
         let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
         try await rig.serving {
             try await rig.waitForTask(try await rig.submit(.sync).id)
-            // 20 MB: spans two 18 MB cartridges.
-            let local = try await Self.localArchive(setup, size: 20_000_000, seed: 21)
+            // Spans two cartridges: 18 MB each in the native format, an 8.9 MB data partition each with LTFS.
+            let local = try await Self.localArchive(setup, size: format == .native ? 20_000_000 : 12_000_000, seed: 21)
             defer { try? FileManager.default.removeItem(atPath: local.directory) }
             let diskID = try #require(setup.disk.id)
             let tapeID = try #require(setup.pool.id)

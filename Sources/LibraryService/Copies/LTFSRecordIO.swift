@@ -15,14 +15,12 @@ public enum LTFSRecordIO {
         public var path: String
     }
 
-    /// Whether the cartridge in `drive` is an LTFS volume a part can be added to: nil when it
-    /// is, else why not (the check's verdict and problems).
-    public static func appendable(_ drive: TapeDrive, volumeTag: String) async -> String? {
+    /// The volume in `drive`, read and checked for adding a part; the error says why it cannot be.
+    public static func open(_ drive: TapeDrive, volumeTag: String) async -> Result<LTFSVolumeAppender<TapeDriveDevice>, LTFSAppendError> {
         do {
-            _ = try await LTFSVolumeAppender.open(TapeDriveDevice(drive: drive, barcode: volumeTag))
-            return nil
+            return .success(try await LTFSVolumeAppender.open(TapeDriveDevice(drive: drive, barcode: volumeTag)))
         } catch {
-            return error.description
+            return .failure(error)
         }
     }
 
@@ -42,14 +40,9 @@ public enum LTFSRecordIO {
     /// size at the data partition's end of data until the record ends or the drive reports early
     /// warning (the index then goes into the early-warning zone, as it is meant for), the new
     /// index on both partitions. `baseName` is the whole record's file name.
-    public static func writePart(_ drive: TapeDrive, volumeTag: String, file: RecordFile, offset: Int64, partNumber: UInt32,
-                                 baseName: String, progress: @Sendable (Int64) async throws -> Void = { _ in }) async throws -> Written {
-        var appender: LTFSVolumeAppender<TapeDriveDevice>
-        do {
-            appender = try await LTFSVolumeAppender.open(TapeDriveDevice(drive: drive, barcode: volumeTag))
-        } catch {
-            throw failure(error, volumeTag)
-        }
+    public static func writePart(_ drive: TapeDrive, volume appender: inout LTFSVolumeAppender<TapeDriveDevice>, volumeTag: String,
+                                 file: RecordFile, offset: Int64, partNumber: UInt32, baseName: String,
+                                 progress: @Sendable (Int64) async throws -> Void = { _ in }) async throws -> Written {
         let start: UInt64
         do { start = try await appender.appendPoint() } catch { throw failure(error, volumeTag) }
         let fileNumber = Int64(try await drive.position().fileNumber ?? 0)
@@ -107,7 +100,7 @@ public enum LTFSRecordIO {
         return "\(report.verdict.rawValue): " + report.problems.joined(separator: "; ")
     }
 
-    private static func failure(_ error: LTFSAppendError, _ volumeTag: String) -> any Error {
+    static func failure(_ error: LTFSAppendError, _ volumeTag: String) -> any Error {
         if let scsi = error.scsiError { return scsi }
         return TaskRunFailure(.ltfsError, message: "\(volumeTag): \(error.description)")
     }

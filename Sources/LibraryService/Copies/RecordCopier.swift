@@ -2,6 +2,7 @@ import Catalog
 import Crypto
 import Foundation
 import Logging
+import LTFS
 import SCSI
 import TapeHardware
 
@@ -132,9 +133,10 @@ public struct RecordCopier: Sendable {
                     // statistics count compressed bytes, not the record's).
                     onTape = cartridge.bytesWritten + written.byteCount + Int64(2 * NativeTapeFormat.labelLength)
                 case .ltfs:
-                    let bytesBefore = try await prepareLTFS(mount, pool: pool, taskID: taskID)
-                    let added = try await LTFSRecordIO.writePart(mount.drive, volumeTag: cartridge.volumeTag, file: file, offset: offset,
-                                                                 partNumber: part, baseName: Self.restoreFileName(record), progress: progress)
+                    var (volume, bytesBefore) = try await prepareLTFS(mount, pool: pool, taskID: taskID)
+                    let added = try await LTFSRecordIO.writePart(mount.drive, volume: &volume, volumeTag: cartridge.volumeTag, file: file,
+                                                                 offset: offset, partNumber: part, baseName: Self.restoreFileName(record),
+                                                                 progress: progress)
                     written = added.part
                     ltfsPath = added.path
                     if verifying {
@@ -241,19 +243,26 @@ public struct RecordCopier: Sendable {
     /// that is not already an LTFS volume is formatted for the pool (its block size, its name as
     /// media pool); an appendable one that is not — a volume the check finds damaged — is
     /// refused (the copier then keeps it out of use). Returns the catalog's bytes on it.
-    private func prepareLTFS(_ mount: Mount, pool: Pool, taskID: Int64) async throws -> Int64 {
+    private func prepareLTFS(_ mount: Mount, pool: Pool, taskID: Int64) async throws
+        -> (LTFSVolumeAppender<TapeDriveDevice>, Int64) {
         let tag = mount.cartridge.volumeTag
-        guard let problem = await LTFSRecordIO.appendable(mount.drive, volumeTag: tag) else {
-            return mount.cartridge.bytesWritten
+        let problem: LTFSAppendError
+        switch await LTFSRecordIO.open(mount.drive, volumeTag: tag) {
+        case .success(let volume): return (volume, mount.cartridge.bytesWritten)
+        case .failure(let error): problem = error
         }
         guard mount.cartridge.status == .scratch, let cartridgeID = mount.cartridge.id else {
+            if let scsi = problem.scsiError { throw scsi }
             throw TaskRunFailure(.ltfsError, message: "\(tag) holds a damaged LTFS volume (\(problem)): check or format it")
         }
         try await status(taskID, phase: "formatting \(tag) as an LTFS volume of pool \(pool.name)")
         try await LTFSRecordIO.format(mount.drive, volumeTag: tag, blockSize: pool.tapeBlockSize, poolName: pool.name)
         try await catalog.recordMediumRewritten(cartridgeID, ltfs: true)
         try await catalog.updateBackupTask(taskID, log: "\(tag) formatted as an LTFS volume (block size \(pool.tapeBlockSize))")
-        return 0
+        switch await LTFSRecordIO.open(mount.drive, volumeTag: tag) {
+        case .success(let volume): return (volume, 0)
+        case .failure(let error): throw LTFSRecordIO.failure(error, tag)
+        }
     }
 
     // MARK: Verify and restore

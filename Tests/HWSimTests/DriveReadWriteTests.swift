@@ -191,3 +191,28 @@ import Testing
         #expect(lib.withCartridge("A00001L8") { $0.partitions[0].objects.count } == 3)
     }
 }
+
+/// A library that keeps only record lengths (for throughput benchmarks): positions, filemarks
+/// and end of data are as with the bytes kept; reading a record whose bytes were dropped is a
+/// MEDIUM ERROR, never other bytes.
+@Suite struct LengthOnlyRecordTests {
+    @Test func positionsStayAndReadingADroppedRecordIsAMediumError() async throws {
+        let lib = try Sim.library()
+        let t = try await Sim.load(lib, slot: 1)
+        #expect(try await Sim.send(t, DriveReadWriteTests.write(10), Array(repeating: 1, count: 10)).status == .good)
+        lib.keepOnlyRecordLengths()
+        #expect(try await Sim.send(t, DriveReadWriteTests.write(20), Array(repeating: 2, count: 20)).status == .good)
+        #expect(try await Sim.run(t, DriveReadWriteTests.filemarks(1)).status == .good)
+        #expect(try await Sim.run(t, DriveReadWriteTests.rewind).status == .good)
+        // The record written before keeps its bytes.
+        let kept = try await Sim.run(t, DriveReadWriteTests.read(10), in: 10)
+        #expect(kept.status == .good && kept.data == Array(repeating: 1, count: 10))
+        // The next one: MEDIUM ERROR, unrecovered read error 11h/00h, and the position moves past it.
+        let dropped = try await Sim.run(t, DriveReadWriteTests.read(20), in: 20)
+        #expect(dropped.senseTriple == [0x03, 0x11, 0x00])
+        #expect(dropped.data.isEmpty)
+        // Then the filemark and end of data, where they were.
+        #expect(try await Sim.run(t, DriveReadWriteTests.read(20), in: 20).senseTriple == [0x00, 0x00, 0x01])
+        #expect(try await Sim.run(t, DriveReadWriteTests.read(20), in: 20).senseTriple == [0x08, 0x00, 0x05])
+    }
+}

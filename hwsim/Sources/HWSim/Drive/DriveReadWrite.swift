@@ -24,6 +24,9 @@ extension LibraryCore {
             throw CommandFailure(SenseData(.mediumError, .unrecoveredReadError, information: Int64(length)))
         }
         d.position += 1
+        if case .unretained = object {
+            throw CommandFailure(SenseData(.mediumError, .unrecoveredReadError, information: Int64(length)))
+        }
         guard case .record(let record) = object else {
             // A filemark: NO SENSE, FILEMARK, 00h/01h, INFORMATION = the whole length (SSC-4 4.2.9.2).
             throw CommandFailure(SenseData(.noSense, .filemarkDetected, filemark: true, information: Int64(length)))
@@ -77,6 +80,9 @@ extension LibraryCore {
             }
             let object = part.objects[d.position]
             d.position += 1
+            if case .unretained = object {
+                throw CommandFailure(SenseData(.mediumError, .unrecoveredReadError, information: Int64(blocks - done)), data: out)
+            }
             guard case .record(let record) = object else {
                 throw CommandFailure(SenseData(.noSense, .filemarkDetected, filemark: true, information: Int64(blocks - done)), data: out)
             }
@@ -138,7 +144,7 @@ extension LibraryCore {
             throw CommandFailure(SenseData(.mediumError, .writeError, information: Int64(length)))
         }
         c.partitions[d.partition].truncate(at: d.position)
-        for r in records { c.partitions[d.partition].append(.record(r)) }
+        for r in records { c.partitions[d.partition].append(keepsRecordData ? .record(r) : .unretained(length: r.count)) }
         d.position += records.count
         recordChange(d, c)
         d.mountBytesWritten += bytes

@@ -21,6 +21,9 @@ final class LibraryCore: @unchecked Sendable {
     var changerReadyAt: Duration = .zero
 
     var faults = FaultBook()
+    /// False in a library that keeps only each written record's length (`SimulatedLibrary.
+    /// keepOnlyRecordLengths()`, for throughput benchmarks).
+    var keepsRecordData = true
     /// Set by commands that changed persistent state; the library saves when it is set.
     var stateChanged = false
 

@@ -84,6 +84,15 @@ public final class SimulatedLibrary: Sendable {
         }
     }
 
+    /// From now on the drives keep only the length of each record written, not its bytes —
+    /// as a real drive leaves the host's memory free once the data is on its way to tape.
+    /// Positions, capacity, early warning and sense are as before; reading such a record back
+    /// is a MEDIUM ERROR. For throughput benchmarks, where keeping every byte in memory would
+    /// measure the simulator's page faults rather than the initiator.
+    public func keepOnlyRecordLengths() {
+        withCore { $0.keepsRecordData = false }
+    }
+
     func withCore<T>(_ body: (LibraryCore) throws -> T) rethrows -> T {
         core.lock.lock()
         defer { core.lock.unlock() }

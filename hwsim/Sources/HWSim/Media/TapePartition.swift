@@ -2,10 +2,17 @@
 public enum TapeObject: Sendable, Equatable {
     case record([UInt8])
     case filemark
+    /// A record whose bytes the simulator did not keep (a library that keeps only lengths, for
+    /// throughput benchmarks): positions, capacity and early warning as for a record; reading
+    /// it is a MEDIUM ERROR.
+    case unretained(length: Int)
 
     var byteCount: Int64 {
-        if case .record(let r) = self { return Int64(r.count) }
-        return 0
+        switch self {
+        case .record(let r): return Int64(r.count)
+        case .unretained(let length): return Int64(length)
+        case .filemark: return 0
+        }
     }
 }
 

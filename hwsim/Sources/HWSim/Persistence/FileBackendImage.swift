@@ -126,6 +126,9 @@ public enum FileBackendImage {
                 switch object {
                 case .record(let bytes):
                     try Data(bytes).write(to: directory.appendingPathComponent("\(p)_\(b)_R"))
+                case .unretained(let length):
+                    // The bytes were not kept: saved as zeros of the record's length.
+                    try Data(count: length).write(to: directory.appendingPathComponent("\(p)_\(b)_R"))
                 case .filemark:
                     try Data().write(to: directory.appendingPathComponent("\(p)_\(b)_F"))
                 }

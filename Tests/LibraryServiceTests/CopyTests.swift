@@ -113,6 +113,43 @@ import Testing
         }
     }
 
+    /// A restore whose copy needs a cartridge that was exported and taken away fails before
+    /// any cartridge is loaded, naming it (and its part), and leaves no file behind.
+    @Test func aRestoreNeedingACartridgeOutsideTheLibraryNamesItAndLoadsNothing() async throws {
+        let setup = try await Self.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (record, path) = try await addRecord(setup, size: 20_000_000, seed: 51)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let recordID = try #require(record.id)
+            let copied = try await MoveAndRestoreTests.run(runner, rig.catalog, BackupTask(type: .copy, targetPoolId: setup.pool.id, repositoryId: recordID))
+            #expect(copied.status == .done, "\(copied.errorMessage ?? "")")
+            let extents = try #require(try await rig.catalog.completeCopies(of: recordID).first?.1)
+            #expect(extents.count == 2)
+            let second = try #require(try await rig.catalog.cartridge(id: extents[1].cartridgeId))
+            // Exported through the mail slot and taken out by an operator; a sync finds it gone.
+            let exported = try await rig.waitForTask(try await rig.submit(.export, cartridge: second.id).id)
+            #expect(exported.status == .done, "\(exported.errorMessage ?? "")")
+            _ = try rig.simulated.operatorRemove(mailSlot: 1)
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            #expect(try await rig.catalog.cartridge(volumeTag: second.volumeTag)?.location == .offline)
+
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tapelib-restore-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let target = directory + "/" + RecordCopier.restoreFileName(record)
+            let loadsBefore = try await rig.catalog.listLibraryTasks(ListQuery(filter: "type=\"load\"", limit: 1_000)).total
+            let refused = try await MoveAndRestoreTests.run(runner, rig.catalog, BackupTask(
+                type: .restore, poolId: setup.disk.id, targetPoolId: setup.pool.id, repositoryId: recordID, targetPath: target))
+            #expect(refused.status == .error)
+            #expect(refused.errorMessage?.contains("\(second.volumeTag) (part 1, offline)") == true, "\(refused.errorMessage ?? "")")
+            #expect(try await rig.catalog.listLibraryTasks(ListQuery(filter: "type=\"load\"", limit: 1_000)).total == loadsBefore)
+            #expect(!FileManager.default.fileExists(atPath: target))
+        }
+    }
+
     /// Reads the second cartridge of a copy with plain READ(6)s, as `dd` would, and decodes
     /// the labels with docs/tape-format.md's offsets (not NativeTapeFormat's decoder).
     @Test func theLayoutOnTapeIsTheDocumentedOne() async throws {

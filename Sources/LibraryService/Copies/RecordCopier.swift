@@ -279,6 +279,19 @@ public struct RecordCopier: Sendable {
               let copyID = copy.id else {
             throw TaskRunFailure(.notFound, message: "record \(recordID) has no complete copy in pool \(poolID)")
         }
+        // Every cartridge the copy needs must be in the library before the first is loaded: a
+        // restore that would stop halfway for a cartridge on a shelf names them all at once.
+        var missing: [String] = []
+        for extent in extents {
+            guard let cartridge = try await catalog.cartridge(id: extent.cartridgeId) else { continue }
+            if cartridge.location != .slot && cartridge.location != .drive {
+                missing.append("\(cartridge.volumeTag) (part \(extent.partIndex), \(cartridge.location.rawValue))")
+            }
+        }
+        guard missing.isEmpty else {
+            throw TaskRunFailure(.refused, message: "record \(recordID)'s copy in pool \(poolID) needs cartridges that are not in a library: "
+                                    + missing.joined(separator: ", ") + "; import them")
+        }
         let whole = WholeRecordHash()
         var done: Int64 = 0
         for extent in extents {

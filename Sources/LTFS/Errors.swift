@@ -74,3 +74,24 @@ public enum LTFSFormatError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// An error of an LTFS operation made of device steps: a command the drive refused (with its
+/// sense) or another failure, each naming the step.
+protocol LTFSStepError: Error {
+    static func command(step: String, error: SCSIError) -> Self
+    static func device(step: String, error: String) -> Self
+}
+
+extension LTFSFormatError: LTFSStepError {}
+extension LTFSAppendError: LTFSStepError {}
+
+/// Runs one device step of an LTFS operation, naming it in the error.
+func ltfsStep<T, E: LTFSStepError>(_ name: String, as _: E.Type, _ body: () async throws -> T) async throws(E) -> T {
+    do {
+        return try await body()
+    } catch let error as SCSIError {
+        throw E.command(step: name, error: error)
+    } catch {
+        throw E.device(step: name, error: "\(error)")
+    }
+}

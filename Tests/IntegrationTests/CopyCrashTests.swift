@@ -46,7 +46,7 @@ import Testing
 
         for phase in ["writing part", "reading part"] {
             // The moment: the copy task says it is in that phase (a row of the catalog, not a guessed time).
-            try await waitFor("task \(taskID) to be \(phase)", seconds: 300) {
+            try await rig.waitFor("task \(taskID) to be \(phase)", seconds: 300) {
                 let task = try await catalog.backupTask(id: taskID)
                 if let task, task.status.isFinal {
                     throw CLIFailure(description: "the copy ended \(task.status.rawValue) before it could be killed \(phase): \(task.errorMessage ?? "")")
@@ -74,7 +74,7 @@ import Testing
             #expect(restarted.status == 0, "\(restarted.stdout)\(restarted.stderr)")
         }
 
-        try await waitFor("the restarted copy to end", seconds: 600) {
+        try await rig.waitFor("the restarted copy to end", seconds: 600) {
             try await catalog.backupTask(id: taskID)?.status.isFinal == true
         }
         let done = try #require(try await catalog.backupTask(id: taskID))
@@ -106,14 +106,5 @@ import Testing
         let check = try await CrashCheck.compare(catalog: catalog, physical: try await rig.simulatorInventory())
         #expect(check.mismatches.isEmpty && check.stranded.isEmpty, "\(check)")
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func waitFor(_ what: String, seconds: Double, _ condition: @Sendable () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw CLIFailure(description: "timed out after \(Int(seconds)) s waiting for \(what)")
     }
 }

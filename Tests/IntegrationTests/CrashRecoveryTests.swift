@@ -399,7 +399,7 @@ final class CrashRig: @unchecked Sendable {
         try await waitFor("process \(process.processIdentifier) to exit", seconds: seconds) { !process.isRunning }
     }
 
-    private func waitFor(_ what: String, seconds: Double, _ condition: @Sendable () async throws -> Bool) async throws {
+    func waitFor(_ what: String, seconds: Double, _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return }

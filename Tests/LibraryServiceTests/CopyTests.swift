@@ -334,6 +334,50 @@ import Testing
             #expect(try await rig.catalog.copies(of: recordID).map(\.state) == [.complete])
         }
     }
+
+    /// A copy killed after its first block leaves a tape file the catalog does not know after
+    /// the cartridge's last recorded part. The next copy onto that cartridge finds end of data
+    /// elsewhere than the catalog's parts end: it closes the orphan with a filemark, starts its
+    /// own tape file, and re-derives the cartridge's bytes from the drive.
+    @Test func aCopyAfterAnUnrecordedTapeFileStartsItsOwnFileAndReDerivesTheBytes() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let (first, firstPath) = try await claimedCopy(setup, size: 1_000_000, seed: 61)
+            defer { try? FileManager.default.removeItem(atPath: firstPath) }
+            await runner.runOne(first)
+            let (killed, killedPath) = try await claimedCopy(setup, size: 3_000_000, seed: 62)
+            defer { try? FileManager.default.removeItem(atPath: killedPath) }
+            let killedID = try #require(killed.id)
+            _ = try await rig.catalog.controlBackupTask(killedID, .kill)
+            await runner.runOne(killed)
+            #expect(try await rig.catalog.backupTask(id: killedID)?.status == .killed)
+            let before = try #require(try await rig.catalog.cartridge(volumeTag: "E00001L9"))
+            #expect(before.status == .append && before.bytesWritten == 1_000_000 + 1_024, "\(before)")
+
+            let (third, thirdPath) = try await claimedCopy(setup, size: 500_000, seed: 63)
+            defer { try? FileManager.default.removeItem(atPath: thirdPath) }
+            let thirdID = try #require(third.id)
+            await runner.runOne(third)
+            #expect(try await rig.catalog.backupTask(id: thirdID)?.status == .done)
+            let thirdRecord = try #require(third.repositoryId)
+            let extent = try #require(try await rig.catalog.completeCopies(of: thirdRecord).first?.1.first)
+            #expect(extent.cartridgeId == before.id)
+            // Tape files: the first record's part (0), the closed orphan (1), this part (2).
+            #expect(extent.tapeFileNumber == 2, "\(extent)")
+            let log = try await rig.catalog.listTaskLog(ListQuery(filter: "task_id=\"\(thirdID)\"", limit: 100)).items.map(\.message)
+            #expect(log.contains { $0.contains("re-derived from the drive") }, "\(log)")
+            // The orphan's bytes count: more than the two recorded parts and their labels.
+            let after = try #require(try await rig.catalog.cartridge(volumeTag: "E00001L9"))
+            #expect(after.bytesWritten >= 1_048_576 + 500_000 + 1_024, "\(after.bytesWritten)")
+            // Both recorded parts read back.
+            let firstRecord = try #require(first.repositoryId)
+            try await setup.copier.verify(record: firstRecord, pool: try #require(setup.pool.id), taskID: thirdID)
+            try await setup.copier.verify(record: thirdRecord, pool: try #require(setup.pool.id), taskID: thirdID)
+        }
+    }
 }
 
 /// Faults during copies: the task fails with the decoded sense, the copy is failed, nothing is

@@ -105,6 +105,18 @@ extension CatalogDatabase {
         }
     }
 
+    /// Where end of data is on a cartridge after the native-format parts the catalog knows on it
+    /// (each part: header … trailer at `last_block`, then a filemark): the block after the last
+    /// one's filemark; 0 when it holds none.
+    public func endOfRecordedParts(cartridge cartridgeID: Int64) async throws(CatalogError) -> Int64 {
+        try await read { db in
+            let last = try Int64.fetchOne(db, sql: """
+                SELECT MAX(last_block) FROM repository_copy_extents WHERE cartridge_id = ? AND ltfs_path IS NULL
+                """, arguments: [cartridgeID])
+            return last.map { $0 + 2 } ?? 0
+        }
+    }
+
     /// Copies of records that `recordID` has, with their extents, complete ones only.
     public func completeCopies(of recordID: Int64) async throws(CatalogError) -> [(RepositoryCopy, [RepositoryCopyExtent])] {
         try await read { db in

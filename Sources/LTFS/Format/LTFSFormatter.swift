@@ -140,12 +140,6 @@ public struct LTFSFormatter: Sendable {
     }
 
     private func step<T>(_ name: String, _ body: () async throws -> T) async throws(LTFSFormatError) -> T {
-        do {
-            return try await body()
-        } catch let error as SCSIError {
-            throw .command(step: name, error: error)
-        } catch {
-            throw .device(step: name, error: "\(error)")
-        }
+        try await ltfsStep(name, as: LTFSFormatError.self, body)
     }
 }

@@ -149,12 +149,6 @@ public struct LTFSVolumeAppender<Device: LTFSTapeDevice>: Sendable {
     }
 
     private func step<T>(_ name: String, _ body: () async throws -> T) async throws(LTFSAppendError) -> T {
-        do {
-            return try await body()
-        } catch let error as SCSIError {
-            throw .command(step: name, error: error)
-        } catch {
-            throw .device(step: name, error: "\(error)")
-        }
+        try await ltfsStep(name, as: LTFSAppendError.self, body)
     }
 }

@@ -115,7 +115,7 @@ public struct RecordCopier: Sendable {
                 var onTape: Int64
                 switch pool.tapeFormat {
                 case .native:
-                    try await position(mount, scratch: cartridge.status == .scratch)
+                    let bytesBefore = try await positionNative(mount, taskID: taskID)
                     let header = NativeTapeFormat.Header(recordID: recordID, partNumber: part, cartridgeSequence: UInt32(used.count - 1),
                                                          byteOffset: offset, recordSize: record.sizeBytes, recordSHA256: recordSHA,
                                                          blockSize: UInt32(pool.tapeBlockSize))
@@ -131,7 +131,7 @@ public struct RecordCopier: Sendable {
                     }
                     // Labels and data on the cartridge so far (the catalog's count; the drive's volume
                     // statistics count compressed bytes, not the record's).
-                    onTape = cartridge.bytesWritten + written.byteCount + Int64(2 * NativeTapeFormat.labelLength)
+                    onTape = bytesBefore + written.byteCount + Int64(2 * NativeTapeFormat.labelLength)
                 case .ltfs:
                     var (volume, bytesBefore) = try await prepareLTFS(mount, pool: pool, taskID: taskID)
                     let added = try await LTFSRecordIO.writePart(mount.drive, volume: &volume, volumeTag: cartridge.volumeTag, file: file,
@@ -229,14 +229,33 @@ public struct RecordCopier: Sendable {
         return (copy, archive)
     }
 
-    /// Positions a mounted cartridge where a part is appended: the beginning of a scratch
-    /// cartridge, else its end of data.
-    private func position(_ mount: Mount, scratch: Bool) async throws {
-        if scratch {
+    /// Positions a mounted cartridge where a part is appended — the beginning of a scratch
+    /// cartridge, else its end of data — and returns the bytes on it to count from. When end of
+    /// data is not where the catalog's parts on the cartridge end (a part of a copy that was
+    /// never recorded, e.g. one interrupted by a stop), the catalog is in doubt: the orphan tape
+    /// file is closed with a filemark, so that the new part starts a tape file of its own, and
+    /// the bytes are re-derived from what the drive reports used (log page 31h).
+    private func positionNative(_ mount: Mount, taskID: Int64) async throws -> Int64 {
+        let cartridge = mount.cartridge
+        guard cartridge.status != .scratch, let cartridgeID = cartridge.id else {
             try await mount.drive.rewind()
-        } else {
-            try await mount.drive.space(.endOfData, count: 0)
+            return 0
         }
+        try await mount.drive.space(.endOfData, count: 0)
+        let expected = try await catalog.endOfRecordedParts(cartridge: cartridgeID)
+        guard let block = try await mount.drive.position().blockNumber, Int64(block) != expected else {
+            return cartridge.bytesWritten
+        }
+        _ = try await mount.drive.writeFilemarks(1)
+        let log = try await mount.drive.capacity()
+        let maximum = Int64(log.maximumMiB.first.flatMap { $0 } ?? 0)
+        let remaining = Int64(log.remainingMiB.first.flatMap { $0 } ?? 0)
+        let used = max(0, maximum - remaining) * 1_048_576
+        let derived = max(cartridge.bytesWritten, used)
+        try await catalog.updateBackupTask(taskID, log: "\(cartridge.volumeTag): end of data at block \(block), the catalog's parts end at "
+                                               + "block \(expected): an unrecorded tape file was closed with a filemark; bytes on the "
+                                               + "cartridge re-derived from the drive: \(derived) (catalog \(cartridge.bytesWritten))")
+        return derived
     }
 
     /// Makes the cartridge in the drive an LTFS volume a part can be added to: a scratch one

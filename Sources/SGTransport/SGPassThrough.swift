@@ -23,7 +23,6 @@ enum SGPassThrough {
         var cdb = command.cdb
         var sense = [UInt8](repeating: 0, count: senseCapacity(for: command.cdb))
         var dataIn = [UInt8]()
-        var dataOut = [UInt8]()
         let seconds = command.timeout.components.seconds
         let timeoutSeconds = Int32(clamping: max(1, seconds + (command.timeout.components.attoseconds > 0 ? 1 : 0)))
 
@@ -42,8 +41,9 @@ enum SGPassThrough {
                         submitted = submit(object, fd: fd, timeout: timeoutSeconds)
                     }
                 case .toDevice(let bytes):
-                    dataOut = bytes
-                    dataOut.withUnsafeMutableBufferPointer { buffer in
+                    // The caller's bytes as they are (sg_pt takes a const pointer): no copy of the
+                    // block before the kernel's.
+                    bytes.withUnsafeBufferPointer { buffer in
                         set_scsi_pt_data_out(object, buffer.baseAddress, Int32(clamping: buffer.count))
                         submitted = submit(object, fd: fd, timeout: timeoutSeconds)
                     }

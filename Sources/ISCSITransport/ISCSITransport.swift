@@ -130,7 +130,7 @@ final class ISCSISession: @unchecked Sendable {
         let direction: Int32
         switch command.transfer {
         case .none: direction = Int32(SCSI_XFER_NONE.rawValue)
-        case .toDevice: direction = Int32(SCSI_XFER_WRITE.rawValue)
+        case .toDevice, .toDeviceInPlace: direction = Int32(SCSI_XFER_WRITE.rawValue)
         case .fromDevice: direction = Int32(SCSI_XFER_READ.rawValue)
         }
         let expected = Int32(clamping: command.transfer.length)
@@ -156,6 +156,10 @@ final class ISCSISession: @unchecked Sendable {
                 var data = iscsi_data(size: buffer.count, data: buffer.baseAddress)
                 return iscsi_scsi_command_sync(context, lun, task, &data)
             }
+        } else if case .toDeviceInPlace(let bytes) = command.transfer {
+            // libiscsi only reads data-out; its struct wants a mutable pointer.
+            var data = iscsi_data(size: bytes.count, data: bytes.base.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: UInt8.self)) })
+            completed = iscsi_scsi_command_sync(context, lun, task, &data)
         } else {
             completed = iscsi_scsi_command_sync(context, lun, task, nil)
         }

@@ -47,6 +47,9 @@ enum SGPassThrough {
                         set_scsi_pt_data_out(object, buffer.baseAddress, Int32(clamping: buffer.count))
                         submitted = submit(object, fd: fd, timeout: timeoutSeconds)
                     }
+                case .toDeviceInPlace(let bytes):
+                    set_scsi_pt_data_out(object, bytes.base?.assumingMemoryBound(to: UInt8.self), Int32(clamping: bytes.count))
+                    submitted = submit(object, fd: fd, timeout: timeoutSeconds)
                 }
             }
         }

@@ -113,6 +113,13 @@ public actor TapeDrive {
         return try Self.writeOutcome(result, opcode: OperationCode.write6)
     }
 
+    /// Writes one variable-length record read in place from `bytes`, which must stay valid and
+    /// unchanged until this returns (a block buffer the caller reuses).
+    public func write(borrowing bytes: BorrowedBytes) async throws(SCSIError) -> WriteOutcome {
+        let result = try await runner.runRaw(.write6(borrowing: bytes))
+        return try Self.writeOutcome(result, opcode: OperationCode.write6)
+    }
+
     @discardableResult
     public func writeFilemarks(_ count: UInt32 = 1) async throws(SCSIError) -> WriteOutcome {
         let result = try await runner.runRaw(.writeFilemarks6(count: count))

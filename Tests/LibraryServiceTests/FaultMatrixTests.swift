@@ -276,7 +276,7 @@ struct FaultMatrixTests {
     /// engine reads the inventory back after a failed robot task once it has recorded the
     /// failure, so this waits (a bounded time) for the two to agree before reporting the difference.
     private func expectCatalogMatchesSimulator(_ rig: TestRig, _ label: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         var differences = try await catalogDifferences(rig)
         while !differences.isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))

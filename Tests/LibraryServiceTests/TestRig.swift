@@ -158,13 +158,14 @@ struct TestRig {
                        libraryID: libraryID, driveIDs: driveIDs, changerDevice: changerDevice, driveDevices: driveDevices)
     }
 
-    /// Polls the catalog until `condition` holds for the task (30 s at most; it returns as soon
-    /// as it holds, the margin is for a loaded machine).
+    /// Polls the catalog until `condition` holds for the task (120 s at most; it returns as soon
+    /// as it holds, the margin is for a loaded machine: a fresh-clone CI run beside other builds
+    /// once took more than 30 s for three loads).
     @discardableResult
     func waitForTask(_ id: Int64?, _ what: String = "to end",
                      until condition: (LibraryTask) -> Bool = { $0.status.isFinal }) async throws -> LibraryTask {
         let id = try #require(id)
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if let task = try await catalog.libraryTask(id: id), condition(task) { return task }
             try await Task.sleep(for: .milliseconds(2))
@@ -185,9 +186,9 @@ struct TestRig {
         return erase
     }
 
-    /// Polls `condition` until it holds (30 s at most).
+    /// Polls `condition` until it holds (120 s at most, for a loaded machine).
     func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(2))

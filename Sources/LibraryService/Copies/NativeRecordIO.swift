@@ -47,6 +47,27 @@ public final class RecordFile: Sendable {
         }
     }
 
+    /// Up to `buffer.count` bytes from `offset` into `buffer` (pread(2), off the cooperative
+    /// pool); the count read (short only at the end of the file).
+    func read(at offset: Int64, into buffer: BlockBuffer) async throws -> Int {
+        let descriptor = handle.fileDescriptor
+        return try await offPool {
+            let memory = buffer.memory
+            var done = 0
+            while done < memory.count {
+                guard let base = memory.baseAddress else { break }
+                let got = pread(descriptor, base + done, memory.count - done, off_t(offset) + off_t(done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+                if got == 0 { break }
+                done += got
+            }
+            return done
+        }
+    }
+
     /// SHA-256 of the whole file, in lower-case hex.
     public func sha256(blockSize: Int = 1 << 20) async throws -> String {
         var hasher = SHA256()
@@ -58,6 +79,28 @@ public final class RecordFile: Sendable {
             offset += Int64(chunk.count)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A page-aligned block of memory a copy reuses for every block it writes: the file is read
+/// into it and the drive writes it in place (`TapeDrive.write(borrowing:)`), so a part of any
+/// size moves through two of these and no other memory.
+final class BlockBuffer: @unchecked Sendable {
+    let memory: UnsafeMutableRawBufferPointer
+
+    init(size: Int) throws {
+        var pointer: UnsafeMutableRawPointer?
+        guard posix_memalign(&pointer, 4_096, max(size, 1)) == 0, let pointer else {
+            throw TaskRunFailure(.internal, message: "cannot allocate a \(size)-byte block buffer")
+        }
+        memory = UnsafeMutableRawBufferPointer(start: pointer, count: size)
+    }
+
+    deinit { free(memory.baseAddress) }
+
+    /// The first `count` bytes, lent to a hash or a transport while this buffer is not refilled.
+    func bytes(_ count: Int) -> BorrowedBytes {
+        BorrowedBytes(UnsafeRawBufferPointer(rebasing: memory[0..<min(count, memory.count)]))
     }
 }
 
@@ -122,34 +165,42 @@ public enum NativeRecordIO {
     /// Writes `file` from `offset` as data records of `blockSize` at the drive's position until
     /// the file ends or the drive reports early warning (the record that drew it was written).
     /// A bounded pipeline: the next block is read (off the pool) while this one is hashed (a
-    /// child task) and written (the drive), so the three overlap instead of adding up.
+    /// child task) and written (the drive), so the three overlap instead of adding up; the
+    /// blocks live in two reused page-aligned buffers that the drive writes in place.
     static func writeData(_ drive: TapeDrive, file: RecordFile, from start: Int64, blockSize: Int64, startsAtEarlyWarning: Bool,
                           progress: @Sendable (Int64) async throws -> Void) async throws -> DataWritten {
         var hasher = SHA256()
         var offset = start
         var records: Int64 = 0
         var earlyWarning = false
-        func prefetch(_ at: Int64) -> Task<[UInt8], any Error>? {
+        // Double buffering: the file is read into one buffer while the other is hashed and
+        // written; a buffer is refilled only after its write and hash have returned.
+        let buffers = [try BlockBuffer(size: Int(blockSize)), try BlockBuffer(size: Int(blockSize))]
+        var slot = 0
+        func prefetch(_ at: Int64, into buffer: BlockBuffer) -> Task<Int, any Error>? {
             guard at < file.size else { return nil }
-            let count = Int(min(blockSize, file.size - at))
-            return Task { try await file.read(at: at, count: count) }
+            return Task { try await file.read(at: at, into: buffer) }
         }
-        var next = startsAtEarlyWarning ? nil : prefetch(offset)
+        var next = startsAtEarlyWarning ? nil : prefetch(offset, into: buffers[slot])
         while let pending = next {
-            let chunk = try await pending.value
-            guard !chunk.isEmpty else {
+            let buffer = buffers[slot]
+            let count = Int(min(Int64(try await pending.value), file.size - offset))
+            guard count > 0 else {
                 throw TaskRunFailure(.refused, message: "\(file.path) ended at \(offset) bytes, before its \(file.size) bytes")
             }
-            let after = offset + Int64(chunk.count)
-            next = prefetch(after)
+            let after = offset + Int64(count)
+            slot = 1 - slot
+            next = prefetch(after, into: buffers[slot])
+            let bytes = buffer.bytes(count)
             let state = hasher
-            async let hashed = Self.hashing(state, chunk)
+            async let hashed = Self.hashing(state, bytes)
             let outcome: WriteOutcome
             do {
-                outcome = try await drive.write(record: chunk)
+                outcome = try await drive.write(borrowing: bytes)
             } catch {
                 next?.cancel()
                 _ = await hashed
+                _ = await next?.result
                 throw error
             }
             hasher = await hashed
@@ -159,11 +210,13 @@ public enum NativeRecordIO {
                 try await progress(offset)
             } catch {
                 next?.cancel()
+                _ = await next?.result
                 throw error
             }
             if outcome.earlyWarning {
                 earlyWarning = true
                 next?.cancel()
+                _ = await next?.result
                 next = nil
             }
         }
@@ -227,6 +280,14 @@ public enum NativeRecordIO {
             bytes += Int64(data.count)
             try await progress(bytes)
         }
+    }
+
+    /// `state` with `bytes` hashed in (run as a child task beside the drive's I/O; the bytes
+    /// are a block buffer not refilled before this returns).
+    static func hashing(_ state: SHA256, _ bytes: BorrowedBytes) -> SHA256 {
+        var state = state
+        state.update(bufferPointer: bytes.buffer)
+        return state
     }
 
     /// `state` with `bytes` hashed in (run as a child task beside the drive's I/O).

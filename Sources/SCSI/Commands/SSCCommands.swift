@@ -79,6 +79,12 @@ extension SCSICommand {
 
     /// WRITE(6) (SSC-4 table 67): FIXED byte 1 bit 0; transfer length bytes 2–4 — the byte
     /// count in variable mode, the block count (`data.count / blockSize`) in fixed mode.
+    /// WRITE(6) of one variable-length record read in place from `bytes` (a reused block buffer).
+    public static func write6(borrowing bytes: BorrowedBytes) -> SCSICommand {
+        SCSICommand(cdb: [0x0A, 0] + BigEndian.bytes(UInt64(min(bytes.count, 0xFF_FFFF)), count: 3) + [0],
+                    transfer: .toDeviceInPlace(bytes))
+    }
+
     public static func write6(data: [UInt8], fixed: Bool = false, blockSize: Int = 0) -> SCSICommand {
         let count = fixed && blockSize > 0 ? data.count / blockSize : data.count
         return SCSICommand(cdb: [0x0A, fixed ? 0x01 : 0]

@@ -4,6 +4,9 @@ public enum DataTransfer: Sendable, Equatable {
     case none
     /// Data-out: the bytes sent to the device (WRITE, MODE SELECT, WRITE ATTRIBUTE, …).
     case toDevice([UInt8])
+    /// Data-out from memory the caller owns and reuses (a block buffer of a copy's ring): the
+    /// transport reads it in place and keeps nothing of it once `execute` returns.
+    case toDeviceInPlace(BorrowedBytes)
     /// Data-in: the device may return up to `allocationLength` bytes.
     case fromDevice(allocationLength: Int)
 
@@ -11,9 +14,39 @@ public enum DataTransfer: Sendable, Equatable {
         switch self {
         case .none: return 0
         case .toDevice(let bytes): return bytes.count
+        case .toDeviceInPlace(let bytes): return bytes.count
         case .fromDevice(let n): return n
         }
     }
+
+    /// The data-out bytes as an array (a copy for in-place bytes); nil without a data-out phase.
+    public var outgoingBytes: [UInt8]? {
+        switch self {
+        case .toDevice(let bytes): return bytes
+        case .toDeviceInPlace(let bytes): return bytes.copied()
+        case .none, .fromDevice: return nil
+        }
+    }
+}
+
+/// Bytes a data-out phase reads where they are. The caller keeps the memory valid and
+/// unchanged until the command's `execute` returns; a transport that must keep the bytes
+/// (a simulator's tape) copies them.
+public struct BorrowedBytes: @unchecked Sendable, Equatable {
+    /// nil only for zero bytes.
+    public let base: UnsafeRawPointer?
+    public let count: Int
+
+    public init(_ buffer: UnsafeRawBufferPointer) {
+        base = buffer.baseAddress
+        count = buffer.baseAddress == nil ? 0 : buffer.count
+    }
+
+    public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    public func copied() -> [UInt8] { [UInt8](buffer) }
+
+    public static func == (a: BorrowedBytes, b: BorrowedBytes) -> Bool { a.base == b.base && a.count == b.count }
 }
 
 /// SAM-5 status codes (SAM-5 table 33).

@@ -135,7 +135,7 @@ public final class HWSimServer: Sendable {
             let direction: String
             switch command.transfer {
             case .none: direction = "none"
-            case .toDevice: direction = "out"
+            case .toDevice, .toDeviceInPlace: direction = "out"
             case .fromDevice: direction = "in"
             }
             return ControlReply(ok: true, values: [

@@ -16,6 +16,10 @@ extension WireMessage {
                 direction = .toDevice
                 dataOut = bytes
                 length = bytes.count
+            case .toDeviceInPlace(let bytes):
+                direction = .toDevice
+                dataOut = bytes.copied()
+                length = bytes.count
             case .fromDevice(let n):
                 direction = .fromDevice
                 length = max(0, n)

@@ -119,20 +119,26 @@ extension LibraryCore {
         let length = cdb.u24(2)
         try checkWritable(d, c)
         guard length > 0 else { return .good() }
-        guard case .toDevice(let data) = transfer else { throw CommandFailure(.invalidField(cdbByte: 2)) }
-        var records: [[UInt8]]
+        // The records' bytes (kept), or only their lengths (a library that keeps lengths; the
+        // bytes may then be lent in place and are not looked at).
+        let sent: Int
+        let data: [UInt8]
+        switch transfer {
+        case .toDevice(let bytes): sent = bytes.count; data = bytes
+        case .toDeviceInPlace(let bytes) where !keepsRecordData: sent = bytes.count; data = []
+        default: throw CommandFailure(.invalidField(cdbByte: 2))
+        }
+        let lengths: [Int]
         if fixed {
             guard d.blockLength > 0 else { throw CommandFailure(.invalidField(cdbByte: 1, bit: 0)) }
-            let total = length * d.blockLength
-            guard data.count >= total else { throw CommandFailure(.invalidField(cdbByte: 2)) }
-            records = stride(from: 0, to: total, by: d.blockLength).map { Array(data[$0..<($0 + d.blockLength)]) }
+            guard sent >= length * d.blockLength else { throw CommandFailure(.invalidField(cdbByte: 2)) }
+            lengths = Array(repeating: d.blockLength, count: length)
         } else {
             guard length <= Self.maximumBlockLength else { throw CommandFailure(.invalidField(cdbByte: 2)) }
-            guard data.count >= length else { throw CommandFailure(.invalidField(cdbByte: 2)) }
-            // The initiator's buffer becomes the record: no copy when it is exactly one record.
-            records = [data.count == length ? data : Array(data.prefix(length))]
+            guard sent >= length else { throw CommandFailure(.invalidField(cdbByte: 2)) }
+            lengths = [length]
         }
-        let bytes = Int64(records.reduce(0) { $0 + $1.count })
+        let bytes = Int64(lengths.reduce(0, +))
         let part = c.partitions[d.partition]
         let usedAfterTruncation = usedBytes(part, keepingBefore: d.position)
         if usedAfterTruncation + bytes > part.capacity {
@@ -144,7 +150,19 @@ extension LibraryCore {
             throw CommandFailure(SenseData(.mediumError, .writeError, information: Int64(length)))
         }
         c.partitions[d.partition].truncate(at: d.position)
-        for r in records { c.partitions[d.partition].append(keepsRecordData ? .record(r) : .unretained(length: r.count)) }
+        if keepsRecordData {
+            if fixed {
+                for start in stride(from: 0, to: length * d.blockLength, by: d.blockLength) {
+                    c.partitions[d.partition].append(.record(Array(data[start..<(start + d.blockLength)])))
+                }
+            } else {
+                // The initiator's buffer becomes the record: no copy when it is exactly one record.
+                c.partitions[d.partition].append(.record(data.count == length ? data : Array(data.prefix(length))))
+            }
+        } else {
+            for n in lengths { c.partitions[d.partition].append(.unretained(length: n)) }
+        }
+        let records = lengths
         d.position += records.count
         recordChange(d, c)
         d.mountBytesWritten += bytes

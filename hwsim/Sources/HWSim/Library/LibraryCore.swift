@@ -138,6 +138,13 @@ final class LibraryCore: @unchecked Sendable {
     /// Runs one command on device `device` (0 = changer, 1… = drives). Returns the result and
     /// the real time the caller should wait before returning it.
     func execute(device: Int, command: SCSICommand) throws(TransportError) -> (SCSIResult, Duration) {
+        // Bytes lent in place are valid only during this call: whatever the simulator keeps of
+        // them is copied now. A WRITE(6) to a library that keeps only record lengths needs
+        // nothing of them but their count.
+        var command = command
+        if case .toDeviceInPlace(let bytes) = command.transfer, keepsRecordData || command.cdb.first != 0x0A {
+            command.transfer = .toDevice(bytes.copied())
+        }
         guard device >= 0 && device <= drives.count else {
             throw TransportError(.invalidDevice, "hwsim: no device \(device)")
         }
@@ -166,7 +173,7 @@ final class LibraryCore: @unchecked Sendable {
         case .fromDevice(let n):
             if data.count > n { data = Array(data.prefix(n)) }
             residual = n - data.count
-        case .toDevice, .none:
+        case .toDevice, .toDeviceInPlace, .none:
             data = []
         }
         return SCSIResult(status: reply.status, data: data, sense: reply.sense?.bytes ?? [], residual: residual)

@@ -49,7 +49,7 @@ struct ISCSIConformanceTests {
         #expect(slots.map(\.barcode) == ["TAPE02L8", "TAPE01L8", "TAPE03L8", "TAPE04L8"])
     }
 
-    @Test("drive: write, filemarks, rewind, read back")
+    @Test("drive: write (an array and bytes lent in place), filemarks, rewind, read back")
     func drive() async throws {
         let tgt = try TGTLibrary()
         defer { tgt.stop() }
@@ -70,6 +70,13 @@ struct ISCSIConformanceTests {
         // WRITE(6) variable block (SSC-4 table 47): FIXED=0, transfer length = 512 bytes.
         let write = try await drive.execute(SCSICommand(cdb: [0x0A, 0, 0, 0x02, 0x00, 0], transfer: .toDevice(record)))
         #expect(write.status == .good, "write sense: \(write.sense)")
+        // A second record lent in place (DataTransfer.toDeviceInPlace, as a copy's block buffers are).
+        let lent = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 4_096)
+        defer { lent.deallocate() }
+        for index in 0..<256 { lent[index] = UInt8(truncatingIfNeeded: 0xC0 &+ index) }
+        let inPlace = try await drive.execute(SCSICommand(cdb: [0x0A, 0, 0, 0x01, 0x00, 0],
+                                                          transfer: .toDeviceInPlace(BorrowedBytes(UnsafeRawBufferPointer(lent)))))
+        #expect(inPlace.status == .good, "in-place write sense: \(inPlace.sense)")
         let filemark = try await drive.execute(SCSICommand(cdb: [0x10, 0, 0, 0, 1, 0]))
         #expect(filemark.status == .good)
         let rewind = try await drive.execute(SCSICommand(cdb: [0x01, 0, 0, 0, 0, 0]))
@@ -84,6 +91,10 @@ struct ISCSIConformanceTests {
         #expect(read.status == .good || iliForShortRecord, "read sense: \(read.sense)")
         #expect(read.data == record)
         #expect(read.residual == 512)
+        let second = try await drive.execute(SCSICommand(cdb: [0x08, 0x02, 0, 0x04, 0x00, 0],
+                                                          transfer: .fromDevice(allocationLength: 1024)))
+        // (tgt pads this one to the allocation length: its first 256 bytes are the record.)
+        #expect(Array(second.data.prefix(256)) == (0..<256).map { UInt8(truncatingIfNeeded: 0xC0 &+ $0) }, "in-place record read back")
         // The next read hits the filemark: NO SENSE with the FILEMARK bit (SPC-4 table 49).
         let mark = try await drive.execute(SCSICommand(cdb: [0x08, 0x02, 0, 0x04, 0x00, 0],
                                                         transfer: .fromDevice(allocationLength: 1024)))

@@ -19,10 +19,11 @@ struct TapelibPathConformanceTests {
 
     /// `tapelib-hwsim sg-raw` under the shim; parses its `status=…`, `sense=…`, `data=…` lines.
     static func sgRaw(_ server: HWSimServerProcess, device: String, cdb: String, dataIn: Int? = nil,
-                      dataOut: String? = nil) async throws -> SGRawOutput {
+                      dataOut: String? = nil, inPlace: Bool = false) async throws -> SGRawOutput {
         var arguments = ["sg-raw", "--device", device]
         if let dataIn { arguments += ["--in", String(dataIn)] }
         if let dataOut { arguments += ["--out", dataOut] }
+        if inPlace { arguments.append("--in-place") }
         arguments += cdb.split(separator: " ").map(String.init)
         let output = try await ToolRunner.run(ConformancePaths.hwsimExecutable, arguments, environment: try await server.shimEnvironment())
         var parsed = SGRawOutput()
@@ -108,7 +109,7 @@ struct TapelibPathConformanceTests {
         #expect(again.sense.count >= 14 && again.sense[2] & 0x0F == 0x05 && again.sense[12] == 0x3B && again.sense[13] == 0x0E)
     }
 
-    @Test("drive write, filemark, rewind and read through SGTransport; sense of an empty drive")
+    @Test("drive write (an array and bytes lent in place), filemark, rewind and read through SGTransport; sense of an empty drive")
     func driveThroughSG() async throws {
         let server = try HWSimServerProcess(profile: "midsize")
         try await server.start()
@@ -129,6 +130,10 @@ struct TapelibPathConformanceTests {
         let record = (0..<64).map { String(format: "%02x", $0 &* 3) }.joined()
         let write = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "0a 00 00 00 40 00", dataOut: record)
         #expect(write.status == 0, "write sense \(write.sense)")
+        // A second record lent in place (DataTransfer.toDeviceInPlace, as a copy's block buffers are).
+        let lent = (0..<32).map { String(format: "%02x", 0xA0 &+ $0) }.joined()
+        let inPlace = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "0a 00 00 00 20 00", dataOut: lent, inPlace: true)
+        #expect(inPlace.status == 0, "in-place write sense \(inPlace.sense)")
         #expect(try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "10 00 00 00 01 00").status == 0)
         #expect(try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "01 00 00 00 00 00").status == 0)
         // READ(6) variable, SILI, 128-byte buffer for a 64-byte record (SSC-4 table 25).
@@ -136,6 +141,8 @@ struct TapelibPathConformanceTests {
         #expect(read.status == 0, "read sense \(read.sense)")
         #expect(read.data == Self.hexBytes(record))
         #expect(read.residual == 64)
+        let second = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
+        #expect(second.status == 0 && second.data == Self.hexBytes(lent), "in-place record read back: \(second.data)")
         // Next: the filemark, NO SENSE with FILEMARK (SPC-4 table 49, byte 2 bit 7).
         let mark = try await Self.sgRaw(server, device: "/dev/hwsim/sg1", cdb: "08 02 00 00 80 00", dataIn: 128)
         #expect(mark.status == 0x02 && mark.sense.count >= 3 && mark.sense[2] & 0x80 != 0)

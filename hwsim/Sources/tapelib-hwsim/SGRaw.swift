@@ -13,15 +13,24 @@ struct SGRaw: AsyncParsableCommand {
     @Option(help: "sg node, e.g. /dev/sg3 or /dev/hwsim/sg1 under the shim.") var device: String
     @Option(help: "Data-in allocation length.") var `in`: Int?
     @Option(help: "Data-out bytes as hex.") var out: String?
+    @Flag(name: .customLong("in-place"), help: "Lend the data-out bytes in place (DataTransfer.toDeviceInPlace), as a copy's block buffers are.")
+    var inPlace = false
     @Option(help: "Timeout in seconds (default: the command class's).") var timeout: Int?
     @Argument(help: "CDB bytes in hex, e.g. 12 00 00 00 24 00.") var cdb: [String]
 
     func run() async throws {
         let cdbBytes = try HexBytes.parse(cdb.joined())
-        let transfer: DataTransfer
+        var transfer: DataTransfer
         if let out { transfer = .toDevice(try HexBytes.parse(out)) }
         else if let length = `in` { transfer = .fromDevice(allocationLength: length) }
         else { transfer = .none }
+        // In place: the bytes live in memory of our own until the command returns.
+        let lent = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, transfer.length), alignment: 4_096)
+        defer { lent.deallocate() }
+        if inPlace, case .toDevice(let bytes) = transfer {
+            lent.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+            transfer = .toDeviceInPlace(BorrowedBytes(UnsafeRawBufferPointer(rebasing: lent[0..<bytes.count])))
+        }
         let command = SCSICommand(cdb: cdbBytes, transfer: transfer, timeout: timeout.map { .seconds($0) })
         switch await Self.send(command, to: device) {
         case .success(let result):

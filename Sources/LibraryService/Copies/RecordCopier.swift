@@ -267,7 +267,8 @@ public struct RecordCopier: Sendable {
         let tag = mount.cartridge.volumeTag
         let problem: LTFSAppendError
         switch await LTFSRecordIO.open(mount.drive, volumeTag: tag) {
-        case .success(let volume): return (volume, mount.cartridge.bytesWritten)
+        case .success(let volume):
+            return (volume, try await ltfsBytes(mount, taskID: taskID))
         case .failure(let error): problem = error
         }
         guard mount.cartridge.status == .scratch, let cartridgeID = mount.cartridge.id else {
@@ -279,9 +280,25 @@ public struct RecordCopier: Sendable {
         try await catalog.recordMediumRewritten(cartridgeID, ltfs: true)
         try await catalog.updateBackupTask(taskID, log: "\(tag) formatted as an LTFS volume (block size \(pool.tapeBlockSize))")
         switch await LTFSRecordIO.open(mount.drive, volumeTag: tag) {
-        case .success(let volume): return (volume, 0)
+        case .success(let volume): return (volume, try await ltfsBytes(mount, taskID: taskID, formatted: true))
         case .failure(let error): throw LTFSRecordIO.failure(error, tag)
         }
+    }
+
+    /// The bytes on an LTFS cartridge before a part: the catalog's, or — when the drive reports
+    /// more used on the data partition (log page 31h; data of copies that were never recorded,
+    /// such as one stopped before its index or its read-back) — the drive's. A drive that
+    /// compresses reports less than the host wrote, and the catalog's count stands.
+    private func ltfsBytes(_ mount: Mount, taskID: Int64, formatted: Bool = false) async throws -> Int64 {
+        let recorded = formatted ? 0 : mount.cartridge.bytesWritten
+        let log = try await mount.drive.capacity()
+        let maximum = Int64(log.maximumMiB.dropFirst().first.flatMap { $0 } ?? 0)
+        let remaining = Int64(log.remainingMiB.dropFirst().first.flatMap { $0 } ?? 0)
+        let used = max(0, maximum - remaining) * 1_048_576
+        guard used > recorded + 1_048_576 else { return recorded }
+        try await catalog.updateBackupTask(taskID, log: "\(mount.cartridge.volumeTag): the drive reports \(used) bytes used on the data "
+                                               + "partition, the catalog \(recorded): data no copy recorded; counted from the drive")
+        return used
     }
 
     // MARK: Verify and restore

@@ -141,3 +141,42 @@ import Testing
         #expect(try await Self.read(try #require(files.last), from: drive) == replacement)
     }
 }
+
+/// Volumes this writer must not change: a locked one, and one with file data on the index
+/// partition (which the writer rewrites at a/5).
+@Suite struct AppendRefusalTests {
+    @Test func lockedVolumesAndIndexPartitionDataAreNotWritten() async throws {
+        for (volumeLockState, extentPartition) in [("locked", "b"), ("unlocked", "a")] {
+            let drive = SimulatedLTFSDrive(try SimulatedCartridge.fixture("fresh_ABC123_named"))
+            var appender = try await LTFSVolumeAppender.open(drive)
+            // A file as another writer would have placed it, then the volume's state.
+            let file = LTFSFile(name: "other", length: 4, creationTime: .now(), fileUID: appender.nextFileUID,
+                                extents: [LTFSExtent(fileOffset: 0, partition: Character(extentPartition), startBlock: 7, byteCount: 4)])
+            let start = try await appender.appendPoint()
+            try await drive.writeRecord([1, 2, 3, 4])
+            try await appender.commit(file, nextBlock: start + 1)
+            try await appender.writeIndexPartition()
+            if volumeLockState != "unlocked" {
+                // Rewrite the newest index with the lock state, as a locking writer would.
+                var locked = appender.index
+                locked.volumeLockState = volumeLockState
+                locked.generation += 1
+                let next = try await drive.locateToEndOfData(partition: 1)
+                try await drive.writeFilemarks(1)
+                locked.previousGenerationLocation = locked.location
+                locked.location = LTFSIndexLocation(partition: "b", startBlock: next + 1)
+                try await drive.writeRecord(locked.encoded())
+                try await drive.writeFilemarks(1)
+            }
+            let before = await drive.mutations.count
+            do {
+                _ = try await LTFSVolumeAppender.open(drive)
+                Issue.record("\(volumeLockState)/\(extentPartition): opened for appending")
+            } catch {
+                guard case .notAppendable(_, let problems) = error else { Issue.record("\(error)"); continue }
+                #expect(problems.last?.contains(volumeLockState == "locked" ? "locked" : "index partition") == true, "\(problems)")
+            }
+            #expect(await drive.mutations.count == before)
+        }
+    }
+}

@@ -51,6 +51,15 @@ import Testing
                 sizeBytes: Int64(local.bytes.count), sha256: local.sha, path: local.path))
             let recordID = try #require(record.id)
 
+            let tags = ["E00001L9", "E00002L9", "E00003L9"]
+            @Sendable func tapeBytes() -> (read: Int64, written: Int64) {
+                tags.reduce((Int64(0), Int64(0))) { sum, tag in
+                    let (r, w) = rig.simulated.withCartridge(tag) { ($0.lifetimeBytesRead, $0.lifetimeBytesWritten) } ?? (0, 0)
+                    return (sum.0 + r, sum.1 + w)
+                }
+            }
+            let size = Int64(local.bytes.count)
+            let beforeMove = tapeBytes()
             let moved = try await Self.run(runner, rig.catalog, BackupTask(type: .move, poolId: diskID, targetPoolId: tapeID, repositoryId: recordID))
             #expect(moved.status == .done, "\(moved.errorMessage ?? "")")
             let copy = try #require(try await rig.catalog.copies(of: recordID).first)
@@ -60,7 +69,9 @@ import Testing
             let after = try #require(try await rig.catalog.record(id: recordID))
             #expect(after.poolId == tapeID && after.path == nil)
             #expect(!FileManager.default.fileExists(atPath: local.path))
-            // Every part was read back: each cartridge was loaded for writing and again for reading.
+            // Every part was read back from the drives (the pool writes without reading back).
+            let afterMove = tapeBytes()
+            #expect(afterMove.written - beforeMove.written >= size && afterMove.read - beforeMove.read >= size, "\(beforeMove) → \(afterMove)")
             let movedID = try #require(moved.id)
             let mounts = try await rig.catalog.listLibraryTasks(ListQuery(filter: "backup_task_id=\"\(movedID)\"", limit: 100)).items
             #expect(mounts.count == 4 && mounts.allSatisfy { $0.status == .done })
@@ -77,8 +88,11 @@ import Testing
             #expect(back.poolId == diskID && back.path == target)
             // With its archive back, the record can be moved again: the complete copy already on
             // tape is read back, not written twice.
+            let beforeAgain = tapeBytes()
             let again = try await Self.run(runner, rig.catalog, BackupTask(type: .move, poolId: diskID, targetPoolId: tapeID, repositoryId: recordID))
             #expect(again.status == .done, "\(again.errorMessage ?? "")")
+            let afterAgain = tapeBytes()
+            #expect(afterAgain.written == beforeAgain.written && afterAgain.read - beforeAgain.read >= size, "\(beforeAgain) → \(afterAgain)")
             #expect(try await rig.catalog.copies(of: recordID).count == 1)
             #expect(!FileManager.default.fileExists(atPath: target))
             #expect(try await rig.catalog.record(id: recordID)?.path == nil)
@@ -110,6 +124,30 @@ import Testing
             // A restore into the pool is refused while the record has its archive.
             await #expect(throws: ServiceError.self) { try await ArchivePlacement.restoreFile(of: record, into: setup.disk, catalog: rig.catalog) }
             await #expect(throws: ServiceError.self) { try await ArchivePlacement.restoreFile(of: record, into: setup.pool, catalog: rig.catalog) }
+        }
+    }
+
+    /// An archive changed since it was registered is not the record: the move is refused before
+    /// anything is written, and the archive stays.
+    @Test func aMoveOfAChangedArchiveIsRefusedAndTheArchiveStays() async throws {
+        let setup = try await CopyTests.setup()
+        let rig = setup.rig
+        let runner = BackupTaskRunner(copier: setup.copier, pollInterval: .milliseconds(5), logger: .init(label: "test"))
+        try await rig.serving {
+            try await rig.waitForTask(try await rig.submit(.sync).id)
+            let local = try await Self.localArchive(setup, size: 300_000, seed: 25)
+            defer { try? FileManager.default.removeItem(atPath: local.directory) }
+            let record = try await rig.catalog.insert(BackupRecord(
+                client: "c", resource: "/srv", resourceType: "File", backupType: .full, poolId: try #require(setup.disk.id),
+                sizeBytes: Int64(local.bytes.count), sha256: local.sha, path: local.path))
+            var changed = local.bytes
+            changed[0] ^= 0xFF
+            try changed.write(to: URL(fileURLWithPath: local.path))
+            let moved = try await Self.run(runner, rig.catalog, BackupTask(type: .move, targetPoolId: setup.pool.id, repositoryId: try #require(record.id)))
+            #expect(moved.status == .error)
+            #expect(moved.errorMessage?.contains("is not the record any more") == true, "\(moved.errorMessage ?? "")")
+            #expect(try await rig.catalog.copies(of: try #require(record.id)).isEmpty)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: local.path)) == changed)
         }
     }
 

@@ -374,7 +374,8 @@ extension RouteTable {
                 if let destination {
                     let directory = try await restoreDirectory(destination, state: state)
                     file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(record)
-                    guard !FileManager.default.fileExists(atPath: file) else {
+                    let candidate = file
+                    guard !(try await coded { try await offPool { FileManager.default.fileExists(atPath: candidate) } }) else {
                         throw APIError(.conflict, "\(file) exists; a restore never overwrites a file")
                     }
                 }

@@ -80,8 +80,23 @@ public struct LTFSVolumeAppender<Device: LTFSTapeDevice>: Sendable {
         guard newest.volumeUUID == volume.volumeUUID else {
             throw .indexUnreadable("the index's volume UUID \(newest.volumeUUID) is not the label's \(volume.volumeUUID)")
         }
+        // A locked volume is not changed (LTFS 2.4 volumelockstate).
+        guard newest.volumeLockState == "unlocked" else {
+            throw .notAppendable(verdict: report.verdict, problems: ["the volume is \(newest.volumeLockState)"])
+        }
+        // Files another writer placed on the index partition (dataplacementpolicy) would be
+        // overwritten by the index this writer puts at a/5: such a volume is not written.
+        if newest.rootContents.contains(where: Self.hasIndexPartitionExtent) {
+            throw .notAppendable(verdict: report.verdict, problems: ["files have data on the index partition, which this writer rewrites"])
+        }
         return LTFSVolumeAppender(device: device, openedWith: report, blockSize: volume.blockSize, volumeUUID: volume.volumeUUID,
                                   index: newest, dataIndexLocation: data.location)
+    }
+
+    /// Whether an entry (a file, or a directory's entries) has an extent on partition a.
+    static func hasIndexPartitionExtent(_ element: LTFSXMLElement) -> Bool {
+        if element.name == "extent" { return element.child("partition")?.text.trimmingSpaces == "a" }
+        return element.children.contains(where: hasIndexPartitionExtent)
     }
 
     /// Positions at end of data of the data partition, where a file's blocks go; returns that block.

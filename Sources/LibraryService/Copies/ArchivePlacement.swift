@@ -14,7 +14,8 @@ public enum ArchivePlacement {
             throw ServiceError(.conflict, "backup record \(id) has no archive on this host to move (it is held only by its copies)")
         }
         let directories = try await catalog.localCatalogDirectories(pool: record.poolId)
-        guard directories.contains(where: { contains($0, path) }) else {
+        let inside = try await offPool { directories.contains(where: { contains($0, path) }) }
+        guard inside else {
             throw ServiceError(.conflict, "backup record \(id)'s archive \(path) is not inside a local catalog of its pool "
                                    + (directories.isEmpty ? "(the pool has none)" : "(\(directories.joined(separator: ", ")))")
                                    + ": tapelib removes only archives of its local catalogs; copy the record instead")
@@ -37,14 +38,14 @@ public enum ArchivePlacement {
             throw ServiceError(.conflict, "pool \(pool.name) has no local catalog (storage_local_catalogs) to restore into")
         }
         let file = directory + (directory.hasSuffix("/") ? "" : "/") + RecordCopier.restoreFileName(record)
-        guard !FileManager.default.fileExists(atPath: file) else {
+        guard !(try await offPool { FileManager.default.fileExists(atPath: file) }) else {
             throw ServiceError(.conflict, "\(file) exists; a restore never overwrites a file")
         }
         return file
     }
 
     /// Whether `path` names a file below `directory` (both taken as absolute, symbolic links and
-    /// `..` resolved).
+    /// `..` resolved; it reads the file system: call it off the cooperative pool).
     static func contains(_ directory: String, _ path: String) -> Bool {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
         let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path

@@ -71,7 +71,8 @@ public struct BackupTaskRunner: Service {
                 // was moved away: the record is that pool's again, with this archive.
                 if let record = try await catalog.record(id: recordID), record.path == nil, let into = task.poolId,
                    let pool = try await catalog.pool(id: into), pool.type != .tapeLibrary,
-                   try await catalog.localCatalogDirectories(pool: into).contains(where: { ArchivePlacement.contains($0, path) }) {
+                   case let directories = try await catalog.localCatalogDirectories(pool: into),
+                   try await offPool({ directories.contains(where: { ArchivePlacement.contains($0, path) }) }) {
                     try await catalog.adoptRestoredArchive(record: recordID, pool: into, path: path)
                     line += "; the record is pool \(pool.name)'s again with this archive"
                 }

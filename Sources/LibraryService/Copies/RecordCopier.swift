@@ -149,6 +149,7 @@ public struct RecordCopier: Sendable {
                     }
                     // Every part leaves the volume as a reader mounts it; a copy is not recorded on one that is not.
                     if let problem = await LTFSRecordIO.inconsistency(mount.drive, volumeTag: cartridge.volumeTag) {
+                        _ = try await mount.drive.readiness()   // a drive that failed under the check is not a verdict
                         throw TaskRunFailure(.ltfsError, message: "\(cartridge.volumeTag) is not a consistent LTFS volume after part \(part): \(problem)")
                     }
                     try await catalog.recordLTFSCheck(cartridgeID, state: .consistent, verdict: "consistent")
@@ -204,6 +205,19 @@ public struct RecordCopier: Sendable {
             throw TaskRunFailure(.notFound, message: "record \(recordID) does not exist")
         }
         let archive = try await ArchivePlacement.removableArchive(of: record, catalog: catalog)
+        // The archive is deleted only when the copy is proven to be it: the record's SHA-256 is
+        // the archive's now, and the read-back compares the copy with it.
+        guard let expected = record.sha256 else {
+            throw TaskRunFailure(.refused, message: "record \(recordID) has no SHA-256: a move needs one to prove its copy is the archive; copy it instead")
+        }
+        let file: RecordFile
+        do { file = try RecordFile(path: archive) } catch { throw TaskRunFailure(error.code, message: error.message) }
+        try await status(taskID, phase: "reading \(archive) for its SHA-256", percent: 0)
+        let actual = try await file.sha256()
+        guard actual == expected else {
+            throw TaskRunFailure(.dataMismatch, message: "\(archive) is not the record any more: its SHA-256 is \(actual), the record's \(expected); "
+                                    + "nothing was moved")
+        }
         var copy: RepositoryCopy
         if let existing = try await catalog.completeCopies(of: recordID).first(where: { $0.0.poolId == poolID })?.0 {
             try await catalog.updateBackupTask(taskID, log: "record \(recordID) has a complete copy in pool \(poolID) already "
@@ -265,16 +279,26 @@ public struct RecordCopier: Sendable {
     private func prepareLTFS(_ mount: Mount, pool: Pool, taskID: Int64) async throws
         -> (LTFSVolumeAppender<TapeDriveDevice>, Int64) {
         let tag = mount.cartridge.volumeTag
-        let problem: LTFSAppendError
+        let scratch = mount.cartridge.status == .scratch
+        let problem: String
         switch await LTFSRecordIO.open(mount.drive, volumeTag: tag) {
         case .success(let volume):
-            return (volume, try await ltfsBytes(mount, taskID: taskID))
-        case .failure(let error): problem = error
+            // A scratch cartridge holds nothing the catalog needs: an empty volume (formatted by
+            // an operator) is used as it is; one with an earlier use's files is formatted afresh.
+            guard scratch, !volume.index.rootContents.isEmpty else { return (volume, try await ltfsBytes(mount, taskID: taskID)) }
+            problem = "it holds files of an earlier use"
+        case .failure(let error):
+            if let scsi = error.scsiError { throw scsi }
+            // A check that could not read is not a verdict on the volume: a drive that fails or
+            // went away fails the copy here, before the cartridge would be taken out of use.
+            _ = try await mount.drive.readiness()
+            guard scratch else {
+                throw TaskRunFailure(.ltfsError, message: "\(tag) holds a damaged LTFS volume (\(error)): check or format it")
+            }
+            problem = error.description
         }
-        guard mount.cartridge.status == .scratch, let cartridgeID = mount.cartridge.id else {
-            if let scsi = problem.scsiError { throw scsi }
-            throw TaskRunFailure(.ltfsError, message: "\(tag) holds a damaged LTFS volume (\(problem)): check or format it")
-        }
+        guard let cartridgeID = mount.cartridge.id else { throw TaskRunFailure(.internal, message: "cartridge without id") }
+        try await catalog.updateBackupTask(taskID, log: "\(tag) is scratch and not an empty LTFS volume (\(problem)): formatting it for pool \(pool.name)")
         try await status(taskID, phase: "formatting \(tag) as an LTFS volume of pool \(pool.name)")
         try await LTFSRecordIO.format(mount.drive, volumeTag: tag, blockSize: pool.tapeBlockSize, poolName: pool.name)
         try await catalog.recordMediumRewritten(cartridgeID, ltfs: true)

@@ -170,6 +170,10 @@ struct PolicyTests {
         try await rig.serving {
             let sync = try await rig.waitForTask(try await rig.submit(.sync).id)
             #expect(sync.status == .done)
+            // The unload is queued once the start-up sync's end is recorded.
+            try await rig.eventually("the start-up unload is queued") {
+                try await rig.catalog.listLibraryTasks(ListQuery(limit: 100, sort: "id")).items.contains { $0.type == .unload }
+            }
             let tasks = try await rig.catalog.listLibraryTasks(ListQuery(limit: 100, sort: "id")).items
             let unload = try await rig.waitForTask(try #require(tasks.first { $0.type == .unload }).id)
             #expect(unload.status == .done, "\(unload.errorMessage ?? "")")

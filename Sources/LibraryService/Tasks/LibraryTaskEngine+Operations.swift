@@ -17,7 +17,10 @@ extension LibraryTaskEngine {
                     try await announce(id, phase: "initializing element status (INITIALIZE ELEMENT STATUS)", percent: 10)
                     try await changer(of: libraryID).initializeElementStatus()
                 }
-                try await syncCatalog(library: libraryID, taskID: id)
+                // The gate on the library's other tasks is lifted once this task's end is
+                // recorded (`finish`), so nothing starts before the sync has finished.
+                try await syncCatalog(library: libraryID, taskID: id, liftsGate: false)
+                markReconciled(id)
             }
             // The catalog is true to the library now; a cartridge nobody registered still ends
             // the sync with an error that lists them (the seed's 422).
@@ -237,7 +240,9 @@ extension LibraryTaskEngine {
 
     /// Reads the changer's inventory and reconciles the catalog to it.
     /// `safePoints` false: a read-back after a robot step, which a kill does not skip.
-    func syncCatalog(library libraryID: Int64, taskID: Int64?, safePoints: Bool = true) async throws {
+    /// `liftsGate` false: a sync task, whose end lifts the library's sync gate (see `finish`).
+    func syncCatalog(library libraryID: Int64, taskID: Int64?, safePoints: Bool = true,
+                     liftsGate: Bool = true) async throws {
         if let taskID { try await announce(taskID, phase: "reading element status", percent: 50, safePoint: safePoints) }
         try? await catalog.recordSync(library: libraryID, state: .syncing)
         do {
@@ -247,7 +252,7 @@ extension LibraryTaskEngine {
             }
             let summary = try await catalog.reconcile(library: libraryID, snapshot: InventorySnapshot(inventory))
             try await catalog.recordSync(library: libraryID, state: .synced)
-            await syncSucceeded(libraryID)
+            if liftsGate { await syncSucceeded(libraryID) }
             if let taskID, summary.changedAnything {
                 try await catalog.appendLog(TaskLogEntry(tlTaskId: taskID, message: Self.describe(summary)))
             }

@@ -67,6 +67,8 @@ public actor LibraryTaskEngine {
         var endClaimed = false
         /// Set when shutdown stopped the task (a drive operation that would outlast the stop timeout).
         var stoppedForShutdown = false
+        /// A sync task that reconciled the catalog: its library's gate lifts once its end is recorded.
+        var reconciled = false
     }
 
     public let catalog: CatalogDatabase
@@ -610,6 +612,15 @@ public actor LibraryTaskEngine {
         return true
     }
 
+    /// A sync task has reconciled the catalog with the library (its end lifts the sync gate).
+    func markReconciled(_ id: Int64) { running[id]?.reconciled = true }
+
+    /// A sync task's end is recorded: the library's other tasks may run (they start after it).
+    private func liftSyncGate(after run: RunningTask) async {
+        guard run.reconciled, let libraryID = run.task.libraryId else { return }
+        await syncSucceeded(libraryID)
+    }
+
     private func finish(_ id: Int64, failure error: (any Error)?) async {
         guard let run = running[id] else { return }
         defer {
@@ -624,6 +635,7 @@ public actor LibraryTaskEngine {
             } catch {
                 logger.error("task \(id) finished but could not be recorded: \(error)")
             }
+            await liftSyncGate(after: run)
             return
         }
         var reason: any Error = error
@@ -670,8 +682,12 @@ public actor LibraryTaskEngine {
             return
         }
         await fail(id, failure: TaskFailure(task: run.task, error: reason))
-        // A sync that only found unregistered cartridges has just read the library.
-        guard !(error is UnregisteredCartridges) else { return }
+        // A sync that only found unregistered cartridges has just read the library. (Any other
+        // failure is followed by a read-back, which lifts the gate itself when it succeeds.)
+        guard !(error is UnregisteredCartridges) else {
+            await liftSyncGate(after: run)
+            return
+        }
         guard let libraryID = run.task.libraryId, let binding = bindings[libraryID],
               run.devices.contains(binding.changer) else { return }
         // A robot step may have failed part-way: read back where the cartridges really are

@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need; installed when missing.
-DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config mtx sg3-utils libiscsi-dev tgt stenc curl openssl python3-venv
+DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config mtx sg3-utils libiscsi-dev tgt stenc curl openssl python3-venv \
+	chromium chromium-driver
 SIM_STATE ?= $(CURDIR)/.demo-state
 BIN := .build/debug/tapelib
 # Release build with the Swift runtime linked in, for `make bench`. Linked by lld with packed
@@ -30,11 +31,13 @@ build: deps
 
 # `swift test` includes the crash test (CrashRecoveryTests) with 5 kills, about 20 s; then the
 # API's contract: schemathesis (installed into .build/venv from PyPI) against a live
-# `tapelib serve --sim midsize`, about 1.5 min.
+# `tapelib serve --sim midsize`, about 1.5 min; then the web page in headless chromium
+# (selenium in the same virtualenv), about 1 min, screenshots in .build/ui-screenshots.
 test: deps shim
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/api-contract.sh
+	scripts/ui-test.sh
 
 # The crash test in full: tapelib serve --hwsim over a persistent tapelib-hwsim server (mechanics
 # at 1/100 of real time), a mixed workload queued (moves, loads/unloads, short and long erases,

@@ -131,6 +131,17 @@ extension RouteTable {
             Route(method: .get, path: "/api/v1/docs/docs.css", access: .open) { _ in
                 try state.assets.response("docs.css", contentType: "text/css; charset=utf-8")
             },
+            // The web page: one document, its module and its styles; everything else it shows
+            // comes from this API, with the caller's session.
+            Route(method: .get, path: "/", access: .open) { _ in
+                try state.assets.response("index.html", contentType: "text/html; charset=utf-8")
+            },
+            Route(method: .get, path: "/ui/app.js", access: .open) { _ in
+                try state.assets.response("app.js", contentType: "text/javascript; charset=utf-8")
+            },
+            Route(method: .get, path: "/ui/app.css", access: .open) { _ in
+                try state.assets.response("app.css", contentType: "text/css; charset=utf-8")
+            },
             Route(method: .get, path: "/metrics", access: .metrics) { _ in
                 let text = await state.metrics.exposition(catalog: state.catalog)
                 var headers = HTTPFields()
@@ -149,7 +160,7 @@ struct StaticAssets: Sendable {
     static func load() async throws -> StaticAssets {
         try await offPool {
             var files: [String: Data] = [:]
-            for name in ["openapi.json", "docs.html", "docs.js", "docs.css"] {
+            for name in ["openapi.json", "docs.html", "docs.js", "docs.css", "index.html", "app.js", "app.css"] {
                 let parts = name.split(separator: ".").map(String.init)
                 guard let url = Bundle.module.url(forResource: "Resources/\(parts[0])", withExtension: parts[1])
                         ?? Bundle.module.url(forResource: parts[0], withExtension: parts[1]) else { continue }
@@ -163,7 +174,10 @@ struct StaticAssets: Sendable {
         guard let data = files[name] else { throw APIError(.notFound, "\(name) is missing from the installation") }
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; object-src 'none'; frame-ancestors 'none'"
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[.cacheControl] = "no-cache"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }

@@ -58,6 +58,25 @@ struct StatusCount: Encodable, Sendable {
     var count: Int
 }
 
+/// A copy part on a cartridge (tapelib's addition, for the cartridge's page).
+struct CopyPartOnCartridge: Encodable, Sendable {
+    var repositoryId: Int64
+    var copyId: Int64
+    var poolId: Int64
+    var state: CopyState
+    var verified: Bool
+    var partIndex: Int
+    var tapeFileNumber: Int64
+    var byteCount: Int64
+    var ltfsPath: String?
+
+    init(copy: RepositoryCopy, extent: RepositoryCopyExtent) {
+        repositoryId = copy.repositoryId; copyId = extent.copyId; poolId = copy.poolId; state = copy.state
+        verified = copy.verified; partIndex = extent.partIndex; tapeFileNumber = extent.tapeFileNumber
+        byteCount = extent.byteCount; ltfsPath = extent.ltfsPath
+    }
+}
+
 extension RouteTable {
     static func cartridgeRoutes(_ state: APIState) -> [Route] {
         [
@@ -109,6 +128,12 @@ extension RouteTable {
             Route(method: .get, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "tape cartridge")
                 return try .envelope(try found(try await coded { try await state.catalog.cartridge(id: id) }, "tape cartridge", id))
+            },
+            Route(method: .get, path: "/api/v1/tape_cartridges/{id}/copies", access: .roles(Roles.all), cacheable: true) { call in
+                let id = try call.id(resource: "tape cartridge")
+                _ = try found(try await coded { try await state.catalog.cartridge(id: id) }, "tape cartridge", id)
+                let parts = try await coded { try await state.catalog.extents(onCartridge: id) }
+                return try .envelope(parts.map { copy, extent in CopyPartOnCartridge(copy: copy, extent: extent) })
             },
             Route(method: .patch, path: "/api/v1/tape_cartridges/{id}", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape cartridge")

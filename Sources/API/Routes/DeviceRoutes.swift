@@ -18,6 +18,13 @@ struct PatchDriveBody: Decodable, Sendable, StrictFields {
     static let allowedFields: [String: Set<String>] = ["data": ["scsi_path", "device", "sys_transfer_element"]]
 }
 
+/// The cartridge a drive is to load (tapelib's addition: the seed moves cartridges between slots only).
+struct LoadDriveBody: Decodable, Sendable, StrictFields {
+    var volumeTag: String
+    enum CodingKeys: String, CodingKey { case volumeTag = "volume_tag" }
+    static let allowedFields: [String: Set<String>] = ["data": ["volume_tag"]]
+}
+
 struct PatchMediaServerBody: Decodable, Sendable, StrictFields {
     var description: String?
     var localServiceMode: String?
@@ -68,6 +75,35 @@ extension RouteTable {
                     try await state.catalog.updateDrive(id, scsiPath: body.scsiPath, device: body.device,
                                                         sysTransferElement: body.sysTransferElement)
                 })
+            },
+            Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/load", access: .roles(Roles.operators)) { call in
+                let id = try call.id(resource: "tape drive")
+                let body = try call.decode(Wrapped<LoadDriveBody>.self).data
+                let drive = try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id)
+                guard let libraryID = drive.libraryId else {
+                    throw APIError(.conflict, "tape drive \(id) is not in a library; a load needs the library's robot")
+                }
+                let library = try await libraryForAction(libraryID, call: call, state: state)
+                let (cartridge, _) = try await cartridgeInLibrary(body.volumeTag, library: libraryID, state: state)
+                guard cartridge.location != .drive else {
+                    throw APIError(.conflict, "cartridge \(cartridge.volumeTag) is already in a drive")
+                }
+                try await requireIdle(cartridge, state: state)
+                let queued = try await submit(LibraryTask(type: .load, libraryId: library.id, driveId: id,
+                                                          cartridgeId: cartridge.id), state: state)
+                return try .envelope(TaskIDs(taskIds: [queued.id].compactMap { $0 }),
+                                     message: "a load task was created. TASK WAS ADDED TO QUEUE:\(queued.id ?? 0)")
+            },
+            Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/unload", access: .roles(Roles.operators)) { call in
+                let id = try call.id(resource: "tape drive")
+                let drive = try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id)
+                guard let libraryID = drive.libraryId else {
+                    throw APIError(.conflict, "tape drive \(id) is not in a library; an unload needs the library's robot")
+                }
+                let library = try await libraryForAction(libraryID, call: call, state: state)
+                let queued = try await submit(LibraryTask(type: .unload, libraryId: library.id, driveId: id), state: state)
+                return try .envelope(TaskIDs(taskIds: [queued.id].compactMap { $0 }),
+                                     message: "an unload task was created. TASK WAS ADDED TO QUEUE:\(queued.id ?? 0)")
             },
             Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/clean", access: .roles(Roles.operators)) { call in
                 let id = try call.id(resource: "tape drive")

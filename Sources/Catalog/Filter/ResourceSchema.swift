@@ -100,6 +100,7 @@ enum ResourceSchemas {
         FilterField(name: "pool_name", sql: "(SELECT name FROM pools WHERE pools.id = tape_cartridges.pool_id)", type: .text),
         column("tape_cartridges", "pool_id", .integer),
         column("tape_cartridges", "status", values(CartridgeStatus.self)),
+        column("tape_cartridges", "slot_id", .integer),
         column("tape_cartridges", "location", values(CartridgeLocation.self)),
         FilterField(name: "library_id", sql: "(SELECT library_id FROM library_slots WHERE library_slots.id = tape_cartridges.slot_id)", type: .integer),
         column("tape_cartridges", "description", .text),

@@ -35,4 +35,17 @@ extension CatalogDatabase {
             try RepositoryCopyExtent.filter(Column("copy_id") == copyID).order(Column("part_index")).fetchAll(db)
         }
     }
+
+    /// The copy parts on a cartridge with the copy each belongs to, by record then part (the
+    /// cartridge page's "copies on it"); at most `limit`.
+    public func extents(onCartridge cartridgeID: Int64, limit: Int = 1_000) async throws(CatalogError)
+        -> [(RepositoryCopy, RepositoryCopyExtent)] {
+        try await read { db in
+            let extents = try RepositoryCopyExtent.filter(Column("cartridge_id") == cartridgeID)
+                .order(Column("copy_id"), Column("part_index")).limit(limit).fetchAll(db)
+            let copies = try RepositoryCopy.filter(keys: Set(extents.map(\.copyId))).fetchAll(db)
+            let byID = Dictionary(copies.compactMap { copy in copy.id.map { ($0, copy) } }, uniquingKeysWith: { first, _ in first })
+            return extents.compactMap { extent in byID[extent.copyId].map { ($0, extent) } }
+        }
+    }
 }

@@ -87,6 +87,8 @@ bench: deps
 	TAPELIB=.build-static/release/tapelib scripts/bench-shim.sh
 	# The REST API under wrk: a 50,000-slot simulated library served by tapelib serve (30 s per figure).
 	TOOLS=.build-static/release/tapelib-tools BENCH=.build/release/tapelib-bench scripts/bench-api.sh
+	# The web page from headless chromium: first complete paint of the large map and of 1,000 tasks.
+	BIN=.build-static/release/tapelib scripts/ui-test.sh bench
 
 clean:
 	rm -rf .build $(SIM_STATE)

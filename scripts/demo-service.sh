@@ -71,6 +71,8 @@ call PATCH "library_slots/erase_cartridge" '{"data": [{"library_id": 1, "volume_
 call PATCH "library_slots/erase_cartridge" '{"data": [{"library_id": 1, "volume_tag": "NOSUCH"}]}'
 call GET "tl_task_queue?limit=1&sort=id&direction=desc"
 call GET "task_status"
+echo "The web page of this service: http://127.0.0.1:$PORT/ — sign in as admin with the password in $STATE/service/admin-password"
+echo "  (it is served while tapelib serve runs; start it again with: $BIN serve --port $PORT --sim midsize --sim-state $STATE/service-sim --state-dir $STATE/service)"
 echo "Try it yourself while a service runs (tapelib serve --sim midsize --state-dir DIR; password in DIR/admin-password):"
 echo "  curl -s -X POST $API/auth/login -d '{\"rubackup_user\": \"admin\", \"password\": \"PASSWORD\"}'"
 echo "  curl -s -H 'Authorization: Bearer ACCESS_TOKEN' -H 'X-CSRF-TOKEN: CSRF_TOKEN' $API/tape_libraries"

@@ -135,3 +135,19 @@ struct APIDriveActionTests {
         }
     }
 }
+
+@Suite("Slots in exception through the API")
+struct APISlotExceptionTests {
+    @Test("an element in exception carries its ASC/ASCQ and the standard's text (SPC-4 annex F); others carry none")
+    func exceptionText() {
+        let jammed = SlotView(LibrarySlot(id: 7, libraryId: 1, elementAddress: 4100, kind: .storage, full: true,
+                                          volumeTag: "A00001L9", exception: true, asc: 0x3B, ascq: 0x0E))
+        #expect(jammed.exceptionText == "Medium source element empty")
+        let vendor = SlotView(LibrarySlot(libraryId: 1, elementAddress: 1, kind: .storage, exception: true, asc: 0x83, ascq: 0x01))
+        #expect(vendor.exceptionText == "Vendor specific ASC 83h ASCQ 01h")
+        let fine = SlotView(LibrarySlot(libraryId: 1, elementAddress: 2, kind: .storage, asc: 0x3B, ascq: 0x0E))
+        #expect(fine.exceptionText == nil)
+        let outOfRange = SlotView(LibrarySlot(libraryId: 1, elementAddress: 3, kind: .storage, exception: true, asc: 300, ascq: 0))
+        #expect(outOfRange.exceptionText == nil)
+    }
+}

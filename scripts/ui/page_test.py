@@ -89,7 +89,19 @@ def midsize(driver):
         os.makedirs(OUT, exist_ok=True)
         driver.set_window_size(1400, 1250)
         driver.save_screenshot(os.path.join(OUT, "map-midsize.png"))
+        # 200% zoom on a 1400-pixel window lays out as 700 CSS pixels: nothing may need a sideways scroll.
+        driver.set_window_size(700, 1000)
+        wait(driver, lambda d: d.execute_script("return window.innerWidth") <= 700, "the narrow window")
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(overflow <= 0, f"at 700 CSS pixels the page is {overflow} px wider than the window")
         driver.set_window_size(1400, 1000)
+        # Keyboard: Tab from the barcode field reaches Find, then the library's actions.
+        driver.find_element(By.ID, "search-barcode").click()
+        reached = []
+        for _ in range(3):
+            driver.switch_to.active_element.send_keys(Keys.TAB)
+            reached.append(driver.switch_to.active_element.get_attribute("id"))
+        check(reached == ["search-go", "action-sync", "action-import"], f"Tab order {reached}")
 
         # Search: the barcode's cell is marked and focused.
         target = storage[len(storage) // 2]

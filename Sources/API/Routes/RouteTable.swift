@@ -14,9 +14,13 @@ enum RouteTable {
 
     /// A list answer: the page's items, and X-Total-Count.
     static func list<T: Encodable & Sendable>(_ page: Page<T>) throws -> Response {
+        try list(page.items, total: page.total)
+    }
+
+    static func list<T: Encodable & Sendable>(_ items: [T], total: Int) throws -> Response {
         var headers = HTTPFields()
-        headers[HTTPField.Name("X-Total-Count")!] = String(page.total)
-        return try .envelope(page.items, headers: headers)
+        headers[HTTPField.Name("X-Total-Count")!] = String(total)
+        return try .envelope(items, headers: headers)
     }
 
     /// A call into the catalog or the engine whose error becomes the API's (its coded ServiceError).

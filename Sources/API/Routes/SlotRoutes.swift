@@ -2,6 +2,33 @@ import Catalog
 import Foundation
 import Hummingbird
 import LibraryService
+import SCSI
+
+/// A slot as the API answers it: the catalog's row, and for an element in exception the
+/// standard's text of its ASC/ASCQ (SPC-4 annex F, SCSI's table).
+struct SlotView: Encodable, Sendable {
+    var id: Int64?
+    var libraryId: Int64
+    var elementAddress: Int
+    var kind: SlotKind
+    var full: Bool
+    var volumeTag: String?
+    var sourceElement: Int?
+    var accessible: Bool
+    var exception: Bool
+    var asc: Int?
+    var ascq: Int?
+    var exceptionText: String?
+
+    init(_ slot: LibrarySlot) {
+        id = slot.id; libraryId = slot.libraryId; elementAddress = slot.elementAddress; kind = slot.kind
+        full = slot.full; volumeTag = slot.volumeTag; sourceElement = slot.sourceElement
+        accessible = slot.accessible; exception = slot.exception; asc = slot.asc; ascq = slot.ascq
+        if slot.exception, let asc = slot.asc, let ascq = slot.ascq, let a = UInt8(exactly: asc), let q = UInt8(exactly: ascq) {
+            exceptionText = AdditionalSense(a, q).text
+        }
+    }
+}
 
 struct CartridgeAction: Decodable, Sendable {
     var libraryId: Int64
@@ -57,11 +84,12 @@ extension RouteTable {
     static func slotRoutes(_ state: APIState) -> [Route] {
         [
             Route(method: .get, path: "/api/v1/library_slots", access: .roles(Roles.all), cacheable: true) { call in
-                try list(try await coded { try await state.catalog.listSlots(try call.listQuery()) })
+                let page = try await coded { try await state.catalog.listSlots(try call.listQuery()) }
+                return try list(page.items.map(SlotView.init), total: page.total)
             },
             Route(method: .get, path: "/api/v1/library_slots/{id}", access: .roles(Roles.all), cacheable: true) { call in
                 let id = try call.id(resource: "library slot")
-                return try .envelope(try found(try await coded { try await state.catalog.slot(id: id) }, "library slot", id))
+                return try .envelope(SlotView(try found(try await coded { try await state.catalog.slot(id: id) }, "library slot", id)))
             },
             Route(method: .patch, path: "/api/v1/library_slots/check_ltfs", access: .roles(Roles.operators)) { call in
                 let items = try call.decode(CheckLTFSBody.self).data

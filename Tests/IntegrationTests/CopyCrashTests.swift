@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import HWSimServer
 import Testing
 
 /// Issue 12's power-loss case: `kill -9` of `tapelib serve` while it writes a copy onto tape,
@@ -40,6 +41,13 @@ import Testing
         try await rig.startService()
         try await rig.waitForRecovery(catalog: catalog, since: serviceStart)
 
+        // Each drive command waits 3 ms, so each phase lasts about a second whatever the machine's
+        // speed: at the simulator's data rate alone, a fast machine ended the copy between two
+        // polls of its phase (CI saw "the copy ended done before it could be killed").
+        let devices = try await rig.simulatorDeviceCount()
+        for device in 1..<devices {
+            try await rig.control(ControlRequest(op: "latency", device: device, args: ["ms": "3"]))
+        }
         let queued = try await CLI.run(["repository", "copy", "--record", "1", "--pool", "tapes"] + rig.catalogArguments)
         let taskText = try #require(queued.stdout.split(separator: ":").first?.split(separator: " ").last.map(String.init), "\(queued.stdout)")
         let taskID = try #require(Int64(taskText))

@@ -350,6 +350,15 @@ final class CrashRig: @unchecked Sendable {
         return PhysicalInventory(values: reply.values ?? [:])
     }
 
+    /// How many devices the hwsim server has (the changer is device 0, then the drives).
+    func simulatorDeviceCount() async throws -> Int {
+        let reply = try await controlReply(ControlRequest(op: "ping"))
+        guard reply.ok, let count = reply.values?["devices"].flatMap({ Int($0) }) else {
+            throw CLIFailure(description: "hwsim ping: \(reply.message ?? "")")
+        }
+        return count
+    }
+
     func control(_ request: ControlRequest) async throws {
         let reply = try await controlReply(request)
         guard reply.ok else { throw CLIFailure(description: "hwsim \(request.op): \(reply.message ?? "")") }

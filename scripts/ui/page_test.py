@@ -58,6 +58,12 @@ def midsize(driver):
         answer = server.request("POST", "/api/v1/users", {"data": {"name": "watcher", "password": "watcher-password-1", "roles": ["supervisor"]}})
         check(not answer.get("is_error"), f"supervisor created: {answer}")
 
+        # A sync job run now; its execution is looked at later.
+        job = server.request("POST", "/api/v1/scheduled_jobs", {"data": {"name": "nightly sync", "kind": "library_sync",
+                                                                      "library_id": library, "interval_hours": 24}})
+        check(not job.get("is_error"), f"job created: {job}")
+        job_run = server.request("POST", f"/api/v1/scheduled_jobs/{job['data']['id']}/executions")
+
         # The page itself: small, no inline script, a Content-Security-Policy without 'unsafe-inline'.
         total = 0
         for path in ["/", "/ui/app.js", "/ui/app.css"]:
@@ -183,10 +189,40 @@ def midsize(driver):
         check(driver.execute_script("return window.__xss === undefined"), "no script from the catalog ran")
         check(not driver.find_elements(By.CSS_SELECTOR, "#cartridge-facts img, #cartridge-facts script"), "no element from the description")
 
-        # The task page: progress bars and controls.
+        # The task page: progress bars and controls. An unload of an empty drive fails; Restart
+        # runs it again as attempt 2.
+        failed = server.request("PATCH", "/api/v1/library_tape_drives/1/unload")["data"]["task_ids"][0]
+        check(server.wait_for_task(failed)["status"] == "error", "the unload of an empty drive failed")
         driver.find_element(By.ID, "nav-tasks").click()
         wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#tasks-table .task-row")) >= 3, "the task table")
         check(len(driver.find_elements(By.CSS_SELECTOR, "#tasks-table progress")) >= 3, "progress bars")
+        row = f"#tasks-table .task-row[data-task-id='{failed}']"
+        wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "error", "the failed task shown")
+        check(not driver.find_element(By.CSS_SELECTOR, row + " .c-kill").is_displayed(), "no kill for an ended task")
+        driver.find_element(By.CSS_SELECTOR, row + " .c-restart").click()
+        wait(driver, lambda d: server.request("GET", f"/api/v1/tl_task_queue/{failed}")["data"].get("attempt") == 2,
+             "the task restarted as attempt 2")
+        check(server.wait_for_task(failed)["status"] == "error", "attempt 2 ended")
+        wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "error"
+             and d.find_element(By.CSS_SELECTOR, row + " .c-restart").is_displayed(), "the row updated in place")
+
+        # Scheduled jobs: the sync job run at the start, its execution (settled by the scheduler's
+        # tick), the job log and its status filter.
+        check(server.wait_for_task(job_run["data"]["task_ids"][0])["status"] == "done", "the job's sync done")
+        deadline = time.monotonic() + 120
+        while server.request("GET", f"/api/v1/scheduled_jobs/{job['data']['id']}/executions")["data"][0]["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                raise AssertionError("the job's execution never settled")
+            time.sleep(0.2)
+        driver.find_element(By.ID, "nav-jobs").click()
+        wait(driver, lambda d: "nightly sync" in d.find_element(By.ID, "jobs-table").text, "the job listed")
+        wait(driver, lambda d: "nightly sync" in d.find_element(By.ID, "joblog-table").text
+             or not d.find_element(By.ID, "nav-jobs").click(), "the job log lists its execution")
+        driver.find_element(By.CSS_SELECTOR, "#jobs-table button").click()
+        wait(driver, lambda d: "SUCCESS" in d.find_element(By.ID, "executions-table").text, "the execution's status")
+        Select(driver.find_element(By.ID, "joblog-status")).select_by_value("FAILED")
+        driver.find_element(By.CSS_SELECTOR, "#joblog-form button").click()
+        wait(driver, lambda d: "nightly sync" not in d.find_element(By.ID, "joblog-table").text, "FAILED hides the successful run")
 
         # Sign out: the sign-in form again, and the cookie no longer opens the API.
         driver.find_element(By.ID, "signout").click()

@@ -114,33 +114,27 @@ extension RouteTable {
         return headers
     }
 
+    /// The files served as they are: the OpenAPI document, its docs page, and the web page (one
+    /// document, its module and its styles; everything else the page shows comes from this API,
+    /// with the caller's session).
+    static let assetRoutes: [(path: String, file: String, contentType: String)] = [
+        ("/api/v1/openapi.json", "openapi.json", "application/json; charset=utf-8"),
+        ("/api/v1/docs", "docs.html", "text/html; charset=utf-8"),
+        ("/api/v1/docs/docs.js", "docs.js", "text/javascript; charset=utf-8"),
+        ("/api/v1/docs/docs.css", "docs.css", "text/css; charset=utf-8"),
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/ui/app.js", "app.js", "text/javascript; charset=utf-8"),
+        ("/ui/app.css", "app.css", "text/css; charset=utf-8"),
+    ]
+
     static func serviceRoutes(_ state: APIState) -> [Route] {
-        [
+        assetRoutes.map { asset in
+            Route(method: .get, path: asset.path, access: .open) { _ in
+                try state.assets.response(asset.file, contentType: asset.contentType)
+            }
+        } + [
             Route(method: .get, path: "/api/v1/server_hello", access: .open) { _ in
                 try .envelope(ServerHello(version: TapelibVersion.current))
-            },
-            Route(method: .get, path: "/api/v1/openapi.json", access: .open) { _ in
-                try state.assets.response("openapi.json", contentType: "application/json; charset=utf-8")
-            },
-            Route(method: .get, path: "/api/v1/docs", access: .open) { _ in
-                try state.assets.response("docs.html", contentType: "text/html; charset=utf-8")
-            },
-            Route(method: .get, path: "/api/v1/docs/docs.js", access: .open) { _ in
-                try state.assets.response("docs.js", contentType: "text/javascript; charset=utf-8")
-            },
-            Route(method: .get, path: "/api/v1/docs/docs.css", access: .open) { _ in
-                try state.assets.response("docs.css", contentType: "text/css; charset=utf-8")
-            },
-            // The web page: one document, its module and its styles; everything else it shows
-            // comes from this API, with the caller's session.
-            Route(method: .get, path: "/", access: .open) { _ in
-                try state.assets.response("index.html", contentType: "text/html; charset=utf-8")
-            },
-            Route(method: .get, path: "/ui/app.js", access: .open) { _ in
-                try state.assets.response("app.js", contentType: "text/javascript; charset=utf-8")
-            },
-            Route(method: .get, path: "/ui/app.css", access: .open) { _ in
-                try state.assets.response("app.css", contentType: "text/css; charset=utf-8")
             },
             Route(method: .get, path: "/metrics", access: .metrics) { _ in
                 let text = await state.metrics.exposition(catalog: state.catalog)
@@ -160,7 +154,7 @@ struct StaticAssets: Sendable {
     static func load() async throws -> StaticAssets {
         try await offPool {
             var files: [String: Data] = [:]
-            for name in ["openapi.json", "docs.html", "docs.js", "docs.css", "index.html", "app.js", "app.css"] {
+            for name in RouteTable.assetRoutes.map(\.file) {
                 let parts = name.split(separator: ".").map(String.init)
                 guard let url = Bundle.module.url(forResource: "Resources/\(parts[0])", withExtension: parts[1])
                         ?? Bundle.module.url(forResource: parts[0], withExtension: parts[1]) else { continue }

@@ -174,7 +174,7 @@ function route() {
 
 const lib = {
   libraries: [], libraryID: null, page: 1, totalStorage: 0, storage: [], mail: [], driveSlots: [], drives: [],
-  cartridges: new Map(), pools: new Map(), tasks: [], selected: null, found: null, busyCartridges: new Set(),
+  cartridges: new Map(), pools: new Map(), tasks: [], unfinished: [], selected: null, found: null, busyCartridges: new Set(),
   busyElements: new Set(), watching: new Map(),
 };
 
@@ -236,13 +236,15 @@ async function loadLibrary() {
 
 /** Reads the library's recent tasks; true when one started or ended since the last read. */
 async function loadTasks() {
-  const answer = await api('GET', `tl_task_queue?${filter(`library_id=${quoted(lib.libraryID)}`)}&sort=id&direction=desc&limit=15`);
+  // The last 200 tasks: the 15 newest are listed; every unfinished one among them marks its slots.
+  const answer = await api('GET', `tl_task_queue?${filter(`library_id=${quoted(lib.libraryID)}`)}&sort=id&direction=desc&limit=200`);
   const before = lib.tasks.map((t) => `${t.id}:${t.status}`).join();
-  lib.tasks = answer.data;
-  lib.busyCartridges = new Set(lib.tasks.filter((t) => !FINAL.has(t.status) && t.cartridge_id).map((t) => t.cartridge_id));
-  lib.busyElements = new Set(lib.tasks.filter((t) => !FINAL.has(t.status))
-    .flatMap((t) => [t.source_element, t.target_element]).filter((x) => x !== undefined && x !== null));
-  for (const task of lib.tasks) {
+  const unfinished = answer.data.filter((t) => !FINAL.has(t.status));
+  lib.tasks = answer.data.slice(0, 15);
+  lib.unfinished = unfinished;
+  lib.busyCartridges = new Set(unfinished.filter((t) => t.cartridge_id).map((t) => t.cartridge_id));
+  lib.busyElements = new Set(unfinished.flatMap((t) => [t.source_element, t.target_element]).filter((x) => x !== undefined && x !== null));
+  for (const task of answer.data) {
     const watched = lib.watching.get(task.id);
     if (watched && FINAL.has(task.status)) {
       lib.watching.delete(task.id);
@@ -280,8 +282,7 @@ function hex(n) { return Number(n).toString(16).toUpperCase().padStart(2, '0') +
 function slotCell(slot) {
   const { state, label, cartridge, pool } = slotState(slot);
   const busy = (cartridge && lib.busyCartridges.has(cartridge.id)) || lib.busyElements.has(slot.element_address);
-  const task = busy ? lib.tasks.find((t) => !FINAL.has(t.status)
-    && ((cartridge && t.cartridge_id === cartridge.id) || t.source_element === slot.element_address || t.target_element === slot.element_address)) : null;
+  const task = busy ? lib.unfinished.find((t) => ((cartridge && t.cartridge_id === cartridge.id) || t.source_element === slot.element_address || t.target_element === slot.element_address)) : null;
   const cell = el('button', {
     type: 'button', class: `slot st-${state}${busy ? ' busy' : ''}`, role: 'gridcell',
     dataset: { slotId: slot.id, address: slot.element_address, volumeTag: slot.volume_tag || '', state, kind: slot.kind },

@@ -202,7 +202,7 @@ async function libraryView(id, params) {
     ticks += 1;
     try {
       const changed = await loadTasks();
-      if (changed || ticks % 5 === 0) { await loadLibrary(); renderLibrary(); } else { renderTasks(); }
+      if (changed || ticks % 5 === 0) { await loadLibrary(); renderLibrary(); } else { renderTasks(); renderDrives(); }
     } catch (error) { if (error.status !== 401) notice(error.message, true); }
   }, TICK_MS);
   stopView = () => { stopped = true; clearInterval(timer); };
@@ -352,22 +352,33 @@ function renderLibrary() {
   document.body.dataset.mapPage = String(lib.page);
 }
 
+/** The drive cards; a card is replaced only when what it shows changed (the focus stays). */
 function renderDrives() {
-  $('drives').replaceChildren(...lib.drives.map((drive) => {
+  const fresh = lib.drives.map((drive) => {
     const slot = lib.driveSlots.find((s) => s.element_address === drive.sys_transfer_element);
     const cartridge = slot ? lib.cartridges.get(slot.id) : null;
     const loaded = slot && slot.full ? (slot.volume_tag || '(no barcode)') : null;
     const flags = drive.tape_alert_flags_seen ? `TapeAlert flags seen: ${BigInt(drive.tape_alert_flags_seen).toString(16).toUpperCase()}h` : 'TapeAlert: none';
+    const running = lib.unfinished.find((t) => t.drive_id === drive.id && t.status !== 'new');
     const cleaning = drive.state === 'needs_cleaning' ? 'due now' : `${drive.mounts_since_cleaning} mounts since`;
-    return el('article', { class: `drive ${drive.state}`, dataset: { driveId: drive.id, loaded: loaded || '' }, 'aria-label': `drive ${drive.id}` },
+    return el('article', { class: `drive ${drive.state}${running ? ' busy' : ''}`, dataset: { driveId: drive.id, loaded: loaded || '' }, 'aria-label': `drive ${drive.id}` },
       el('h3', { text: `Drive ${drive.id} · element ${drive.sys_transfer_element ?? '?'} · LTO-${drive.generation ?? '?'}` }),
       el('p', { class: 'drive-state', text: `${drive.state.replace('_', ' ')} · ${drive.vendor || ''} ${drive.product || ''} · ${drive.serial}` }),
       el('p', { class: loaded ? 'drive-loaded loaded' : 'drive-loaded', text: loaded ? `${loaded}${cartridge ? ` (${cartridge.status})` : ''}` : 'empty' }),
       el('p', { text: `${flags} · cleaning: ${cleaning}` }),
+      running ? el('p', { class: 'drive-task', text: `task ${running.id} ${running.type}: ${running.phase || running.status} ${Math.round(running.progress_percent ?? 0)}%` }) : null,
       el('div', { class: 'act-row act' },
         loaded ? el('button', { type: 'button', class: 'act-unload', text: 'Unload', onclick: () => act(`unload drive ${drive.id}`, () => api('PATCH', `library_tape_drives/${drive.id}/unload`)) }) : null,
         el('button', { type: 'button', class: 'act-clean', text: 'Clean', onclick: () => act(`clean drive ${drive.id}`, () => api('PATCH', `library_tape_drives/${drive.id}/clean`)) })));
-  }));
+  });
+  const container = $('drives');
+  const existing = [...container.children];
+  for (const card of fresh) card.dataset.sig = card.className + '|' + card.textContent;
+  if (existing.length !== fresh.length || existing.some((card, i) => card.dataset.driveId !== fresh[i].dataset.driveId)) {
+    container.replaceChildren(...fresh);
+    return;
+  }
+  fresh.forEach((card, i) => { if (existing[i].dataset.sig !== card.dataset.sig) existing[i].replaceWith(card); });
 }
 
 function select(slot) {

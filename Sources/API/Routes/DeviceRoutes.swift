@@ -79,25 +79,25 @@ extension RouteTable {
             Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/load", access: .roles(Roles.operators)) { call in
                 let (id, library) = try await driveInLibrary(call, state: state, for: "a load")
                 let body = try call.decode(Wrapped<LoadDriveBody>.self).data
-                let (cartridge, _) = try await cartridgeInLibrary(body.volumeTag, library: library.id ?? 0, state: state)
+                let (cartridge, _) = try await cartridgeInLibrary(body.volumeTag, library: library, state: state)
                 guard cartridge.location != .drive else {
                     throw APIError(.conflict, "cartridge \(cartridge.volumeTag) is already in a drive")
                 }
                 try await requireIdle(cartridge, state: state)
-                let queued = try await submit(LibraryTask(type: .load, libraryId: library.id, driveId: id,
+                let queued = try await submit(LibraryTask(type: .load, libraryId: library, driveId: id,
                                                           cartridgeId: cartridge.id), state: state)
                 return try .envelope(TaskIDs(taskIds: [queued.id].compactMap { $0 }),
                                      message: "a load task was created. TASK WAS ADDED TO QUEUE:\(queued.id ?? 0)")
             },
             Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/unload", access: .roles(Roles.operators)) { call in
                 let (id, library) = try await driveInLibrary(call, state: state, for: "an unload")
-                let queued = try await submit(LibraryTask(type: .unload, libraryId: library.id, driveId: id), state: state)
+                let queued = try await submit(LibraryTask(type: .unload, libraryId: library, driveId: id), state: state)
                 return try .envelope(TaskIDs(taskIds: [queued.id].compactMap { $0 }),
                                      message: "an unload task was created. TASK WAS ADDED TO QUEUE:\(queued.id ?? 0)")
             },
             Route(method: .patch, path: "/api/v1/library_tape_drives/{id}/clean", access: .roles(Roles.operators)) { call in
                 let (id, library) = try await driveInLibrary(call, state: state, for: "a cleaning")
-                let queued = try await submit(LibraryTask(type: .clean, libraryId: library.id, driveId: id), state: state)
+                let queued = try await submit(LibraryTask(type: .clean, libraryId: library, driveId: id), state: state)
                 return try .envelope(TaskIDs(taskIds: [queued.id].compactMap { $0 }),
                                      message: "a cleaning task was created. TASK WAS ADDED TO QUEUE:\(queued.id ?? 0)")
             },
@@ -148,12 +148,14 @@ extension RouteTable {
 
     /// The drive a drive action addresses (path parameter `id`) and its library, which the caller
     /// may act on; 409 for a drive outside any library (`what` needs the library's robot).
-    static func driveInLibrary(_ call: Call, state: APIState, for what: String) async throws(APIError) -> (Int64, TapeLibrary) {
+    static func driveInLibrary(_ call: Call, state: APIState, for what: String) async throws(APIError)
+        -> (drive: Int64, library: Int64) {
         let id = try call.id(resource: "tape drive")
         let drive = try found(try await coded { try await state.catalog.drive(id: id) }, "tape drive", id)
         guard let libraryID = drive.libraryId else {
             throw APIError(.conflict, "tape drive \(id) is not in a library; \(what) needs the library's robot")
         }
-        return (id, try await libraryForAction(libraryID, call: call, state: state))
+        _ = try await libraryForAction(libraryID, call: call, state: state)
+        return (id, libraryID)
     }
 }

@@ -20,7 +20,6 @@ extension LibraryTaskEngine {
                 // The gate on the library's other tasks is lifted once this task's end is
                 // recorded (`finish`), so nothing starts before the sync has finished.
                 try await syncCatalog(library: libraryID, taskID: id, liftsGate: false)
-                markReconciled(id)
             }
             // The catalog is true to the library now; a cartridge nobody registered still ends
             // the sync with an error that lists them (the seed's 422).

@@ -67,8 +67,6 @@ public actor LibraryTaskEngine {
         var endClaimed = false
         /// Set when shutdown stopped the task (a drive operation that would outlast the stop timeout).
         var stoppedForShutdown = false
-        /// A sync task that reconciled the catalog: its library's gate lifts once its end is recorded.
-        var reconciled = false
     }
 
     public let catalog: CatalogDatabase
@@ -612,12 +610,10 @@ public actor LibraryTaskEngine {
         return true
     }
 
-    /// A sync task has reconciled the catalog with the library (its end lifts the sync gate).
-    func markReconciled(_ id: Int64) { running[id]?.reconciled = true }
-
-    /// A sync task's end is recorded: the library's other tasks may run (they start after it).
+    /// A sync task that reconciled the catalog (it ended done, or found only unregistered
+    /// cartridges) has had its end recorded: the library's other tasks may run, after it.
     private func liftSyncGate(after run: RunningTask) async {
-        guard run.reconciled, let libraryID = run.task.libraryId else { return }
+        guard run.task.type == .sync, let libraryID = run.task.libraryId else { return }
         await syncSucceeded(libraryID)
     }
 

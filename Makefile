@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need; installed when missing.
-DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config mtx sg3-utils libiscsi-dev tgt stenc curl openssl python3-venv \
+DEB_PACKAGES := libsgutils2-dev libudev-dev libsqlite3-dev pkg-config postgresql mtx sg3-utils libiscsi-dev tgt stenc curl openssl python3-venv \
 	chromium chromium-driver
 SIM_STATE ?= $(CURDIR)/.demo-state
 BIN := .build/debug/tapelib

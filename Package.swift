@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // The shared catalog of several media servers (module Catalog only).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure SCSI layer: CDB builders, parsers, sense, the transport protocol.
@@ -57,8 +59,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/Discovery"),
         // The catalog: GRDB over the system SQLite (libsqlite3-dev).
+        // PostgreSQL (postgres-nio) when several media servers share one catalog.
         .target(name: "Catalog", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
-                                                .product(name: "GRDBSQLite", package: "GRDB.swift")],
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                                                .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                                .product(name: "Logging", package: "swift-log")],
                 path: "Sources/Catalog"),
         // Task queue, sync and device presence: runs library operations on the hardware. It
         // reaches a hwsim server's library (`tapelib serve --hwsim`) through HWSimServer's

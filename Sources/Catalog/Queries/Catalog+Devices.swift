@@ -143,11 +143,7 @@ extension CatalogDatabase {
     public func claimLibraryTask(_ id: Int64, phase: String, drive: Int64? = nil, now: Date = Date())
         async throws(CatalogError) -> Bool {
         try await write { db in
-            try db.execute(sql: """
-                UPDATE tl_task_queue SET status = 'start', phase = ?, started_at = ?, drive_id = COALESCE(?, drive_id)
-                WHERE id = ? AND status = 'new'
-                """, arguments: [phase, now, drive, id])
-            return db.changesCount == 1
+            try Row.fetchOne(db, sql: TaskQueueSQL.claim { _ in "?" }, arguments: [phase, now, drive, id]) != nil
         }
     }
 
@@ -244,17 +240,13 @@ extension CatalogDatabase {
     public func breakInterruptedLibraryTasks(libraries: Set<Int64>, reason: String, now: Date = Date())
         async throws(CatalogError) -> [LibraryTask] {
         try await write { db in
-            let started: [TaskStatus] = [.start, .execution, .transmission, .suspended]
             // A task an operator paused before it started (suspended, never started) stays held.
-            var tasks = try LibraryTask.filter(started.map(\.rawValue).contains(Column("status")))
+            var tasks = try LibraryTask.filter(TaskQueueSQL.interruptedStatuses.map(\.rawValue).contains(Column("status")))
                 .filter(Column("status") != TaskStatus.suspended.rawValue || Column("started_at") != nil)
                 .filter(Array(libraries).contains(Column("library_id")))
                 .order(Column("id")).fetchAll(db)
             for index in tasks.indices {
-                tasks[index].status = .broken
-                tasks[index].finishedAt = now
-                tasks[index].errorMessage = reason
-                tasks[index].errorCode = "interrupted"
+                tasks[index] = tasks[index].interrupted(reason: reason, now: now)
                 try tasks[index].update(db)
                 var line = TaskLogEntry(tlTaskId: tasks[index].id, loggedAt: now, level: "error", message: reason)
                 try line.insert(db)

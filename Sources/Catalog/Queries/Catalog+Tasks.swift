@@ -1,6 +1,36 @@
 import Foundation
 import GRDB
 
+extension LibraryTask {
+    /// The task after recording a new status: the task state machine, for both stores. Start and
+    /// finish times follow the status; a final status cannot change again; done is 100 %.
+    func recording(status: TaskStatus, progressPercent: Double?, phase: String?, failure: TaskFailure?,
+                   now: Date) throws(CatalogError) -> LibraryTask {
+        guard let id else { throw .invalidArgument("a task without an id has no status to record") }
+        if self.status.isFinal && self.status != status {
+            throw .invalidArgument("task \(id) already ended as \(self.status.rawValue)")
+        }
+        var task = self
+        task.status = status
+        if let progressPercent { task.progressPercent = progressPercent }
+        if let phase { task.phase = phase }
+        if task.startedAt == nil && status != .new && status != .assigned { task.startedAt = now }
+        if status.isFinal && task.finishedAt == nil { task.finishedAt = now }
+        if status == .done { task.progressPercent = 100 }
+        if let failure {
+            task.errorMessage = failure.message; task.errorCode = failure.code; task.senseKey = failure.senseKey
+            task.asc = failure.asc; task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
+        }
+        return task
+    }
+
+    static func validateProgress(_ progressPercent: Double?) throws(CatalogError) {
+        if let progressPercent, !(0...100).contains(progressPercent) {
+            throw .invalidArgument("progress \(progressPercent) outside 0...100")
+        }
+    }
+}
+
 extension CatalogDatabase {
     /// Queues a library operation; the id is the queue number the API reports.
     public func enqueue(_ task: LibraryTask) async throws(CatalogError) -> LibraryTask {
@@ -19,26 +49,13 @@ extension CatalogDatabase {
                                   phase: String? = nil, failure: TaskFailure? = nil,
                                   log: (level: String, message: String)? = nil,
                                   now: Date = Date()) async throws(CatalogError) -> LibraryTask {
-        if let progressPercent, !(0...100).contains(progressPercent) {
-            throw .invalidArgument("progress \(progressPercent) outside 0...100")
-        }
+        try LibraryTask.validateProgress(progressPercent)
         return try await write { db in
-            guard var task = try LibraryTask.fetchOne(db, key: id) else {
+            guard let stored = try LibraryTask.fetchOne(db, key: id) else {
                 throw CatalogError.notFound(resource: "tl_task_queue", identifier: String(id))
             }
-            if task.status.isFinal && task.status != status {
-                throw CatalogError.invalidArgument("task \(id) already ended as \(task.status.rawValue)")
-            }
-            task.status = status
-            if let progressPercent { task.progressPercent = progressPercent }
-            if let phase { task.phase = phase }
-            if task.startedAt == nil && status != .new && status != .assigned { task.startedAt = now }
-            if status.isFinal && task.finishedAt == nil { task.finishedAt = now }
-            if status == .done { task.progressPercent = 100 }
-            if let failure {
-                task.errorMessage = failure.message; task.errorCode = failure.code; task.senseKey = failure.senseKey
-                task.asc = failure.asc; task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
-            }
+            let task = try stored.recording(status: status, progressPercent: progressPercent, phase: phase,
+                                            failure: failure, now: now)
             try task.update(db)
             if let log {
                 var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: log.level, message: log.message)
@@ -55,6 +72,16 @@ extension CatalogDatabase {
                 .contains(Column("status")))
             if let libraryID { request = request.filter(Column("library_id") == libraryID) }
             return try request.order(Column("priority").desc, Column("created_at"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// See `LibraryTaskQueue.claimNextLibraryTask`. SQLite has one writer at a time: the
+    /// claim's select and update are one statement in one write transaction.
+    public func claimNextLibraryTask(mediaServer: Int64, phase: String, now: Date = Date())
+        async throws(CatalogError) -> LibraryTask? {
+        try await write { db in
+            try LibraryTask.fetchOne(db, sql: TaskQueueSQL.claimNext(locking: "") { _ in "?" },
+                                     arguments: [phase, now, mediaServer])
         }
     }
 
@@ -98,3 +125,5 @@ extension CatalogDatabase {
         }
     }
 }
+
+extension CatalogDatabase: LibraryTaskQueue {}

@@ -1,0 +1,233 @@
+import Foundation
+import GRDB
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// The catalog's PostgreSQL store: one connection pool (postgres-nio's `PostgresClient`) per
+/// process, shared by the media servers of an installation.
+///
+/// What the two stores share, so that a value means the same in both: the record types and their
+/// column mapping (GRDB's Codable encoding — a date is the same text, a flag the same 0/1, an
+/// enum the same raw value — bridged to PostgreSQL through `Row`), the migrations' identifiers
+/// and seed data, and the state machine (`LibraryTask.recording`). What differs lives here: the
+/// SQL dialect, row locking (`FOR UPDATE SKIP LOCKED`), wake-ups (`LISTEN/NOTIFY`), and the
+/// migration lock (an advisory lock instead of a lock file).
+public final class PostgresCatalog: Sendable {
+    public let configuration: PostgresCatalogConfiguration
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger: Logger
+
+    /// The channel a task's queuing is announced on (payload: the task's library id, or empty).
+    static let taskChannel = "tapelib_tasks"
+
+    private init(configuration: PostgresCatalogConfiguration, client: PostgresClient, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.runner = Task { await client.run() }
+    }
+
+    /// Connects (the pool opens connections on demand), proves the server answers, and migrates
+    /// the schema to this build's unless `migrate` is false — then a schema that is not this
+    /// build's is refused, as for SQLite.
+    public static func connect(_ configuration: PostgresCatalogConfiguration, migrate: Bool = true,
+                               logger: Logger = Logger(label: "tapelib.catalog.postgres"))
+        async throws(CatalogError) -> PostgresCatalog {
+        let catalog = try unmigrated(configuration, logger: logger)
+        do throws(CatalogError) {
+            if migrate {
+                try await catalog.migrate()
+            } else {
+                let applied = try await catalog.appliedMigrations()
+                guard applied == CatalogMigrations.identifiers else {
+                    throw CatalogError.storage("the catalog's schema (\(applied.last ?? "empty")) is not this tapelib's "
+                                               + "(\(CatalogMigrations.identifiers.last ?? "")): run `tapelib catalog migrate` first")
+                }
+            }
+        } catch {
+            await catalog.close()
+            throw error
+        }
+        return catalog
+    }
+
+    /// A catalog whose schema is not looked at (the pool connects on the first query).
+    static func unmigrated(_ configuration: PostgresCatalogConfiguration,
+                           logger: Logger = Logger(label: "tapelib.catalog.postgres")) throws(CatalogError) -> PostgresCatalog {
+        PostgresCatalog(configuration: configuration,
+                        client: PostgresClient(configuration: try clientConfiguration(configuration), backgroundLogger: logger),
+                        logger: logger)
+    }
+
+    /// Closes the pool's connections.
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    static func clientConfiguration(_ configuration: PostgresCatalogConfiguration) throws(CatalogError) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch configuration.tls {
+        case .disable:
+            tls = .disable
+        case .prefer, .require:
+            // libpq's prefer and require encrypt without verifying the certificate.
+            var context = TLSConfiguration.makeClientConfiguration()
+            context.certificateVerification = .none
+            tls = configuration.tls == .prefer ? .prefer(context) : .require(context)
+        case .verifyFull:
+            var context = TLSConfiguration.makeClientConfiguration()
+            context.certificateVerification = .fullVerification
+            if let path = configuration.rootCertificatePath {
+                do {
+                    context.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+                } catch {
+                    throw .invalidArgument("sslrootcert \(path): \(error)")
+                }
+            }
+            tls = .require(context)
+        }
+        var result = PostgresClient.Configuration(host: configuration.host, port: configuration.port,
+                                                  username: configuration.user, password: configuration.password,
+                                                  database: configuration.database, tls: tls)
+        result.options.maximumConnections = configuration.poolSize
+        result.options.connectTimeout = .seconds(15)
+        result.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
+        return result
+    }
+
+    // MARK: - Access with errors mapped to CatalogError
+
+    /// Runs `body` in one transaction on one pooled connection; a thrown error rolls it back.
+    func transaction<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws(CatalogError) -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresSession(connection: connection, logger: logger))
+            }
+        } catch {
+            throw CatalogError(postgres: error)
+        }
+    }
+
+    /// Rows of one statement outside any explicit transaction.
+    func rows(_ sql: String, _ arguments: [DatabaseValue] = []) async throws(CatalogError) -> [Row] {
+        do {
+            return try await client.withConnection { connection in
+                try await PostgresSession(connection: connection, logger: logger).rows(sql, arguments)
+            }
+        } catch {
+            throw CatalogError(postgres: error)
+        }
+    }
+}
+
+/// One connection inside a transaction: statements with `$n` placeholders, bound from
+/// `DatabaseValue`s; rows come back as GRDB `Row`s, so records decode as from SQLite.
+struct PostgresSession {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func rows(_ sql: String, _ arguments: [DatabaseValue] = []) async throws -> [Row] {
+        let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: logger)
+        var result: [Row] = []
+        for try await row in sequence {
+            var values: [String: DatabaseValue] = [:]
+            for cell in row { values[cell.columnName] = try Self.value(of: cell) }
+            result.append(Row(values))
+        }
+        return result
+    }
+
+    func execute(_ sql: String, _ arguments: [DatabaseValue] = []) async throws {
+        _ = try await rows(sql, arguments)
+    }
+
+    func fetchAll<Record: FetchableRecord>(_ type: Record.Type, _ sql: String, _ arguments: [DatabaseValue] = []) async throws -> [Record] {
+        try await rows(sql, arguments).map { try Record(row: $0) }
+    }
+
+    func fetchOne<Record: FetchableRecord>(_ type: Record.Type, _ sql: String, _ arguments: [DatabaseValue] = []) async throws -> Record? {
+        try await rows(sql, arguments).first.map { try Record(row: $0) }
+    }
+
+    /// Inserts a record with the columns its Codable encoding gives (the id, when nil, from the
+    /// table's identity) and returns it as stored.
+    func insert<Record: EncodableRecord & FetchableRecord & TableRecord>(_ record: Record) async throws -> Record {
+        let columns = try record.databaseDictionary.filter { !($0.key == "id" && $0.value.isNull) }.sorted { $0.key < $1.key }
+        let names = columns.map { "\"\($0.key)\"" }.joined(separator: ", ")
+        let placeholders = (1...max(columns.count, 1)).prefix(columns.count).map { "$\($0)" }.joined(separator: ", ")
+        let sql = "INSERT INTO \(Record.databaseTableName) (\(names)) VALUES (\(placeholders)) RETURNING *"
+        guard let stored = try await fetchOne(Record.self, sql, columns.map(\.value)) else {
+            throw CatalogError.storage("\(Record.databaseTableName): the insert returned no row")
+        }
+        return stored
+    }
+
+    /// Updates every column of a record with an id.
+    func update<Record: EncodableRecord & TableRecord>(_ record: Record) async throws {
+        let dictionary = try record.databaseDictionary
+        guard let id = dictionary["id"], !id.isNull else {
+            throw CatalogError.storage("\(Record.databaseTableName): an update needs the row's id")
+        }
+        let columns = dictionary.filter { $0.key != "id" }.sorted { $0.key < $1.key }
+        let assignments = columns.enumerated().map { "\"\($0.element.key)\" = $\($0.offset + 1)" }.joined(separator: ", ")
+        try await execute("UPDATE \(Record.databaseTableName) SET \(assignments) WHERE id = $\(columns.count + 1)",
+                          columns.map(\.value) + [id])
+    }
+
+    static func binds(_ arguments: [DatabaseValue]) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument.storage {
+            case .null: binds.appendNull()
+            case .int64(let value): binds.append(value)
+            case .double(let value): binds.append(value)
+            case .string(let value): binds.append(value)
+            case .blob(let value): binds.append(ByteBuffer(bytes: value))
+            }
+        }
+        return binds
+    }
+
+    /// A cell as SQLite would hold it: integers, floats, text, bytes (booleans as 0/1).
+    static func value(of cell: PostgresCell) throws -> DatabaseValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid: return try cell.decode(Int64.self).databaseValue
+        case .float4, .float8: return try cell.decode(Double.self).databaseValue
+        case .bool: return (try cell.decode(Bool.self) ? 1 : 0).databaseValue
+        case .bytea: return Data(try cell.decode(ByteBuffer.self).readableBytesView).databaseValue
+        default: return try cell.decode(String.self).databaseValue
+        }
+    }
+}
+
+extension CatalogError {
+    /// Maps what postgres-nio threw onto the catalog's error type (constraint violations by
+    /// their SQLSTATE class 23, as SQLite's SQLITE_CONSTRAINT).
+    init(postgres error: any Error) {
+        if let error = error as? CatalogError { self = error; return }
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState], state.hasPrefix("23") {
+                self = .constraintViolation(error.serverInfo?[.message] ?? state)
+                return
+            }
+            if let message = error.serverInfo?[.message] {
+                self = .storage("PostgreSQL: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))")
+                return
+            }
+            self = .storage("PostgreSQL: \(String(reflecting: error.code))")
+            return
+        }
+        if let error = error as? PostgresTransactionError {
+            self = error.closureError.map { CatalogError(postgres: $0) }
+                ?? error.beginError.map { CatalogError(postgres: $0) }
+                ?? error.commitError.map { CatalogError(postgres: $0) }
+                ?? .storage("PostgreSQL transaction failed")
+            return
+        }
+        self = CatalogError(error)
+    }
+}

@@ -30,6 +30,9 @@ start)
     chmod 700 "$dir"
     as_owner "$bindir/initdb" -D "$dir/data" -U tapelib --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
+    # The role `tapelib_password` (created by the tests that need it) must give a password
+    # (SCRAM), so that a catalog URL's password sources are tested against the server itself.
+    sed -i '0,/^host/s//host    all             tapelib_password 127.0.0.1\/32           scram-sha-256\nhost/' "$dir/data/pg_hba.conf"
     as_owner openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
         -addext subjectAltName=DNS:localhost -keyout "$dir/server.key" -out "$dir/server.crt" 2>/dev/null
     chmod 600 "$dir/server.key"

@@ -35,6 +35,7 @@ public final class PostgresCatalog: Sendable {
     public static func connect(_ configuration: PostgresCatalogConfiguration, migrate: Bool = true,
                                logger: Logger = Logger(label: "tapelib.catalog.postgres"))
         async throws(CatalogError) -> PostgresCatalog {
+        try await probe(configuration, logger: logger)
         let catalog = try unmigrated(configuration, logger: logger)
         do throws(CatalogError) {
             if migrate {
@@ -67,18 +68,46 @@ public final class PostgresCatalog: Sendable {
         await runner.value
     }
 
-    static func clientConfiguration(_ configuration: PostgresCatalogConfiguration) throws(CatalogError) -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS
+    /// One connection made and closed before the pool exists: a pool retries a failing connection
+    /// in the background until a request's deadline, so an operator would see a timeout where
+    /// the cause is a refused password, an unverifiable certificate or nothing listening.
+    static func probe(_ configuration: PostgresCatalogConfiguration, logger: Logger) async throws(CatalogError) {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch try tlsConfiguration(configuration) {
+            case .none: tls = .disable
+            case .some((let context, let required)):
+                let ssl = try NIOSSLContext(configuration: context)
+                tls = required ? .require(ssl) : .prefer(ssl)
+            }
+        } catch {
+            throw CatalogError(postgres: error)
+        }
+        var connection = PostgresConnection.Configuration(host: configuration.host, port: configuration.port,
+                                                          username: configuration.user, password: configuration.password,
+                                                          database: configuration.database, tls: tls)
+        connection.options.connectTimeout = .seconds(15)
+        connection.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
+        do {
+            let opened = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
+            try? await opened.close()
+        } catch {
+            throw .storage("cannot connect to the catalog \(configuration.displayURL): \(describe(error))")
+        }
+    }
+
+    /// The TLS context a mode asks for, and whether TLS is required; nil for `disable`.
+    static func tlsConfiguration(_ configuration: PostgresCatalogConfiguration)
+        throws(CatalogError) -> (TLSConfiguration, required: Bool)? {
+        var context = TLSConfiguration.makeClientConfiguration()
         switch configuration.tls {
         case .disable:
-            tls = .disable
+            return nil
         case .prefer, .require:
             // libpq's prefer and require encrypt without verifying the certificate.
-            var context = TLSConfiguration.makeClientConfiguration()
             context.certificateVerification = .none
-            tls = configuration.tls == .prefer ? .prefer(context) : .require(context)
+            return (context, configuration.tls == .require)
         case .verifyFull:
-            var context = TLSConfiguration.makeClientConfiguration()
             context.certificateVerification = .fullVerification
             if let path = configuration.rootCertificatePath {
                 do {
@@ -87,7 +116,15 @@ public final class PostgresCatalog: Sendable {
                     throw .invalidArgument("sslrootcert \(path): \(error)")
                 }
             }
-            tls = .require(context)
+            return (context, true)
+        }
+    }
+
+    static func clientConfiguration(_ configuration: PostgresCatalogConfiguration) throws(CatalogError) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch try tlsConfiguration(configuration) {
+        case .none: tls = .disable
+        case .some((let context, let required)): tls = required ? .require(context) : .prefer(context)
         }
         var result = PostgresClient.Configuration(host: configuration.host, port: configuration.port,
                                                   username: configuration.user, password: configuration.password,
@@ -96,6 +133,19 @@ public final class PostgresCatalog: Sendable {
         result.options.connectTimeout = .seconds(15)
         result.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
         return result
+    }
+
+    /// A connection failure as an operator reads it: the server's message, else the cause.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        if let message = error.serverInfo?[.message] {
+            return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+        }
+        if error.code == .authMechanismRequiresPassword {
+            return "the server asks for a password: set PGPASSWORD or a 0600 password file (passfile=, PGPASSFILE, ~/.pgpass)"
+        }
+        if let underlying = error.underlying { return "\(error.code.description): \(underlying)" }
+        return error.code.description
     }
 
     // MARK: - Access with errors mapped to CatalogError
@@ -218,7 +268,7 @@ extension CatalogError {
                 self = .storage("PostgreSQL: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))")
                 return
             }
-            self = .storage("PostgreSQL: \(String(reflecting: error.code))")
+            self = .storage("PostgreSQL: \(PostgresCatalog.describe(error))")
             return
         }
         if let error = error as? PostgresTransactionError {

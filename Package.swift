@@ -131,9 +131,12 @@ let package = Package(
             // LibraryService, Discovery and SGTransport: the engine's sync of a library, also
             // through the sg shim (SG_IO, as mtx reaches it).
             dependencies: ["SCSI", "TapeHardware", "HWSim", "Catalog", "LTFS", "LibraryService", "Discovery",
-                           "SGTransport", .product(name: "Logging", package: "swift-log"),
+                           "SGTransport", "PostgresTestSupport", .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/TapelibBench"),
+
+        // A real PostgreSQL 15 for the tests and the benchmark (scripts/pg-server.sh): no mock.
+        .target(name: "PostgresTestSupport", dependencies: ["Catalog"], path: "Tests/PostgresTestSupport"),
 
         .testTarget(name: "SCSITests", dependencies: ["SCSI"], path: "Tests/SCSITests"),
         .testTarget(name: "HWSimTests", dependencies: ["HWSim", "SCSI"], path: "Tests/HWSimTests"),
@@ -141,7 +144,7 @@ let package = Package(
                     path: "Tests/TapeHardwareTests"),
         .testTarget(name: "LTFSTests", dependencies: ["LTFS", "TapeHardware", "HWSim", "SCSI"],
                     path: "Tests/LTFSTests"),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests",
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "PostgresTestSupport"], path: "Tests/CatalogTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DiscoveryTests", dependencies: [
             "Discovery", "HWSim", "SCSI",
@@ -172,7 +175,7 @@ let package = Package(
         // The crash test (CrashRecoveryTests) also runs tapelib-hwsim, drives it through
         // HWSimServer's control channel and reads the catalog the service writes.
         .testTarget(name: "IntegrationTests", dependencies: ["tapelib", "tapelib-tools", "tapelib-hwsim", "HWSim", "HWSimServer",
-                                                            "SCSI", "TapeHardware", "Catalog"],
+                                                            "SCSI", "TapeHardware", "Catalog", "PostgresTestSupport"],
                     path: "Tests/IntegrationTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

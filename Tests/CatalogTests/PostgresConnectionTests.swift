@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Catalog
+import PostgresTestSupport
 
 /// Catalog URLs: what `--catalog` and TAPELIB_CATALOG_URL accept and refuse (no server needed).
 @Suite("Catalog URL")

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Catalog
+import PostgresTestSupport
 
 /// The PostgreSQL schema against a real server: the same migrations as SQLite's, the same
 /// tables, columns, nullability, keys, named indexes and seed rows; migrations serialised

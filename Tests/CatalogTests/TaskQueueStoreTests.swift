@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Catalog
+import PostgresTestSupport
 
 /// The catalog stores a task queue can live in; each test below runs against both.
 enum QueueStore: String, CaseIterable, Sendable, CustomTestStringConvertible {

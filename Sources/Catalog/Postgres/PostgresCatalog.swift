@@ -54,12 +54,24 @@ public final class PostgresCatalog: Sendable {
         return catalog
     }
 
+    /// Connects (after the probe) without looking at the schema: for `tapelib catalog init|migrate`.
+    static func open(_ configuration: PostgresCatalogConfiguration,
+                     logger: Logger = Logger(label: "tapelib.catalog.postgres")) async throws(CatalogError) -> PostgresCatalog {
+        try await probe(configuration, logger: logger)
+        return try unmigrated(configuration, logger: logger)
+    }
+
     /// A catalog whose schema is not looked at (the pool connects on the first query).
     static func unmigrated(_ configuration: PostgresCatalogConfiguration,
                            logger: Logger = Logger(label: "tapelib.catalog.postgres")) throws(CatalogError) -> PostgresCatalog {
-        PostgresCatalog(configuration: configuration,
-                        client: PostgresClient(configuration: try clientConfiguration(configuration), backgroundLogger: logger),
-                        logger: logger)
+        // The pool's own log: errors only. Its info lines repeat a connection failure at every
+        // retry, and a warning races the start of `run()`; a failure reaches the operator as the
+        // failing request's error (and at start as the probe's).
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        return PostgresCatalog(configuration: configuration,
+                               client: PostgresClient(configuration: try clientConfiguration(configuration), backgroundLogger: background),
+                               logger: logger)
     }
 
     /// Closes the pool's connections.

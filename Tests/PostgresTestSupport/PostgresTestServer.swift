@@ -1,23 +1,23 @@
 import Foundation
-@testable import Catalog
+import Catalog
 
 /// A real PostgreSQL 15 server (Debian's) for this test process, started on first use by
 /// `scripts/pg-server.sh` (initdb, pg_ctl start -w on a free loopback port, as the postgres
 /// user under root) and stopped when the process exits. Each test gets a database of its own.
-enum PostgresTestServer {
-    struct Server: Sendable {
-        let directory: String
-        let port: Int
+public enum PostgresTestServer {
+    public struct Server: Sendable {
+        public let directory: String
+        public let port: Int
     }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// Started once (a static's initialiser runs once, whichever thread asks first).
-    static let server: Result<Server, TestServerError> = start()
+    public static let server: Result<Server, TestServerError> = start()
 
-    struct TestServerError: Error, CustomStringConvertible {
-        let description: String
+    public struct TestServerError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     private static func start() -> Result<Server, TestServerError> {
@@ -33,7 +33,7 @@ enum PostgresTestServer {
     }
 
     /// A new, empty database on the server, as a catalog configuration (not yet migrated).
-    static func makeDatabase(tls: PostgresCatalogConfiguration.TLSMode = .disable, host: String = "127.0.0.1")
+    public static func makeDatabase(tls: PostgresCatalogConfiguration.TLSMode = .disable, host: String = "127.0.0.1")
         async throws -> PostgresCatalogConfiguration {
         let server = try await offPool { Self.server }.get()
         let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
@@ -46,12 +46,12 @@ enum PostgresTestServer {
     }
 
     /// A fresh database, migrated.
-    static func makeCatalog() async throws -> PostgresCatalog {
+    public static func makeCatalog() async throws -> PostgresCatalog {
         try await PostgresCatalog.connect(try await makeDatabase())
     }
 
     /// psql's answer to one query (`-tA`: bare values).
-    static func psql(_ database: String, _ sql: String) async throws -> String {
+    public static func psql(_ database: String, _ sql: String) async throws -> String {
         let server = try await offPool { Self.server }.get()
         let (status, output): (Int32, String) = await offPool {
             runTool(["psql", "-h", "127.0.0.1", "-p", String(server.port), "-U", "tapelib", "-d", database,
@@ -66,7 +66,7 @@ enum PostgresTestServer {
     /// Runs a program to its end (stdout and stderr together, through a file). posix_spawn and
     /// waitpid rather than Foundation's Process, whose wait hangs when first used inside a
     /// static's initialiser on a dispatch thread.
-    static func runTool(_ arguments: [String]) -> (Int32, String) {
+    public static func runTool(_ arguments: [String]) -> (Int32, String) {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("tapelib-tool-\(getpid())-\(UUID().uuidString)").path
         defer { unlink(output) }
@@ -89,7 +89,7 @@ enum PostgresTestServer {
     }
 
     /// Blocking work (a child process) off Swift's cooperative pool.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: work()) }
         }

@@ -33,13 +33,9 @@ struct QueueFixture: Sendable {
             let catalog = try await PostgresCatalog.connect(configuration)
             return QueueFixture(
                 queue: catalog, otherNode: { try await PostgresCatalog.connect(configuration, migrate: false) },
-                addServer: { host in
-                    try await catalog.transaction { try #require(try await $0.insert(MediaServer(hostname: host, hwid: host)).id) }
-                },
+                addServer: { host in try #require(try await catalog.insert(MediaServer(hostname: host, hwid: host)).id) },
                 addLibraryTo: { server in
-                    try await catalog.transaction {
-                        try #require(try await $0.insert(TapeLibrary(mediaServerId: server, description: "library")).id)
-                    }
+                    try #require(try await catalog.insert(TapeLibrary(mediaServerId: server, description: "library")).id)
                 })
         }
     }

@@ -17,7 +17,7 @@ extension PostgresCatalog: LibraryTaskQueue {
     }
 
     public func libraryTask(id: Int64) async throws(CatalogError) -> LibraryTask? {
-        try await transaction { session in
+        try await autocommit { session in
             try await session.fetchOne(LibraryTask.self, "SELECT * FROM tl_task_queue WHERE id = $1", [id.databaseValue])
         }
     }
@@ -33,22 +33,23 @@ extension PostgresCatalog: LibraryTaskQueue {
         sql += " ORDER BY priority DESC, created_at, id"
         let query = sql
         let values = arguments
-        return try await transaction { session in try await session.fetchAll(LibraryTask.self, query, values) }
+        return try await autocommit { session in try await session.fetchAll(LibraryTask.self, query, values) }
     }
 
     public func claimLibraryTask(_ id: Int64, phase: String, drive: Int64? = nil, now: Date = Date())
         async throws(CatalogError) -> Bool {
-        try await transaction { session in
+        try await autocommit { session in
             try await !session.rows(TaskQueueSQL.claim(placeholder: Self.placeholder),
                                     [phase.databaseValue, now.databaseValue, drive.databaseValue, id.databaseValue]).isEmpty
         }
     }
 
     /// SKIP LOCKED: a claimer passes over the row another claimer holds instead of waiting for
-    /// it, so engines competing for one queue each take a different task at once.
+    /// it, so engines competing for one queue each take a different task at once. One statement,
+    /// its own transaction: the row lock lasts only while the UPDATE runs.
     public func claimNextLibraryTask(mediaServer: Int64, phase: String, now: Date = Date())
         async throws(CatalogError) -> LibraryTask? {
-        try await transaction { session in
+        try await autocommit { session in
             try await session.fetchOne(LibraryTask.self,
                                        TaskQueueSQL.claimNext(locking: "FOR UPDATE SKIP LOCKED", placeholder: Self.placeholder),
                                        [phase.databaseValue, now.databaseValue, mediaServer.databaseValue])

@@ -173,6 +173,19 @@ public final class PostgresCatalog: Sendable {
         }
     }
 
+    /// Runs `body` on one pooled connection without BEGIN/COMMIT: each statement is its own
+    /// transaction (autocommit). For a single statement — a read, or a claim's one UPDATE — it
+    /// saves two round trips of the three a transaction costs.
+    func autocommit<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws(CatalogError) -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgresSession(connection: connection, logger: logger))
+            }
+        } catch {
+            throw CatalogError(postgres: error)
+        }
+    }
+
     /// Rows of one statement outside any explicit transaction.
     func rows(_ sql: String, _ arguments: [DatabaseValue] = []) async throws(CatalogError) -> [Row] {
         do {

@@ -21,6 +21,15 @@ as_owner() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# A failed start leaves nothing behind: a server pg_ctl gave up waiting for is stopped, and
+# DIR removed.
+fail() {
+    cat "$1" >&2 2>/dev/null || true
+    [ -d "$dir/data" ] && as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    exit 1
+}
+
 case "$command" in
 start)
     port=${3:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
@@ -29,7 +38,7 @@ start)
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     chmod 700 "$dir"
     as_owner "$bindir/initdb" -D "$dir/data" -U tapelib --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
-        || { cat "$dir/initdb.log" >&2; exit 1; }
+        || fail "$dir/initdb.log"
     # The role `tapelib_password` (created by the tests that need it) must give a password
     # (SCRAM), so that a catalog URL's password sources are tested against the server itself.
     sed -i '0,/^host/s//host    all             tapelib_password 127.0.0.1\/32           scram-sha-256\nhost/' "$dir/data/pg_hba.conf"
@@ -40,7 +49,7 @@ start)
         "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
          -c full_page_writes=off -c max_connections=200 -c ssl=on \
          -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" >/dev/null \
-        || { cat "$dir/server.log" >&2; exit 1; }
+        || fail "$dir/server.log"
     echo "$port"
     ;;
 stop)

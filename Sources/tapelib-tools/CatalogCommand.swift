@@ -17,7 +17,8 @@ struct CatalogCommand: AsyncParsableCommand {
 
         @Option(name: .customLong("catalog"),
                 help: ArgumentHelp("The catalog: postgres://USER@HOST:PORT/DB[?sslmode=…] or sqlite:DIR "
-                                   + "(default: $TAPELIB_CATALOG_URL, else the state directory's SQLite file). "
+                                   + "(default: --state-dir's SQLite file when given, else $TAPELIB_CATALOG_URL, "
+                                   + "else the default state directory's). "
                                    + "The password comes from PGPASSWORD or a 0600 password file, never the URL.",
                                    valueName: "url"))
         var catalog: String?
@@ -27,7 +28,7 @@ struct CatalogCommand: AsyncParsableCommand {
 
         func resolve() throws -> CatalogLocation {
             try CatalogLocation.resolve(flag: catalog, stateDirectory: StateDirectory.resolve(override: stateDirectory),
-                                        poolSize: catalogPool)
+                                        stateDirectoryGiven: stateDirectory != nil, poolSize: catalogPool)
         }
     }
 

@@ -47,6 +47,9 @@ struct CatalogURLTests {
         ("postgres://u@h/d?connect_timeout=3", "unknown option connect_timeout"),
         ("postgres://u@h/d?pool=2&pool=3", "given twice"),
         ("sqlite:", "needs a state directory"),
+        ("", "--catalog is empty"),
+        ("postgres://u:secret@h:54x2/d", "not a URL with a host"),
+        ("postgres://u@%2Fvar%2Frun%2Fpostgresql/d", "Unix-domain sockets are not supported"),
     ])
     func refusesBadURLs(_ url: String, _ expected: String) {
         var message = ""
@@ -59,9 +62,55 @@ struct CatalogURLTests {
         #expect(!message.contains("secret"))
     }
 
+    @Test("explicit flags win: --state-dir over the environment's URL; --catalog with --state-dir is refused")
+    func flagsWin() throws {
+        let environment = ["TAPELIB_CATALOG_URL": "postgres://u@h/d"]
+        #expect(try CatalogLocation.resolve(flag: nil, stateDirectory: "/given", stateDirectoryGiven: true,
+                                            environment: environment) == .sqlite(stateDirectory: "/given"))
+        var message = ""
+        do {
+            _ = try CatalogLocation.resolve(flag: "postgres://u@h/d", stateDirectory: "/given", stateDirectoryGiven: true,
+                                            environment: [:])
+        } catch {
+            message = "\(error)"
+        }
+        #expect(message.contains("name two catalogs"))
+        // An empty variable is no URL.
+        #expect(try CatalogLocation.resolve(flag: nil, stateDirectory: "/s", environment: ["TAPELIB_CATALOG_URL": ""])
+                == .sqlite(stateDirectory: "/s"))
+    }
+
+    @Test("an IPv6 host in brackets")
+    func ipv6() throws {
+        let configuration = try PostgresCatalogConfiguration(url: "postgres://u@[::1]:5433/d", environment: [:])
+        #expect(configuration.host == "::1" && configuration.port == 5433)
+        #expect(configuration.displayURL == "postgres://u@[::1]:5433/d?sslmode=prefer")
+    }
+
+    @Test("a password file line, by libpq's rules", arguments: [
+        ("h:5432:d:u:secret", ["h", "5432", "d", "u"], "secret"),
+        ("h:5432:d:u:pa\\:ss", ["h", "5432", "d", "u"], "pa:ss"),
+        ("h:5432:d:u:pa:ss", ["h", "5432", "d", "u"], "pa"),          // the password ends at an unescaped colon
+        ("h:5432:d:u:back\\\\slash\\", ["h", "5432", "d", "u"], "back\\slash\\"),  // a trailing lone backslash stays
+        ("*:*:*:*:any", ["x", "1", "y", "z"], "any"),
+    ])
+    func passwordFileLine(_ line: String, _ matching: [String], _ password: String) throws {
+        let entry = try #require(PasswordFileLine(line))
+        #expect(entry.password == password)
+        #expect(zip(entry.fields, matching).allSatisfy { $0.matches($1) })
+    }
+
+    @Test("in a password file, an escaped star is a star, and a short line matches nothing")
+    func passwordFileEdges() throws {
+        let star = try #require(PasswordFileLine("\\*:5432:d:u:pw"))
+        #expect(!star.fields[0].matches("db") && star.fields[0].matches("*"))
+        #expect(PasswordFileLine("h:5432:d:only-four") == nil)
+    }
+
     @Test("the password: PGPASSWORD, else the first matching line of a 0600 password file")
     func passwordSources() throws {
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/pgpass"
         try """
             # host:port:database:user:password
@@ -74,7 +123,16 @@ struct CatalogURLTests {
         #expect(try PostgresCatalogConfiguration(url: url, environment: [:]).password == "pa:ss\\word")
         #expect(try PostgresCatalogConfiguration(url: "postgres://x@y/z", environment: ["PGPASSFILE": file]).password == "fallback")
         #expect(try PostgresCatalogConfiguration(url: url, environment: ["PGPASSWORD": "from-env"]).password == "from-env")
+        #expect(try PostgresCatalogConfiguration(url: url, environment: ["PGPASSWORD": ""]).password == "pa:ss\\word")
         #expect(try PostgresCatalogConfiguration(url: "postgres://x@y/z", environment: ["HOME": directory]).password == nil)
+        let home = directory + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        try "*:*:*:*:from-pgpass\n".write(toFile: home + "/.pgpass", atomically: true, encoding: .utf8)
+        chmod(home + "/.pgpass", 0o600)
+        #expect(try PostgresCatalogConfiguration(url: "postgres://x@y/z", environment: ["HOME": home]).password == "from-pgpass")
+        // ~/.pgpass readable by others is ignored, as libpq does; a named file is refused.
+        chmod(home + "/.pgpass", 0o644)
+        #expect(try PostgresCatalogConfiguration(url: "postgres://x@y/z", environment: ["HOME": home]).password == nil)
         chmod(file, 0o644)
         var message = ""
         do { _ = try PostgresCatalogConfiguration(url: url, environment: [:]) } catch { message = "\(error)" }
@@ -109,6 +167,21 @@ struct PostgresConnectionTests {
             #expect(try await encrypted(catalog) == expected, "\(mode)")
             await catalog.close()
         }
+    }
+
+    @Test("rows bridge SQLite's affinities; any other column type is refused, not read as text")
+    func rowBridge() async throws {
+        let catalog = try await PostgresTestServer.makeCatalog()
+        let row = try #require(try await catalog.rows(
+            "SELECT 42::bigint AS i, 2.5::float8 AS f, true AS b, 'x'::text AS t, '\\x0102'::bytea AS y, NULL::text AS n").first)
+        #expect(row["i"] == 42 as Int64 && row["f"] == 2.5 && row["b"] == 1 as Int64 && row["t"] == "x")
+        #expect(row["y"] == Data([1, 2]) && row["n"] == nil as String?)
+        for expression in ["now()", "1.5::numeric", "ARRAY[1, 2]"] {
+            var message = ""
+            do { _ = try await catalog.rows("SELECT \(expression) AS v") } catch { message = "\(error)" }
+            #expect(message.contains("does not read"), "\(expression): \(message)")
+        }
+        await catalog.close()
     }
 
     @Test("verify-full: the server's certificate and host name are checked")
@@ -150,7 +223,9 @@ struct PostgresConnectionTests {
         message = ""
         do { _ = try await PostgresCatalog.connect(wrong) } catch { message = "\(error)" }
         #expect(message.contains("password authentication failed"), "\(message)")
-        let file = try temporaryDirectory() + "/pgpass"
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/pgpass"
         try "127.0.0.1:\(configuration.port):\(configuration.database):tapelib_password:\(password)\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         chmod(file, 0o600)

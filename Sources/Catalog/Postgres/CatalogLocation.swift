@@ -9,10 +9,20 @@ public enum CatalogLocation: Sendable, Equatable {
     /// The catalog named by `--catalog VALUE` or else `TAPELIB_CATALOG_URL`, else the state
     /// directory's SQLite file. VALUE is a `postgres://` (or `postgresql://`) URL, or
     /// `sqlite:DIR` for the SQLite catalog of state directory DIR.
-    public static func resolve(flag: String?, stateDirectory: String, poolSize: Int? = nil,
+    /// `stateDirectoryGiven`: the state directory was named by a flag, which wins over the
+    /// environment's URL (an explicit flag always names the catalog meant).
+    public static func resolve(flag: String?, stateDirectory: String, stateDirectoryGiven: Bool = false,
+                               poolSize: Int? = nil,
                                environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(CatalogError) -> CatalogLocation {
-        guard let text = flag ?? environment["TAPELIB_CATALOG_URL"], !text.isEmpty else {
+        if let flag, flag.isEmpty {
+            throw .invalidArgument("--catalog is empty: give postgres://USER@HOST:PORT/DATABASE or sqlite:DIR")
+        }
+        if flag != nil && stateDirectoryGiven {
+            throw .invalidArgument("--catalog and --state-dir name two catalogs: give one (sqlite:DIR names a state directory's)")
+        }
+        let fromEnvironment = stateDirectoryGiven ? nil : environment["TAPELIB_CATALOG_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let text = flag ?? fromEnvironment else {
             return .sqlite(stateDirectory: stateDirectory)
         }
         if text.hasPrefix("sqlite:") {
@@ -78,8 +88,14 @@ public struct PostgresCatalogConfiguration: Sendable, Equatable {
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
             throw .invalidArgument("catalog \(Self.redact(text)): expected postgres://USER@HOST:PORT/DATABASE or sqlite:DIR")
         }
-        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+        guard let components = URLComponents(string: text), var host = components.host, !host.isEmpty else {
             throw .invalidArgument("catalog \(Self.redact(text)): not a URL with a host")
+        }
+        // An IPv6 literal is written in brackets in a URL; the connection wants the address.
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasPrefix("/") || host.hasPrefix("%2F") || host.hasPrefix("%2f") {
+            throw .invalidArgument("catalog \(Self.redact(text)): Unix-domain sockets are not supported; give a TCP host "
+                                   + "(127.0.0.1 for a local server)")
         }
         if components.password != nil {
             throw .invalidArgument("catalog \(Self.redact(text)): put the password in PGPASSWORD or a 0600 password file "
@@ -131,24 +147,38 @@ public struct PostgresCatalogConfiguration: Sendable, Equatable {
 
     /// The URL as an operator may see it (no password is ever in it).
     public var displayURL: String {
-        "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        return "postgres://\(user)@\(hostPart):\(port)/\(database)?sslmode=\(tls.rawValue)"
     }
 
+    /// The text with any password replaced, also when it does not parse as a URL (everything
+    /// between `://` and the last `@` before the path is the user part, and hidden then).
     static func redact(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "****"
-        return components.string ?? "(catalog URL)"
+        if let components = URLComponents(string: text) {
+            guard components.password != nil else { return text }
+            var redacted = components
+            redacted.password = "****"
+            return redacted.string ?? "(catalog URL)"
+        }
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
+        return String(text[..<scheme.upperBound]) + "****" + String(rest[at...])
     }
 
-    /// PGPASSWORD, else the first matching line of the password file (libpq's rules).
+    /// PGPASSWORD (when not empty), else the first matching line of the password file, with
+    /// libpq's rules for its lines. One difference: a file named by `passfile=` or `PGPASSFILE`
+    /// that group or others can read is refused with the fix, where libpq warns and ignores it;
+    /// `~/.pgpass` in that state is ignored, as libpq does, since it may not be meant for this.
     static func password(host: String, port: Int, database: String, user: String, passfile: String?,
                          environment: [String: String]) throws(CatalogError) -> String? {
-        if let password = environment["PGPASSWORD"] { return password }
+        if let password = environment["PGPASSWORD"], !password.isEmpty { return password }
         let path: String
         let explicit: Bool
         if let passfile {
             path = passfile; explicit = true
-        } else if let file = environment["PGPASSFILE"] {
+        } else if let file = environment["PGPASSFILE"], !file.isEmpty {
             path = file; explicit = true
         } else if let home = environment["HOME"] {
             path = home + "/.pgpass"; explicit = false
@@ -160,35 +190,62 @@ public struct PostgresCatalogConfiguration: Sendable, Equatable {
             if explicit { throw .invalidArgument("password file \(path): \(String(cString: strerror(errno)))") }
             return nil
         }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            if explicit { throw .invalidArgument("password file \(path) is not a regular file") }
+            return nil
+        }
         guard info.st_mode & 0o077 == 0 else {
-            throw .invalidArgument("password file \(path) is readable by group or others: chmod 0600 \(path)")
+            if explicit { throw .invalidArgument("password file \(path) is readable by group or others: chmod 0600 \(path)") }
+            return nil
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw .invalidArgument("password file \(path) cannot be read as UTF-8 text")
         }
+        let wanted = [host, String(port), database, user]
         for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
-            let fields = Self.passfileFields(String(line))
-            guard fields.count == 5 else { continue }
-            let wanted = [host, String(port), database, user]
-            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
+            guard let entry = PasswordFileLine(String(line)) else { continue }
+            if zip(entry.fields, wanted).allSatisfy({ $0.matches($1) }) { return entry.password }
         }
         return nil
     }
+}
 
-    /// A password-file line's fields: `:` separates, `\:` and `\\` escape.
-    static func passfileFields(_ line: String) -> [String] {
-        var fields: [String] = []
+/// One line of a libpq password file: `host:port:database:user:password`. In the first four
+/// fields a field that is exactly `*` matches anything (an escaped `\*` is a literal star), and
+/// `\:` and `\\` escape; the password ends at the first unescaped `:`, and a trailing lone `\`
+/// is kept. A line with fewer than five fields matches nothing.
+struct PasswordFileLine: Equatable {
+    struct Field: Equatable {
+        let text: String
+        let wildcard: Bool
+        func matches(_ value: String) -> Bool { wildcard || text == value }
+    }
+
+    let fields: [Field]
+    let password: String
+
+    init?(_ line: String) {
+        var fields: [Field] = []
         var current = ""
-        var escaped = false
-        for character in line {
-            if escaped { current.append(character); escaped = false; continue }
-            switch character {
-            case "\\": escaped = true
-            case ":" where fields.count < 4: fields.append(current); current = ""
-            default: current.append(character)
+        var raw = ""
+        var characters = line[...]
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            if character == "\\" {
+                guard let next = characters.first else { current.append(character); raw.append(character); break }
+                characters = characters.dropFirst()
+                current.append(next)
+                raw.append(character); raw.append(next)
+            } else if character == ":" {
+                guard fields.count < 4 else { break }  // the password ends here
+                fields.append(Field(text: current, wildcard: raw == "*"))
+                current = ""; raw = ""
+            } else {
+                current.append(character); raw.append(character)
             }
         }
-        fields.append(current)
-        return fields
+        guard fields.count == 4 else { return nil }
+        self.fields = fields
+        self.password = current
     }
 }

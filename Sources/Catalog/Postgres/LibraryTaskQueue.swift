@@ -14,8 +14,10 @@ public protocol LibraryTaskQueue: Sendable {
     /// or an operator cancelled it, first.
     func claimLibraryTask(_ id: Int64, phase: String, drive: Int64?, now: Date) async throws(CatalogError) -> Bool
     /// Starts the first new task (priority, then age) of a library media server `mediaServer`
-    /// owns, and returns it; nil when none waits. Engines of different media servers never
-    /// take each other's tasks, and two engines never start the same task.
+    /// owns, and returns it. Engines of different media servers never take each other's tasks,
+    /// and two engines never start the same task. Nil when no task is free to claim: on
+    /// PostgreSQL a new task whose row another transaction holds at that moment is passed over
+    /// (SKIP LOCKED), so an engine keeps its poll beside the wake-ups.
     func claimNextLibraryTask(mediaServer: Int64, phase: String, now: Date) async throws(CatalogError) -> LibraryTask?
     /// Records a task's new status (`LibraryTask.recording`), with an optional log line.
     func updateLibraryTask(_ id: Int64, status: TaskStatus, progressPercent: Double?, phase: String?,

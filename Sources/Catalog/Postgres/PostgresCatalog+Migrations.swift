@@ -21,6 +21,9 @@ extension PostgresCatalog {
     @discardableResult
     public func migrate() async throws(CatalogError) -> [String] {
         try await transaction { session in
+            // A migrator that hangs holding the lock makes the others fail after two minutes
+            // (SQLSTATE 55P03, lock_not_available) instead of waiting for ever.
+            try await session.execute("SET LOCAL lock_timeout = '120s'")
             try await session.execute("SELECT pg_advisory_xact_lock($1)", [Self.migrationLock.databaseValue])
             try await session.execute("""
                 CREATE TABLE IF NOT EXISTS tapelib_migrations (

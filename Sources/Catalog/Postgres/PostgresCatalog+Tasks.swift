@@ -97,34 +97,41 @@ extension PostgresCatalog: LibraryTaskQueue {
     }
 
     /// Wake-ups for an engine: an element each time a task is queued (its library id, nil when
-    /// it has none). Listens on a connection of its own, reconnecting after a failure; the
-    /// engine keeps its poll as the fallback for notifications lost meanwhile. Ends when the
-    /// consuming task is cancelled.
+    /// it has none). Listens on a connection of its own (not one of the pool's), reconnecting a
+    /// second after a failure; the first element after each (re)connection is nil — anything
+    /// queued meanwhile is for the engine's poll, which stays as the fallback. Ends when the
+    /// consumer stops iterating or the catalog is closed.
     public func taskQueued() -> AsyncStream<Int64?> {
-        let client = self.client
+        let configuration = self.configuration
         let logger = self.logger
-        return AsyncStream { continuation in
-            let listener = Task {
-                while !Task.isCancelled {
+        let (stream, continuation) = AsyncStream<Int64?>.makeStream()
+        let listener = Task {
+            while !Task.isCancelled {
+                do {
+                    let connection = try await Self.connection(configuration, logger: logger)
                     do {
-                        try await client.withConnection { connection in
-                            try await connection.listen(on: Self.taskChannel) { notifications in
-                                continuation.yield(nil)  // listening now: anything queued before is for the poll
-                                for try await notification in notifications {
-                                    continuation.yield(Int64(notification.payload))
-                                }
+                        try await connection.listen(on: Self.taskChannel) { notifications in
+                            continuation.yield(nil)
+                            for try await notification in notifications {
+                                continuation.yield(Int64(notification.payload))
                             }
                         }
                     } catch {
-                        if Task.isCancelled { break }
-                        logger.warning("listening for queued tasks failed, listening again: \(error)")
-                        try? await Task.sleep(for: .seconds(1))
+                        try? await connection.close()
+                        throw error
                     }
+                    try? await connection.close()
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("listening for queued tasks failed, listening again: \(error)")
                 }
-                continuation.finish()
+                try? await Task.sleep(for: .seconds(1))
             }
-            continuation.onTermination = { _ in listener.cancel() }
+            continuation.finish()
         }
+        continuation.onTermination = { _ in listener.cancel() }
+        listeners.withLock { $0.append(listener) }
+        return stream
     }
 
     static func textArray(_ values: [String]) -> DatabaseValue {

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The catalog's PostgreSQL store: one connection pool (postgres-nio's `PostgresClient`) per
 /// process, shared by the media servers of an installation.
@@ -18,6 +19,8 @@ public final class PostgresCatalog: Sendable {
     let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger
+    /// Tasks that listen for notifications on connections of their own; `close()` ends them.
+    let listeners = Mutex<[Task<Void, Never>]>([])
 
     /// The channel a task's queuing is announced on (payload: the task's library id, or empty).
     static let taskChannel = "tapelib_tasks"
@@ -74,16 +77,37 @@ public final class PostgresCatalog: Sendable {
                                logger: logger)
     }
 
-    /// Closes the pool's connections.
+    /// Ends the listeners and closes the pool's connections.
     public func close() async {
+        let listening = listeners.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for listener in listening {
+            listener.cancel()
+            await listener.value
+        }
         runner.cancel()
         await runner.value
+    }
+
+    deinit {
+        listeners.withLock { tasks in tasks.forEach { $0.cancel() } }
+        runner.cancel()
     }
 
     /// One connection made and closed before the pool exists: a pool retries a failing connection
     /// in the background until a request's deadline, so an operator would see a timeout where
     /// the cause is a refused password, an unverifiable certificate or nothing listening.
     static func probe(_ configuration: PostgresCatalogConfiguration, logger: Logger) async throws(CatalogError) {
+        let opened = try await connection(configuration, logger: logger)
+        try? await opened.close()
+    }
+
+    /// A connection outside the pool (the probe's; a listener's, which holds it as long as it
+    /// listens and must not take one of the pool's).
+    static func connection(_ configuration: PostgresCatalogConfiguration, logger: Logger) async throws(CatalogError)
+        -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS
         do {
             switch try tlsConfiguration(configuration) {
@@ -95,14 +119,13 @@ public final class PostgresCatalog: Sendable {
         } catch {
             throw CatalogError(postgres: error)
         }
-        var connection = PostgresConnection.Configuration(host: configuration.host, port: configuration.port,
-                                                          username: configuration.user, password: configuration.password,
-                                                          database: configuration.database, tls: tls)
-        connection.options.connectTimeout = .seconds(15)
-        connection.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
+        var options = PostgresConnection.Configuration(host: configuration.host, port: configuration.port,
+                                                       username: configuration.user, password: configuration.password,
+                                                       database: configuration.database, tls: tls)
+        options.options.connectTimeout = .seconds(15)
+        options.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
         do {
-            let opened = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
-            try? await opened.close()
+            return try await PostgresConnection.connect(configuration: options, id: 0, logger: logger)
         } catch {
             throw .storage("cannot connect to the catalog \(configuration.displayURL): \(describe(error))")
         }
@@ -215,8 +238,11 @@ struct PostgresSession {
         return result
     }
 
+    /// Runs a statement for its effect; rows it returns are drained, not read (`SELECT
+    /// pg_notify(…)` returns a void column).
     func execute(_ sql: String, _ arguments: [DatabaseValue] = []) async throws {
-        _ = try await rows(sql, arguments)
+        let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: logger)
+        for try await _ in sequence {}
     }
 
     func fetchAll<Record: FetchableRecord>(_ type: Record.Type, _ sql: String, _ arguments: [DatabaseValue] = []) async throws -> [Record] {
@@ -267,14 +293,19 @@ struct PostgresSession {
     }
 
     /// A cell as SQLite would hold it: integers, floats, text, bytes (booleans as 0/1).
+    /// The catalog's columns have SQLite's affinities (integer, real, text, blob); any other type
+    /// (numeric, timestamptz, arrays…) is refused rather than read as text from its binary form.
     static func value(of cell: PostgresCell) throws -> DatabaseValue {
         guard cell.bytes != nil else { return .null }
         switch cell.dataType {
-        case .int2, .int4, .int8, .oid: return try cell.decode(Int64.self).databaseValue
+        case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
         case .float4, .float8: return try cell.decode(Double.self).databaseValue
         case .bool: return (try cell.decode(Bool.self) ? 1 : 0).databaseValue
         case .bytea: return Data(try cell.decode(ByteBuffer.self).readableBytesView).databaseValue
-        default: return try cell.decode(String.self).databaseValue
+        case .text, .varchar, .name, .bpchar: return try cell.decode(String.self).databaseValue
+        default:
+            throw CatalogError.storage("column \(cell.columnName) has PostgreSQL type \(cell.dataType), which the catalog "
+                                       + "does not read (cast it to bigint, double precision or text)")
         }
     }
 }

@@ -21,6 +21,7 @@ public enum PostgresTestServer {
     }
 
     private static func start() -> Result<Server, TestServerError> {
+        stopOrphans()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tapelib-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         let (status, output) = runTool(["\(repositoryRoot)/scripts/pg-server.sh", "start", directory])
@@ -30,6 +31,20 @@ public enum PostgresTestServer {
         startedDirectory = strdup(directory)
         atexit(stopPostgresTestServer)
         return .success(Server(directory: directory, port: port))
+    }
+
+    /// Servers of test processes that were killed (their exit handler never ran) are stopped:
+    /// a directory is named after the process that started its server.
+    private static func stopOrphans() {
+        let temporary = FileManager.default.temporaryDirectory.path
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? []
+        for entry in entries where entry.hasPrefix("tapelib-pg-") {
+            let parts = entry.split(separator: "-")
+            guard parts.count == 4, let owner = pid_t(parts[2]), owner != getpid() else { continue }
+            if kill(owner, 0) != 0 && errno == ESRCH {
+                _ = runTool([repositoryRoot + "/scripts/pg-server.sh", "stop", temporary + "/" + entry])
+            }
+        }
     }
 
     /// A new, empty database on the server, as a catalog configuration (not yet migrated).

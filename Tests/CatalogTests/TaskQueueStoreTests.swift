@@ -263,3 +263,86 @@ struct PostgresWakeUpTests {
         }
     }
 }
+
+/// Scheduled jobs' runs, claimed per due time, on both stores.
+@Suite("Scheduled job runs, on SQLite and on PostgreSQL")
+struct JobRunClaimTests {
+    /// A store's job operations, as the tests use them.
+    struct Jobs: Sendable {
+        let claims: any JobRunClaims
+        let node: @Sendable () async throws -> any JobRunClaims
+        let insert: @Sendable (ScheduledJob) async throws -> Int64
+        let schedule: @Sendable (Int64, Date?, Bool) async throws -> Void
+        let executions: @Sendable (Int64) async throws -> [JobExecution]
+        let job: @Sendable (Int64) async throws -> ScheduledJob?
+
+        static func make(_ store: QueueStore) async throws -> Jobs {
+            switch store {
+            case .sqlite:
+                let catalog = try CatalogDatabase.inMemory()
+                return Jobs(claims: catalog, node: { catalog },
+                            insert: { try #require(try await catalog.insert($0).id) },
+                            schedule: { try await catalog.scheduleJob($0, nextRunAt: $1, deactivate: $2) },
+                            executions: { try await catalog.executions(ofJob: $0) },
+                            job: { try await catalog.scheduledJob(id: $0) })
+            case .postgres:
+                let configuration = try await PostgresTestServer.makeDatabase()
+                let catalog = try await PostgresCatalog.connect(configuration)
+                return Jobs(claims: catalog, node: { try await PostgresCatalog.connect(configuration, migrate: false) },
+                            insert: { try #require(try await catalog.insert($0).id) },
+                            schedule: { try await catalog.scheduleJob($0, nextRunAt: $1, deactivate: $2) },
+                            executions: { try await catalog.executions(ofJob: $0) },
+                            job: { try await catalog.scheduledJob(id: $0) })
+            }
+        }
+    }
+
+    @Test("a run due once is claimed once, by one of the media servers racing for it; the next due time again",
+          arguments: QueueStore.allCases)
+    func oncePerDueTime(_ store: QueueStore) async throws {
+        let jobs = try await Jobs.make(store)
+        let due = Date(timeIntervalSince1970: 1_790_000_000.25)
+        let id = try await jobs.insert(ScheduledJob(name: "nightly copy", kind: .copyToTape))
+        try await jobs.schedule(id, due, false)
+        let nodes: [any JobRunClaims] = [jobs.claims, try await jobs.node(), try await jobs.node()]
+        let winners = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (index, node) in nodes.enumerated() {
+                for attempt in 0..<4 {
+                    group.addTask {
+                        try await node.claimJobRun(id, due: due, now: due.addingTimeInterval(Double(index * 4 + attempt))) == nil ? 0 : 1
+                    }
+                }
+            }
+            var total = 0
+            for try await won in group { total += won }
+            return total
+        }
+        #expect(winners == 1)
+        let executions = try await jobs.executions(id)
+        #expect(executions.count == 1 && executions.first?.status == .running)
+        #expect(try await jobs.job(id)?.lastRunAt == executions.first?.startedAt)
+        // Claiming that due time again, later, finds it taken.
+        #expect(try await jobs.claims.claimJobRun(id, due: due, now: due.addingTimeInterval(3600)) == nil)
+        // The next regular run is a new due time.
+        let next = due.addingTimeInterval(86_400)
+        try await jobs.schedule(id, next, false)
+        #expect(try await jobs.claims.claimJobRun(id, due: next, now: next.addingTimeInterval(1)) != nil)
+        #expect(try await jobs.executions(id).count == 2)
+    }
+
+    @Test("not claimed: a rescheduled run, a deactivated job, a run not yet due, an unknown job", arguments: QueueStore.allCases)
+    func refusals(_ store: QueueStore) async throws {
+        let jobs = try await Jobs.make(store)
+        let due = Date(timeIntervalSince1970: 1_790_000_000)
+        let id = try await jobs.insert(ScheduledJob(name: "sync", kind: .copyToTape))
+        try await jobs.schedule(id, due.addingTimeInterval(60), false)
+        #expect(try await jobs.claims.claimJobRun(id, due: due, now: due.addingTimeInterval(120)) == nil)
+        await #expect(throws: CatalogError.self) {
+            _ = try await jobs.claims.claimJobRun(id, due: due.addingTimeInterval(60), now: due)
+        }
+        try await jobs.schedule(id, due, true)
+        #expect(try await jobs.claims.claimJobRun(id, due: due, now: due) == nil)
+        #expect(try await jobs.executions(id).isEmpty)
+        await #expect(throws: CatalogError.self) { _ = try await jobs.claims.claimJobRun(999_999, due: due, now: due) }
+    }
+}

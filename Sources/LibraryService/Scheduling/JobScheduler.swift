@@ -178,10 +178,15 @@ public actor JobScheduler {
 
     private func start(_ job: ScheduledJob, due: Date, now: Date) async {
         guard let id = job.id else { return }
-        // The execution is recorded first, so whatever happens next is recorded against it.
+        // The execution is recorded first, so whatever happens next is recorded against it. The
+        // run due at `due` is claimed: media servers sharing a catalog run it once.
         let executionID: Int64
         do {
-            guard let recorded = try await catalog.startExecution(job: id, now: now).id else { return }
+            guard let claimed = try await catalog.claimJobRun(id, due: due, now: now) else {
+                logger.debug("job \(job.name): its run due at \(due) was claimed elsewhere or rescheduled")
+                return
+            }
+            guard let recorded = claimed.id else { return }
             executionID = recorded
         } catch {
             logger.error("job \(job.name): execution could not be recorded (tried again): \(error)")

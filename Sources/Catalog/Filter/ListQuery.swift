@@ -62,9 +62,19 @@ extension Page: Equatable where Item: Equatable {}
 
 /// A list query checked against a resource's whitelist: SQL text built only from whitelisted
 /// expressions and placeholders, every value bound as an argument.
+/// The SQL a list query is written in. What a filter means is one definition; PostgreSQL differs
+/// only where its defaults differ from SQLite's: text compares and sorts byte by byte there too
+/// (`COLLATE "C"`, SQLite's BINARY), `~` is case-insensitive there too (`ILIKE`, where SQLite's
+/// LIKE folds ASCII only), and there is no count cache (its triggers are SQLite's).
+enum ListDialect: Sendable {
+    case sqlite, postgres
+}
+
 struct CompiledListQuery {
     let whereClause: String
     let arguments: StatementArguments
+    /// The same arguments, for a store that binds them itself.
+    let values: [DatabaseValue]
     /// `SELECT SUM(…)` over the schema's count cache when it can answer the total, else nil.
     let cachedCountSQL: String?
     let orderClause: String
@@ -74,7 +84,7 @@ struct CompiledListQuery {
     /// the total and the sort field is the one its blocks split.
     let seek: SlotPageSeek?
 
-    init(_ query: ListQuery, schema: ResourceSchema) throws(FilterError) {
+    init(_ query: ListQuery, schema: ResourceSchema, dialect: ListDialect = .sqlite) throws(FilterError) {
         guard query.page >= 1, query.page <= ListQuery.maximumPage else {
             throw .invalidPaging("page must be between 1 and \(ListQuery.maximumPage)")
         }
@@ -85,7 +95,7 @@ struct CompiledListQuery {
         var values: [DatabaseValue] = []
         let conditions = try FilterParser.parse(query.filter ?? "")
         var cacheClauses: [String] = []
-        var cacheUsable = schema.countCache != nil
+        var cacheUsable = schema.countCache != nil && dialect == .sqlite
         for condition in conditions {
             guard let cache = schema.countCache, condition.comparison == .equals,
                   let column = cache.fields[condition.field] else { cacheUsable = false; continue }
@@ -112,11 +122,12 @@ struct CompiledListQuery {
                 throw .operatorNotAllowed(field: field.name, operator: condition.comparison.rawValue)
             }
             let value = try Self.bindable(condition.value, comparison: condition.comparison, for: field)
+            let ordered = Self.ordered(field, dialect)
             switch condition.comparison {
             case .equals: clauses.append("\(field.sql) = ?")
-            case .lessThan: clauses.append("\(field.sql) < ?")
-            case .greaterThan: clauses.append("\(field.sql) > ?")
-            case .contains: clauses.append("\(field.sql) LIKE ? ESCAPE '\\'")
+            case .lessThan: clauses.append("\(ordered) < ?")
+            case .greaterThan: clauses.append("\(ordered) > ?")
+            case .contains: clauses.append("\(field.sql) \(dialect == .sqlite ? "LIKE" : "ILIKE") ? ESCAPE '\\'")
             }
             if condition.comparison == .contains {
                 values.append(Self.likePattern(condition.value).databaseValue)
@@ -126,12 +137,21 @@ struct CompiledListQuery {
         }
         whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments = StatementArguments(values)
+        self.values = values
 
         let direction = query.direction == .ascending ? "ASC" : "DESC"
         // The row id breaks ties so that pages never overlap or skip rows.
-        orderClause = "ORDER BY \(sortField.sql) \(direction), \(schema.table).id \(direction)"
+        orderClause = "ORDER BY \(Self.ordered(sortField, dialect)) \(direction), \(schema.table).id \(direction)"
         limit = query.limit
         offset = (query.page - 1) * query.limit
+    }
+
+    /// A field as `<`, `>` and ORDER BY see it: text (and timestamps, stored as text) byte by byte.
+    static func ordered(_ field: FilterField, _ dialect: ListDialect) -> String {
+        switch (dialect, field.type) {
+        case (.postgres, .text), (.postgres, .enumeration), (.postgres, .timestamp): return "(\(field.sql)) COLLATE \"C\""
+        default: return field.sql
+        }
     }
 
     static func sortField(_ name: String?, schema: ResourceSchema) throws(FilterError) -> FilterField {

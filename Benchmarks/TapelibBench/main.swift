@@ -2,7 +2,7 @@ import Foundation
 
 // `make bench`: each area registers its benchmarks in its own file.
 // Figures are printed as "name: value unit (target …)" lines and copied to README's Performance section.
-// TAPELIB_BENCH_ONLY=scsi, =catalog, =queue, =engine or =scheduler runs one area (for profiling one of them);
+// TAPELIB_BENCH_ONLY=scsi, =catalog, =queue, =stores, =engine or =scheduler runs one area (for profiling one of them);
 // =engine-shim is the engine's sync of a hwsim server's library through the sg shim, which
 // scripts/bench-shim.sh runs with LD_PRELOAD set (not part of the default areas).
 print("tapelib benchmarks (release build)")
@@ -10,6 +10,7 @@ let onlyArea = ProcessInfo.processInfo.environment["TAPELIB_BENCH_ONLY"]
 if onlyArea == nil || onlyArea == "scsi" { await runSCSIBenchmarks() }
 if onlyArea == nil || onlyArea == "catalog" { await runCatalogBenchmarks() }
 if onlyArea == nil || onlyArea == "catalog" || onlyArea == "queue" { await runTaskQueueBenchmarks() }
+if onlyArea == nil || onlyArea == "catalog" || onlyArea == "stores" { await runStoreBenchmarks() }
 if onlyArea == nil || onlyArea == "engine" { await runEngineBenchmarks() }
 if onlyArea == nil || onlyArea == "scheduler" {
     runSchedulerBenchmarks()

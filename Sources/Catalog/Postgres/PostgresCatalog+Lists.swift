@@ -32,6 +32,11 @@ extension PostgresCatalog {
         try await list(query, schema: ResourceSchemas.libraryTasks, as: LibraryTask.self)
     }
 
+    /// Without the count cache SQLite has: the total is a COUNT(*) of the filtered slots.
+    public func listSlots(_ query: ListQuery) async throws(CatalogError) -> Page<LibrarySlot> {
+        try await list(query, schema: ResourceSchemas.librarySlots, as: LibrarySlot.self)
+    }
+
     public func listMediaServers(_ query: ListQuery) async throws(CatalogError) -> Page<MediaServer> {
         try await list(query, schema: ResourceSchemas.mediaServers, as: MediaServer.self)
     }

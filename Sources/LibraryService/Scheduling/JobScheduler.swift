@@ -77,7 +77,7 @@ public actor JobScheduler {
         if let libraryID = job.libraryId, !(await engine.isAttached(libraryID)) {
             throw ServiceError(.libraryOffline, "tape library \(libraryID) of job \(job.name) is not served by this media server")
         }
-        await start(job, due: now, now: now)
+        await start(job, due: now, now: now, onDemand: true)
         if let execution = running[jobID] { return execution.taskIDs }
         let last = try? await catalog.listJobExecutions(ListQuery(filter: "job_id=\"\(jobID)\"", limit: 1, sort: "id",
                                                                   direction: .descending)).items.first
@@ -176,17 +176,20 @@ public actor JobScheduler {
         }
     }
 
-    private func start(_ job: ScheduledJob, due: Date, now: Date) async {
+    /// `onDemand`: an operator's run now, recorded as it is asked; otherwise the run due at `due`,
+    /// which is claimed so that media servers sharing a catalog run it once.
+    private func start(_ job: ScheduledJob, due: Date, now: Date, onDemand: Bool = false) async {
         guard let id = job.id else { return }
-        // The execution is recorded first, so whatever happens next is recorded against it. The
-        // run due at `due` is claimed: media servers sharing a catalog run it once.
+        // The execution is recorded first, so whatever happens next is recorded against it.
         let executionID: Int64
         do {
-            guard let claimed = try await catalog.claimJobRun(id, due: due, now: now) else {
+            let execution = onDemand ? try await catalog.startExecution(job: id, now: now)
+                : try await catalog.claimJobRun(id, due: due, now: now)
+            guard let execution else {
                 logger.debug("job \(job.name): its run due at \(due) was claimed elsewhere or rescheduled")
                 return
             }
-            guard let recorded = claimed.id else { return }
+            guard let recorded = execution.id else { return }
             executionID = recorded
         } catch {
             logger.error("job \(job.name): execution could not be recorded (tried again): \(error)")

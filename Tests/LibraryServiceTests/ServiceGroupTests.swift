@@ -52,6 +52,9 @@ import Testing
         try await rig.waitForTask(clean.id, "to be cleaning") { $0.phase == "cleaning" }
 
         await group.triggerGracefulShutdown()
+        // The group signals its services asynchronously: a task queued once the engine has
+        // acted on the shutdown (the long erase stopped) must not start.
+        try await rig.waitForTask(erase.id, "to be stopped by the shutdown") { $0.status == .killed }
         let another = try await rig.engine.submit(LibraryTask(type: .sync, libraryId: rig.libraryID))
         try await running.value
 

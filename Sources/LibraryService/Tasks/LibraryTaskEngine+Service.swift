@@ -8,6 +8,7 @@ extension LibraryTaskEngine: Service {
         await withGracefulShutdownHandler {
             await self.serve()
         } onGracefulShutdown: {
+            self.requestShutdown()
             Task { await self.stopDispatching() }
         }
     }

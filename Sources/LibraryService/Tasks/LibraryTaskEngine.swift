@@ -3,6 +3,7 @@ import Discovery
 import Foundation
 import Logging
 import SCSI
+import Synchronization
 import TapeHardware
 
 /// Runs library operations (tl_task_queue) against the hardware: one robot per library, so
@@ -81,6 +82,11 @@ public actor LibraryTaskEngine {
     private var robots: [Int64: RobotLock] = [:]
     private var driveActors: [String: TapeDrive] = [:]
     private var draining = false
+    /// Set by the graceful-shutdown handler itself, before the actor gets to `stopDispatching`:
+    /// a task queued after shutdown was asked for never starts, however the actor's jobs interleave.
+    private let shutdownRequested = Atomic<Bool>(false)
+    /// Nothing new starts.
+    private var isDraining: Bool { draining || shutdownRequested.load(ordering: .sequentiallyConsistent) }
     private var serving = false
     /// Libraries that run nothing but a sync until a sync has succeeded.
     private var syncRequired: Set<Int64> = []
@@ -251,6 +257,7 @@ public actor LibraryTaskEngine {
     /// for running tasks to finish (a move in flight completes).
     public func serve() async {
         draining = false
+        shutdownRequested.store(false, ordering: .sequentiallyConsistent)
         serving = true
         defer { serving = false }
         await recoverInterruptedTasks()
@@ -335,6 +342,12 @@ public actor LibraryTaskEngine {
     /// left in the picker), while drive operations that can take hours (erase, format, LTFS
     /// check) are stopped and end as `killed` with the reason — the drive carries an IMMED
     /// erase or format on by itself, and the catalog says so rather than guessing.
+    /// For the graceful-shutdown handler, which runs outside the actor: from now on nothing new
+    /// starts (`stopDispatching` then does the rest on the actor).
+    nonisolated func requestShutdown() {
+        shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+    }
+
     public func stopDispatching() {
         draining = true
         stop.yield()
@@ -430,7 +443,7 @@ public actor LibraryTaskEngine {
     /// Starts every queued task whose devices are free, in priority order; a task waiting for
     /// a device keeps later tasks off that device (no overtaking on one robot or drive).
     func dispatch() async {
-        guard !draining else { return }
+        guard !isDraining else { return }
         let pending: [LibraryTask]
         do { pending = try await catalog.pendingLibraryTasks() } catch {
             if !Task.isCancelled { logger.error("reading the task queue failed: \(error)") }
@@ -451,7 +464,7 @@ public actor LibraryTaskEngine {
         for queued in pending where queued.status == .new {
             var task = queued
             // Shutdown may have begun during one of the awaits below.
-            guard !draining else { return }
+            guard !isDraining else { return }
             guard let id = task.id, running[id] == nil,
                   let libraryID = task.libraryId, bindings[libraryID] != nil else { continue }
             if let cartridgeID = task.cartridgeId {
@@ -479,7 +492,7 @@ public actor LibraryTaskEngine {
                     await failQueued(id, failure: TaskFailure(task: task, error: error))
                     continue
                 }
-                guard !draining, running[id] == nil else { continue }
+                guard !isDraining, running[id] == nil else { continue }
             }
             let devices: Set<RegisteredDevice>
             let held: Set<RegisteredDevice>
@@ -500,7 +513,7 @@ public actor LibraryTaskEngine {
                 continue
             }
             // Checked again after the awaits above: shutdown, or a task started or ended meanwhile.
-            guard !draining, running[id] == nil, held.isDisjoint(with: heldDevices),
+            guard !isDraining, running[id] == nil, held.isDisjoint(with: heldDevices),
                   !(task.cartridgeId.map(cartridgeInUse) ?? false) else { continue }
             waitedFor.formUnion(held)
             if let cartridgeID = task.cartridgeId { cartridgesWaitedFor.insert(cartridgeID) }

@@ -59,14 +59,15 @@ enum TaskQueueBenchmark {
     }
 }
 
-/// The bench's set-up rows, written through each store's own insert.
+/// The bench's set-up rows, written through each store's own inserts.
 protocol CatalogSetUp: Sendable {
-    func benchMediaServer() async throws -> (server: Int64, library: Int64)
+    func insert(_ server: MediaServer) async throws(CatalogError) -> MediaServer
+    func insert(_ library: TapeLibrary) async throws(CatalogError) -> TapeLibrary
 }
 
 struct BenchSetUpError: Error {}
 
-extension CatalogDatabase: CatalogSetUp {
+extension CatalogSetUp {
     func benchMediaServer() async throws -> (server: Int64, library: Int64) {
         guard let server = try await insert(MediaServer(hostname: "bench-media", hwid: "bench")).id,
               let library = try await insert(TapeLibrary(mediaServerId: server)).id else { throw BenchSetUpError() }
@@ -74,10 +75,5 @@ extension CatalogDatabase: CatalogSetUp {
     }
 }
 
-extension PostgresCatalog: CatalogSetUp {
-    func benchMediaServer() async throws -> (server: Int64, library: Int64) {
-        guard let server = try await insert(MediaServer(hostname: "bench-media", hwid: "bench")).id,
-              let library = try await insert(TapeLibrary(mediaServerId: server)).id else { throw BenchSetUpError() }
-        return (server, library)
-    }
-}
+extension CatalogDatabase: CatalogSetUp {}
+extension PostgresCatalog: CatalogSetUp {}

@@ -60,8 +60,6 @@ public struct Page<Item: Sendable>: Sendable {
 
 extension Page: Equatable where Item: Equatable {}
 
-/// A list query checked against a resource's whitelist: SQL text built only from whitelisted
-/// expressions and placeholders, every value bound as an argument.
 /// The SQL a list query is written in. What a filter means is one definition; PostgreSQL differs
 /// only where its defaults differ from SQLite's: text compares and sorts byte by byte there too
 /// (`COLLATE "C"`, SQLite's BINARY), `~` is case-insensitive there too (`ILIKE`, where SQLite's
@@ -70,11 +68,13 @@ enum ListDialect: Sendable {
     case sqlite, postgres
 }
 
+/// A list query checked against a resource's whitelist: SQL text built only from whitelisted
+/// expressions and placeholders, every value bound as an argument.
 struct CompiledListQuery {
     let whereClause: String
-    let arguments: StatementArguments
-    /// The same arguments, for a store that binds them itself.
+    /// The where clause's arguments, in order.
     let values: [DatabaseValue]
+    var arguments: StatementArguments { StatementArguments(values) }
     /// `SELECT SUM(…)` over the schema's count cache when it can answer the total, else nil.
     let cachedCountSQL: String?
     let orderClause: String
@@ -136,7 +136,6 @@ struct CompiledListQuery {
             }
         }
         whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        arguments = StatementArguments(values)
         self.values = values
 
         let direction = query.direction == .ascending ? "ASC" : "DESC"
@@ -205,6 +204,7 @@ struct CompiledListQuery {
 
     func fetchPage<Record: FetchableRecord & Sendable>(_ db: Database, schema: ResourceSchema,
                                                      as: Record.Type, page: Int) throws -> Page<Record> {
+        let arguments = self.arguments
         // Every condition is an equality bound in order, so the count cache takes the same arguments.
         let total = try Int.fetchOne(
             db.cachedStatement(sql: cachedCountSQL ?? "SELECT COUNT(*) FROM \(schema.table) \(whereClause)"),

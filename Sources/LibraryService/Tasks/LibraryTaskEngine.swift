@@ -83,7 +83,7 @@ public actor LibraryTaskEngine {
     private var driveActors: [String: TapeDrive] = [:]
     private var draining = false
     /// Set by the graceful-shutdown handler itself, before the actor gets to `stopDispatching`:
-    /// a task queued after shutdown was asked for never starts, however the actor's jobs interleave.
+    /// once the handler has run, nothing new starts, however the actor's jobs interleave.
     private let shutdownRequested = Atomic<Bool>(false)
     /// Nothing new starts.
     private var isDraining: Bool { draining || shutdownRequested.load(ordering: .sequentiallyConsistent) }

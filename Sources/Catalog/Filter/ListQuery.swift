@@ -62,8 +62,9 @@ extension Page: Equatable where Item: Equatable {}
 
 /// The SQL a list query is written in. What a filter means is one definition; PostgreSQL differs
 /// only where its defaults differ from SQLite's: text compares and sorts byte by byte there too
-/// (`COLLATE "C"`, SQLite's BINARY), `~` is case-insensitive there too (`ILIKE`, where SQLite's
-/// LIKE folds ASCII only), and there is no count cache (its triggers are SQLite's).
+/// (`COLLATE "C"`, SQLite's BINARY), and `~` is case-insensitive there too (`ILIKE`, where SQLite's
+/// LIKE folds ASCII only). Both answer totals from the count cache, which the slot writers of
+/// both stores keep (`SlotCountDelta`).
 enum ListDialect: Sendable {
     case sqlite, postgres
 }
@@ -95,7 +96,7 @@ struct CompiledListQuery {
         var values: [DatabaseValue] = []
         let conditions = try FilterParser.parse(query.filter ?? "")
         var cacheClauses: [String] = []
-        var cacheUsable = schema.countCache != nil && dialect == .sqlite
+        var cacheUsable = schema.countCache != nil
         for condition in conditions {
             guard let cache = schema.countCache, condition.comparison == .equals,
                   let column = cache.fields[condition.field] else { cacheUsable = false; continue }
@@ -104,8 +105,10 @@ struct CompiledListQuery {
         let sortField = try Self.sortField(query.sort, schema: schema)
         if cacheUsable, let cache = schema.countCache {
             // No condition: every library's counts (a sum over all blocks is still exact).
-            let cacheWhere = cacheClauses.isEmpty ? "1" : cacheClauses.joined(separator: " AND ")
-            cachedCountSQL = "SELECT COALESCE(SUM(\(cache.countColumn)), 0) FROM \(cache.table) WHERE " + cacheWhere
+            let cacheWhere = cacheClauses.isEmpty ? "TRUE" : cacheClauses.joined(separator: " AND ")
+            // CAST: PostgreSQL's SUM of a bigint is a numeric.
+            cachedCountSQL = "SELECT CAST(COALESCE(SUM(\(cache.countColumn)), 0) AS BIGINT) AS total FROM \(cache.table) WHERE "
+                + cacheWhere
             if let blocked = cache.blockedSortField, blocked == sortField.name {
                 seek = SlotPageSeek(cache: cache, cacheWhere: cacheWhere, sortSQL: sortField.sql,
                                     ascending: query.direction == .ascending)

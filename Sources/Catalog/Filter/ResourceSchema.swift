@@ -76,7 +76,7 @@ enum ResourceSchemas {
     static let librarySlots = ResourceSchema(
         resource: "library_slots", table: "library_slots", defaultSort: "element_address",
         countCache: CountCache(table: "library_slot_block_counts", countColumn: "slot_count",
-                               fields: ["library_id": "library_id", "kind": "kind", "full": "full"],
+                               fields: ["library_id": "library_id", "kind": "kind", "full": "\"full\""],
                                blockedSortField: "element_address",
                                addressesPerBlock: SchemaV3.addressesPerBlock),
         fields: [

@@ -21,7 +21,7 @@ struct SlotPageSeek {
 
     /// `cacheWhere` holds the filter's equalities over the cache table, in the filter's argument order.
     init(cache: CountCache, cacheWhere: String, sortSQL: String, ascending: Bool) {
-        blocksSQL = "SELECT block, SUM(\(cache.countColumn)) FROM \(cache.table) WHERE \(cacheWhere) "
+        blocksSQL = "SELECT block, CAST(SUM(\(cache.countColumn)) AS BIGINT) AS slot_count FROM \(cache.table) WHERE \(cacheWhere) "
             + "GROUP BY block ORDER BY block " + (ascending ? "ASC" : "DESC")
         self.sortSQL = sortSQL
         self.ascending = ascending
@@ -30,11 +30,14 @@ struct SlotPageSeek {
 
     /// The bound of the block holding the `offset`-th matching row; nil past the last row.
     func start(_ db: Database, arguments: StatementArguments, offset: Int) throws -> Start? {
-        var remaining = offset
         let rows = try Row.fetchCursor(db.cachedStatement(sql: blocksSQL), arguments: arguments)
-        while let row = try rows.next() {
-            let block: Int = row[0]
-            let count: Int = row[1]
+        return try start(offset: offset) { try rows.next().map { ($0[0], $0[1]) } }
+    }
+
+    /// The same from block counts in `blocksSQL`'s order, read until the block is found.
+    func start(offset: Int, nextBlock: () throws -> (block: Int, count: Int)?) rethrows -> Start? {
+        var remaining = offset
+        while let (block, count) = try nextBlock() {
             if remaining < count {
                 return ascending
                     ? Start(condition: "\(sortSQL) >= ?", bound: block * addressesPerBlock, remainingOffset: remaining)

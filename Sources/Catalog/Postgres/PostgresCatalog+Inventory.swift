@@ -11,4 +11,11 @@ extension PostgresCatalog {
     public func insert(_ library: TapeLibrary) async throws(CatalogError) -> TapeLibrary {
         try await transaction { session in try await session.insert(library) }
     }
+
+    public func insert(_ drive: LibraryTapeDrive) async throws(CatalogError) -> LibraryTapeDrive {
+        guard SCSIPath(drive.scsiPath) != nil else {
+            throw .invalidArgument("scsi_path must look like [H:C:T:L], not \(drive.scsiPath)")
+        }
+        return try await transaction { session in try await session.insert(drive) }
+    }
 }

@@ -12,18 +12,34 @@ extension PostgresCatalog {
         } catch {
             throw .filter(error)
         }
-        let countSQL = Self.numbered("SELECT COUNT(*) AS total FROM \(schema.table) \(compiled.whereClause)")
-        let pageSQL = Self.numbered("SELECT \(schema.table).* FROM \(schema.table) \(compiled.whereClause) "
-                                    + "\(compiled.orderClause) LIMIT ? OFFSET ?")
+        // Every condition is an equality bound in order, so the count cache takes the same values.
+        let countSQL = Self.numbered(compiled.cachedCountSQL ?? "SELECT COUNT(*) AS total FROM \(schema.table) \(compiled.whereClause)")
         let values = compiled.values
-        let pageValues = values + [compiled.limit.databaseValue, compiled.offset.databaseValue]
         let page = query.page
         let limit = compiled.limit
         return try await transaction { session in
             // The total and the page from one snapshot, as SQLite's read gives them.
             try await session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             let total = try await session.rows(countSQL, values).first.flatMap { $0["total"] as Int? } ?? 0
-            let items = try await session.fetchAll(Record.self, pageSQL, pageValues)
+            var pageWhere = compiled.whereClause
+            var pageValues = values
+            var pageOffset = compiled.offset
+            if let seek = compiled.seek, pageOffset > 0 {
+                // Sum block counts up to the block holding the first row, then skip only within it.
+                var blocks = try await session.rows(Self.numbered(seek.blocksSQL), values).makeIterator()
+                guard let start = seek.start(offset: pageOffset, nextBlock: {
+                    blocks.next().map { (block: $0["block"], count: $0["slot_count"]) }
+                }) else {
+                    return Page(items: [], total: total, page: page, limit: limit)
+                }
+                pageWhere += (pageWhere.isEmpty ? "WHERE " : " AND ") + start.condition
+                pageValues.append(start.bound.databaseValue)
+                pageOffset = start.remainingOffset
+            }
+            let pageSQL = Self.numbered("SELECT \(schema.table).* FROM \(schema.table) \(pageWhere) "
+                                        + "\(compiled.orderClause) LIMIT ? OFFSET ?")
+            let items = try await session.fetchAll(Record.self, pageSQL,
+                                                   pageValues + [limit.databaseValue, pageOffset.databaseValue])
             return Page(items: items, total: total, page: page, limit: limit)
         }
     }
@@ -32,7 +48,7 @@ extension PostgresCatalog {
         try await list(query, schema: ResourceSchemas.libraryTasks, as: LibraryTask.self)
     }
 
-    /// Without the count cache SQLite has: the total is a COUNT(*) of the filtered slots.
+    /// The total from the count cache, and a deep page found by a seek over its blocks, as on SQLite.
     public func listSlots(_ query: ListQuery) async throws(CatalogError) -> Page<LibrarySlot> {
         try await list(query, schema: ResourceSchemas.librarySlots, as: LibrarySlot.self)
     }

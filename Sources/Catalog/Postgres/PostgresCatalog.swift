@@ -245,6 +245,60 @@ struct PostgresSession {
         for try await _ in sequence {}
     }
 
+    /// The raw rows of a statement bound with postgres-nio's own encodings (arrays among them),
+    /// for reads that decode typed columns themselves.
+    func query(_ sql: String, _ binds: PostgresBindings) async throws -> PostgresRowSequence {
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    /// Runs a statement bound with postgres-nio's own encodings, for its effect.
+    func execute(_ sql: String, _ binds: PostgresBindings) async throws {
+        for try await _ in try await query(sql, binds) {}
+    }
+
+    /// Rows of a statement whose one parameter is an array of ids.
+    func rows(_ sql: String, arrays: [[Int64]]) async throws -> [Row] {
+        var binds = PostgresBindings()
+        for array in arrays { binds.append(array) }
+        return try await rows(query(sql, binds))
+    }
+
+    /// Rows of a statement whose one parameter is an array of text.
+    func rows(_ sql: String, texts: [String]) async throws -> [Row] {
+        var binds = PostgresBindings()
+        binds.append(texts)
+        return try await rows(query(sql, binds))
+    }
+
+    private func rows(_ sequence: PostgresRowSequence) async throws -> [Row] {
+        var result: [Row] = []
+        for try await row in sequence {
+            var values: [String: DatabaseValue] = [:]
+            for cell in row { values[cell.columnName] = try Self.value(of: cell) }
+            result.append(Row(values))
+        }
+        return result
+    }
+
+    /// `COPY table (columns) FROM STDIN` in text format: `row(index, &line)` writes each row's
+    /// fields; the data goes out in chunks of about 256 KiB. postgres-nio quotes the table's and
+    /// the columns' names.
+    func copy(into table: String, columns: [String], rows count: Int,
+              _ row: (Int, inout CopyLine) throws -> Void) async throws {
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            var line = CopyLine()
+            for index in 0..<count {
+                try row(index, &line)
+                line.endRow()
+                if line.buffer.readableBytes >= 256 * 1024 {
+                    try await writer.write(line.buffer)
+                    line.buffer.clear()
+                }
+            }
+            if line.buffer.readableBytes > 0 { try await writer.write(line.buffer) }
+        }
+    }
+
     func fetchAll<Record: FetchableRecord>(_ type: Record.Type, _ sql: String, _ arguments: [DatabaseValue] = []) async throws -> [Record] {
         try await rows(sql, arguments).map { try Record(row: $0) }
     }
@@ -307,6 +361,46 @@ struct PostgresSession {
             throw CatalogError.storage("column \(cell.columnName) has PostgreSQL type \(cell.dataType), which the catalog "
                                        + "does not read (cast it to bigint, double precision or text)")
         }
+    }
+}
+
+/// One row of COPY's text format: fields separated by tabs, NULL as `\N`, and in text a
+/// backslash, tab, newline or carriage return escaped with a backslash (PostgreSQL's COPY).
+struct CopyLine {
+    var buffer = ByteBuffer()
+    private var fields = 0
+
+    private mutating func separate() {
+        if fields > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        fields += 1
+    }
+
+    mutating func field(_ value: Int64?) {
+        separate()
+        guard let value else { buffer.writeStaticString("\\N"); return }
+        buffer.writeString(String(value))
+    }
+
+    mutating func field(_ value: Int64) { field(Optional(value)) }
+    mutating func field(_ value: Bool) { field(Int64(value ? 1 : 0)) }
+
+    mutating func field(_ value: String?) {
+        separate()
+        guard let value else { buffer.writeStaticString("\\N"); return }
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+
+    mutating func endRow() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        fields = 0
     }
 }
 

@@ -35,6 +35,14 @@ struct SlotCountDelta {
         deltas[index] += delta
     }
 
+    /// The counts that change, per kind, fullness and block.
+    var changes: [(kind: SlotKind, full: Bool, block: Int, delta: Int)] {
+        deltas.enumerated().compactMap { index, delta in
+            delta == 0 ? nil : (Self.kinds[index / (2 * Self.blocks)], (index / Self.blocks) % 2 == 1,
+                                index % Self.blocks, delta)
+        }
+    }
+
     func apply(_ db: Database, library libraryID: Int64) throws {
         guard !deltas.isEmpty else { return }
         let update = try BulkStatement(db, sql: """

@@ -48,9 +48,10 @@ extension CatalogDatabase {
                         var cached = cache.beginReconcile(library: libraryID, dataVersion: dataVersion)
                         let usedCache = skipUnchanged && cached != nil
                         if !skipUnchanged { cached = nil }
-                        var reconciler = try Reconciler(db: db, libraryID: libraryID, now: now)
+                        var store = try SQLiteReconcileStore(db: db, libraryID: libraryID)
+                        var reconciler = Reconciler(libraryID: libraryID, now: now)
                         reconciler.skipUnchanged = skipUnchanged
-                        summary = try reconciler.apply(snapshot, cachedSlots: cached.take())
+                        summary = try reconciler.apply(snapshot, cachedSlots: cached.take(), store: &store)
                         if let slotsAfter = reconciler.slotsAfter {
                             cache.stage(library: libraryID, slots: slotsAfter, dataVersion: dataVersion)
                         }

@@ -22,30 +22,6 @@ extension Reconciler {
         let ascq: Int?
     }
 
-    func readDetail(_ statement: BulkStatement, slotID: Int64) throws -> StoredDetail {
-        statement.bind(1, slotID)
-        guard try statement.step() else {
-            throw CatalogError.storage("library_slots row \(slotID) vanished during reconcile")
-        }
-        guard let kind = SlotKind(leadingByte: statement.firstByte(0)) else {
-            throw CatalogError.storage("library_slots row \(slotID) with a kind out of range")
-        }
-        let detail = StoredDetail(kind: kind, full: statement.bool(1), volumeTag: statement.text(2),
-                                  sourceElement: statement.optionalInt(3), accessible: statement.bool(4),
-                                  exception: statement.bool(5), asc: statement.optionalInt(6),
-                                  ascq: statement.optionalInt(7))
-        while try statement.step() {}
-        return detail
-    }
-
-    func cartridgeTag(_ statement: BulkStatement, id: Int64) throws -> String? {
-        statement.bind(1, id)
-        guard try statement.step() else { return nil }
-        let tag = statement.text(0)
-        while try statement.step() {}
-        return tag
-    }
-
     /// The library's stored elements indexed by their 16-bit address (no hashing on the hot path).
     struct StoredSlots {
         private var byAddress: [StoredSlot?]
@@ -136,11 +112,13 @@ extension Reconciler {
             byAddress.indices.compactMap { address in byAddress[address].map { (address, $0) } }
         }
     }
+}
 
+extension SQLiteReconcileStore {
     /// The library's elements from the covering page index (no table rows), then which cartridge
     /// sits in each from the slot_id index of tape_cartridges (no table rows either).
-    func loadSlots(addressCapacity: Int, _ trace: inout PhaseTrace) throws -> StoredSlots {
-        var slots = StoredSlots(addressCapacity: addressCapacity)
+    func loadSlots(addressCapacity: Int, _ trace: inout PhaseTrace) throws -> Reconciler.StoredSlots {
+        var slots = Reconciler.StoredSlots(addressCapacity: addressCapacity)
         let query = try BulkStatement(db, sql: """
             SELECT element_address, id, element_digest
             FROM library_slots INDEXED BY library_slots_kind_page WHERE library_id = ?
@@ -156,7 +134,7 @@ extension Reconciler {
             let id = query.int64(1)
             minimumID = min(minimumID, id)
             maximumID = max(maximumID, id)
-            slots.insert(StoredSlot(id: id, digest: query.int64(2)), at: address)
+            slots.insert(Reconciler.StoredSlot(id: id, digest: query.int64(2)), at: address)
         }
         trace.mark("load slots")
         guard slots.count > 0 else { return slots }

@@ -35,12 +35,11 @@ extension PostgresCatalog {
             let first = try reconciler.firstPass(elements, storedSlots: storedSlots)
             trace.mark("digests")
             var store = try await PostgresReconcileStore.prefetch(
-                Reconciler.reads(of: first, elements, storedSlots), library: libraryID, session: session)
+                Reconciler.reads(of: first, elements, storedSlots), library: libraryID, session: session, trace: &trace)
             trace.mark("prefetch")
             let summary = try reconciler.secondPass(first, elements, storedSlots: storedSlots, drives: snapshot.drives,
                                                     store: &store, trace: &trace)
-            try await store.flush(session)
-            trace.mark("flush")
+            try await store.flush(session, trace: &trace)
             trace.report()
             return summary
         }
@@ -121,8 +120,8 @@ struct PostgresReconcileStore: ReconcileStore {
     }
 
     /// Fetches everything `reads` names, and reserves the ids of the rows the pass will insert.
-    static func prefetch(_ reads: Reconciler.Reads, library: Int64, session: PostgresSession) async throws
-        -> PostgresReconcileStore {
+    static func prefetch(_ reads: Reconciler.Reads, library: Int64, session: PostgresSession,
+                         trace: inout PhaseTrace) async throws -> PostgresReconcileStore {
         var details: [Int64: Reconciler.StoredDetail] = [:]
         if !reads.slotIDs.isEmpty {
             for row in try await session.rows("""
@@ -144,7 +143,9 @@ struct PostgresReconcileStore: ReconcileStore {
                 tags[row["id"]] = row["volume_tag"]
             }
         }
+        trace.mark("prefetch details")
         let known = try await knownCartridges(reads.desiredTags, session: session)
+        trace.mark("prefetch known")
         var driveCartridges: [String: Int64] = [:]
         if !reads.driveTags.isEmpty {
             for row in try await session.rows("SELECT volume_tag, id FROM tape_cartridges WHERE volume_tag = ANY($1)",
@@ -161,11 +162,13 @@ struct PostgresReconcileStore: ReconcileStore {
         }
         let types = TapeTypeTable(types: try await session.fetchAll(TapeType.self, "SELECT * FROM tape_types ORDER BY id"))
         let newCartridges = reads.desiredTags.reduce(0) { $0 + (known[$1] == nil ? 1 : 0) }
+        trace.mark("prefetch drives, types")
+        let slotIDs = try await reserveIDs(table: "library_slots", count: reads.newSlots, session: session)
+        let cartridgeIDs = try await reserveIDs(table: "tape_cartridges", count: newCartridges, session: session)
+        trace.mark("reserve ids")
         return PostgresReconcileStore(
             libraryID: library, details: details, tags: tags, known: known, types: types, storedDrives: drives,
-            driveCartridges: driveCartridges,
-            slotIDs: try await reserveIDs(table: "library_slots", count: reads.newSlots, session: session).makeIterator(),
-            cartridgeIDs: try await reserveIDs(table: "tape_cartridges", count: newCartridges, session: session).makeIterator())
+            driveCartridges: driveCartridges, slotIDs: slotIDs.makeIterator(), cartridgeIDs: cartridgeIDs.makeIterator())
     }
 
     private init(libraryID: Int64, details: [Int64: Reconciler.StoredDetail], tags: [Int64: String],
@@ -211,20 +214,48 @@ struct PostgresReconcileStore: ReconcileStore {
     }
 
     /// `count` ids from the table's identity sequence (PostgreSQL's; never handed out twice).
+    /// Up to `blockThreshold` ids, one nextval each; above, nextval's ~3 µs each would cost a
+    /// 50,000-slot first sync a third of a second, so the sequence steps once over the block.
+    /// ALTER SEQUENCE is transactional and locks the sequence first: other writers' nextval on
+    /// it waits until this transaction ends, so no id of the block can go to anyone else.
     private static func reserveIDs(table: String, count: Int, session: PostgresSession) async throws -> [Int64] {
         guard count > 0 else { return [] }
-        var binds = PostgresBindings()
-        binds.append(Int64(count))
+        let sequence = "pg_get_serial_sequence('\(table)', 'id')"
         var ids: [Int64] = []
-        for try await row in try await session.query(
-            "SELECT array_agg(nextval(pg_get_serial_sequence('\(table)', 'id'))) FROM generate_series(1, $1)", binds) {
-            ids = try row.decode([Int64]?.self) ?? []
+        if count <= blockThreshold {
+            var binds = PostgresBindings()
+            binds.append(Int64(count))
+            for try await row in try await session.query(
+                "SELECT array_agg(nextval(\(sequence))) FROM generate_series(1, $1)", binds) {
+                ids = try row.decode([Int64]?.self) ?? []
+            }
+        } else {
+            // The first id by a plain nextval (a sequence never used returns its start without
+            // stepping), then one step of count − 1 to the last.
+            guard let name = try await session.rows("SELECT \(sequence) AS name").first?["name"] as String? else {
+                throw CatalogError.storage("\(table) has no identity sequence")
+            }
+            // pg_get_serial_sequence quotes the name as needed; a number is not bound in DDL.
+            // The first ALTER changes nothing but takes the lock before the first nextval.
+            try await session.execute("ALTER SEQUENCE \(name) INCREMENT BY 1")
+            guard let first = try await session.rows("SELECT nextval(\(sequence)) AS id").first?["id"] as Int64? else {
+                throw CatalogError.storage("\(table): nextval returned nothing")
+            }
+            try await session.execute("ALTER SEQUENCE \(name) INCREMENT BY \(count - 1)")
+            let last = try await session.rows("SELECT nextval(\(sequence)) AS id").first?["id"] as Int64?
+            try await session.execute("ALTER SEQUENCE \(name) INCREMENT BY 1")
+            guard let last, last == first + Int64(count) - 1 else {
+                throw CatalogError.storage("\(table): the sequence stepped from \(first) to \(last ?? -1), not by \(count - 1)")
+            }
+            ids = Array(first...last)
         }
         guard ids.count == count else {
             throw CatalogError.storage("\(table): \(ids.count) of \(count) new ids reserved")
         }
         return ids
     }
+
+    static let blockThreshold = 1_000
 
     // MARK: Reads during the second pass (answered from the prefetch)
 
@@ -288,7 +319,7 @@ struct PostgresReconcileStore: ReconcileStore {
 
     /// Sends the gathered writes: new slots, changed slots, cartridges out of their slots, slots
     /// deleted, cartridges placed, new cartridges, drives, counts, the library's sync time.
-    func flush(_ session: PostgresSession) async throws {
+    func flush(_ session: PostgresSession, trace: inout PhaseTrace) async throws {
         if !newSlots.isEmpty {
             try await session.copy(
                 into: "library_slots",
@@ -302,6 +333,7 @@ struct PostgresReconcileStore: ReconcileStore {
                 line.field(row.ascq.map(Int64.init)); line.field(row.digest)
             }
         }
+        trace.mark("copy slots")
         if !slotUpdates.isEmpty {
             // Optional numbers travel as -1 (no column takes a negative value) and optional text
             // with a flag: postgres-nio binds arrays without NULL elements.
@@ -361,6 +393,7 @@ struct PostgresReconcileStore: ReconcileStore {
                 FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, slot, location) WHERE c.id = u.id
                 """, binds)
         }
+        trace.mark("update slots, place cartridges")
         if !newCartridges.isEmpty {
             try await session.copy(
                 into: "tape_cartridges",
@@ -374,6 +407,7 @@ struct PostgresReconcileStore: ReconcileStore {
                 line.field(cartridge.type?.isWorm ?? false); line.field(now); line.field(cartridge.isRegistered)
             }
         }
+        trace.mark("copy cartridges")
         for (drive, serial) in serials {
             try await session.execute("UPDATE library_tape_drives SET serial = $1 WHERE id = $2",
                                       [serial.databaseValue, drive.databaseValue])
@@ -395,6 +429,7 @@ struct PostgresReconcileStore: ReconcileStore {
             try await session.execute("UPDATE tape_libraries SET last_sync = $1, sync_state = 'synced' WHERE id = $2",
                                       [synced, libraryID.databaseValue])
         }
+        trace.mark("drives, counts")
     }
 
     /// Adds the count changes to library_slot_block_counts: an UPDATE of the blocks that have a

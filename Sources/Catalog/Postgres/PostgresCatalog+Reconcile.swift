@@ -327,10 +327,10 @@ struct PostgresReconcileStore: ReconcileStore {
                           "accessible", "exception", "asc", "ascq", "element_digest"],
                 rows: newSlots.count) { index, line in
                 let (id, row) = newSlots[index]
-                line.field(id); line.field(libraryID); line.field(Int64(row.address)); line.field(row.kind.rawValue)
-                line.field(row.full); line.field(row.volumeTag); line.field(row.sourceElement.map(Int64.init))
-                line.field(row.accessible); line.field(row.exception); line.field(row.asc.map(Int64.init))
-                line.field(row.ascq.map(Int64.init)); line.field(row.digest)
+                line.field(id); line.field(libraryID); line.field(Int64(row.address)); line.field(row.detail.kind.rawValue)
+                line.field(row.detail.full); line.field(row.detail.volumeTag); line.field(row.detail.sourceElement.map(Int64.init))
+                line.field(row.detail.accessible); line.field(row.detail.exception); line.field(row.detail.asc.map(Int64.init))
+                line.field(row.detail.ascq.map(Int64.init)); line.field(row.digest)
             }
         }
         trace.mark("copy slots")
@@ -339,15 +339,15 @@ struct PostgresReconcileStore: ReconcileStore {
             // with a flag: postgres-nio binds arrays without NULL elements.
             var binds = PostgresBindings()
             binds.append(slotUpdates.map(\.id))
-            binds.append(slotUpdates.map(\.row.kind.rawValue))
-            binds.append(slotUpdates.map { Int64($0.row.full ? 1 : 0) })
-            binds.append(slotUpdates.map { $0.row.volumeTag ?? "" })
-            binds.append(slotUpdates.map { $0.row.volumeTag == nil })
-            binds.append(slotUpdates.map { Int64($0.row.sourceElement ?? -1) })
-            binds.append(slotUpdates.map { Int64($0.row.accessible ? 1 : 0) })
-            binds.append(slotUpdates.map { Int64($0.row.exception ? 1 : 0) })
-            binds.append(slotUpdates.map { Int64($0.row.asc ?? -1) })
-            binds.append(slotUpdates.map { Int64($0.row.ascq ?? -1) })
+            binds.append(slotUpdates.map(\.row.detail.kind.rawValue))
+            binds.append(slotUpdates.map { Int64($0.row.detail.full ? 1 : 0) })
+            binds.append(slotUpdates.map { $0.row.detail.volumeTag ?? "" })
+            binds.append(slotUpdates.map { $0.row.detail.volumeTag == nil })
+            binds.append(slotUpdates.map { Int64($0.row.detail.sourceElement ?? -1) })
+            binds.append(slotUpdates.map { Int64($0.row.detail.accessible ? 1 : 0) })
+            binds.append(slotUpdates.map { Int64($0.row.detail.exception ? 1 : 0) })
+            binds.append(slotUpdates.map { Int64($0.row.detail.asc ?? -1) })
+            binds.append(slotUpdates.map { Int64($0.row.detail.ascq ?? -1) })
             binds.append(slotUpdates.map(\.row.digest))
             try await session.execute("""
                 UPDATE library_slots s SET kind = u.kind, "full" = u.is_full,

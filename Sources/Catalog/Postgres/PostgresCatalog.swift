@@ -228,14 +228,7 @@ struct PostgresSession {
     let logger: Logger
 
     func rows(_ sql: String, _ arguments: [DatabaseValue] = []) async throws -> [Row] {
-        let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.binds(arguments)), logger: logger)
-        var result: [Row] = []
-        for try await row in sequence {
-            var values: [String: DatabaseValue] = [:]
-            for cell in row { values[cell.columnName] = try Self.value(of: cell) }
-            result.append(Row(values))
-        }
-        return result
+        try await rows(query(sql, Self.binds(arguments)))
     }
 
     /// Runs a statement for its effect; rows it returns are drained, not read (`SELECT

@@ -51,14 +51,7 @@ struct Reconciler {
     /// A slot row as reconcile writes it (inserted or updated).
     struct SlotRow {
         let address: Int
-        let kind: SlotKind
-        let full: Bool
-        let volumeTag: String?
-        let sourceElement: Int?
-        let accessible: Bool
-        let exception: Bool
-        let asc: Int?
-        let ascq: Int?
+        let detail: StoredDetail
         let digest: Int64
     }
 
@@ -231,9 +224,9 @@ struct Reconciler {
             let ascq = element.exception.map { Int($0.ascq) }
             let digest = ElementDigest.of(element, tagHash: item.tagHash, placed: item.desiredTag != nil,
                                           occupant: item.cartridgeID)
-            let row = SlotRow(address: element.address, kind: element.kind, full: element.isFull, volumeTag: tag,
-                              sourceElement: element.sourceElement, accessible: element.isAccessible,
-                              exception: element.exception != nil, asc: asc, ascq: ascq, digest: digest)
+            let row = SlotRow(address: element.address, detail: StoredDetail(
+                kind: element.kind, full: element.isFull, volumeTag: tag, sourceElement: element.sourceElement,
+                accessible: element.isAccessible, exception: element.exception != nil, asc: asc, ascq: ascq), digest: digest)
             let slotID: Int64
             var kindChanged = false
             var occupant: (id: Int64, tag: String)?
@@ -244,9 +237,7 @@ struct Reconciler {
                     occupant = (id, occupantTag)
                 }
                 kindChanged = detail.kind != element.kind
-                if kindChanged || detail.full != element.isFull || detail.volumeTag != tag
-                    || detail.sourceElement != element.sourceElement || detail.accessible != element.isAccessible
-                    || detail.exception != (element.exception != nil) || detail.asc != asc || detail.ascq != ascq {
+                if detail != row.detail {
                     try store.updateSlot(slotID, row)
                     summary.slotsUpdated += 1
                     if kindChanged || detail.full != element.isFull {

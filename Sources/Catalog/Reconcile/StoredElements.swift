@@ -10,8 +10,9 @@ extension Reconciler {
         var occupantID: Int64?
     }
 
-    /// The rest of a stored element, read only when its digest no longer matches.
-    struct StoredDetail {
+    /// The rest of a stored element, read only when its digest no longer matches; also what
+    /// reconcile writes of an element besides its address and digest.
+    struct StoredDetail: Equatable {
         let kind: SlotKind
         let full: Bool
         let volumeTag: String?

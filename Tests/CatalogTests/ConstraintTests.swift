@@ -3,16 +3,16 @@ import Testing
 @testable import Catalog
 
 @Suite struct ConstraintTests {
-    @Test func volumeTagIsUniquePerInstallation() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func volumeTagIsUniquePerInstallation(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         _ = try await fixture.catalog.registerCartridge(volumeTag: "RB1001L9")
         await #expect(throws: CatalogError.self) {
             _ = try await fixture.catalog.registerCartridge(volumeTag: "RB1001L9")
         }
     }
 
-    @Test func slotHoldsAtMostOneCartridge() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func slotHoldsAtMostOneCartridge(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let slot = try await fixture.addSlot(1000)
         let first = try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9")
         let second = try await fixture.catalog.registerCartridge(volumeTag: "AAA002L9")
@@ -28,8 +28,8 @@ import Testing
         #expect(stillOffline?.slotId == nil)
     }
 
-    @Test func cartridgeIsInOnePlaceAtATime() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func cartridgeIsInOnePlaceAtATime(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let a = try await fixture.addSlot(1000)
         let b = try await fixture.addSlot(1001)
         let cartridge = try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9")
@@ -42,8 +42,8 @@ import Testing
         try await fixture.catalog.placeCartridge(try #require(other.id), inSlot: a)
     }
 
-    @Test func locationFollowsElementKind() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func locationFollowsElementKind(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let drive = try await fixture.addSlot(1, .drive)
         let mail = try await fixture.addSlot(10, .importExport)
         let id = try #require(try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9").id)
@@ -52,38 +52,36 @@ import Testing
         #expect(try await fixture.catalog.removeCartridgeFromLibrary(id, to: .vault).location == .vault)
     }
 
-    @Test func storedLocationMustMatchSlot() async throws {
+    @Test(arguments: QueueStore.allCases) func storedLocationMustMatchSlot(_ store: QueueStore) async throws {
         // Bypasses the API to show the schema itself rejects an inconsistent row.
-        let fixture = try await CatalogFixture()
+        let fixture = try await StoreFixture.make(store)
         let storage = try await fixture.addSlot(1000)
         await #expect(throws: CatalogError.self) {
-            try await fixture.catalog.write { db in
-                var row = TapeCartridge(volumeTag: "BAD002L9", location: .offline, slotId: storage)
-                try row.insert(db)
+            try await fixture.catalog.writeSQL { sql in
+                _ = try sql.insertRecord(TapeCartridge(volumeTag: "BAD002L9", location: .offline, slotId: storage))
             }
         }
         await #expect(throws: CatalogError.self) {
-            try await fixture.catalog.write { db in
-                var row = TapeCartridge(volumeTag: "BAD003L9", location: .slot, slotId: nil)
-                try row.insert(db)
+            try await fixture.catalog.writeSQL { sql in
+                _ = try sql.insertRecord(TapeCartridge(volumeTag: "BAD003L9", location: .slot, slotId: nil))
             }
         }
     }
 
-    @Test func slotAddressIsUniqueWithinLibrary() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func slotAddressIsUniqueWithinLibrary(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         _ = try await fixture.addSlot(1000)
         await #expect(throws: CatalogError.self) { _ = try await fixture.addSlot(1000) }
     }
 
-    @Test func occupiedSlotCannotBeDeleted() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func occupiedSlotCannotBeDeleted(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let slot = try await fixture.addSlot(1000)
         let id = try #require(try await fixture.catalog.registerCartridge(volumeTag: "AAA001L9").id)
         try await fixture.catalog.placeCartridge(id, inSlot: slot)
         await #expect(throws: CatalogError.self) {
-            try await fixture.catalog.write { db in
-                try db.execute(sql: "DELETE FROM library_slots WHERE id = ?", arguments: [slot])
+            try await fixture.catalog.writeSQL { sql in
+                try sql.execute("DELETE FROM library_slots WHERE id = ?", [slot.databaseValue])
             }
         }
     }
@@ -101,15 +99,15 @@ import Testing
         }
     }
 
-    @Test func foreignKeysAreEnforced() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func foreignKeysAreEnforced(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         await #expect(throws: CatalogError.self) {
             _ = try await fixture.catalog.insert(LibrarySlot(libraryId: 999, elementAddress: 1, kind: .storage))
         }
     }
 
-    @Test func scsiPathIsValidated() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func scsiPathIsValidated(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         #expect(SCSIPath("[8:0:0:0]") != nil)
         #expect(SCSIPath("8:0:0:0") == nil)
         #expect(SCSIPath("[8:0:0]") == nil)

@@ -47,8 +47,8 @@ import Testing
         try CartridgeLifecycle.check(from: .exported, to: .cleaning, isWORM: false, isCleaning: true)
     }
 
-    @Test func catalogRejectsIllegalTransitionAndKeepsState() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func catalogRejectsIllegalTransitionAndKeepsState(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let worm = try await fixture.catalog.registerCartridge(volumeTag: "WRM001LZ")
         let id = try #require(worm.id)
         #expect(worm.isWorm)
@@ -64,8 +64,8 @@ import Testing
         #expect(try await fixture.catalog.cartridge(id: id)?.status == .full)
     }
 
-    @Test func cleaningCartridgeRegisteredFromBarcode() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func cleaningCartridgeRegisteredFromBarcode(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let cleaning = try await fixture.catalog.registerCartridge(volumeTag: "CLN001L1")
         #expect(cleaning.status == .cleaning)
         #expect(cleaning.cleaningUsesLeft == 50)

@@ -68,7 +68,7 @@ public struct TapeTypeTable: Sendable {
         return bySuffix[key]
     }
 
-    static func load(_ db: Database) throws -> TapeTypeTable {
-        TapeTypeTable(types: try TapeType.order(Column("id")).fetchAll(db))
+    static func load(_ sql: any CatalogSQL) throws -> TapeTypeTable {
+        TapeTypeTable(types: try sql.fetchAll(TapeType.self, "SELECT * FROM tape_types ORDER BY id"))
     }
 }

@@ -43,6 +43,24 @@ struct SlotCountDelta {
         }
     }
 
+    /// The changes one by one through either store (a slot insert changes one count).
+    func apply(_ sql: any CatalogSQL, library libraryID: Int64) throws {
+        for change in changes {
+            let key: [DatabaseValue] = [libraryID.databaseValue, change.kind.rawValue.databaseValue,
+                                        change.full.databaseValue, change.block.databaseValue]
+            let updated = try sql.execute("""
+                UPDATE library_slot_block_counts SET slot_count = slot_count + ?
+                WHERE library_id = ? AND kind = ? AND "full" = ? AND block = ?
+                """, [change.delta.databaseValue] + key)
+            if updated == 0 {
+                try sql.execute("""
+                    INSERT INTO library_slot_block_counts (library_id, kind, "full", block, slot_count) VALUES (?, ?, ?, ?, ?)
+                    """, key + [change.delta.databaseValue])
+            }
+        }
+    }
+
+    /// The changes through SQLite's prepared statements (a sync changes up to thousands).
     func apply(_ db: Database, library libraryID: Int64) throws {
         guard !deltas.isEmpty else { return }
         let update = try BulkStatement(db, sql: """

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+
+/// A pooled PostgreSQL connection used synchronously, so that the catalog's queries written once
+/// for both stores (`CatalogSQL`, synchronous as GRDB's closures are) run on PostgreSQL too. It
+/// lives on a dispatch queue of its own, never on the cooperative pool: each statement waits for
+/// postgres-nio's future (`wait()` is only refused on an event loop), as a GRDB access waits for
+/// SQLite on its own queue.
+struct PostgresBlockingSession: CatalogSQL {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Rows and the number of rows changed, of one statement (`?` placeholders numbered here).
+    private func run(_ sql: String, _ arguments: [DatabaseValue]) throws -> (rows: [Row], changed: Int) {
+        final class Collected: @unchecked Sendable {
+            let lock = NIOLock()
+            var rows: [Row] = []
+        }
+        let collected = Collected()
+        let query = PostgresQuery(unsafeSQL: PostgresCatalog.numbered(sql), binds: PostgresSession.binds(arguments))
+        let metadata = try connection.query(query, logger: logger) { row in
+            var values: [String: DatabaseValue] = [:]
+            for cell in row { values[cell.columnName] = try PostgresSession.value(of: cell) }
+            let converted = Row(values)
+            collected.lock.withLock { collected.rows.append(converted) }
+        }.wait()
+        return (collected.lock.withLock { collected.rows }, metadata.rows ?? 0)
+    }
+
+    func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
+        try run(sql, arguments).rows
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [DatabaseValue]) throws -> Int {
+        try run(sql, arguments).changed
+    }
+
+    func insertRecord<Record: MutablePersistableRecord & FetchableRecord>(_ record: Record) throws -> Record {
+        let columns = try record.databaseDictionary.filter { !($0.key == "id" && $0.value.isNull) }.sorted { $0.key < $1.key }
+        let names = columns.map { "\"\($0.key)\"" }.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        guard let stored = try fetchOne(Record.self, "INSERT INTO \(Record.databaseTableName) (\(names)) VALUES (\(placeholders)) RETURNING *",
+                                        columns.map(\.value)) else {
+            throw CatalogError.storage("\(Record.databaseTableName): the insert returned no row")
+        }
+        return stored
+    }
+
+    func updateRecord<Record: MutablePersistableRecord>(_ record: Record) throws {
+        let dictionary = try record.databaseDictionary
+        guard let id = dictionary["id"], !id.isNull else {
+            throw CatalogError.storage("\(Record.databaseTableName): an update needs the row's id")
+        }
+        let columns = dictionary.filter { $0.key != "id" }.sorted { $0.key < $1.key }
+        let assignments = columns.map { "\"\($0.key)\" = ?" }.joined(separator: ", ")
+        let changed = try execute("UPDATE \(Record.databaseTableName) SET \(assignments) WHERE id = ?", columns.map(\.value) + [id])
+        guard changed == 1 else {
+            throw CatalogError.notFound(resource: Record.databaseTableName, identifier: "\(id)")
+        }
+    }
+}
+
+extension PostgresCatalog: CatalogStore {
+    public func readSQL<T: Sendable>(_ body: @escaping @Sendable (any CatalogSQL) throws -> T) async throws(CatalogError) -> T {
+        try await blocking(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    public func writeSQL<T: Sendable>(_ body: @escaping @Sendable (any CatalogSQL) throws -> T) async throws(CatalogError) -> T {
+        try await blocking(begin: "BEGIN", body)
+    }
+
+    /// Leases a connection and runs `body` in one transaction on a dispatch queue of its own.
+    private func blocking<T: Sendable>(begin: String, _ body: @escaping @Sendable (any CatalogSQL) throws -> T)
+        async throws(CatalogError) -> T {
+        let logger = self.logger
+        do {
+            return try await client.withConnection { connection in
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                    DispatchQueue(label: "tapelib.catalog.postgres.session").async {
+                        let session = PostgresBlockingSession(connection: connection, logger: logger)
+                        continuation.resume(with: Result {
+                            try session.execute(begin, [])
+                            do {
+                                let result = try body(session)
+                                try session.execute("COMMIT", [])
+                                return result
+                            } catch {
+                                _ = try? session.execute("ROLLBACK", [])
+                                throw error
+                            }
+                        })
+                    }
+                }
+            }
+        } catch {
+            throw CatalogError(postgres: error)
+        }
+    }
+}

@@ -4,8 +4,8 @@ import Testing
 
 /// Media servers joining a catalog: the first by starting, later ones by authorisation.
 @Suite struct AdmissionTests {
-    @Test func theFirstMediaServerJoinsAndALaterOneWaitsUntilAuthorised() async throws {
-        let catalog = try CatalogDatabase.inMemory()
+    @Test(arguments: QueueStore.allCases) func theFirstMediaServerJoinsAndALaterOneWaitsUntilAuthorised(_ store: QueueStore) async throws {
+        let catalog = try await StoreFixture.empty(store)
         let first = try await catalog.admitMediaServer(hostname: "media-a", hwid: "hw-a")
         guard case .admitted(let firstID, first: true) = first else { Issue.record("\(first)"); return }
         // It is known the next time it starts.
@@ -36,8 +36,8 @@ import Testing
         await #expect(throws: CatalogError.self) { _ = try await catalog.authoriseMediaServer(hostname: "media-b") }
     }
 
-    @Test func aRequestCanBeDeletedAndUnknownOnesAreNotFound() async throws {
-        let catalog = try CatalogDatabase.inMemory()
+    @Test(arguments: QueueStore.allCases) func aRequestCanBeDeletedAndUnknownOnesAreNotFound(_ store: QueueStore) async throws {
+        let catalog = try await StoreFixture.empty(store)
         _ = try await catalog.admitMediaServer(hostname: "media-a", hwid: "hw-a")
         guard case .waiting(let request) = try await catalog.admitMediaServer(hostname: "media-b", hwid: "hw-b") else {
             Issue.record("media-b was admitted without authorisation"); return

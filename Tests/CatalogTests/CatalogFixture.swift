@@ -37,11 +37,16 @@ struct StoreFixture: Sendable {
     let serverID: Int64
     let libraryID: Int64
 
-    static func make(_ store: QueueStore) async throws -> StoreFixture {
-        let catalog: any CatalogStore = switch store {
+    /// A fresh, migrated, empty catalog in `store`.
+    static func empty(_ store: QueueStore) async throws -> any CatalogStore {
+        switch store {
         case .sqlite: try CatalogDatabase.inMemory()
         case .postgres: try await PostgresTestServer.makeCatalog()
         }
+    }
+
+    static func make(_ store: QueueStore) async throws -> StoreFixture {
+        let catalog = try await empty(store)
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "525a99154f3505a2"))
         let serverID = try #require(server.id)
         let library = try await catalog.insert(TapeLibrary(mediaServerId: serverID, description: "test library"))

@@ -75,6 +75,10 @@ public protocol CatalogStore: Sendable {
     /// the one `Reconciler`).
     func reconcile(library libraryID: Int64, snapshot: InventorySnapshot, now: Date) async throws(CatalogError)
         -> ReconcileSummary
+    /// One page of a list resource: `CompiledListQuery` in the store's dialect (SQLite's count
+    /// cache and seek, PostgreSQL's single statement or snapshot).
+    func list<Record: FetchableRecord & Sendable>(_ query: ListQuery, schema: ResourceSchema,
+                                                  as type: Record.Type) async throws(CatalogError) -> Page<Record>
 }
 
 extension CatalogDatabase: CatalogStore {

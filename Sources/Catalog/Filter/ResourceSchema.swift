@@ -38,8 +38,9 @@ struct CountCache: Sendable {
     var addressesPerBlock = 1
 }
 
-/// The whitelist of filterable and sortable fields of one list resource.
-struct ResourceSchema: Sendable {
+/// The whitelist of filterable and sortable fields of one list resource (public as a type, for
+/// `CatalogStore.list`; built only here).
+public struct ResourceSchema: Sendable {
     let resource: String
     let table: String
     let fields: [String: FilterField]

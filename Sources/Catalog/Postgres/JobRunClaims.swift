@@ -44,15 +44,6 @@ extension CatalogDatabase: JobRunClaims {
     }
 }
 
-extension CatalogDatabase {
-    /// A job's executions, oldest first.
-    public func executions(ofJob jobID: Int64) async throws(CatalogError) -> [JobExecution] {
-        try await read { db in
-            try JobExecution.fetchAll(db, sql: "SELECT * FROM job_executions WHERE job_id = ? ORDER BY id", arguments: [jobID])
-        }
-    }
-}
-
 extension PostgresCatalog: JobRunClaims {
     public func claimJobRun(_ jobID: Int64, due: Date, now: Date = Date()) async throws(CatalogError) -> JobExecution? {
         guard now >= due else { throw .invalidArgument("a run due at \(due) cannot be claimed before it is due (\(now))") }
@@ -64,35 +55,6 @@ extension PostgresCatalog: JobRunClaims {
                                                  [now.databaseValue, jobID.databaseValue, due.databaseValue])
             guard !claimed.isEmpty else { return nil }
             return try await session.insert(JobExecution(jobId: jobID, startedAt: now))
-        }
-    }
-
-    public func insert(_ job: ScheduledJob) async throws(CatalogError) -> ScheduledJob {
-        try await transaction { session in try await session.insert(job) }
-    }
-
-    /// Stores a job's next run (and deactivates it when asked).
-    public func scheduleJob(_ jobID: Int64, nextRunAt: Date?, deactivate: Bool = false) async throws(CatalogError) {
-        try await transaction { session in
-            let updated = try await session.rows("""
-                UPDATE scheduled_jobs SET next_run_at = $1, is_active = CASE WHEN $2 = 1 THEN 0 ELSE is_active END
-                WHERE id = $3 RETURNING id
-                """, [nextRunAt.databaseValue, (deactivate ? 1 : 0).databaseValue, jobID.databaseValue])
-            if updated.isEmpty { throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(jobID)) }
-        }
-    }
-
-    public func scheduledJob(id: Int64) async throws(CatalogError) -> ScheduledJob? {
-        try await autocommit { session in
-            try await session.fetchOne(ScheduledJob.self, "SELECT * FROM scheduled_jobs WHERE id = $1", [id.databaseValue])
-        }
-    }
-
-    /// A job's executions, oldest first.
-    public func executions(ofJob jobID: Int64) async throws(CatalogError) -> [JobExecution] {
-        try await autocommit { session in
-            try await session.fetchAll(JobExecution.self, "SELECT * FROM job_executions WHERE job_id = $1 ORDER BY id",
-                                       [jobID.databaseValue])
         }
     }
 }

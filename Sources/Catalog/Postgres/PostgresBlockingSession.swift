@@ -14,8 +14,10 @@ struct PostgresBlockingSession: CatalogSQL {
     let connection: PostgresConnection
     let logger: Logger
 
-    /// Rows and the number of rows changed, of one statement (`?` placeholders numbered here).
-    private func run(_ sql: String, _ arguments: [DatabaseValue]) throws -> (rows: [Row], changed: Int) {
+    /// Rows (unless `readRows` is false: a statement run for its effect, whose rows such as
+    /// `pg_advisory_xact_lock`'s void are not read) and the number of rows changed, of one
+    /// statement (`?` placeholders numbered here).
+    private func run(_ sql: String, _ arguments: [DatabaseValue], readRows: Bool = true) throws -> (rows: [Row], changed: Int) {
         final class Collected: @unchecked Sendable {
             let lock = NIOLock()
             var rows: [Row] = []
@@ -23,6 +25,7 @@ struct PostgresBlockingSession: CatalogSQL {
         let collected = Collected()
         let query = PostgresQuery(unsafeSQL: PostgresCatalog.numbered(sql), binds: PostgresSession.binds(arguments))
         let metadata = try connection.query(query, logger: logger) { row in
+            guard readRows else { return }
             var values: [String: DatabaseValue] = [:]
             for cell in row { values[cell.columnName] = try PostgresSession.value(of: cell) }
             let converted = Row(values)
@@ -37,7 +40,7 @@ struct PostgresBlockingSession: CatalogSQL {
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [DatabaseValue]) throws -> Int {
-        try run(sql, arguments).changed
+        try run(sql, arguments, readRows: false).changed
     }
 
     func insertRecord<Record: MutablePersistableRecord & FetchableRecord>(_ record: Record) throws -> Record {
@@ -67,15 +70,19 @@ struct PostgresBlockingSession: CatalogSQL {
 
 extension PostgresCatalog: CatalogStore {
     public func readSQL<T: Sendable>(_ body: @escaping @Sendable (any CatalogSQL) throws -> T) async throws(CatalogError) -> T {
-        try await blocking(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        try await blocking(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true, body)
     }
 
+    /// Write transactions run one at a time across the installation, as SQLite's single writer
+    /// runs them, so that a query's read-then-write (is this the catalog's first media server?
+    /// is this slot free?) means the same on both stores: each takes the writers' advisory lock
+    /// first. The task queue's claims do not (they lock rows, `SKIP LOCKED`).
     public func writeSQL<T: Sendable>(_ body: @escaping @Sendable (any CatalogSQL) throws -> T) async throws(CatalogError) -> T {
-        try await blocking(begin: "BEGIN", body)
+        try await blocking(begin: "BEGIN", readOnly: false, body)
     }
 
     /// Leases a connection and runs `body` in one transaction on a dispatch queue of its own.
-    private func blocking<T: Sendable>(begin: String, _ body: @escaping @Sendable (any CatalogSQL) throws -> T)
+    private func blocking<T: Sendable>(begin: String, readOnly: Bool, _ body: @escaping @Sendable (any CatalogSQL) throws -> T)
         async throws(CatalogError) -> T {
         let logger = self.logger
         do {
@@ -85,6 +92,7 @@ extension PostgresCatalog: CatalogStore {
                         let session = PostgresBlockingSession(connection: connection, logger: logger)
                         continuation.resume(with: Result {
                             try session.execute(begin, [])
+                            if !readOnly { try session.execute("SELECT pg_advisory_xact_lock(?)", [Self.writerLock.databaseValue]) }
                             do {
                                 let result = try body(session)
                                 try session.execute("COMMIT", [])

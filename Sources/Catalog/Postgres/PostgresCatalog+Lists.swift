@@ -4,7 +4,7 @@ import GRDB
 /// Lists with the filter language: the query compiled once (`CompiledListQuery`, the same
 /// whitelist, operators, value conversion and order as SQLite's), in PostgreSQL's dialect.
 extension PostgresCatalog {
-    func list<Record: FetchableRecord & Sendable>(_ query: ListQuery, schema: ResourceSchema,
+    public func list<Record: FetchableRecord & Sendable>(_ query: ListQuery, schema: ResourceSchema,
                                                   as type: Record.Type) async throws(CatalogError) -> Page<Record> {
         let compiled: CompiledListQuery
         do {
@@ -67,23 +67,6 @@ extension PostgresCatalog {
                 throw error
             }
         }
-    }
-
-    public func listLibraryTasks(_ query: ListQuery) async throws(CatalogError) -> Page<LibraryTask> {
-        try await list(query, schema: ResourceSchemas.libraryTasks, as: LibraryTask.self)
-    }
-
-    /// The total from the count cache, and a deep page found by a seek over its blocks, as on SQLite.
-    public func listSlots(_ query: ListQuery) async throws(CatalogError) -> Page<LibrarySlot> {
-        try await list(query, schema: ResourceSchemas.librarySlots, as: LibrarySlot.self)
-    }
-
-    public func listMediaServers(_ query: ListQuery) async throws(CatalogError) -> Page<MediaServer> {
-        try await list(query, schema: ResourceSchemas.mediaServers, as: MediaServer.self)
-    }
-
-    public func listLibraries(_ query: ListQuery) async throws(CatalogError) -> Page<TapeLibrary> {
-        try await list(query, schema: ResourceSchemas.tapeLibraries, as: TapeLibrary.self)
     }
 
     /// `?` placeholders numbered `$1`, `$2`… in order; a `?` inside a quoted literal or name stays.

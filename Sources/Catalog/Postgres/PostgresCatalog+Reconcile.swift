@@ -10,9 +10,9 @@ import PostgresNIO
 /// after it: new rows by COPY, changes as `UPDATE … FROM unnest(…)` of arrays.
 extension PostgresCatalog {
     /// Applies a physical inventory of `library`, as `CatalogDatabase.reconcile` does, in one
-    /// transaction. Syncs of the whole installation run one at a time (a transaction-level
-    /// advisory lock), as SQLite's single writer runs them: two libraries' syncs may move the
-    /// same cartridge.
+    /// transaction. It holds the writers' advisory lock (`writeSQL`), so syncs and the catalog's
+    /// other writes run one at a time, as SQLite's single writer runs them: two libraries' syncs
+    /// may move the same cartridge.
     public func reconcile(library libraryID: Int64, snapshot: InventorySnapshot,
                           now: Date = Date()) async throws(CatalogError) -> ReconcileSummary {
         let elements: [InventoryElement]
@@ -23,7 +23,7 @@ extension PostgresCatalog {
         }
         return try await transaction { session in
             var trace = PhaseTrace()
-            try await session.execute("SELECT pg_advisory_xact_lock($1)", [Self.reconcileLock.databaseValue])
+            try await session.execute("SELECT pg_advisory_xact_lock($1)", [Self.writerLock.databaseValue])
             guard try await !session.rows("SELECT id FROM tape_libraries WHERE id = $1 FOR UPDATE",
                                           [libraryID.databaseValue]).isEmpty else {
                 throw CatalogError.notFound(resource: "tape_libraries", identifier: String(libraryID))
@@ -45,8 +45,8 @@ extension PostgresCatalog {
         }
     }
 
-    /// The key of the advisory lock reconciles hold (any constant other tapelib locks do not use).
-    static let reconcileLock: Int64 = 0x7461_7065_7379_6e63  // "tapesync"
+    /// The key of the advisory lock the catalog's writers hold (any constant other tapelib locks do not use).
+    static let writerLock: Int64 = 0x7461_7065_7772_6974  // "tapewrit"
 }
 
 /// What reconcile's second pass reads, fetched before it, and what it writes, gathered for

@@ -2,18 +2,19 @@ import Foundation
 import GRDB
 
 /// Reads and writes the REST API needs beyond the engine's: single rows by id, the PATCH
-/// endpoints' field updates, and deletes that refuse while tasks still use the row.
-extension CatalogDatabase {
+/// endpoints' field updates, and deletes that refuse while tasks still use the row. Written once
+/// for both stores (`CatalogStore`, `CatalogSQL`).
+extension CatalogStore {
     public func mediaServer(id: Int64) async throws(CatalogError) -> MediaServer? {
-        try await read { db in try MediaServer.fetchOne(db, key: id) }
+        try await readSQL { sql in try sql.record(MediaServer.self, id: id) }
     }
 
     public func pool(named name: String) async throws(CatalogError) -> Pool? {
-        try await read { db in try Pool.filter(Column("name") == name).fetchOne(db) }
+        try await readSQL { sql in try sql.fetchOne(Pool.self, "SELECT * FROM pools WHERE name = ?", [name.databaseValue]) }
     }
 
     public func pool(id: Int64) async throws(CatalogError) -> Pool? {
-        try await read { db in try Pool.fetchOne(db, key: id) }
+        try await readSQL { sql in try sql.record(Pool.self, id: id) }
     }
 
     /// Reads row `id` of `Record`, lets `change` edit it (and refuse, by throwing), and writes it
@@ -21,12 +22,12 @@ extension CatalogDatabase {
     func updateRow<Record: MutablePersistableRecord & FetchableRecord & Sendable>(
         _ type: Record.Type, id: Int64, resource: String, _ change: @escaping @Sendable (inout Record) throws -> Void
     ) async throws(CatalogError) -> Record {
-        try await write { db in
-            guard var row = try Record.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard var row = try sql.record(Record.self, id: id) else {
                 throw CatalogError.notFound(resource: resource, identifier: String(id))
             }
             try change(&row)
-            try row.update(db)
+            try sql.updateRecord(row)
             return row
         }
     }
@@ -60,37 +61,43 @@ extension CatalogDatabase {
     /// Unfinished library tasks that name `library` (or, when given, `cartridge` or `drive`).
     public func unfinishedLibraryTasks(library: Int64? = nil, cartridge: Int64? = nil, drive: Int64? = nil)
         async throws(CatalogError) -> [LibraryTask] {
-        try await read { db in
-            var request = LibraryTask.filter(!TaskStatus.allCases.filter(\.isFinal).map(\.rawValue).contains(Column("status")))
-            if let library { request = request.filter(Column("library_id") == library) }
-            if let cartridge { request = request.filter(Column("cartridge_id") == cartridge) }
-            if let drive { request = request.filter(Column("drive_id") == drive) }
-            return try request.order(Column("id")).fetchAll(db)
+        try await readSQL { sql in
+            var conditions = [TaskStatus.unfinishedCondition]
+            var arguments: [DatabaseValue] = []
+            for (column, value) in [("library_id", library), ("cartridge_id", cartridge), ("drive_id", drive)] {
+                guard let value else { continue }
+                conditions.append("\(column) = ?")
+                arguments.append(value.databaseValue)
+            }
+            return try sql.fetchAll(LibraryTask.self, "SELECT * FROM tl_task_queue WHERE "
+                                    + conditions.joined(separator: " AND ") + " ORDER BY id", arguments)
         }
     }
 
     /// Deletes a library (its slots, drives and changer with it); refused while tasks are queued or running for it.
     public func deleteLibrary(_ id: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard let library = try TapeLibrary.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard let library = try sql.record(TapeLibrary.self, id: id) else {
                 throw CatalogError.notFound(resource: "tape_libraries", identifier: String(id))
             }
-            let finals = TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
-            let running = try LibraryTask.filter(Column("library_id") == id && !finals.contains(Column("status"))).fetchCount(db)
+            let running = try sql.value(Int.self, "SELECT COUNT(*) FROM tl_task_queue WHERE library_id = ? AND "
+                                        + TaskStatus.unfinishedCondition, [id.databaseValue]) ?? 0
             if running > 0 {
                 throw CatalogError.conflict("tape library \(id) has \(running) unfinished task(s); kill them or let them end first")
             }
+            let key = [id.databaseValue]
             // Cartridges of the library leave it (they are not deleted: their data and history stay).
-            try db.execute(sql: """
+            try sql.execute("""
                 UPDATE tape_cartridges SET slot_id = NULL, location = 'offline'
                 WHERE slot_id IN (SELECT id FROM library_slots WHERE library_id = ?)
-                """, arguments: [id])
-            try db.execute(sql: "UPDATE library_tape_drives SET library_id = NULL, loaded_cartridge_id = NULL WHERE library_id = ?",
-                           arguments: [id])
-            try db.execute(sql: "UPDATE tl_task_queue SET library_id = NULL WHERE library_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM library_slots WHERE library_id = ?", arguments: [id])
-            _ = try TapeLibrary.deleteOne(db, key: id)
-            if let changerID = library.mediumChangerId { _ = try MediumChanger.deleteOne(db, key: changerID) }
+                """, key)
+            try sql.execute("UPDATE library_tape_drives SET library_id = NULL, loaded_cartridge_id = NULL WHERE library_id = ?", key)
+            try sql.execute("UPDATE tl_task_queue SET library_id = NULL WHERE library_id = ?", key)
+            try sql.execute("DELETE FROM library_slots WHERE library_id = ?", key)
+            try sql.execute("DELETE FROM tape_libraries WHERE id = ?", key)
+            if let changerID = library.mediumChangerId {
+                try sql.execute("DELETE FROM medium_changers WHERE id = ?", [changerID.databaseValue])
+            }
         }
     }
 
@@ -109,20 +116,20 @@ extension CatalogDatabase {
 
     /// Deletes a cartridge record; refused while it is in a library or named by an unfinished task.
     public func deleteCartridge(_ id: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard let cartridge = try TapeCartridge.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard let cartridge = try sql.record(TapeCartridge.self, id: id) else {
                 throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(id))
             }
             if cartridge.slotId != nil || cartridge.location.isInLibrary {
                 throw CatalogError.conflict("cartridge \(cartridge.volumeTag) is in a library; export it first")
             }
-            let finals = TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
-            if try LibraryTask.filter(Column("cartridge_id") == id && !finals.contains(Column("status"))).fetchCount(db) > 0 {
+            if try sql.value(Int.self, "SELECT COUNT(*) FROM tl_task_queue WHERE cartridge_id = ? AND "
+                             + TaskStatus.unfinishedCondition, [id.databaseValue]) ?? 0 > 0 {
                 throw CatalogError.conflict("cartridge \(cartridge.volumeTag) is used by an unfinished task")
             }
             do {
-                _ = try TapeCartridge.deleteOne(db, key: id)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                try sql.execute("DELETE FROM tape_cartridges WHERE id = ?", [id.databaseValue])
+            } catch where CatalogError(postgres: error).isConstraintViolation {
                 throw CatalogError.conflict("cartridge \(cartridge.volumeTag) holds copies of backup records; it cannot be deleted")
             }
         }
@@ -130,10 +137,12 @@ extension CatalogDatabase {
 
     /// Library tasks per status (task_status).
     public func libraryTaskStatusCounts() async throws(CatalogError) -> [(status: String, count: Int)] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM tl_task_queue GROUP BY status ORDER BY status")
-                .map { (status: $0["status"], count: $0["n"]) }
+        let rows: [StatusCount] = try await readSQL { sql in
+            try sql.rows("SELECT status, COUNT(*) AS n FROM tl_task_queue GROUP BY status", [])
+                .map { StatusCount(status: $0["status"], count: $0["n"]) }
         }
+        // Byte order, whatever the database's collation.
+        return rows.sorted { $0.status.utf8.lexicographicallyPrecedes($1.status.utf8) }.map { (status: $0.status, count: $0.count) }
     }
 
     // MARK: Drives of a library
@@ -141,21 +150,24 @@ extension CatalogDatabase {
     /// Drives the catalog knows on `mediaServer` that no library has (a library deleted, a drive
     /// taken out): what POST library_tape_drives can add.
     public func unassignedDrives(mediaServer: Int64?) async throws(CatalogError) -> [LibraryTapeDrive] {
-        try await read { db in
-            var request = LibraryTapeDrive.filter(Column("library_id") == nil)
-            if let mediaServer { request = request.filter(Column("media_server_id") == mediaServer) }
-            return try request.order(Column("id")).fetchAll(db)
+        try await readSQL { sql in
+            if let mediaServer {
+                return try sql.fetchAll(LibraryTapeDrive.self, """
+                    SELECT * FROM library_tape_drives WHERE library_id IS NULL AND media_server_id = ? ORDER BY id
+                    """, [mediaServer.databaseValue])
+            }
+            return try sql.fetchAll(LibraryTapeDrive.self, "SELECT * FROM library_tape_drives WHERE library_id IS NULL ORDER BY id")
         }
     }
 
     /// Puts drive `id` into library `libraryID` (same media server, not in another library).
     @discardableResult
     public func assignDrive(_ id: Int64, toLibrary libraryID: Int64) async throws(CatalogError) -> LibraryTapeDrive {
-        try await write { db in
-            guard let library = try TapeLibrary.fetchOne(db, key: libraryID) else {
+        try await writeSQL { sql in
+            guard let library = try sql.record(TapeLibrary.self, id: libraryID) else {
                 throw CatalogError.notFound(resource: "tape_libraries", identifier: String(libraryID))
             }
-            guard var drive = try LibraryTapeDrive.fetchOne(db, key: id) else {
+            guard var drive = try sql.record(LibraryTapeDrive.self, id: id) else {
                 throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(id))
             }
             if let current = drive.libraryId {
@@ -166,26 +178,49 @@ extension CatalogDatabase {
                 throw CatalogError.conflict("drive \(id) is on another media server than tape library \(libraryID)")
             }
             drive.libraryId = libraryID
-            try drive.update(db)
+            try sql.updateRecord(drive)
             return drive
         }
     }
 
     /// Takes drive `id` out of its library; refused while it holds a cartridge or a task uses it.
     public func unassignDrive(_ id: Int64) async throws(CatalogError) -> Int64? {
-        try await write { db in
-            guard var drive = try LibraryTapeDrive.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard var drive = try sql.record(LibraryTapeDrive.self, id: id) else {
                 throw CatalogError.notFound(resource: "library_tape_drives", identifier: String(id))
             }
             guard let libraryID = drive.libraryId else { return nil }
             if drive.loadedCartridgeId != nil { throw CatalogError.conflict("drive \(id) holds a cartridge; unload it first") }
-            let finals = TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
-            if try LibraryTask.filter(Column("drive_id") == id && !finals.contains(Column("status"))).fetchCount(db) > 0 {
+            if try sql.value(Int.self, "SELECT COUNT(*) FROM tl_task_queue WHERE drive_id = ? AND "
+                             + TaskStatus.unfinishedCondition, [id.databaseValue]) ?? 0 > 0 {
                 throw CatalogError.conflict("drive \(id) is used by an unfinished task")
             }
             drive.libraryId = nil
-            try drive.update(db)
+            try sql.updateRecord(drive)
             return libraryID
         }
+    }
+}
+
+/// A status and how many tasks have it (a tuple is not Sendable across the store's queue).
+private struct StatusCount: Sendable {
+    let status: String
+    let count: Int
+}
+
+extension TaskStatus {
+    /// `status NOT IN (…the final statuses…)`, with the statuses as literals (they are this
+    /// enumeration's raw values, not input).
+    static var unfinishedCondition: String {
+        "status NOT IN (" + allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    }
+}
+
+extension CatalogError {
+    /// Whether the catalog refused a write for a constraint (SQLite's SQLITE_CONSTRAINT,
+    /// PostgreSQL's SQLSTATE class 23).
+    var isConstraintViolation: Bool {
+        if case .constraintViolation = self { return true }
+        return false
     }
 }

@@ -3,7 +3,7 @@ import GRDB
 /// The API's list endpoints: filter_data, page, limit, sort and direction over each resource's
 /// whitelist (ResourceSchemas). Bad input throws `.filter` before any SQL runs.
 extension CatalogDatabase {
-    func list<Record: FetchableRecord & Sendable>(_ query: ListQuery, schema: ResourceSchema,
+    public func list<Record: FetchableRecord & Sendable>(_ query: ListQuery, schema: ResourceSchema,
                                                   as type: Record.Type) async throws(CatalogError) -> Page<Record> {
         let compiled: CompiledListQuery
         do {
@@ -14,7 +14,10 @@ extension CatalogDatabase {
         let page = query.page
         return try await read { db in try compiled.fetchPage(db, schema: schema, as: type, page: page) }
     }
+}
 
+/// The list endpoints, the same on both stores (each compiles the query in its dialect).
+extension CatalogStore {
     public func listSlots(_ query: ListQuery) async throws(CatalogError) -> Page<LibrarySlot> {
         try await list(query, schema: ResourceSchemas.librarySlots, as: LibrarySlot.self)
     }
@@ -77,5 +80,9 @@ extension CatalogDatabase {
 
     public func listScheduledJobs(_ query: ListQuery) async throws(CatalogError) -> Page<ScheduledJob> {
         try await list(query, schema: ResourceSchemas.scheduledJobs, as: ScheduledJob.self)
+    }
+
+    public func listUnauthorisedMediaServers(_ query: ListQuery) async throws(CatalogError) -> Page<UnauthorisedMediaServer> {
+        try await list(query, schema: ResourceSchemas.unauthorisedMediaServers, as: UnauthorisedMediaServer.self)
     }
 }

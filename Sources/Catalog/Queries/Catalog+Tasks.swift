@@ -85,15 +85,7 @@ extension CatalogDatabase {
         }
     }
 
-    public func appendLog(_ entry: TaskLogEntry) async throws(CatalogError) {
-        _ = try await write { db in var row = entry; try row.insert(db); return row }
-    }
-
     // MARK: Scheduled jobs
-
-    public func insert(_ job: ScheduledJob) async throws(CatalogError) -> ScheduledJob {
-        try await write { db in var row = job; try row.insert(db); return row }
-    }
 
     /// Starts an execution of a job and stamps the job's last run.
     public func startExecution(job jobID: Int64, tlTaskID: Int64? = nil, taskID: Int64? = nil,

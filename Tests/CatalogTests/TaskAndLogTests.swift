@@ -95,8 +95,8 @@ import Testing
         #expect(try await fixture.catalog.copies(of: try #require(record.id)).count == 1)
     }
 
-    @Test func failedLoginsLockTheAccount() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func failedLoginsLockTheAccount(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let user = try await fixture.catalog.insert(User(name: "operator", passwordHash: "$argon2id$..."),
                                                     roles: ["administrator"])
         let id = try #require(user.id)
@@ -105,14 +105,29 @@ import Testing
         for _ in 0..<4 { #expect(try await fixture.catalog.recordFailedLogin(userID: id, now: now).lockedUntil == nil) }
         let locked = try await fixture.catalog.recordFailedLogin(userID: id, now: now)
         #expect(locked.lockedUntil == now.addingTimeInterval(30 * 60))
+        let cleared = try await fixture.catalog.recordSuccessfulLogin(userID: id, now: now)
+        #expect(cleared.lockedUntil == nil && cleared.failedLoginCount == 0)
+        let second = try await fixture.catalog.insert(User(name: "boss", passwordHash: "h"), roles: ["superuser", "maintainer"])
+        let secondID = try #require(second.id)
+        #expect(try await fixture.catalog.roles(ofUser: secondID) == ["maintainer", "superuser"])
+        #expect(try await fixture.catalog.userCount() == 2)
+        #expect(try await fixture.catalog.users().map(\.1) == [["administrator"], ["maintainer", "superuser"]])
+        await #expect(throws: CatalogError.self) { try await fixture.catalog.deleteUser(secondID) }
+        try await fixture.catalog.updateUser(id, roles: ["superuser"])
+        try await fixture.catalog.deleteUser(secondID)
+        #expect(try await fixture.catalog.user(named: "boss") == nil)
         await #expect(throws: CatalogError.self) {
             _ = try await fixture.catalog.insert(User(name: "x", passwordHash: "h"), roles: ["emperor"])
         }
     }
 
-    @Test func revokedTokensAndConfiguration() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func revokedTokensAndConfiguration(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        try await fixture.catalog.revokeToken("jti-1", expiresAt: Date(timeIntervalSince1970: 50))
+        // Revoked again: the later expiry wins (an upsert on both stores).
         try await fixture.catalog.revokeToken("jti-1", expiresAt: Date(timeIntervalSince1970: 100))
+        #expect(try await fixture.catalog.isTokenRevoked("jti-1"))
+        try await fixture.catalog.purgeRevokedTokens(now: Date(timeIntervalSince1970: 60))
         #expect(try await fixture.catalog.isTokenRevoked("jti-1"))
         try await fixture.catalog.purgeRevokedTokens(now: Date(timeIntervalSince1970: 200))
         #expect(try await fixture.catalog.isTokenRevoked("jti-1") == false)

@@ -84,19 +84,19 @@ extension CatalogDatabase {
                                      arguments: [phase, now, mediaServer])
         }
     }
+}
 
-    // MARK: Scheduled jobs
-
+/// Job executions, written once for both stores.
+extension CatalogStore {
     /// Starts an execution of a job and stamps the job's last run.
     public func startExecution(job jobID: Int64, tlTaskID: Int64? = nil, taskID: Int64? = nil,
                                now: Date = Date()) async throws(CatalogError) -> JobExecution {
-        try await write { db in
-            guard try ScheduledJob.exists(db, key: jobID) else {
+        try await writeSQL { sql in
+            guard try sql.record(ScheduledJob.self, id: jobID) != nil else {
                 throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(jobID))
             }
-            var execution = JobExecution(jobId: jobID, startedAt: now, tlTaskId: tlTaskID, taskId: taskID)
-            try execution.insert(db)
-            try db.execute(sql: "UPDATE scheduled_jobs SET last_run_at = ? WHERE id = ?", arguments: [now, jobID])
+            let execution = try sql.insertRecord(JobExecution(jobId: jobID, startedAt: now, tlTaskId: tlTaskID, taskId: taskID))
+            try sql.execute("UPDATE scheduled_jobs SET last_run_at = ? WHERE id = ?", [now.databaseValue, jobID.databaseValue])
             return execution
         }
     }
@@ -105,14 +105,14 @@ extension CatalogDatabase {
     public func finishExecution(_ id: Int64, status: ExecutionStatus, message: String = "",
                                 now: Date = Date()) async throws(CatalogError) -> JobExecution {
         guard status != .running else { throw .invalidArgument("an execution cannot finish as RUNNING") }
-        return try await write { db in
-            guard var execution = try JobExecution.fetchOne(db, key: id) else {
+        return try await writeSQL { sql in
+            guard var execution = try sql.record(JobExecution.self, id: id) else {
                 throw CatalogError.notFound(resource: "job_executions", identifier: String(id))
             }
             execution.status = status
             execution.finishedAt = now
             execution.message = message
-            try execution.update(db)
+            try sql.updateRecord(execution)
             return execution
         }
     }

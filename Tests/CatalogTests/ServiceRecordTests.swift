@@ -162,4 +162,29 @@ struct APIRecordTests {
         #expect(left.location == .offline && left.slotId == nil)
         #expect(try await catalog.drive(id: driveID)?.libraryId == nil)
     }
+
+    @Test("metrics: table sizes, tasks per type and status with their mean duration, drive states",
+          arguments: QueueStore.allCases)
+    func metrics(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let catalog = fixture.catalog
+        let queue = try #require(catalog as? any LibraryTaskQueue)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for duration in [60.0, 120.0] {
+            let id = try #require(try await queue.enqueue(LibraryTask(type: .erase, libraryId: fixture.libraryID)).id)
+            _ = try await queue.updateLibraryTask(id, status: .execution, progressPercent: nil, phase: nil, failure: nil,
+                                                  log: nil, now: start)
+            _ = try await queue.updateLibraryTask(id, status: .done, progressPercent: nil, phase: nil, failure: nil,
+                                                  log: nil, now: start.addingTimeInterval(duration))
+        }
+        _ = try await queue.enqueue(LibraryTask(type: .sync, libraryId: fixture.libraryID))
+        _ = try await catalog.insert(LibraryTapeDrive(libraryId: fixture.libraryID, mediaServerId: fixture.serverID,
+                                                      device: "/dev/sg3", scsiPath: "[6:0:1:0]"))
+        let snapshot = try await catalog.metricsSnapshot()
+        #expect(snapshot.tableSizes.first { $0.0 == "tl_task_queue" }?.1 == 3)
+        #expect(snapshot.tasks.map { "\($0.type) \($0.status) \($0.count)" } == ["erase done 2", "sync new 1"])
+        #expect(snapshot.tasks.first?.averageSeconds.map { abs($0 - 90) < 0.01 } == true)
+        #expect(snapshot.tasks.last?.averageSeconds == nil)
+        #expect(snapshot.driveStates.map(\.0) == ["online"] && snapshot.driveStates.map(\.1) == [1])
+    }
 }

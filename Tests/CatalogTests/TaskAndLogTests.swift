@@ -69,8 +69,8 @@ import Testing
         #expect(try await fixture.catalog.libraryTaskLog(LogQuery(status: .all)).total == 5)
     }
 
-    @Test func copiesRecordTapeExtents() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func copiesRecordTapeExtents(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let disk = try #require(try await fixture.catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
         let tape = try #require(try await fixture.catalog.insert(Pool(name: "tape", type: .tapeLibrary)).id)
         let record = try await fixture.catalog.insert(BackupRecord(client: "client", resource: "/home",
@@ -93,6 +93,8 @@ import Testing
                                      lastBlock: 9, byteOffset: 0, byteCount: 1)])
         }
         #expect(try await fixture.catalog.copies(of: try #require(record.id)).count == 1)
+        let onA = try await fixture.catalog.extents(onCartridge: a)
+        #expect(onA.map(\.0.id) == [copy.id] && onA.map(\.1.tapeFileNumber) == [7])
     }
 
     @Test(arguments: QueueStore.allCases) func failedLoginsLockTheAccount(_ store: QueueStore) async throws {

@@ -9,6 +9,9 @@ import GRDB
 /// (dates as the same text, flags 0/1), `"full"` and `"asc"` are quoted, text is ordered with an
 /// explicit collation where order matters (see `ListDialect`).
 public protocol CatalogSQL {
+    /// Which SQL this connection speaks, for the few statements that must differ (date
+    /// arithmetic); everything else is the portable subset.
+    var dialect: ListDialect { get }
     func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row]
     /// Runs a statement for its effect; returns how many rows it changed.
     @discardableResult
@@ -44,6 +47,8 @@ extension CatalogSQL {
 }
 
 extension Database: CatalogSQL {
+    public var dialect: ListDialect { .sqlite }
+
     public func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
         try Row.fetchAll(self, sql: sql, arguments: StatementArguments(arguments))
     }

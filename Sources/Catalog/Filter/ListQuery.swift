@@ -65,7 +65,7 @@ extension Page: Equatable where Item: Equatable {}
 /// (`COLLATE "C"`, SQLite's BINARY), and `~` is case-insensitive there too (`ILIKE`, where SQLite's
 /// LIKE folds ASCII only). Both answer totals from the count cache, which the slot writers of
 /// both stores keep (`SlotCountDelta`).
-enum ListDialect: Sendable {
+public enum ListDialect: Sendable {
     case sqlite, postgres
 }
 

@@ -13,6 +13,7 @@ import PostgresNIO
 struct PostgresBlockingSession: CatalogSQL {
     let connection: PostgresConnection
     let logger: Logger
+    var dialect: ListDialect { .postgres }
 
     /// Rows (unless `readRows` is false: a statement run for its effect, whose rows such as
     /// `pg_advisory_xact_lock`'s void are not read) and the number of rows changed, of one

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PostgresNIO
 
 /// Reads and writes the REST API needs beyond the engine's: single rows by id, the PATCH
 /// endpoints' field updates, and deletes that refuse while tasks still use the row. Written once
@@ -217,6 +218,14 @@ extension TaskStatus {
 }
 
 extension CatalogError {
+    /// Whether `error` (as a store threw it) is a UNIQUE violation: SQLite's
+    /// SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's SQLSTATE 23505.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? DatabaseError { return error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE }
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        return false
+    }
+
     /// Whether the catalog refused a write for a constraint (SQLite's SQLITE_CONSTRAINT,
     /// PostgreSQL's SQLSTATE class 23).
     var isConstraintViolation: Bool {

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 
 /// The backup-core resources the API serves beside the tape ones: pools, repository records,
-/// the backup task queue, scheduled jobs. Deletes refuse what other rows still need.
+/// the backup task queue, scheduled jobs. Deletes refuse what other rows still need. Written
+/// once for both stores (`CatalogStore`); `PoolChange` stays here (a protocol extension holds
+/// no types).
 extension CatalogDatabase {
     // MARK: Pools
 
@@ -16,9 +18,11 @@ extension CatalogDatabase {
             self.retentionPeriod = retentionPeriod
         }
     }
+}
 
+extension CatalogStore {
     @discardableResult
-    public func updatePool(_ id: Int64, _ change: PoolChange, now: Date = Date()) async throws(CatalogError) -> Pool {
+    public func updatePool(_ id: Int64, _ change: CatalogDatabase.PoolChange, now: Date = Date()) async throws(CatalogError) -> Pool {
         try await updateRow(Pool.self, id: id, resource: "pool_list") { pool in
             if let name = change.name { pool.name = name }
             if let value = change.compressionType { pool.compressionType = value }
@@ -30,17 +34,17 @@ extension CatalogDatabase {
 
     /// Deletes a pool that holds nothing: no repository record or copy, no library, no cartridge.
     public func deletePool(_ id: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard let pool = try Pool.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard let pool = try sql.record(Pool.self, id: id) else {
                 throw CatalogError.notFound(resource: "pool_list", identifier: String(id))
             }
             for (table, what) in [("repository", "backup records"), ("repository_copies", "copies"),
                                   ("tape_libraries", "tape libraries"), ("tape_cartridges", "cartridges")] {
-                if try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE pool_id = ?", arguments: [id]) ?? 0 > 0 {
+                if try sql.value(Int.self, "SELECT COUNT(*) FROM \(table) WHERE pool_id = ?", [id.databaseValue]) ?? 0 > 0 {
                     throw CatalogError.conflict("pool \(pool.name) still has \(what); move or delete them first")
                 }
             }
-            _ = try Pool.deleteOne(db, key: id)
+            try sql.execute("DELETE FROM pools WHERE id = ?", [id.databaseValue])
         }
     }
 
@@ -49,15 +53,15 @@ extension CatalogDatabase {
     /// cartridge) or faulty (its library is offline). Other pools report their stored state.
     public func poolHealth(_ pool: Pool) async throws(CatalogError) -> PoolHealth {
         guard pool.type == .tapeLibrary, let id = pool.id else { return pool.healthState }
-        return try await read { db in
-            let writable = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM tape_cartridges
+        return try await readSQL { sql in
+            let writable = try sql.value(Int.self, """
+                SELECT COUNT(*) FROM tape_cartridges
                 WHERE pool_id = ? AND status IN ('scratch', 'append') AND is_worm = 0 AND write_protected = 0
-                """, arguments: [id]) ?? 0
-            let offline = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM tape_libraries l JOIN medium_changers c ON c.id = l.medium_changer_id
+                """, [id.databaseValue]) ?? 0
+            let offline = try sql.value(Int.self, """
+                SELECT COUNT(*) FROM tape_libraries l JOIN medium_changers c ON c.id = l.medium_changer_id
                 WHERE l.pool_id = ? AND c.state = 'offline'
-                """, arguments: [id]) ?? 0
+                """, [id.databaseValue]) ?? 0
             if offline > 0 { return .faulty }
             return writable > 0 ? .healthy : .degraded
         }
@@ -66,7 +70,7 @@ extension CatalogDatabase {
     // MARK: Repository
 
     public func record(id: Int64) async throws(CatalogError) -> BackupRecord? {
-        try await read { db in try BackupRecord.fetchOne(db, key: id) }
+        try await readSQL { sql in try sql.record(BackupRecord.self, id: id) }
     }
 
     @discardableResult
@@ -77,37 +81,37 @@ extension CatalogDatabase {
     /// Deletes a backup record; refused while a copy of it is on tape (delete the copies first:
     /// their cartridges' space is the operator's decision) or a task uses it.
     public func deleteRecord(_ id: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard try BackupRecord.fetchOne(db, key: id) != nil else {
+        try await writeSQL { sql in
+            guard try sql.record(BackupRecord.self, id: id) != nil else {
                 throw CatalogError.notFound(resource: "repository", identifier: String(id))
             }
-            if try Int.fetchOne(db, sql: "SELECT count(*) FROM repository_copies WHERE repository_id = ?", arguments: [id]) ?? 0 > 0 {
+            if try sql.value(Int.self, "SELECT COUNT(*) FROM repository_copies WHERE repository_id = ?", [id.databaseValue]) ?? 0 > 0 {
                 throw CatalogError.conflict("backup record \(id) has copies in tape pools")
             }
-            let finals = TaskStatus.allCases.filter(\.isFinal).map(\.rawValue)
-            if try BackupTask.filter(Column("repository_id") == id && !finals.contains(Column("status"))).fetchCount(db) > 0 {
+            if try sql.value(Int.self, "SELECT COUNT(*) FROM task_queue WHERE repository_id = ? AND "
+                             + TaskStatus.unfinishedCondition, [id.databaseValue]) ?? 0 > 0 {
                 throw CatalogError.conflict("backup record \(id) is used by an unfinished task")
             }
-            _ = try BackupRecord.deleteOne(db, key: id)
+            try sql.execute("DELETE FROM repository WHERE id = ?", [id.databaseValue])
         }
     }
 
     // MARK: Backup task queue
 
     public func backupTask(id: Int64) async throws(CatalogError) -> BackupTask? {
-        try await read { db in try BackupTask.fetchOne(db, key: id) }
+        try await readSQL { sql in try sql.record(BackupTask.self, id: id) }
     }
 
     /// Deletes an ended backup task (an unfinished one is killed first, not deleted).
     public func deleteBackupTask(_ id: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard let task = try BackupTask.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard let task = try sql.record(BackupTask.self, id: id) else {
                 throw CatalogError.notFound(resource: "task_queue", identifier: String(id))
             }
             guard task.status.isFinal else {
                 throw CatalogError.conflict("task \(id) is \(task.status.rawValue); kill it before deleting it")
             }
-            _ = try BackupTask.deleteOne(db, key: id)
+            try sql.execute("DELETE FROM task_queue WHERE id = ?", [id.databaseValue])
         }
     }
 
@@ -116,23 +120,22 @@ extension CatalogDatabase {
         guard [.error, .killed, .obsoleted].contains(status) else {
             throw .invalidArgument("only error, killed and obsoleted tasks are deleted by status")
         }
-        return try await write { db in
-            try BackupTask.filter(Column("status") == status.rawValue).deleteAll(db)
+        return try await writeSQL { sql in
+            try sql.execute("DELETE FROM task_queue WHERE status = ?", [status.rawValue.databaseValue])
         }
     }
 
     /// Records a backup task that could not run, ended at once with its reason (never queued as if it could).
     public func recordRefusedBackupTask(_ task: BackupTask, reason: String, now: Date = Date()) async throws(CatalogError)
         -> BackupTask {
-        try await write { db in
+        try await writeSQL { sql in
             var row = task
             row.status = .error
             row.startedAt = now
             row.finishedAt = now
             row.errorMessage = reason
-            try row.insert(db)
-            var line = TaskLogEntry(taskId: row.id, loggedAt: now, level: "error", message: reason)
-            try line.insert(db)
+            row = try sql.insertRecord(row)
+            _ = try sql.insertRecord(TaskLogEntry(taskId: row.id, loggedAt: now, level: "error", message: reason))
             return row
         }
     }
@@ -150,8 +153,8 @@ extension CatalogDatabase {
     }
 
     public func deleteScheduledJob(_ id: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard try ScheduledJob.deleteOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard try sql.execute("DELETE FROM scheduled_jobs WHERE id = ?", [id.databaseValue]) == 1 else {
                 throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(id))
             }
         }
@@ -160,31 +163,30 @@ extension CatalogDatabase {
     // MARK: Pool storage
 
     /// Adds a directory or block device to a pool; a path or device already used is a conflict.
-    public func insertStorage<Record: MutablePersistableRecord & Sendable>(_ row: Record) async throws(CatalogError) -> Record {
-        try await write { db in
-            var row = row
+    public func insertStorage<Record: MutablePersistableRecord & FetchableRecord & Sendable>(_ row: Record)
+        async throws(CatalogError) -> Record {
+        try await writeSQL { sql in
             do {
-                try row.insert(db)
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                return try sql.insertRecord(row)
+            } catch where CatalogError.isUniqueViolation(error) {
                 throw CatalogError.conflict("that storage is already registered")
             }
-            return row
         }
     }
 
     public func storageLocalCatalog(id: Int64) async throws(CatalogError) -> StorageLocalCatalog? {
-        try await read { db in try StorageLocalCatalog.fetchOne(db, key: id) }
+        try await readSQL { sql in try sql.record(StorageLocalCatalog.self, id: id) }
     }
 
     public func storageBlockDevice(id: Int64) async throws(CatalogError) -> StorageBlockDevice? {
-        try await read { db in try StorageBlockDevice.fetchOne(db, key: id) }
+        try await readSQL { sql in try sql.record(StorageBlockDevice.self, id: id) }
     }
 
     /// Removes a storage row (the backups on it stay where they are; the pool no longer uses it).
     public func deleteStorage<Record: MutablePersistableRecord & FetchableRecord>(_ type: Record.Type, id: Int64, resource: String)
         async throws(CatalogError) {
-        try await write { db in
-            guard try Record.deleteOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard try sql.execute("DELETE FROM \(Record.databaseTableName) WHERE id = ?", [id.databaseValue]) == 1 else {
                 throw CatalogError.notFound(resource: resource, identifier: String(id))
             }
         }

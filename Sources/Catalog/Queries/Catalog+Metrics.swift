@@ -16,27 +16,34 @@ public struct CatalogMetricsSnapshot: Sendable {
     public var changerStates: [(String, Int)]
 }
 
-extension CatalogDatabase {
+extension CatalogStore {
     public func metricsSnapshot() async throws(CatalogError) -> CatalogMetricsSnapshot {
-        try await read { db in
+        try await readSQL { sql in
             var sizes: [(String, Int)] = []
             for table in ["tape_libraries", "library_slots", "tape_cartridges", "library_tape_drives", "tl_task_queue",
                           "task_queue", "repository", "pools", "users"] {
-                sizes.append((table, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0))
+                sizes.append((table, try sql.value(Int.self, "SELECT COUNT(*) FROM \(table)") ?? 0))
             }
-            let tasks = try Row.fetchAll(db, sql: """
-                SELECT type, status, count(*) AS n,
-                       avg(CASE WHEN finished_at IS NOT NULL AND started_at IS NOT NULL
-                                THEN (julianday(finished_at) - julianday(started_at)) * 86400.0 END) AS seconds
-                FROM tl_task_queue GROUP BY type, status ORDER BY type, status
-                """).map { row in
+            // Times are stored as the same text in both stores; only the arithmetic differs.
+            let seconds = switch sql.dialect {
+            case .sqlite: "(julianday(finished_at) - julianday(started_at)) * 86400.0"
+            case .postgres: "EXTRACT(EPOCH FROM (CAST(finished_at AS TIMESTAMP) - CAST(started_at AS TIMESTAMP)))"
+            }
+            let byteOrder: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let tasks = try sql.rows("""
+                SELECT type, status, COUNT(*) AS n,
+                       CAST(AVG(CASE WHEN finished_at IS NOT NULL AND started_at IS NOT NULL THEN \(seconds) END)
+                            AS DOUBLE PRECISION) AS seconds
+                FROM tl_task_queue GROUP BY type, status
+                """, []).map { row in
                 CatalogMetricsSnapshot.TaskRow(type: row["type"], status: row["status"], count: row["n"], averageSeconds: row["seconds"])
+            }.sorted { $0.type == $1.type ? byteOrder($0.status, $1.status) : byteOrder($0.type, $1.type) }
+            func counts(_ table: String) throws -> [(String, Int)] {
+                try sql.rows("SELECT state, COUNT(*) AS n FROM \(table) GROUP BY state", [])
+                    .map { (($0["state"] as String?) ?? "unknown", $0["n"] as Int) }.sorted { byteOrder($0.0, $1.0) }
             }
-            let drives = try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM library_tape_drives GROUP BY state ORDER BY state")
-                .map { (($0["state"] as String?) ?? "unknown", $0["n"] as Int) }
-            let changers = try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM medium_changers GROUP BY state ORDER BY state")
-                .map { (($0["state"] as String?) ?? "unknown", $0["n"] as Int) }
-            return CatalogMetricsSnapshot(tableSizes: sizes, tasks: tasks, driveStates: drives, changerStates: changers)
+            return CatalogMetricsSnapshot(tableSizes: sizes, tasks: tasks, driveStates: try counts("library_tape_drives"),
+                                          changerStates: try counts("medium_changers"))
         }
     }
 }

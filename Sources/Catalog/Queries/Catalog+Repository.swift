@@ -1,38 +1,40 @@
 import Foundation
 import GRDB
 
-extension CatalogDatabase {
+/// Backup records and their copies, written once for both stores.
+extension CatalogStore {
     public func insert(_ record: BackupRecord) async throws(CatalogError) -> BackupRecord {
-        try await write { db in var row = record; try row.insert(db); return row }
+        try await writeSQL { sql in try sql.insertRecord(record) }
     }
 
     /// Records a copy of `repositoryID` in a pool with the tape extents that hold it, atomically,
     /// in the state given (a copy is complete only once written and read back: `CopyLedger`).
     public func recordCopy(of repositoryID: Int64, inPool poolID: Int64, state: CopyState,
                            extents: [RepositoryCopyExtent] = []) async throws(CatalogError) -> RepositoryCopy {
-        try await write { db in
-            var copy = RepositoryCopy(repositoryId: repositoryID, poolId: poolID, state: state)
-            try copy.insert(db)
+        try await writeSQL { sql in
+            let copy = try sql.insertRecord(RepositoryCopy(repositoryId: repositoryID, poolId: poolID, state: state))
             guard let copyID = copy.id else { throw CatalogError.storage("copy inserted without an id") }
             for var extent in extents {
                 extent.id = nil
                 extent.copyId = copyID
-                try extent.insert(db)
+                _ = try sql.insertRecord(extent)
             }
             return copy
         }
     }
 
     public func copies(of repositoryID: Int64) async throws(CatalogError) -> [RepositoryCopy] {
-        try await read { db in
-            try RepositoryCopy.filter(Column("repository_id") == repositoryID).order(Column("id")).fetchAll(db)
+        try await readSQL { sql in
+            try sql.fetchAll(RepositoryCopy.self, "SELECT * FROM repository_copies WHERE repository_id = ? ORDER BY id",
+                             [repositoryID.databaseValue])
         }
     }
 
     /// The parts of a copy in order: which cartridge, tape file and blocks to read.
     public func extents(ofCopy copyID: Int64) async throws(CatalogError) -> [RepositoryCopyExtent] {
-        try await read { db in
-            try RepositoryCopyExtent.filter(Column("copy_id") == copyID).order(Column("part_index")).fetchAll(db)
+        try await readSQL { sql in
+            try sql.fetchAll(RepositoryCopyExtent.self, "SELECT * FROM repository_copy_extents WHERE copy_id = ? ORDER BY part_index",
+                             [copyID.databaseValue])
         }
     }
 
@@ -40,10 +42,13 @@ extension CatalogDatabase {
     /// cartridge page's "copies on it"); at most `limit`.
     public func extents(onCartridge cartridgeID: Int64, limit: Int = 1_000) async throws(CatalogError)
         -> [(RepositoryCopy, RepositoryCopyExtent)] {
-        try await read { db in
-            let extents = try RepositoryCopyExtent.filter(Column("cartridge_id") == cartridgeID)
-                .order(Column("copy_id"), Column("part_index")).limit(limit).fetchAll(db)
-            let copies = try RepositoryCopy.filter(keys: Set(extents.map(\.copyId))).fetchAll(db)
+        try await readSQL { sql in
+            let extents = try sql.fetchAll(RepositoryCopyExtent.self, """
+                SELECT * FROM repository_copy_extents WHERE cartridge_id = ? ORDER BY copy_id, part_index LIMIT ?
+                """, [cartridgeID.databaseValue, limit.databaseValue])
+            let ids = Array(Set(extents.map(\.copyId)))
+            let copies = ids.isEmpty ? [] : try sql.fetchAll(RepositoryCopy.self, "SELECT * FROM repository_copies WHERE id IN ("
+                + Array(repeating: "?", count: ids.count).joined(separator: ",") + ")", ids.map(\.databaseValue))
             let byID = Dictionary(copies.compactMap { copy in copy.id.map { ($0, copy) } }, uniquingKeysWith: { first, _ in first })
             return extents.compactMap { extent in byID[extent.copyId].map { ($0, extent) } }
         }

@@ -23,7 +23,7 @@ public enum TaskControlOutcome: Sendable, Equatable {
     }
 }
 
-extension CatalogDatabase {
+extension CatalogStore {
     /// Applies a task control in one transaction (compare and set against the task's status as
     /// it is now), with a task_log line. Refusals are `.conflict` with the reason, never a
     /// silent no-op:
@@ -35,15 +35,14 @@ extension CatalogDatabase {
     ///   attempt; its earlier error stays in task_log.
     public func controlLibraryTask(_ id: Int64, _ action: TaskControlAction, by who: String = "operator",
                                    now: Date = Date()) async throws(CatalogError) -> TaskControlOutcome {
-        try await write { db in
-            guard var task = try LibraryTask.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard var task = try sql.record(LibraryTask.self, id: id) else {
                 throw CatalogError.notFound(resource: "tl_task_queue", identifier: String(id))
             }
             let held = task.status == .suspended && task.startedAt == nil
             let running = !task.status.isFinal && task.status != .new && !held
             func log(_ level: String, _ message: String) throws {
-                var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: level, message: message)
-                try line.insert(db)
+                _ = try sql.insertRecord(TaskLogEntry(tlTaskId: id, loggedAt: now, level: level, message: message))
             }
             switch action {
             case .kill:
@@ -52,7 +51,7 @@ extension CatalogDatabase {
                     task.finishedAt = now
                     task.errorMessage = "killed by \(who) before it started"
                     task.errorCode = "killed"
-                    try task.update(db)
+                    try sql.updateRecord(task)
                     try log("warning", task.errorMessage ?? "")
                     return .applied(task)
                 }
@@ -61,13 +60,13 @@ extension CatalogDatabase {
                 }
                 guard task.controlRequest != .kill else { return .requested(task) }
                 task.controlRequest = .kill
-                try task.update(db)
+                try sql.updateRecord(task)
                 try log("warning", "kill requested by \(who); the task stops at its next safe point")
                 return .requested(task)
             case .pause:
                 if task.status == .new {
                     task.status = .suspended
-                    try task.update(db)
+                    try sql.updateRecord(task)
                     try log("info", "paused by \(who) before it started; continue releases it")
                     return .applied(task)
                 }
@@ -86,7 +85,7 @@ extension CatalogDatabase {
                         + "restart it to run it again")
                 }
                 task.status = .new
-                try task.update(db)
+                try sql.updateRecord(task)
                 try log("info", "continued by \(who)")
                 return .applied(task)
             case .restart:
@@ -111,37 +110,36 @@ extension CatalogDatabase {
                 task.errorMessage = nil
                 task.errorCode = nil
                 task.senseKey = nil; task.asc = nil; task.ascq = nil; task.senseDescription = nil
-                try task.update(db)
+                try sql.updateRecord(task)
                 return .applied(task)
             }
         }
     }
 }
 
-extension CatalogDatabase {
+extension CatalogStore {
     /// Ends a task the engine refused before starting it as `error`, with a log line — only if it
     /// is still queued (compare and set): a task an operator paused or killed meanwhile is left as
     /// the operator made it. Returns whether the task was failed.
     @discardableResult
     public func failQueuedLibraryTask(_ id: Int64, failure: TaskFailure, now: Date = Date())
         async throws(CatalogError) -> Bool {
-        try await write { db in
-            guard var task = try LibraryTask.fetchOne(db, key: id), task.status == .new else { return false }
+        try await writeSQL { sql in
+            guard var task = try sql.record(LibraryTask.self, id: id), task.status == .new else { return false }
             task.status = .error
             task.finishedAt = now
             task.errorMessage = failure.message
             task.errorCode = failure.code
             task.senseKey = failure.senseKey; task.asc = failure.asc; task.ascq = failure.ascq
             task.senseDescription = failure.senseDescription
-            try task.update(db)
-            var line = TaskLogEntry(tlTaskId: id, loggedAt: now, level: "error", message: failure.message)
-            try line.insert(db)
+            try sql.updateRecord(task)
+            _ = try sql.insertRecord(TaskLogEntry(tlTaskId: id, loggedAt: now, level: "error", message: failure.message))
             return true
         }
     }
 }
 
-extension CatalogDatabase {
+extension CatalogStore {
     /// The task controls for backup tasks (task_queue: copies, verifications, restores), in one
     /// transaction with a task_log line; refusals are `.conflict` with the reason.
     /// - kill: a queued or held task ends `killed`; a running one gets `control_request = kill`
@@ -152,16 +150,15 @@ extension CatalogDatabase {
     /// - restart: a task that ended error, killed or broken is queued again.
     public func controlBackupTask(_ id: Int64, _ action: TaskControlAction, by who: String = "operator",
                                   now: Date = Date()) async throws(CatalogError) -> BackupTask {
-        try await write { db in
-            guard var task = try BackupTask.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard var task = try sql.record(BackupTask.self, id: id) else {
                 throw CatalogError.notFound(resource: "task_queue", identifier: String(id))
             }
             let held = task.status == .suspended && task.startedAt == nil
             let pausedRunning = task.startedAt != nil && task.controlRequest == .pause
             let running = !task.status.isFinal && task.status != .new && !held
             func log(_ level: String, _ message: String) throws {
-                var line = TaskLogEntry(taskId: id, loggedAt: now, level: level, message: message)
-                try line.insert(db)
+                _ = try sql.insertRecord(TaskLogEntry(taskId: id, loggedAt: now, level: level, message: message))
             }
             switch action {
             case .kill:
@@ -169,19 +166,19 @@ extension CatalogDatabase {
                     task.status = .killed
                     task.finishedAt = now
                     task.errorMessage = "killed by \(who) before it started"
-                    try task.update(db)
+                    try sql.updateRecord(task)
                     try log("warning", task.errorMessage ?? "")
                     return task
                 }
                 guard running else { throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); nothing to kill") }
                 task.controlRequest = .kill
-                try task.update(db)
+                try sql.updateRecord(task)
                 try log("warning", "kill requested by \(who); the task stops after its current block")
                 return task
             case .pause:
                 if task.status == .new {
                     task.status = .suspended
-                    try task.update(db)
+                    try sql.updateRecord(task)
                     try log("info", "paused by \(who) before it started; continue releases it")
                     return task
                 }
@@ -191,13 +188,13 @@ extension CatalogDatabase {
                 }
                 guard task.controlRequest != .kill else { throw CatalogError.conflict("task \(id) is being killed") }
                 task.controlRequest = .pause
-                try task.update(db)
+                try sql.updateRecord(task)
                 try log("info", "pause requested by \(who); the task holds after its current block")
                 return task
             case .continue:
                 if held {
                     task.status = .new
-                    try task.update(db)
+                    try sql.updateRecord(task)
                     try log("info", "continued by \(who)")
                     return task
                 }
@@ -207,7 +204,7 @@ extension CatalogDatabase {
                     throw CatalogError.conflict("task \(id) already ended as \(task.status.rawValue); restart it to run it again")
                 }
                 task.controlRequest = nil
-                try task.update(db)
+                try sql.updateRecord(task)
                 try log("info", "continued by \(who)")
                 return task
             case .restart:
@@ -225,7 +222,7 @@ extension CatalogDatabase {
                 task.finishedAt = nil
                 task.errorMessage = nil
                 task.senseKey = nil; task.asc = nil; task.ascq = nil; task.senseDescription = nil
-                try task.update(db)
+                try sql.updateRecord(task)
                 return task
             }
         }

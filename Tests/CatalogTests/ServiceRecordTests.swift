@@ -187,4 +187,51 @@ struct APIRecordTests {
         #expect(snapshot.tasks.last?.averageSeconds == nil)
         #expect(snapshot.driveStates.map(\.0) == ["online"] && snapshot.driveStates.map(\.1) == [1])
     }
+
+    @Test("pools, storage, records and backup tasks: updates, refusals while in use, unique storage, refused tasks",
+          arguments: QueueStore.allCases)
+    func backupCore(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let catalog = fixture.catalog
+        let disk = try #require(try await catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tape = try await catalog.insert(Pool(name: "tape", type: .tapeLibrary))
+        let tapeID = try #require(tape.id)
+        #expect(try await catalog.updatePool(disk, .init(description: "primary")).description == "primary")
+        #expect(try await catalog.poolHealth(tape) == .degraded)
+        let cartridge = try #require(try await catalog.registerCartridge(volumeTag: "AAA001L9", poolName: "tape").id)
+        #expect(try await catalog.cartridge(id: cartridge)?.poolId == tapeID)
+        #expect(try await catalog.poolHealth(tape) == .healthy)
+
+        _ = try await catalog.insertStorage(StorageLocalCatalog(path: "/srv/backups", poolId: disk))
+        do {
+            _ = try await catalog.insertStorage(StorageLocalCatalog(path: "/srv/backups", poolId: disk))
+            Issue.record("the same directory was registered twice")
+        } catch {
+            guard case .conflict = error else { Issue.record("unexpected \(error)"); return }
+        }
+        let record = try await catalog.insert(BackupRecord(client: "c", resource: "/home", resourceType: "File system",
+                                                           backupType: .full, poolId: disk))
+        let recordID = try #require(record.id)
+        let copyTask = try await catalog.recordRefusedBackupTask(BackupTask(type: .copy, poolId: disk, targetPoolId: tapeID,
+                                                                            repositoryId: recordID), reason: "no drive")
+        #expect(copyTask.status == .error && copyTask.errorMessage == "no drive")
+        _ = try await catalog.recordCopy(of: recordID, inPool: tapeID, state: .complete)
+        do {
+            try await catalog.deleteRecord(recordID)
+            Issue.record("a record with a copy on tape was deleted")
+        } catch {
+            guard case .conflict = error else { Issue.record("unexpected \(error)"); return }
+        }
+        do {
+            try await catalog.deletePool(disk)
+            Issue.record("a pool holding a record was deleted")
+        } catch {
+            guard case .conflict = error else { Issue.record("unexpected \(error)"); return }
+        }
+        #expect(try await catalog.deleteBackupTasks(status: .error) == 1)
+        #expect(try await catalog.backupTask(id: try #require(copyTask.id)) == nil)
+        let until = Date(timeIntervalSince1970: 1_900_000_000)
+        #expect(try await catalog.setStoreUntil(recordID, until).storeUntil == until)
+        #expect(try await catalog.record(id: recordID)?.storeUntil == until)
+    }
 }

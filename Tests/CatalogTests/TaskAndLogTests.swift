@@ -32,8 +32,8 @@ import Testing
         #expect(pending.first?.id == urgent.id)
     }
 
-    @Test func jobExecutionLogFiltersByStatusAndStartTime() async throws {
-        let fixture = try await CatalogFixture()
+    @Test(arguments: QueueStore.allCases) func jobExecutionLogFiltersByStatusAndStartTime(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
         let job = try await fixture.catalog.insert(ScheduledJob(name: "nightly sync", kind: .librarySync,
                                                                 libraryId: fixture.libraryID))
         let jobID = try #require(job.id)

@@ -6,21 +6,20 @@ import GRDB
 /// and fullness in the same transaction), and becomes `complete` only when every part was
 /// written — verified when it was read back — or `failed`. Nothing is recorded as copied that
 /// was not written.
-extension CatalogDatabase {
+extension CatalogStore {
     /// Starts a copy of `recordID` into `poolID`. An earlier copy of the record in that pool that
     /// failed or was interrupted is replaced (its tape files stay on the cartridges, unreferenced);
     /// a complete one is a conflict.
     public func beginCopy(of recordID: Int64, inPool poolID: Int64, now: Date = Date()) async throws(CatalogError) -> RepositoryCopy {
-        try await write { db in
-            if let earlier = try RepositoryCopy.filter(Column("repository_id") == recordID && Column("pool_id") == poolID).fetchOne(db) {
+        try await writeSQL { sql in
+            if let earlier = try sql.fetchOne(RepositoryCopy.self, "SELECT * FROM repository_copies WHERE repository_id = ? AND pool_id = ?",
+                                              [recordID.databaseValue, poolID.databaseValue]) {
                 guard earlier.state != .complete else {
                     throw CatalogError.conflict("record \(recordID) already has a complete copy in pool \(poolID) (copy \(earlier.id ?? 0))")
                 }
-                _ = try earlier.delete(db)
+                try sql.execute("DELETE FROM repository_copies WHERE id = ?", [earlier.id.databaseValue])
             }
-            var copy = RepositoryCopy(repositoryId: recordID, poolId: poolID, state: .inProgress, createdAt: now)
-            try copy.insert(db)
-            return copy
+            return try sql.insertRecord(RepositoryCopy(repositoryId: recordID, poolId: poolID, state: .inProgress, createdAt: now))
         }
     }
 
@@ -28,11 +27,11 @@ extension CatalogDatabase {
     /// (`append`, or `full` when the drive reported early warning) in one transaction.
     public func recordPartWritten(_ extent: RepositoryCopyExtent, bytesOnTape: Int64, cartridgeFull: Bool)
         async throws(CatalogError) -> RepositoryCopyExtent {
-        try await write { db in
+        try await writeSQL { sql in
             var row = extent
             row.id = nil
-            try row.insert(db)
-            guard var cartridge = try TapeCartridge.fetchOne(db, key: extent.cartridgeId) else {
+            row = try sql.insertRecord(row)
+            guard var cartridge = try sql.record(TapeCartridge.self, id: extent.cartridgeId) else {
                 throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(extent.cartridgeId))
             }
             cartridge.bytesWritten = max(cartridge.bytesWritten, bytesOnTape)
@@ -41,28 +40,28 @@ extension CatalogDatabase {
                 try CartridgeLifecycle.check(from: cartridge.status, to: target, isWORM: cartridge.isWorm, isCleaning: false)
                 cartridge.status = target
             }
-            try cartridge.update(db)
+            try sql.updateRecord(cartridge)
             return row
         }
     }
 
     /// Marks a cartridge full without a part on it (early warning before a part could start).
     public func markCartridgeFull(_ cartridgeID: Int64) async throws(CatalogError) {
-        try await write { db in
-            guard var cartridge = try TapeCartridge.fetchOne(db, key: cartridgeID) else {
+        try await writeSQL { sql in
+            guard var cartridge = try sql.record(TapeCartridge.self, id: cartridgeID) else {
                 throw CatalogError.notFound(resource: "tape_cartridges", identifier: String(cartridgeID))
             }
             guard cartridge.status != .full else { return }
             try CartridgeLifecycle.check(from: cartridge.status, to: .full, isWORM: cartridge.isWorm, isCleaning: false)
             cartridge.status = .full
-            try cartridge.update(db)
+            try sql.updateRecord(cartridge)
         }
     }
 
     /// Ends a copy: complete (verified when it was read back) or failed.
     public func finishCopy(_ copyID: Int64, state: CopyState, verified: Bool = false) async throws(CatalogError) -> RepositoryCopy {
-        try await write { db in
-            guard var copy = try RepositoryCopy.fetchOne(db, key: copyID) else {
+        try await writeSQL { sql in
+            guard var copy = try sql.record(RepositoryCopy.self, id: copyID) else {
                 throw CatalogError.notFound(resource: "repository_copies", identifier: String(copyID))
             }
             guard copy.state == .inProgress else {
@@ -70,15 +69,15 @@ extension CatalogDatabase {
             }
             copy.state = state
             copy.verified = state == .complete && verified
-            try copy.update(db)
+            try sql.updateRecord(copy)
             return copy
         }
     }
 
     /// Marks a copy verified after a verification read it all back and matched.
     public func markCopyVerified(_ copyID: Int64) async throws(CatalogError) {
-        try await write { db in
-            try db.execute(sql: "UPDATE repository_copies SET verified = 1 WHERE id = ? AND state = 'complete'", arguments: [copyID])
+        try await writeSQL { sql in
+            try sql.execute("UPDATE repository_copies SET verified = 1 WHERE id = ? AND state = 'complete'", [copyID.databaseValue])
         }
     }
 
@@ -87,18 +86,18 @@ extension CatalogDatabase {
     /// (not in a drive or a mail slot), not in `excluding`; with its library.
     public func writableCartridge(pool poolID: Int64, excluding: Set<Int64> = [])
         async throws(CatalogError) -> (cartridge: TapeCartridge, libraryID: Int64)? {
-        try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
+        try await readSQL { sql in
+            let rows = try sql.rows("""
                 SELECT tape_cartridges.id AS cartridge_id, library_slots.library_id AS library_id FROM tape_cartridges
                 JOIN library_slots ON library_slots.id = tape_cartridges.slot_id
                 WHERE tape_cartridges.pool_id = ? AND library_slots.kind = 'storage'
                   AND tape_cartridges.status IN ('append', 'scratch') AND tape_cartridges.write_protected = 0
                   AND tape_cartridges.is_worm = 0
-                ORDER BY tape_cartridges.status = 'scratch', tape_cartridges.id
-                """, arguments: [poolID])
+                ORDER BY CASE WHEN tape_cartridges.status = 'scratch' THEN 1 ELSE 0 END, tape_cartridges.id
+                """, [poolID.databaseValue])
             for row in rows {
                 let id: Int64 = row["cartridge_id"]
-                guard !excluding.contains(id), let cartridge = try TapeCartridge.fetchOne(db, key: id) else { continue }
+                guard !excluding.contains(id), let cartridge = try sql.record(TapeCartridge.self, id: id) else { continue }
                 return (cartridge, row["library_id"])
             }
             return nil
@@ -109,41 +108,42 @@ extension CatalogDatabase {
     /// (each part: header … trailer at `last_block`, then a filemark): the block after the last
     /// one's filemark; 0 when it holds none.
     public func endOfRecordedParts(cartridge cartridgeID: Int64) async throws(CatalogError) -> Int64 {
-        try await read { db in
-            let last = try Int64.fetchOne(db, sql: """
+        try await readSQL { sql in
+            let last = try sql.value(Int64.self, """
                 SELECT MAX(last_block) FROM repository_copy_extents WHERE cartridge_id = ? AND ltfs_path IS NULL
-                """, arguments: [cartridgeID])
+                """, [cartridgeID.databaseValue])
             return last.map { $0 + 2 } ?? 0
         }
     }
 
     /// Copies of records that `recordID` has, with their extents, complete ones only.
     public func completeCopies(of recordID: Int64) async throws(CatalogError) -> [(RepositoryCopy, [RepositoryCopyExtent])] {
-        try await read { db in
-            let copies = try RepositoryCopy.filter(Column("repository_id") == recordID && Column("state") == CopyState.complete.rawValue)
-                .order(Column("id")).fetchAll(db)
+        try await readSQL { sql in
+            let copies = try sql.fetchAll(RepositoryCopy.self, "SELECT * FROM repository_copies WHERE repository_id = ? AND state = ? ORDER BY id",
+                                          [recordID.databaseValue, CopyState.complete.rawValue.databaseValue])
             return try copies.map { copy in
-                (copy, try RepositoryCopyExtent.filter(Column("copy_id") == copy.id).order(Column("part_index")).fetchAll(db))
+                (copy, try sql.fetchAll(RepositoryCopyExtent.self, "SELECT * FROM repository_copy_extents WHERE copy_id = ? ORDER BY part_index",
+                                        [copy.id.databaseValue]))
             }
         }
     }
 }
 
 /// The backup-core queue (task_queue) as the copy runner works it.
-extension CatalogDatabase {
+extension CatalogStore {
     /// Takes the oldest queued task of `types` (highest priority first), compare and set
     /// `new` → `start`; nil when none waits.
     public func claimNextBackupTask(types: [BackupTaskType], now: Date = Date()) async throws(CatalogError) -> BackupTask? {
-        try await write { db in
+        try await writeSQL { sql in
             let placeholders = types.map { _ in "?" }.joined(separator: ", ")
-            guard var task = try BackupTask.fetchOne(db, sql: """
+            guard var task = try sql.fetchOne(BackupTask.self, """
                 SELECT * FROM task_queue WHERE status = 'new' AND type IN (\(placeholders))
                 ORDER BY priority DESC, id LIMIT 1
-                """, arguments: StatementArguments(types.map(\.rawValue))) else { return nil }
+                """, types.map(\.rawValue.databaseValue)) else { return nil }
             task.status = .start
             task.startedAt = now
             task.phase = "starting"
-            try task.update(db)
+            try sql.updateRecord(task)
             return task
         }
     }
@@ -151,8 +151,8 @@ extension CatalogDatabase {
     /// Updates a running backup task's phase and percent (0…100), with a log line when given.
     public func updateBackupTask(_ id: Int64, status: TaskStatus? = nil, phase: String? = nil, percent: Double? = nil,
                                  failure: TaskFailure? = nil, log: String? = nil, now: Date = Date()) async throws(CatalogError) {
-        try await write { db in
-            guard var task = try BackupTask.fetchOne(db, key: id) else {
+        try await writeSQL { sql in
+            guard var task = try sql.record(BackupTask.self, id: id) else {
                 throw CatalogError.notFound(resource: "task_queue", identifier: String(id))
             }
             if let status {
@@ -166,59 +166,56 @@ extension CatalogDatabase {
                 task.errorMessage = failure.message; task.senseKey = failure.senseKey; task.asc = failure.asc
                 task.ascq = failure.ascq; task.senseDescription = failure.senseDescription
             }
-            try task.update(db)
+            try sql.updateRecord(task)
             if let log {
-                var entry = TaskLogEntry(taskId: id, loggedAt: now, level: failure == nil ? "info" : "error", message: log)
-                try entry.insert(db)
+                _ = try sql.insertRecord(TaskLogEntry(taskId: id, loggedAt: now, level: failure == nil ? "info" : "error", message: log))
             }
         }
     }
 
     /// Backup tasks left started by a service that stopped without ending them: `broken`.
     public func breakInterruptedBackupTasks(now: Date = Date()) async throws(CatalogError) -> Int {
-        try await write { db in
-            try db.execute(sql: """
+        try await writeSQL { sql in
+            let count = try sql.execute("""
                 UPDATE task_queue SET status = 'broken', finished_at = ?,
                     error_message = COALESCE(error_message, 'the service stopped while the task ran')
                 WHERE (status IN ('start', 'execution', 'transmission') OR (status = 'suspended' AND started_at IS NOT NULL))
                   AND type IN ('copy', 'verify', 'restore', 'move')
-                """, arguments: [now])
-            let count = db.changesCount
-            try db.execute(sql: """
-                UPDATE repository_copies SET state = 'failed' WHERE state = 'in_progress'
-                """)
+                """, [now.databaseValue])
+            try sql.execute("UPDATE repository_copies SET state = 'failed' WHERE state = 'in_progress'", [])
             return count
         }
     }
 }
 
-extension CatalogDatabase {
+extension CatalogStore {
     /// Records a copy-to-tape job copies into tape pool `targetPoolID`: those of `sourcePoolID`
     /// (every pool that is not a tape pool when nil) that have an archive on this host, no
     /// complete copy in the target and no copy into it queued or running.
     public func recordsToCopy(into targetPoolID: Int64, from sourcePoolID: Int64?) async throws(CatalogError) -> [BackupRecord] {
-        try await read { db in
-            try BackupRecord.fetchAll(db, sql: """
+        try await readSQL { sql in
+            try sql.fetchAll(BackupRecord.self, """
                 SELECT repository.* FROM repository JOIN pools ON pools.id = repository.pool_id
                 WHERE repository.path IS NOT NULL AND pools.type <> 'Tape library'
-                  AND (? IS NULL OR repository.pool_id = ?)
+                  AND (CAST(? AS BIGINT) IS NULL OR repository.pool_id = ?)
                   AND NOT EXISTS (SELECT 1 FROM repository_copies c WHERE c.repository_id = repository.id
                                   AND c.pool_id = ? AND c.state = 'complete')
                   AND NOT EXISTS (SELECT 1 FROM task_queue t WHERE t.repository_id = repository.id AND t.type = 'copy'
                                   AND t.target_pool_id = ? AND t.status IN ('new', 'assigned', 'start', 'execution', 'transmission'))
                 ORDER BY repository.id
-                """, arguments: [sourcePoolID, sourcePoolID, targetPoolID, targetPoolID])
+                """, [sourcePoolID.databaseValue, sourcePoolID.databaseValue, targetPoolID.databaseValue, targetPoolID.databaseValue])
         }
     }
 }
 
 /// Moves and restores into a pool: where a record's archive lives on this host.
-extension CatalogDatabase {
+extension CatalogStore {
     /// The directories of a pool's local catalogs (storage_local_catalogs), in the order they
     /// were added.
     public func localCatalogDirectories(pool poolID: Int64) async throws(CatalogError) -> [String] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT path FROM storage_local_catalogs WHERE pool_id = ? ORDER BY id", arguments: [poolID])
+        try await readSQL { sql in
+            try sql.rows("SELECT path FROM storage_local_catalogs WHERE pool_id = ? ORDER BY id", [poolID.databaseValue])
+                .compactMap { $0["path"] as String? }
         }
     }
 
@@ -229,11 +226,11 @@ extension CatalogDatabase {
     @discardableResult
     public func completeMove(record recordID: Int64, into poolID: Int64, copy copyID: Int64, expectedPath: String)
         async throws(CatalogError) -> BackupRecord {
-        try await write { db in
-            guard var record = try BackupRecord.fetchOne(db, key: recordID) else {
+        try await writeSQL { sql in
+            guard var record = try sql.record(BackupRecord.self, id: recordID) else {
                 throw CatalogError.notFound(resource: "repository", identifier: String(recordID))
             }
-            guard let copy = try RepositoryCopy.fetchOne(db, key: copyID), copy.repositoryId == recordID, copy.poolId == poolID,
+            guard let copy = try sql.record(RepositoryCopy.self, id: copyID), copy.repositoryId == recordID, copy.poolId == poolID,
                   copy.state == .complete, copy.verified else {
                 throw CatalogError.conflict("record \(recordID) has no complete, verified copy \(copyID) in pool \(poolID) to move onto")
             }
@@ -242,7 +239,7 @@ extension CatalogDatabase {
             }
             record.poolId = poolID
             record.path = nil
-            try record.update(db)
+            try sql.updateRecord(record)
             return record
         }
     }
@@ -251,8 +248,8 @@ extension CatalogDatabase {
     /// `path` inside a local catalog of pool `poolID`: the record is that pool's again.
     @discardableResult
     public func adoptRestoredArchive(record recordID: Int64, pool poolID: Int64, path: String) async throws(CatalogError) -> BackupRecord {
-        try await write { db in
-            guard var record = try BackupRecord.fetchOne(db, key: recordID) else {
+        try await writeSQL { sql in
+            guard var record = try sql.record(BackupRecord.self, id: recordID) else {
                 throw CatalogError.notFound(resource: "repository", identifier: String(recordID))
             }
             guard record.path == nil else {
@@ -260,7 +257,7 @@ extension CatalogDatabase {
             }
             record.poolId = poolID
             record.path = path
-            try record.update(db)
+            try sql.updateRecord(record)
             return record
         }
     }

@@ -37,10 +37,6 @@ extension CatalogDatabase {
         try await write { db in var row = task; try row.insert(db); return row }
     }
 
-    public func enqueue(_ task: BackupTask) async throws(CatalogError) -> BackupTask {
-        try await write { db in var row = task; try row.insert(db); return row }
-    }
-
     /// Records a library task's new status (committed before the hardware step it announces).
     /// Start and finish times follow the status; a final status cannot change again. `log`, when
     /// given, is a task_log line written in the same transaction.
@@ -86,8 +82,12 @@ extension CatalogDatabase {
     }
 }
 
-/// Job executions, written once for both stores.
+/// Backup tasks queued and job executions, written once for both stores.
 extension CatalogStore {
+    public func enqueue(_ task: BackupTask) async throws(CatalogError) -> BackupTask {
+        try await writeSQL { sql in try sql.insertRecord(task) }
+    }
+
     /// Starts an execution of a job and stamps the job's last run.
     public func startExecution(job jobID: Int64, tlTaskID: Int64? = nil, taskID: Int64? = nil,
                                now: Date = Date()) async throws(CatalogError) -> JobExecution {

@@ -29,7 +29,8 @@ public struct LogPage<Item: Sendable>: Sendable {
     public var list: [Item]
 }
 
-extension CatalogDatabase {
+/// The log endpoints, written once for both stores.
+extension CatalogStore {
     /// Executions of scheduled jobs, newest first.
     public func jobExecutions(_ query: LogQuery, job jobID: Int64? = nil) async throws(CatalogError)
         -> LogPage<JobExecution> {
@@ -74,25 +75,26 @@ extension CatalogDatabase {
               query.pageSize >= 1, query.pageSize <= ListQuery.maximumLimit else {
             throw .filter(.invalidPaging("pageNo must be ≥ 1 and pageSize within 1...\(ListQuery.maximumLimit)"))
         }
-        var clauses: [String] = []
-        var values: [DatabaseValue] = []
-        if let statuses {
-            clauses.append("status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")")
-            values += statuses.map(\.databaseValue)
-        }
-        if let from = query.startedFrom { clauses.append("\(startColumn) >= ?"); values.append(from.databaseValue) }
-        if let until = query.startedUntil { clauses.append("\(startColumn) < ?"); values.append(until.databaseValue) }
-        for (sql, value) in extra { clauses.append(sql); values.append(value) }
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let arguments = StatementArguments(values)
         let limit = query.pageSize
         let offset = (query.pageNo - 1) * query.pageSize
-        return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereClause)",
-                                         arguments: arguments) ?? 0
-            let list = try Record.fetchAll(db, sql: """
-                SELECT * FROM \(table) \(whereClause) ORDER BY \(startColumn) DESC, id DESC LIMIT ? OFFSET ?
-                """, arguments: arguments + [limit, offset])
+        return try await readSQL { sql in
+            // Times are text in both stores: compared and sorted byte by byte (PostgreSQL's
+            // COLLATE "C", SQLite's BINARY).
+            let time = sql.dialect == .postgres ? "\(startColumn) COLLATE \"C\"" : startColumn
+            var clauses: [String] = []
+            var values: [DatabaseValue] = []
+            if let statuses {
+                clauses.append("status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")")
+                values += statuses.map(\.databaseValue)
+            }
+            if let from = query.startedFrom { clauses.append("\(time) >= ?"); values.append(from.databaseValue) }
+            if let until = query.startedUntil { clauses.append("\(time) < ?"); values.append(until.databaseValue) }
+            for (condition, value) in extra { clauses.append(condition); values.append(value) }
+            let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            let total = try sql.value(Int.self, "SELECT COUNT(*) FROM \(table) \(whereClause)", values) ?? 0
+            let list = try sql.fetchAll(Record.self, """
+                SELECT * FROM \(table) \(whereClause) ORDER BY \(time) DESC, id DESC LIMIT ? OFFSET ?
+                """, values + [limit.databaseValue, offset.databaseValue])
             return LogPage(total: total, list: list)
         }
     }

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import Catalog
+
+/// The copy ledger and the backup task queue as the copy runner works them, written once for
+/// both stores: each step checked on SQLite and on PostgreSQL against answers written here.
+@Suite("Copies onto tape, on SQLite and on PostgreSQL")
+struct CopyLedgerStoreTests {
+    @Test("a copy: queued task claimed, parts written with the cartridge's bytes, completed, verified; a move ends it",
+          arguments: QueueStore.allCases)
+    func copyAndMove(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let catalog = fixture.catalog
+        let disk = try #require(try await catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tape = try #require(try await catalog.insert(Pool(name: "tape", type: .tapeLibrary)).id)
+        _ = try await catalog.insertStorage(StorageLocalCatalog(path: "/srv/b", poolId: disk))
+        _ = try await catalog.insertStorage(StorageLocalCatalog(path: "/srv/a", poolId: disk))
+        #expect(try await catalog.localCatalogDirectories(pool: disk) == ["/srv/b", "/srv/a"])
+        let record = try await catalog.insert(BackupRecord(client: "c", resource: "/home", resourceType: "File system",
+                                                           backupType: .full, poolId: disk, sizeBytes: 3_000,
+                                                           path: "/srv/b/archive-1.tar"))
+        let recordID = try #require(record.id)
+        _ = try await catalog.insert(BackupRecord(client: "c", resource: "/etc", resourceType: "File system",
+                                                  backupType: .full, poolId: disk))
+        #expect(try await catalog.recordsToCopy(into: tape, from: nil).map(\.id) == [recordID])
+        #expect(try await catalog.recordsToCopy(into: tape, from: disk).map(\.id) == [recordID])
+
+        _ = try await catalog.reconcile(library: fixture.libraryID, snapshot: InventorySnapshot(elements: [
+            InventoryElement(address: 1000, kind: .storage, isFull: true, volumeTag: "AAA001L9"),
+            InventoryElement(address: 1001, kind: .storage, isFull: true, volumeTag: "AAA002L9"),
+        ]), now: Date())
+        try await catalog.registerCartridges(["AAA001L9", "AAA002L9"], pool: tape)
+        let a = try #require(try await catalog.cartridge(volumeTag: "AAA001L9")?.id)
+        let b = try #require(try await catalog.cartridge(volumeTag: "AAA002L9")?.id)
+        #expect(try await catalog.writableCartridge(pool: tape)?.cartridge.id == a)
+
+        let task = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: recordID))
+        #expect(try await catalog.recordsToCopy(into: tape, from: nil).isEmpty)   // one is queued already
+        #expect(try await catalog.claimNextBackupTask(types: [.verify]) == nil)
+        let claimed = try #require(try await catalog.claimNextBackupTask(types: [.copy, .verify]))
+        #expect(claimed.id == task.id && claimed.status == .start)
+        #expect(try await catalog.claimNextBackupTask(types: [.copy]) == nil)
+        try await catalog.updateBackupTask(try #require(task.id), status: .execution, phase: "writing", percent: 140, log: "writing")
+
+        let copy = try await catalog.beginCopy(of: recordID, inPool: tape)
+        let copyID = try #require(copy.id)
+        _ = try await catalog.recordPartWritten(RepositoryCopyExtent(copyId: copyID, partIndex: 0, cartridgeId: a, tapeFileNumber: 0,
+                                                                     firstBlock: 0, lastBlock: 9, byteOffset: 0, byteCount: 2_000),
+                                                bytesOnTape: 2_048, cartridgeFull: true)
+        #expect(try await catalog.cartridge(id: a)?.status == .full)
+        #expect(try await catalog.writableCartridge(pool: tape)?.cartridge.id == b)
+        #expect(try await catalog.writableCartridge(pool: tape, excluding: [b]) == nil)
+        _ = try await catalog.recordPartWritten(RepositoryCopyExtent(copyId: copyID, partIndex: 1, cartridgeId: b, tapeFileNumber: 0,
+                                                                     firstBlock: 0, lastBlock: 4, byteOffset: 2_000, byteCount: 1_000),
+                                                bytesOnTape: 1_024, cartridgeFull: false)
+        #expect(try await catalog.endOfRecordedParts(cartridge: b) == 6)
+        #expect(try await catalog.endOfRecordedParts(cartridge: 4242) == 0)
+        #expect(try await catalog.completeCopies(of: recordID).isEmpty)
+        let done = try await catalog.finishCopy(copyID, state: .complete, verified: false)
+        #expect(done.state == .complete && !done.verified)
+        await #expect(throws: CatalogError.self) { _ = try await catalog.finishCopy(copyID, state: .failed) }
+        await #expect(throws: CatalogError.self) { _ = try await catalog.beginCopy(of: recordID, inPool: tape) }
+        #expect(try await catalog.recordsToCopy(into: tape, from: nil).isEmpty)
+        // A move needs the copy verified first.
+        await #expect(throws: CatalogError.self) {
+            _ = try await catalog.completeMove(record: recordID, into: tape, copy: copyID, expectedPath: "/srv/b/archive-1.tar")
+        }
+        try await catalog.markCopyVerified(copyID)
+        let complete = try await catalog.completeCopies(of: recordID)
+        #expect(complete.map(\.0.verified) == [true] && complete.first?.1.map(\.cartridgeId) == [a, b])
+        let moved = try await catalog.completeMove(record: recordID, into: tape, copy: copyID, expectedPath: "/srv/b/archive-1.tar")
+        #expect(moved.poolId == tape && moved.path == nil)
+        try await catalog.updateBackupTask(try #require(task.id), status: .done)
+        #expect(try await catalog.backupTask(id: try #require(task.id))?.progressPercent == 100)
+        let restored = try await catalog.adoptRestoredArchive(record: recordID, pool: disk, path: "/srv/a/archive-1.tar")
+        #expect(restored.poolId == disk && restored.path == "/srv/a/archive-1.tar")
+        await #expect(throws: CatalogError.self) {
+            _ = try await catalog.adoptRestoredArchive(record: recordID, pool: disk, path: "/srv/a/again.tar")
+        }
+    }
+
+    @Test("a service that stopped: started backup tasks end broken and copies in progress fail",
+          arguments: QueueStore.allCases)
+    func interrupted(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let catalog = fixture.catalog
+        let disk = try #require(try await catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tape = try #require(try await catalog.insert(Pool(name: "tape", type: .tapeLibrary)).id)
+        let record = try #require(try await catalog.insert(BackupRecord(client: "c", resource: "/", resourceType: "File system",
+                                                                        backupType: .full, poolId: disk)).id)
+        let running = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: record))
+        let waiting = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: record))
+        _ = try await catalog.claimNextBackupTask(types: [.copy])
+        let copy = try await catalog.beginCopy(of: record, inPool: tape)
+        #expect(try await catalog.breakInterruptedBackupTasks() == 1)
+        #expect(try await catalog.backupTask(id: try #require(running.id))?.status == .broken)
+        #expect(try await catalog.backupTask(id: try #require(waiting.id))?.status == .new)
+        #expect(try await catalog.copies(of: record).map(\.state) == [.failed])
+        // A failed copy is replaced by the next attempt.
+        // (SQLite may give it the id the failed one had; PostgreSQL's sequence never does.)
+        let again = try await catalog.beginCopy(of: record, inPool: tape)
+        #expect(again.state == .inProgress && copy.state == .inProgress)
+        #expect(try await catalog.copies(of: record).map(\.state) == [.inProgress])
+    }
+}

@@ -13,48 +13,29 @@ public protocol JobRunClaims: Sendable {
     func claimJobRun(_ jobID: Int64, due: Date, now: Date) async throws(CatalogError) -> JobExecution?
 }
 
-enum JobRunSQL {
-    /// Parameters: now, job id, due. `textOrder` makes the dates (text) compare byte by byte in
-    /// stores whose text comparison follows a locale (PostgreSQL: `COLLATE "C"`).
-    static func claim(textOrder: String, placeholder: (Int) -> String) -> String {
-        """
-        UPDATE scheduled_jobs SET last_run_at = \(placeholder(1))
-        WHERE id = \(placeholder(2)) AND is_active = 1 AND next_run_at = \(placeholder(3))
-            AND (last_run_at IS NULL OR last_run_at\(textOrder) < \(placeholder(3)))
-        RETURNING id
-        """
-    }
-}
-
-extension CatalogDatabase: JobRunClaims {
+/// Written once for both stores (`CatalogStore.writeSQL`).
+extension CatalogStore {
     public func claimJobRun(_ jobID: Int64, due: Date, now: Date = Date()) async throws(CatalogError) -> JobExecution? {
         guard now >= due else { throw .invalidArgument("a run due at \(due) cannot be claimed before it is due (\(now))") }
-        return try await write { db in
-            guard try ScheduledJob.exists(db, key: jobID) else {
+        return try await writeSQL { sql in
+            guard try sql.record(ScheduledJob.self, id: jobID) != nil else {
                 throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(jobID))
             }
-            // SQLite's numbered parameters (?NNN) let the due time be used twice.
-            let claimed = try Row.fetchOne(db, sql: JobRunSQL.claim(textOrder: "", placeholder: { "?\($0)" }),
-                                           arguments: [now, jobID, due])
-            guard claimed != nil else { return nil }
-            var execution = JobExecution(jobId: jobID, startedAt: now)
-            try execution.insert(db)
-            return execution
-        }
-    }
-}
-
-extension PostgresCatalog: JobRunClaims {
-    public func claimJobRun(_ jobID: Int64, due: Date, now: Date = Date()) async throws(CatalogError) -> JobExecution? {
-        guard now >= due else { throw .invalidArgument("a run due at \(due) cannot be claimed before it is due (\(now))") }
-        return try await transaction { session in
-            guard try await !session.rows("SELECT 1 AS present FROM scheduled_jobs WHERE id = $1", [jobID.databaseValue]).isEmpty else {
-                throw CatalogError.notFound(resource: "scheduled_jobs", identifier: String(jobID))
-            }
-            let claimed = try await session.rows(JobRunSQL.claim(textOrder: " COLLATE \"C\"", placeholder: Self.placeholder),
-                                                 [now.databaseValue, jobID.databaseValue, due.databaseValue])
+            // Dates are text in both stores: compared byte by byte (PostgreSQL's text order
+            // follows the locale unless told otherwise).
+            let textOrder = sql.dialect == .postgres ? " COLLATE \"C\"" : ""
+            let claimed = try sql.rows("""
+                UPDATE scheduled_jobs SET last_run_at = ?
+                WHERE id = ? AND is_active = 1 AND next_run_at = ?
+                    AND (last_run_at IS NULL OR last_run_at\(textOrder) < ?)
+                RETURNING id
+                """, [now.databaseValue, jobID.databaseValue, due.databaseValue, due.databaseValue])
             guard !claimed.isEmpty else { return nil }
-            return try await session.insert(JobExecution(jobId: jobID, startedAt: now))
+            return try sql.insertRecord(JobExecution(jobId: jobID, startedAt: now))
         }
     }
 }
+
+extension CatalogDatabase: JobRunClaims {}
+
+extension PostgresCatalog: JobRunClaims {}

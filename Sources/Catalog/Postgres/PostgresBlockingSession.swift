@@ -45,26 +45,17 @@ struct PostgresBlockingSession: CatalogSQL {
     }
 
     func insertRecord<Record: MutablePersistableRecord & FetchableRecord>(_ record: Record) throws -> Record {
-        let columns = try record.databaseDictionary.filter { !($0.key == "id" && $0.value.isNull) }.sorted { $0.key < $1.key }
-        let names = columns.map { "\"\($0.key)\"" }.joined(separator: ", ")
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        guard let stored = try fetchOne(Record.self, "INSERT INTO \(Record.databaseTableName) (\(names)) VALUES (\(placeholders)) RETURNING *",
-                                        columns.map(\.value)) else {
+        let statement = try RecordSQL.insert(record)
+        guard let stored = try fetchOne(Record.self, statement.sql, statement.values) else {
             throw CatalogError.storage("\(Record.databaseTableName): the insert returned no row")
         }
         return stored
     }
 
     func updateRecord<Record: MutablePersistableRecord>(_ record: Record) throws {
-        let dictionary = try record.databaseDictionary
-        guard let id = dictionary["id"], !id.isNull else {
-            throw CatalogError.storage("\(Record.databaseTableName): an update needs the row's id")
-        }
-        let columns = dictionary.filter { $0.key != "id" }.sorted { $0.key < $1.key }
-        let assignments = columns.map { "\"\($0.key)\" = ?" }.joined(separator: ", ")
-        let changed = try execute("UPDATE \(Record.databaseTableName) SET \(assignments) WHERE id = ?", columns.map(\.value) + [id])
-        guard changed == 1 else {
-            throw CatalogError.notFound(resource: Record.databaseTableName, identifier: "\(id)")
+        let statement = try RecordSQL.update(record)
+        guard try execute(statement.sql, statement.values) == 1 else {
+            throw CatalogError.notFound(resource: Record.databaseTableName, identifier: "\(statement.values.last ?? .null)")
         }
     }
 }

@@ -300,29 +300,19 @@ struct PostgresSession {
         try await rows(sql, arguments).first.map { try Record(row: $0) }
     }
 
-    /// Inserts a record with the columns its Codable encoding gives (the id, when nil, from the
-    /// table's identity) and returns it as stored.
+    /// Inserts a record (`RecordSQL.insert`) and returns it as stored.
     func insert<Record: EncodableRecord & FetchableRecord & TableRecord>(_ record: Record) async throws -> Record {
-        let columns = try record.databaseDictionary.filter { !($0.key == "id" && $0.value.isNull) }.sorted { $0.key < $1.key }
-        let names = columns.map { "\"\($0.key)\"" }.joined(separator: ", ")
-        let placeholders = (1...max(columns.count, 1)).prefix(columns.count).map { "$\($0)" }.joined(separator: ", ")
-        let sql = "INSERT INTO \(Record.databaseTableName) (\(names)) VALUES (\(placeholders)) RETURNING *"
-        guard let stored = try await fetchOne(Record.self, sql, columns.map(\.value)) else {
+        let statement = try RecordSQL.insert(record)
+        guard let stored = try await fetchOne(Record.self, PostgresCatalog.numbered(statement.sql), statement.values) else {
             throw CatalogError.storage("\(Record.databaseTableName): the insert returned no row")
         }
         return stored
     }
 
-    /// Updates every column of a record with an id.
+    /// Updates every column of a record with an id (`RecordSQL.update`).
     func update<Record: EncodableRecord & TableRecord>(_ record: Record) async throws {
-        let dictionary = try record.databaseDictionary
-        guard let id = dictionary["id"], !id.isNull else {
-            throw CatalogError.storage("\(Record.databaseTableName): an update needs the row's id")
-        }
-        let columns = dictionary.filter { $0.key != "id" }.sorted { $0.key < $1.key }
-        let assignments = columns.enumerated().map { "\"\($0.element.key)\" = $\($0.offset + 1)" }.joined(separator: ", ")
-        try await execute("UPDATE \(Record.databaseTableName) SET \(assignments) WHERE id = $\(columns.count + 1)",
-                          columns.map(\.value) + [id])
+        let statement = try RecordSQL.update(record)
+        try await execute(PostgresCatalog.numbered(statement.sql), statement.values)
     }
 
     static func binds(_ arguments: [DatabaseValue]) -> PostgresBindings {
@@ -354,6 +344,29 @@ struct PostgresSession {
             throw CatalogError.storage("column \(cell.columnName) has PostgreSQL type \(cell.dataType), which the catalog "
                                        + "does not read (cast it to bigint, double precision or text)")
         }
+    }
+}
+
+/// The statements that insert and update a record by its Codable columns on PostgreSQL, with
+/// `?` placeholders (numbered by the session that runs them). SQLite's are GRDB's own.
+enum RecordSQL {
+    /// `INSERT … RETURNING *` of the record's columns; a nil id is left to the table's identity.
+    static func insert<Record: EncodableRecord & TableRecord>(_ record: Record) throws -> (sql: String, values: [DatabaseValue]) {
+        let columns = try record.databaseDictionary.filter { !($0.key == "id" && $0.value.isNull) }.sorted { $0.key < $1.key }
+        let names = columns.map { "\"\($0.key)\"" }.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        return ("INSERT INTO \(Record.databaseTableName) (\(names)) VALUES (\(placeholders)) RETURNING *", columns.map(\.value))
+    }
+
+    /// `UPDATE … SET` every column but the id, `WHERE id = ?`.
+    static func update<Record: EncodableRecord & TableRecord>(_ record: Record) throws -> (sql: String, values: [DatabaseValue]) {
+        let dictionary = try record.databaseDictionary
+        guard let id = dictionary["id"], !id.isNull else {
+            throw CatalogError.storage("\(Record.databaseTableName): an update needs the row's id")
+        }
+        let columns = dictionary.filter { $0.key != "id" }.sorted { $0.key < $1.key }
+        let assignments = columns.map { "\"\($0.key)\" = ?" }.joined(separator: ", ")
+        return ("UPDATE \(Record.databaseTableName) SET \(assignments) WHERE id = ?", columns.map(\.value) + [id])
     }
 }
 

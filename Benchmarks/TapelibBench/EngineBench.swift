@@ -89,7 +89,7 @@ struct SyncTiming {
 /// A file catalog in a temporary directory with the library registered, and an engine serving it.
 final class EngineSyncRig {
     let directory: String
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
     let engine: LibraryTaskEngine
     let libraryID: Int64
     let changer: TimedTransport
@@ -98,7 +98,7 @@ final class EngineSyncRig {
     init(source: TransportDiscoverySource, changer: TimedTransport) async throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("tapelib-engine-bench-\(UUID().uuidString)").path
-        catalog = try await CatalogDatabase.open(stateDirectory: directory)
+        catalog = TapeCatalog(try await CatalogDatabase.open(stateDirectory: directory))
         self.changer = changer
         let server = try await catalog.insert(MediaServer(hostname: "bench-media", hwid: "bench-hwid"))
         guard let serverID = server.id else { throw BenchFailure("no media server id") }

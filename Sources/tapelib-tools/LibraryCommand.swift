@@ -54,8 +54,7 @@ struct LibraryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let directory = StateDirectory.resolve(override: catalog.stateDirectory)
-                let database = try await CatalogDatabase.open(stateDirectory: directory)
+                let database = try await TapeCatalog.open(try catalog.location)
                 let source: any DiscoverySource = if let sim {
                     try SimulatedDiscovery.source(profile: sim)
                 } else {

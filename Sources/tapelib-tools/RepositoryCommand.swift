@@ -265,7 +265,7 @@ extension RepositoryCommand {
 
 /// Follows a backup task: a progress bar per step (its phase up to the first colon), the phase
 /// line with MB/s while it runs, exit 0 when done.
-func followBackupTask(_ id: Int64, in catalog: CatalogDatabase) async throws {
+func followBackupTask(_ id: Int64, in catalog: TapeCatalog) async throws {
     var bar: ProgressBar?
     var step = ""
     let start = ContinuousClock.now

@@ -29,6 +29,17 @@ struct ServeCommand: AsyncParsableCommand {
             help: "State directory (default: /var/lib/tapelib as root, $XDG_STATE_HOME/tapelib otherwise).")
     var stateDirectory: String?
 
+    @Option(name: .customLong("catalog"),
+            help: ArgumentHelp("The catalog: postgres://USER@HOST:PORT/DB[?sslmode=…] shared by several media servers, "
+                               + "or sqlite:DIR (default: $TAPELIB_CATALOG_URL, else the state directory's SQLite file). "
+                               + "The password comes from PGPASSWORD or a 0600 password file, never the URL. "
+                               + "The state directory keeps this media server's lock and keys either way.",
+                               valueName: "url"))
+    var catalog: String?
+
+    @Option(name: .customLong("catalog-pool"), help: "PostgreSQL connections of this process (1…500, default 10).")
+    var catalogPool: Int?
+
     @Option(name: .long, help: "Serve an in-process simulated library of this hwsim profile (\(LibraryProfile.builtInNames.joined(separator: ", "))).")
     var sim: String?
 
@@ -106,6 +117,9 @@ struct ServeCommand: AsyncParsableCommand {
             stateDirectory: stateDirectory, devices: devices, hostname: hostname,
             queuePollInterval: .milliseconds(Int64(queuePoll * 1_000)), registerSimulatedCartridges: !simUnregistered)
         service.simulatedSpeed = simSpeed
+        // The state directory is this process's (lock, keys); the catalog is named apart from it.
+        service.catalog = try CatalogLocation.resolve(flag: catalog, stateDirectory: service.resolvedStateDirectory,
+                                                      poolSize: catalogPool)
         var api = try APIConfiguration.fromEnvironment()
         if let host { api.host = host }
         if let port { api.port = port }

@@ -23,16 +23,31 @@ struct TaskCommand: AsyncParsableCommand {
                 help: "State directory (default: /var/lib/tapelib as root, $XDG_STATE_HOME/tapelib otherwise).")
         var stateDirectory: String?
 
-        /// The catalog of a state directory that has one: a mistyped --state-dir is an error, not
-        /// a new empty catalog.
-        func open() async throws -> CatalogDatabase {
-            let directory = StateDirectory.resolve(override: stateDirectory)
-            let path = StateDirectory.catalogPath(in: directory)
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure("no catalog at \(path): start `tapelib serve` or run `tapelib catalog init` "
-                                     + "for that state directory first")
+        @Option(name: .customLong("catalog"),
+                help: ArgumentHelp("The catalog: postgres://USER@HOST:PORT/DB[?sslmode=…] or sqlite:DIR "
+                                   + "(default: --state-dir's SQLite file when given, else $TAPELIB_CATALOG_URL, "
+                                   + "else the default state directory's).", valueName: "url"))
+        var catalog: String?
+
+        var location: CatalogLocation {
+            get throws {
+                try CatalogLocation.resolve(flag: catalog, stateDirectory: StateDirectory.resolve(override: stateDirectory),
+                                            stateDirectoryGiven: stateDirectory != nil, poolSize: 2)
             }
-            return try await CatalogDatabase.open(stateDirectory: directory, migrate: false)
+        }
+
+        /// The catalog named, which must exist: a mistyped --state-dir is an error, not a new
+        /// empty catalog, and a PostgreSQL catalog must have this build's schema.
+        func open() async throws -> TapeCatalog {
+            let location = try self.location
+            if case .sqlite(let directory) = location {
+                let path = StateDirectory.catalogPath(in: directory)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw CommandFailure("no catalog at \(path): start `tapelib serve` or run `tapelib catalog init` "
+                                         + "for that state directory first")
+                }
+            }
+            return try await TapeCatalog.open(location, migrate: false)
         }
     }
 
@@ -261,7 +276,7 @@ private func control(_ id: Int64, _ action: TaskControlAction, _ options: TaskCo
 
 /// Polls a task, drawing its progress on standard error, until it ends; throws exit code 1
 /// unless it is done, 3 when `timeout` passes first. A task nobody starts gets a hint.
-private func follow(_ id: Int64, in catalog: CatalogDatabase, timeout: Double?) async throws {
+private func follow(_ id: Int64, in catalog: TapeCatalog, timeout: Double?) async throws {
     var bar: ProgressBar?
     var phase = ""
     let clock = ContinuousClock()

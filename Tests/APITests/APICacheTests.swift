@@ -44,7 +44,7 @@ import Testing
     func externalWriteInvalidates() async throws {
         let harness = try await APIHarness.make(synced: true)
         defer { harness.close() }
-        let poll = Task { await harness.catalog.pollExternalCommits(every: .milliseconds(20)) }
+        let poll = Task { await harness.catalog.followExternalCommits(pollInterval: .milliseconds(20)) }
         defer { poll.cancel() }
         try await harness.test { client in
             let session = try await client.login()

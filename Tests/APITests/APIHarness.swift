@@ -52,7 +52,7 @@ struct APIHarness {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var catalog: CatalogDatabase { server.service.catalog }
+    var catalog: TapeCatalog { server.service.catalog }
 
     /// Runs `body` against the router in process.
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {

@@ -250,6 +250,49 @@ struct PostgresWakeUpTests {
         await listener.close()
     }
 
+    @Test("the change number moves at this process's commits at once, and at another process's when announced")
+    func changeNumber() async throws {
+        let configuration = try await PostgresTestServer.makeDatabase()
+        let catalog = TapeCatalog(try await PostgresCatalog.connect(configuration))
+        let changes = catalog.changes
+        // This process's write: moved before the write returns (a cached answer read before it is stale).
+        let beforeWrite = changes.current
+        _ = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "h1"))
+        #expect(changes.current > beforeWrite)
+        // A read does not move it.
+        let beforeRead = changes.current
+        _ = try await catalog.mediaServer(hostname: "media-1")
+        #expect(changes.current == beforeRead)
+
+        let follower = Task { await catalog.followExternalCommits() }
+        // The listener's connection counts as a change (commits may have gone unannounced before it).
+        try await Self.wait { changes.current > beforeRead }
+        let settled = changes.current
+        // Another process (psql): a query changes nothing, then a commit is announced once.
+        _ = try await PostgresTestServer.psql(configuration.database, "SELECT count(*) FROM media_servers")
+        _ = try await PostgresTestServer.psql(configuration.database, "UPDATE media_servers SET description = 'changed'")
+        try await Self.wait { changes.current > settled }
+        #expect(changes.current == settled + 1)
+        // A transaction that changes several tables is one announcement.
+        _ = try await PostgresTestServer.psql(configuration.database, """
+            BEGIN; UPDATE media_servers SET description = 'again'; UPDATE global_configuration SET value = value; COMMIT
+            """)
+        try await Self.wait { changes.current > settled + 1 }
+        #expect(changes.current == settled + 2)
+        follower.cancel()
+        await follower.value
+        await catalog.close()
+    }
+
+    /// Until `condition` holds (an event awaited, at most 60 s on a busy machine).
+    static func wait(_ condition: @Sendable () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     actor WakeUps {
         var elements: [Int64?] = []
         func record(_ element: Int64?) { elements.append(element) }

@@ -15,7 +15,7 @@ import Testing
         let directory = try CLI.temporaryDirectory()
         let rig = CrashRig(directory: directory)
         defer { rig.stopAll() }
-        let catalog = try await CatalogDatabase.open(stateDirectory: rig.catalogDirectory.path)
+        let catalog = TapeCatalog(try await CatalogDatabase.open(stateDirectory: rig.catalogDirectory.path))
         let tapes = try await catalog.insert(Pool(name: "tapes", type: .tapeLibrary, tapeFormat: format))
         _ = try await catalog.insert(Pool(name: "disk", type: .fileSystem))
         let tapePool = try #require(tapes.id)

@@ -29,7 +29,7 @@ import Testing
 
         // The catalog exists before the first start so that the cartridges can be registered
         // (a sync that finds unregistered cartridges ends with an error listing them).
-        let catalog = try await CatalogDatabase.open(stateDirectory: rig.catalogDirectory.path)
+        let catalog = TapeCatalog(try await CatalogDatabase.open(stateDirectory: rig.catalogDirectory.path))
         for tag in CrashLibrary.allBarcodes { _ = try await catalog.registerCartridge(volumeTag: tag) }
 
         try await rig.startSimulator()
@@ -159,7 +159,9 @@ struct PhysicalInventory {
 
 /// One round's work: what an operator does at the mail slots, then the tasks queued.
 enum CrashWorkload {
-    static func plan(physical: PhysicalInventory, drives: [Int64], using random: inout SplitMix64)
+    /// `importing`: whether the operator brings a cartridge of `CrashLibrary.newBarcodes` to
+    /// import (a library whose barcodes are not `CrashLibrary`'s imports none).
+    static func plan(physical: PhysicalInventory, drives: [Int64], importing: Bool = true, using random: inout SplitMix64)
         -> (operatorActions: [ControlRequest], submissions: [[String]]) {
         var actions: [ControlRequest] = []
         var submissions: [[String]] = []
@@ -172,7 +174,7 @@ enum CrashWorkload {
         }
         let inLibrary = Set(physical.addresses.keys)
         let outside = CrashLibrary.allBarcodes.filter { !inLibrary.contains($0) && $0 != CrashLibrary.cleaner }
-        if let slot = freeMail.sorted().first, let tag = outside.randomElement(using: &random) {
+        if importing, let slot = freeMail.sorted().first, let tag = outside.randomElement(using: &random) {
             actions.append(ControlRequest(op: "insert", args: ["barcode": tag, "generation": "LTO-8", "mailSlot": String(slot)]))
             freeMail.remove(slot)
             submissions.append(["import"])
@@ -222,11 +224,14 @@ enum CrashWorkload {
 
 /// The comparison after a round: catalog against the simulator.
 enum CrashCheck {
-    static func compare(catalog: CatalogDatabase, physical: PhysicalInventory) async throws
-        -> (mismatches: [String], stranded: [String]) {
-        let slots = try await catalog.slots(library: 1)
+    /// `barcodes`: the cartridges that belong to this library's world (a catalog shared with
+    /// other libraries holds theirs too); nil: every cartridge of the catalog.
+    static func compare(catalog: TapeCatalog, library: Int64 = 1, barcodes: Set<String>? = nil,
+                        physical: PhysicalInventory) async throws -> (mismatches: [String], stranded: [String]) {
+        let slots = try await catalog.slots(library: library)
         let addressOfSlot = Dictionary(uniqueKeysWithValues: slots.compactMap { slot in slot.id.map { ($0, slot.elementAddress) } })
         let cartridges = try await catalog.listCartridges(ListQuery(limit: 1_000)).items
+            .filter { barcodes?.contains($0.volumeTag) ?? true }
         let where_ = physical.addresses
         var mismatches: [String] = []
         var seen = Set<String>()
@@ -268,13 +273,23 @@ final class CrashRig: @unchecked Sendable {
     let directory: URL
     var socket: String { directory.appendingPathComponent("hwsim.sock").path }
     var catalogDirectory: URL { directory.appendingPathComponent("catalog") }
-    var catalogArguments: [String] { ["--state-dir", catalogDirectory.path] }
+    /// Where the service's catalog is (and its state directory, host name…): by default a
+    /// SQLite catalog in `catalogDirectory`.
+    var catalogArguments: [String]
+    /// The simulated library's profile and pace.
+    var profile = CrashLibrary.profile
+    var speed = CrashLibrary.speed
+    /// The library the checks look at.
+    var library: Int64 = 1
     private let lock = NSLock()
     private var simulator: Process?
     private var service: Process?
     private var starts = 0
 
-    init(directory: URL) { self.directory = directory }
+    init(directory: URL) {
+        self.directory = directory
+        catalogArguments = ["--state-dir", directory.appendingPathComponent("catalog").path]
+    }
 
     static var hwsimExecutable: URL {
         ProcessInfo.processInfo.environment["TAPELIB_HWSIM_BIN"].map { URL(fileURLWithPath: $0) }
@@ -283,9 +298,9 @@ final class CrashRig: @unchecked Sendable {
 
     func startSimulator() async throws {
         let process = try launch(Self.hwsimExecutable,
-                                 ["serve", "--profile", CrashLibrary.profile.path, "--socket", socket,
+                                 ["serve", "--profile", profile.path, "--socket", socket,
                                   "--state", directory.appendingPathComponent("hwsim-state").path,
-                                  "--speed", CrashLibrary.speed], log: "hwsim.log")
+                                  "--speed", speed], log: "hwsim.log")
         lock.withLock { simulator = process }
         try await waitFor("the hwsim server to answer on \(socket)", seconds: 60) {
             guard process.isRunning else { throw CLIFailure(description: "tapelib-hwsim exited: \(self.log("hwsim.log"))") }
@@ -309,6 +324,30 @@ final class CrashRig: @unchecked Sendable {
         lock.withLock { service = process }
     }
 
+    /// The port the current start of the service's API listens on (its log line, waited for).
+    func apiPort() async throws -> Int {
+        let number = lock.withLock { starts }
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let process = lock.withLock({ service }), !process.isRunning {
+                throw CLIFailure(description: "tapelib serve exited: \(log("serve-\(number).log"))")
+            }
+            let text = log("serve-\(number).log", tail: nil)
+            if let range = text.range(of: "API listening on http://[^ ]*?:(\\d+)", options: .regularExpression),
+               let port = Int(text[range].split(separator: ":").last ?? "") {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CLIFailure(description: "the API of service start \(number) did not listen within 120 s")
+    }
+
+    /// The current start's log.
+    var serviceLog: String {
+        let number = lock.withLock { starts }
+        return log("serve-\(number).log", tail: nil)
+    }
+
     func killService() async throws {
         guard let process = lock.withLock({ service }) else { return }
         kill(process.processIdentifier, SIGKILL)
@@ -316,13 +355,13 @@ final class CrashRig: @unchecked Sendable {
     }
 
     /// The recovery: a sync that this start of the service queued has succeeded.
-    func waitForRecovery(catalog: CatalogDatabase, since start: Date) async throws {
+    func waitForRecovery(catalog: TapeCatalog, since start: Date) async throws {
         let number = lock.withLock { starts }
         try await waitFor("the recovery sync of service start \(number)", seconds: 120) {
             if let process = self.lock.withLock({ self.service }), !process.isRunning {
                 throw CLIFailure(description: "tapelib serve exited: \(self.log("serve-\(number).log"))")
             }
-            guard let library = try await catalog.library(id: 1), library.syncState == .synced,
+            guard let library = try await catalog.library(id: self.library), library.syncState == .synced,
                   let last = library.lastSync else { return false }
             return last >= start
         }
@@ -338,9 +377,10 @@ final class CrashRig: @unchecked Sendable {
     }
 
     /// Every task has ended (generous: a round's work takes a few seconds at this speed).
-    func waitForQueueToDrain(catalog: CatalogDatabase) async throws {
+    func waitForQueueToDrain(catalog: TapeCatalog) async throws {
+        let library = self.library
         try await waitFor("the task queue to drain", seconds: 120) {
-            try await catalog.pendingLibraryTasks(library: 1).isEmpty
+            try await catalog.pendingLibraryTasks(library: library).isEmpty
         }
     }
 
@@ -387,6 +427,9 @@ final class CrashRig: @unchecked Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TAPELIB_ADMIN_PASSWORD"] = ServeProcess.adminPassword
+        process.environment = environment
         // Logs go to files: a pipe nobody reads could fill and block the process.
         let url = directory.appendingPathComponent(name)
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)

@@ -24,7 +24,7 @@ import Testing
         return Local(directory: directory, path: path, sha: sha, bytes: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    static func run(_ runner: BackupTaskRunner, _ catalog: CatalogDatabase, _ task: BackupTask) async throws -> BackupTask {
+    static func run(_ runner: BackupTaskRunner, _ catalog: TapeCatalog, _ task: BackupTask) async throws -> BackupTask {
         let queued = try await catalog.enqueue(task)
         let claimed = try #require(try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore]))
         #expect(claimed.id == queued.id)

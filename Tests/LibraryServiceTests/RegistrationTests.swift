@@ -24,7 +24,7 @@ struct RegistrationTests {
     @Test func aCandidateBecomesALibraryWhoseDrivesAreMatchedBySerial() async throws {
         let simulated = try SimulatedLibrary(profile: TestRig.profile())
         let source = source(simulated)
-        let catalog = try CatalogDatabase.inMemory()
+        let catalog = TapeCatalog(try CatalogDatabase.inMemory())
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
         let candidates = try await CandidateFinder(source: source).candidates(mode: .automatic)
         let candidate = try #require(candidates.changers.first)
@@ -51,7 +51,7 @@ struct RegistrationTests {
 
     @Test func aTaskQueuedThroughTheCatalogIsRunByTheService() async throws {
         let simulated = try SimulatedLibrary(profile: TestRig.profile())
-        let catalog = try CatalogDatabase.inMemory()
+        let catalog = TapeCatalog(try CatalogDatabase.inMemory())
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
         let candidate = try #require(try await CandidateFinder(source: source(simulated)).candidates(mode: .automatic)
             .changers.first)
@@ -102,7 +102,7 @@ struct RegistrationTests {
                    transport: simulated.changerTransport)
         source.add(path: "/dev/sg4", address: SCSIAddress(host: 2, channel: 0, target: 1, lun: 0),
                    transport: simulated.driveTransport(1))
-        let catalog = try CatalogDatabase.inMemory()
+        let catalog = TapeCatalog(try CatalogDatabase.inMemory())
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
         let finder = CandidateFinder(source: source)
         let candidate = try #require(try await finder.candidates(mode: .automatic).changers.first)
@@ -124,7 +124,7 @@ struct RegistrationTests {
     /// A manual mapping overrides the match by serial.
     @Test func aManualDriveMappingOverridesTheAutomaticOne() async throws {
         let simulated = try SimulatedLibrary(profile: TestRig.profile())
-        let catalog = try CatalogDatabase.inMemory()
+        let catalog = TapeCatalog(try CatalogDatabase.inMemory())
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
         let finder = CandidateFinder(source: source(simulated))
         let candidate = try #require(try await finder.candidates(mode: .automatic).changers.first)

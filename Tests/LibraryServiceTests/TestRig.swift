@@ -74,7 +74,7 @@ struct TestRig {
     let simulated: SimulatedLibrary
     let source: TransportDiscoverySource
     let tracker: DeviceTracker
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
     let engine: LibraryTaskEngine
     let libraryID: Int64
     let driveIDs: [Int64]
@@ -128,7 +128,7 @@ struct TestRig {
             source.add(path: drivePath(index), address: SCSIAddress(host: 4, channel: 0, target: 2 + index, lun: 0),
                        transport: device)
         }
-        let catalog = try CatalogDatabase.inMemory()
+        let catalog = TapeCatalog(try CatalogDatabase.inMemory())
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
         let serverID = try #require(server.id)
         let changer = try await catalog.insert(Catalog.MediumChanger(

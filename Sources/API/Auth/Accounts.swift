@@ -9,13 +9,13 @@ import Logging
 /// (kept in the catalog, so a restart does not reset it), and a failed login that costs the
 /// same whether or not the user exists.
 public struct Accounts: Sendable {
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
     let cost: UInt8
     /// Verified against when the user does not exist, so that answer takes as long as a wrong password.
     let decoyHash: String
     let authLog: Logger
 
-    init(catalog: CatalogDatabase, cost: UInt8, authLog: Logger) async throws {
+    init(catalog: TapeCatalog, cost: UInt8, authLog: Logger) async throws {
         self.catalog = catalog
         self.cost = cost
         self.decoyHash = try await offPool { Bcrypt.hash(TokenService.randomToken(), cost: cost) }
@@ -82,7 +82,7 @@ public struct Accounts: Sendable {
 
     /// On first start (no user at all): the superuser `name` with `password`, or a generated
     /// password written once to `<state>/admin-password` (0600) and never logged.
-    static func bootstrap(catalog: CatalogDatabase, name: String, password: String?, stateDirectory: String,
+    static func bootstrap(catalog: TapeCatalog, name: String, password: String?, stateDirectory: String,
                           cost: UInt8, logger: Logger) async throws {
         guard try await catalog.userCount() == 0 else { return }
         let chosen: String
@@ -101,7 +101,11 @@ public struct Accounts: Sendable {
             logger.notice("created superuser \(name); its password is in \(path) (mode 0600)")
         }
         let hash = try await hash(chosen, cost: cost)
-        _ = try await catalog.insert(User(name: name, passwordHash: hash), roles: [Role.superuser.rawValue])
+        // Another media server starting on the same new catalog may have created its superuser meanwhile.
+        guard try await catalog.insertFirstUser(User(name: name, passwordHash: hash), roles: [Role.superuser.rawValue]) != nil else {
+            logger.notice("another media server created the catalog's first user meanwhile; no superuser created here")
+            return
+        }
         if password != nil { logger.notice("created superuser \(name) with the password from TAPELIB_ADMIN_PASSWORD") }
     }
 }

@@ -31,9 +31,9 @@ public struct TokenService: Sendable {
     let keys: JWTKeyCollection
     /// Random per service start.
     public let csrfToken: String
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
 
-    init(signingKey: [UInt8], catalog: CatalogDatabase, csrfToken: String = TokenService.randomToken()) async {
+    init(signingKey: [UInt8], catalog: TapeCatalog, csrfToken: String = TokenService.randomToken()) async {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: signingKey), digestAlgorithm: .sha256)
         self.keys = keys

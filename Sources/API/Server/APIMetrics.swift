@@ -66,7 +66,7 @@ final class APIMetrics: SCSICommandObserver {
     }
 
     /// The exposition text, with gauges read from the catalog at this scrape.
-    func exposition(catalog: CatalogDatabase) async -> String {
+    func exposition(catalog: TapeCatalog) async -> String {
         if let snapshot = try? await catalog.metricsSnapshot() {
             for (table, count) in snapshot.tableSizes {
                 Gauge(label: "tapelib_catalog_rows", dimensions: [("table", table)], factory: factory).record(count)

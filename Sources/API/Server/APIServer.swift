@@ -22,11 +22,11 @@ struct APIState: Sendable {
     let responseCache: ResponseCache?
     let tokenCache = TokenCache()
 
-    var catalog: CatalogDatabase { server.catalog }
+    var catalog: TapeCatalog { server.catalog }
 }
 
 extension OpenedMediaServer {
-    var catalog: CatalogDatabase { service.catalog }
+    var catalog: TapeCatalog { service.catalog }
 }
 
 /// The REST API as a service of the media server's ServiceGroup.
@@ -100,11 +100,11 @@ public enum APIServer {
 /// The HTTP server and, beside it, the poll that lets the caches see other processes' commits.
 struct APIService<App: ApplicationProtocol>: Service {
     let application: App
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
 
     func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await catalog.pollExternalCommits(every: .milliseconds(100)) }
+            group.addTask { await catalog.followExternalCommits(pollInterval: .milliseconds(100)) }
             defer { group.cancelAll() }
             try await application.run()
         }

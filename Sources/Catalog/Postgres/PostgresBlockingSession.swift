@@ -77,6 +77,7 @@ extension PostgresCatalog: CatalogStore {
     private func blocking<T: Sendable>(begin: String, readOnly: Bool, _ body: @escaping @Sendable (any CatalogSQL) throws -> T)
         async throws(CatalogError) -> T {
         let logger = self.logger
+        defer { if !readOnly { changes.bump() } }
         do {
             return try await client.withConnection { connection in
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

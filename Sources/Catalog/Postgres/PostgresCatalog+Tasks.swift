@@ -38,7 +38,8 @@ extension PostgresCatalog: LibraryTaskQueue {
 
     public func claimLibraryTask(_ id: Int64, phase: String, drive: Int64? = nil, now: Date = Date())
         async throws(CatalogError) -> Bool {
-        try await autocommit { session in
+        defer { changes.bump() }
+        return try await autocommit { session in
             try await !session.rows(TaskQueueSQL.claim(placeholder: Self.placeholder),
                                     [phase.databaseValue, now.databaseValue, drive.databaseValue, id.databaseValue]).isEmpty
         }
@@ -49,7 +50,8 @@ extension PostgresCatalog: LibraryTaskQueue {
     /// its own transaction: the row lock lasts only while the UPDATE runs.
     public func claimNextLibraryTask(mediaServer: Int64, phase: String, now: Date = Date())
         async throws(CatalogError) -> LibraryTask? {
-        try await autocommit { session in
+        defer { changes.bump() }
+        return try await autocommit { session in
             try await session.fetchOne(LibraryTask.self,
                                        TaskQueueSQL.claimNext(locking: "FOR UPDATE SKIP LOCKED", placeholder: Self.placeholder),
                                        [phase.databaseValue, now.databaseValue, mediaServer.databaseValue])
@@ -94,44 +96,6 @@ extension PostgresCatalog: LibraryTaskQueue {
             }
             return ended
         }
-    }
-
-    /// Wake-ups for an engine: an element each time a task is queued (its library id, nil when
-    /// it has none). Listens on a connection of its own (not one of the pool's), reconnecting a
-    /// second after a failure; the first element after each (re)connection is nil — anything
-    /// queued meanwhile is for the engine's poll, which stays as the fallback. Ends when the
-    /// consumer stops iterating or the catalog is closed.
-    public func taskQueued() -> AsyncStream<Int64?> {
-        let configuration = self.configuration
-        let logger = self.logger
-        let (stream, continuation) = AsyncStream<Int64?>.makeStream()
-        let listener = Task {
-            while !Task.isCancelled {
-                do {
-                    let connection = try await Self.connection(configuration, logger: logger)
-                    do {
-                        try await connection.listen(on: Self.taskChannel) { notifications in
-                            continuation.yield(nil)
-                            for try await notification in notifications {
-                                continuation.yield(Int64(notification.payload))
-                            }
-                        }
-                    } catch {
-                        try? await connection.close()
-                        throw error
-                    }
-                    try? await connection.close()
-                } catch {
-                    if Task.isCancelled { break }
-                    logger.warning("listening for queued tasks failed, listening again: \(error)")
-                }
-                try? await Task.sleep(for: .seconds(1))
-            }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in listener.cancel() }
-        listeners.withLock { $0.append(listener) }
-        return stream
     }
 
     static func textArray(_ values: [String]) -> DatabaseValue {

@@ -21,6 +21,9 @@ public final class PostgresCatalog: Sendable {
     let logger: Logger
     /// Tasks that listen for notifications on connections of their own; `close()` ends them.
     let listeners = Mutex<[Task<Void, Never>]>([])
+    /// Moves at every commit this process makes (after it, before the writer resumes) and, once
+    /// `followExternalCommits()` runs, at every other connection's: the API's caches key on it.
+    public let changes = CatalogChanges()
 
     /// The channel a task's queuing is announced on (payload: the task's library id, or empty).
     static let taskChannel = "tapelib_tasks"
@@ -188,6 +191,7 @@ public final class PostgresCatalog: Sendable {
     /// Runs `body` in one transaction on one pooled connection; a thrown error rolls it back.
     func transaction<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws(CatalogError) -> T {
         do {
+            defer { changes.bump() }
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresSession(connection: connection, logger: logger))
             }

@@ -80,6 +80,19 @@ extension CatalogStore {
         }
     }
 
+    /// Adds the catalog's first user, unless there is one already (nil then): media servers that
+    /// start together on a new shared catalog create one superuser, not one each.
+    public func insertFirstUser(_ user: User, roles: [String]) async throws(CatalogError) -> User? {
+        try await writeSQL { sql in
+            guard try sql.value(Int.self, "SELECT COUNT(*) FROM users") == 0 else { return nil }
+            let row = try sql.insertRecord(user)
+            for role in roles {
+                try sql.execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", [row.id.databaseValue, role.databaseValue])
+            }
+            return row
+        }
+    }
+
     public func user(named name: String) async throws(CatalogError) -> User? {
         try await readSQL { sql in try sql.fetchOne(User.self, "SELECT * FROM users WHERE name = ?", [name.databaseValue]) }
     }

@@ -8,7 +8,7 @@ import Foundation
 public enum ArchivePlacement {
     /// The archive a move of `record` removes once its copy is verified: the record's file when
     /// it lies inside one of its pool's local catalogs; otherwise the move is refused (409).
-    public static func removableArchive(of record: BackupRecord, catalog: CatalogDatabase) async throws -> String {
+    public static func removableArchive(of record: BackupRecord, catalog: TapeCatalog) async throws -> String {
         let id = record.id ?? 0
         guard let path = record.path else {
             throw ServiceError(.conflict, "backup record \(id) has no archive on this host to move (it is held only by its copies)")
@@ -26,7 +26,7 @@ public enum ArchivePlacement {
     /// The file a restore of `record` into local-catalog pool `pool` creates: `record-ID-NAME` in
     /// the pool's first local catalog. Refused when the pool is a tape pool or has no local
     /// catalog, when the record still has its archive on this host, or when the file exists.
-    public static func restoreFile(of record: BackupRecord, into pool: Pool, catalog: CatalogDatabase) async throws -> String {
+    public static func restoreFile(of record: BackupRecord, into pool: Pool, catalog: TapeCatalog) async throws -> String {
         let id = record.id ?? 0
         guard pool.type != .tapeLibrary, let poolID = pool.id else {
             throw ServiceError(.invalidRequest, "pool \(pool.name) is a tape pool: a restore into a pool goes to a local-catalog pool")

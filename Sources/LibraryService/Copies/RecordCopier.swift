@@ -16,14 +16,14 @@ import TapeHardware
 /// becomes `complete` only after every part was written and — unless the pool turns it off —
 /// read back with the SHA-256 that was written; any failure leaves it `failed`.
 public struct RecordCopier: Sendable {
-    public let catalog: CatalogDatabase
+    public let catalog: TapeCatalog
     public let engine: LibraryTaskEngine
     let logger: Logger
     /// Priority of the mounts and unmounts it queues.
     let mountPriority: Int
     let pollInterval: Duration
 
-    public init(catalog: CatalogDatabase, engine: LibraryTaskEngine, logger: Logger = Logger(label: "tapelib.copies"),
+    public init(catalog: TapeCatalog, engine: LibraryTaskEngine, logger: Logger = Logger(label: "tapelib.copies"),
                 mountPriority: Int = 500, pollInterval: Duration = .milliseconds(20)) {
         self.catalog = catalog; self.engine = engine; self.logger = logger
         self.mountPriority = mountPriority; self.pollInterval = pollInterval
@@ -508,11 +508,11 @@ public struct RecordCopier: Sendable {
 /// and at most every half second: a kill ends it (its copy failed, its cartridge sent home by
 /// the caller); a pause holds it here, `suspended`, the cartridge in the drive, until continued.
 actor TaskCheckpoint {
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
     let taskID: Int64
     private var last: ContinuousClock.Instant?
 
-    init(catalog: CatalogDatabase, taskID: Int64) { self.catalog = catalog; self.taskID = taskID }
+    init(catalog: TapeCatalog, taskID: Int64) { self.catalog = catalog; self.taskID = taskID }
 
     func reached(phase: String, percent: Double) async throws {
         let now = ContinuousClock.now

@@ -22,7 +22,7 @@ public actor JobScheduler {
         var backup = false
     }
 
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
     let engine: LibraryTaskEngine
     let tick: Duration
     let calendar: Calendar
@@ -34,7 +34,7 @@ public actor JobScheduler {
 
     /// `calendar`: crontab times are read in it; by default the Gregorian calendar in the host's
     /// time zone (not the locale's calendar, which may be another).
-    public init(catalog: CatalogDatabase, engine: LibraryTaskEngine, tick: Duration = .seconds(30),
+    public init(catalog: TapeCatalog, engine: LibraryTaskEngine, tick: Duration = .seconds(30),
                 calendar: Calendar? = nil, logger: Logger = Logger(label: "tapelib.scheduler")) {
         self.catalog = catalog
         self.engine = engine

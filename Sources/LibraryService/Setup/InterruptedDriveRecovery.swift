@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// task can be restarted once the cartridge is home. This works with the engine's start-up
 /// unload policy or without it: a drive it has emptied is left alone.
 public struct InterruptedDriveRecovery: Service {
-    public let catalog: CatalogDatabase
+    public let catalog: TapeCatalog
     public let engine: LibraryTaskEngine
     public let priority: Int
     public let pollInterval: Duration
@@ -26,7 +26,7 @@ public struct InterruptedDriveRecovery: Service {
     public let retryBudget: Duration
     public let logger: Logger
 
-    public init(catalog: CatalogDatabase, engine: LibraryTaskEngine, priority: Int,
+    public init(catalog: TapeCatalog, engine: LibraryTaskEngine, priority: Int,
                 pollInterval: Duration = .milliseconds(200), retryBudget: Duration = .seconds(20 * 60), logger: Logger) {
         self.catalog = catalog; self.engine = engine; self.priority = priority
         self.pollInterval = pollInterval; self.retryBudget = retryBudget; self.logger = logger

@@ -11,7 +11,7 @@ public enum LibraryRegistration {
     /// is refused.
     public static func register(_ candidate: ChangerCandidate, mediaServer serverID: Int64, pool poolID: Int64? = nil,
                                 description: String = "", manualDrives: [Int: DiscoveredDevice] = [:],
-                                drivesSeen: [DiscoveredDevice] = [], catalog: CatalogDatabase)
+                                drivesSeen: [DiscoveredDevice] = [], catalog: TapeCatalog)
         async throws(LibraryServiceError) -> (library: TapeLibrary, drives: [LibraryTapeDrive]) {
         if let problem = candidate.problem { throw .invalidTask("changer \(candidate.changer.sgPath): \(problem.message)") }
         var candidate = candidate

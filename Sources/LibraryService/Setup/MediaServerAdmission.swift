@@ -22,7 +22,7 @@ public final class MediaServerMembership: Sendable {
 /// libraries as a start would have (a simulated library is registered) and ends. Until then the
 /// API answers and the engine has no library: no hardware task runs on an unauthorised node.
 struct AuthorisationWait: Service {
-    let catalog: CatalogDatabase
+    let catalog: TapeCatalog
     let hostname: String
     let membership: MediaServerMembership
     let pollInterval: Duration

@@ -6,6 +6,7 @@ import HWSim
 import Logging
 import SCSI
 import ServiceLifecycle
+import Synchronization
 
 extension MediaServerService {
     /// Everything `tapelib serve` needs to know, as flags and the environment give it; the
@@ -21,8 +22,12 @@ extension MediaServerService {
             case hwsim(socket: String)
         }
 
-        /// The state directory (catalog, lock, keys); nil → `StateDirectory.resolve`'s default.
+        /// The state directory (lock, keys, and the catalog unless `catalog` names one); nil →
+        /// `StateDirectory.resolve`'s default.
         public var stateDirectory: String?
+        /// The catalog: nil → the state directory's SQLite file; a PostgreSQL catalog is shared
+        /// with the installation's other media servers.
+        public var catalog: CatalogLocation?
         public var devices: Devices
         /// This media server's host name in the catalog; nil → the host's name, `sim-PROFILE`
         /// or `hwsim-SOCKETNAME`.
@@ -49,6 +54,8 @@ extension MediaServerService {
 
         public var resolvedStateDirectory: String { StateDirectory.resolve(override: stateDirectory) }
 
+        public var resolvedCatalog: CatalogLocation { catalog ?? .sqlite(stateDirectory: resolvedStateDirectory) }
+
         /// Whether the devices are simulated (their cartridges are registered as found).
         public var isSimulated: Bool { devices != .host }
     }
@@ -70,8 +77,10 @@ extension MediaServerService {
         // One service per state directory: a second one would break the first one's tasks at
         // its start-up and race it for queued ones.
         let lock = try await offPool { try ServiceInstanceLock(stateDirectory: directory) }
+        var opened: TapeCatalog?
         do {
-            let catalog = try await CatalogDatabase.open(stateDirectory: directory)
+            let catalog = try await TapeCatalog.open(configuration.resolvedCatalog)
+            opened = catalog
             var simulated: SimulatedLibrary?
             let source: any DiscoverySource
             let defaultHost: String
@@ -99,11 +108,12 @@ extension MediaServerService {
             let admission = try await ServiceHost.admit(host, simulated: configuration.isSimulated, in: catalog) {
                 logger.warning("\($0)")
             }
-            let service = MediaServerService(
-                catalog: catalog, source: observedSource,
-                settings: .init(queuePollInterval: configuration.queuePollInterval,
-                                registerFoundCartridges: configuration.isSimulated && configuration.registerSimulatedCartridges),
-                rescanInterval: configuration.rescanInterval, logger: logger)
+            var settings = LibraryTaskEngine.Settings(
+                queuePollInterval: configuration.queuePollInterval,
+                registerFoundCartridges: configuration.isSimulated && configuration.registerSimulatedCartridges)
+            settings.mediaServerName = host
+            let service = MediaServerService(catalog: catalog, source: observedSource, settings: settings,
+                                             rescanInterval: configuration.rescanInterval, logger: logger)
             // A simulated library is registered on first start, as an operator would add it from
             // the candidates (changer and drives matched by serial).
             let devices = configuration.devices
@@ -126,7 +136,7 @@ extension MediaServerService {
             case .admitted(let serverID, _):
                 attached = try await attach(serverID)
                 membership = MediaServerMembership(mediaServerID: serverID)
-                logger.info("serving tape libraries \(attached) of media server \(host); catalog \(StateDirectory.catalogPath(in: directory))")
+                logger.info("serving tape libraries \(attached) of media server \(host); catalog \(catalog.displayName)")
             case .waiting(let request):
                 attached = []
                 membership = MediaServerMembership(mediaServerID: nil)
@@ -142,6 +152,7 @@ extension MediaServerService {
                                      membership: membership, attachedLibraries: attached, stateDirectory: directory,
                                      simulated: simulated, commandRelay: relay, authorisationWait: waiting, lock: lock)
         } catch {
+            await opened?.close()
             lock.release()
             throw error
         }
@@ -172,13 +183,24 @@ public struct OpenedMediaServer: Sendable {
     /// Releases the state directory's lock without running (a caller that only assembled it).
     public func release() { lock.release() }
 
+    /// Closes the catalog (a PostgreSQL store's connections and listeners) and releases the lock.
+    public func close() async {
+        await service.catalog.close()
+        lock.release()
+    }
+
     /// Runs the service group, with `services` (the API) joining it, until SIGTERM or SIGINT;
     /// then saves a simulated library's state and releases the lock.
     public func run(with services: [any Service] = []) async throws {
-        defer { lock.release() }
         let waiting: [any Service] = authorisationWait.map { [$0] } ?? []
-        try await service.run(maximumShutdown: configuration.maximumShutdown, with: services, ending: waiting)
-        if let simulated { try await offPool { try simulated.save() } }
+        do {
+            try await service.run(maximumShutdown: configuration.maximumShutdown, with: services, ending: waiting)
+            if let simulated { try await offPool { try simulated.save() } }
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
     }
 }
 
@@ -218,7 +240,7 @@ public enum ServiceHost {
     /// Admits this host into the catalog as `tapelib serve` starts: its row (found by name, or by
     /// machine id for a real host whose name changed), the catalog's first media server, or a
     /// request for authorisation when the catalog has others.
-    public static func admit(_ host: String, simulated: Bool, in catalog: CatalogDatabase,
+    public static func admit(_ host: String, simulated: Bool, in catalog: TapeCatalog,
                              warn: (String) -> Void) async throws(ServiceError) -> MediaServerAdmission {
         do {
             let hwid = simulated ? host : (try? await offPool { machineID() }) ?? host
@@ -236,7 +258,7 @@ public enum ServiceHost {
     /// The catalog's row for media server `host`, added when missing (`tapelib library add`: an
     /// operator on this host adds it). A real host is known by its machine id too, so a changed
     /// host name finds its row instead of clashing with it.
-    public static func mediaServer(_ host: String, simulated: Bool, in catalog: CatalogDatabase,
+    public static func mediaServer(_ host: String, simulated: Bool, in catalog: TapeCatalog,
                                    warn: (String) -> Void) async throws(ServiceError) -> Int64 {
         do {
             if let existing = try await catalog.mediaServer(hostname: host), let id = existing.id { return id }
@@ -268,8 +290,10 @@ public enum ServiceHost {
 }
 
 /// An exclusive, non-blocking lock on `<state>/serve.lock` held while the service runs.
-struct ServiceInstanceLock: Sendable {
+/// Released once: a second `release()` does nothing (the descriptor may have been reused).
+final class ServiceInstanceLock: Sendable {
     private let fd: Int32
+    private let held = Atomic<Bool>(true)
 
     init(stateDirectory: String) throws(ServiceError) {
         do {
@@ -287,6 +311,7 @@ struct ServiceInstanceLock: Sendable {
     }
 
     func release() {
+        guard held.exchange(false, ordering: .acquiringAndReleasing) else { return }
         flock(fd, LOCK_UN)
         close(fd)
     }

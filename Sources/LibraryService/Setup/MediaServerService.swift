@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// engine serving every library the catalog has for this media server, and the scheduler of
 /// periodic jobs; the HTTP API joins the group (`run(with:)`).
 public struct MediaServerService: Sendable {
-    public let catalog: CatalogDatabase
+    public let catalog: TapeCatalog
     /// Where the devices come from (udev, a simulated library, a hwsim server).
     public let source: any DiscoverySource
     public let tracker: DeviceTracker
@@ -19,7 +19,7 @@ public struct MediaServerService: Sendable {
     public let backupTasks: BackupTaskRunner
     public let logger: Logger
 
-    public init(catalog: CatalogDatabase, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
+    public init(catalog: TapeCatalog, source: any DiscoverySource, settings: LibraryTaskEngine.Settings = .init(),
                 rescanInterval: Duration = .seconds(30), logger: Logger) {
         self.catalog = catalog
         self.source = source

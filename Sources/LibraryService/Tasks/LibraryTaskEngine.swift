@@ -38,6 +38,9 @@ public actor LibraryTaskEngine {
         /// How long an unload waits for a drive still busy with an operation nobody waits for
         /// (a long erase of an LTO-9 full-height drive takes about 20.6 h).
         public var busyDriveTimeout: Duration
+        /// This media server's name, written in the log of every task the engine starts ("started
+        /// on media server NAME"): on a shared catalog, which node ran a task.
+        public var mediaServerName: String?
 
         public init(drivePollInterval: Duration = .seconds(1), retryInterval: Duration = .milliseconds(500),
                     recoverySyncPriority: Int = 1_000, queuePollInterval: Duration = .seconds(5),
@@ -70,7 +73,7 @@ public actor LibraryTaskEngine {
         var stoppedForShutdown = false
     }
 
-    public let catalog: CatalogDatabase
+    public let catalog: TapeCatalog
     public let tracker: DeviceTracker
     let settings: Settings
     let logger: Logger
@@ -111,7 +114,7 @@ public actor LibraryTaskEngine {
     private let stops: AsyncStream<Void>
     private let stop: AsyncStream<Void>.Continuation
 
-    public init(catalog: CatalogDatabase, tracker: DeviceTracker, settings: Settings = Settings(),
+    public init(catalog: TapeCatalog, tracker: DeviceTracker, settings: Settings = Settings(),
                 logger: Logger = Logger(label: "tapelib.tasks")) {
         self.catalog = catalog
         self.tracker = tracker
@@ -180,8 +183,14 @@ public actor LibraryTaskEngine {
     // MARK: Queue
 
     /// Validates and queues a library task; the engine runs it when its devices are free.
+    /// On a shared catalog (PostgreSQL), a task for a library another media server serves is
+    /// validated against the catalog and queued for that media server's engine, which the queuing
+    /// wakes (`tapelib_tasks`); its progress is the catalog's, visible from every node.
     public func submit(_ task: LibraryTask) async throws(LibraryServiceError) -> LibraryTask {
         var task = task
+        if catalog.isShared, let libraryID = task.libraryId, bindings[libraryID] == nil {
+            return try await LibraryTaskValidation.enqueue(task, catalog: catalog)
+        }
         try validate(&task)
         task.status = .new
         let queued: LibraryTask
@@ -276,8 +285,20 @@ public actor LibraryTaskEngine {
         let wakeups = self.wakeups
         let stops = self.stops
         let pollInterval = settings.queuePollInterval
+        let wake = self.wake
+        // On a shared catalog, tasks queued by other media servers' APIs and by `tapelib task`
+        // are announced (LISTEN/NOTIFY); the poll stays as the fallback.
+        let queuedElsewhere = catalog.taskQueued()
         wake.yield()
         await withTaskGroup(of: Void.self) { group in
+            if let queuedElsewhere {
+                group.addTask {
+                    for await library in queuedElsewhere {
+                        if let library, await !self.isAttached(library) { continue }
+                        wake.yield()
+                    }
+                }
+            }
             group.addTask {
                 for await change in changes { await self.handle(change) }
             }
@@ -528,6 +549,14 @@ public actor LibraryTaskEngine {
                 running[id] = nil
                 logger.error("task \(id) could not be started: \(error)")
                 continue
+            }
+            if let name = settings.mediaServerName {
+                do {
+                    try await catalog.appendLog(TaskLogEntry(tlTaskId: id, loggedAt: Date(), level: "info",
+                                                             message: "started on media server \(name) (process \(getpid()))"))
+                } catch {
+                    logger.warning("task \(id): its start could not be logged: \(error)")
+                }
             }
             running[id]?.work = Task { await self.execute(task) }
             // Shutdown began during the claim: a long drive operation is stopped as stopDispatching

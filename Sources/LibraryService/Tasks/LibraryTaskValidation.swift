@@ -88,7 +88,7 @@ public enum LibraryTaskValidation {
 
     /// Validates `task` against the catalog and queues it, for a process that does not run the
     /// engine itself (the running service picks it up from the queue).
-    public static func enqueue(_ task: LibraryTask, catalog: CatalogDatabase) async throws(LibraryServiceError)
+    public static func enqueue(_ task: LibraryTask, catalog: TapeCatalog) async throws(LibraryServiceError)
         -> LibraryTask {
         var task = task
         guard let libraryID = task.libraryId else { throw .invalidTask("a library task needs library_id") }

@@ -1,0 +1,56 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresCatalog {
+    /// The channel every commit that changed a table is announced on (`SchemaV13`'s triggers).
+    static let changeChannel = "tapelib_changes"
+
+    /// Wake-ups for an engine: an element each time a task is queued (its library id, nil when
+    /// it has none). The first element after each (re)connection is nil: anything queued
+    /// meanwhile is for the engine's poll, which stays as the fallback. Ends when the consumer
+    /// stops iterating or the catalog is closed.
+    public func taskQueued() -> AsyncStream<Int64?> {
+        let (stream, continuation) = AsyncStream<Int64?>.makeStream()
+        let listener = listen(on: Self.taskChannel, what: "queued tasks") { payload in
+            continuation.yield(payload.flatMap { Int64($0) })
+        } ended: {
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listener.cancel() }
+        return stream
+    }
+
+    /// Listens on `channel` on a connection of its own (not one of the pool's), reconnecting a
+    /// second after a failure; `received` gets nil at each (re)connection, then each
+    /// notification's payload. The task ends, calling `ended`, when it is cancelled or the
+    /// catalog is closed.
+    func listen(on channel: String, what: String, received: @escaping @Sendable (String?) -> Void,
+                ended: @escaping @Sendable () -> Void) -> Task<Void, Never> {
+        let configuration = self.configuration
+        let logger = self.logger
+        let listener = Task {
+            while !Task.isCancelled {
+                do {
+                    let connection = try await Self.connection(configuration, logger: logger)
+                    do {
+                        try await connection.listen(on: channel) { notifications in
+                            received(nil)
+                            for try await notification in notifications { received(notification.payload) }
+                        }
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                    try? await connection.close()
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("listening for \(what) failed, listening again: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+            ended()
+        }
+        listeners.withLock { $0.append(listener) }
+        return listener
+    }
+}

@@ -27,9 +27,7 @@ struct PostgresBlockingSession: CatalogSQL {
         let query = PostgresQuery(unsafeSQL: PostgresCatalog.numbered(sql), binds: PostgresSession.binds(arguments))
         let metadata = try connection.query(query, logger: logger) { row in
             guard readRows else { return }
-            var values: [String: DatabaseValue] = [:]
-            for cell in row { values[cell.columnName] = try PostgresSession.value(of: cell) }
-            let converted = Row(values)
+            let converted = try PostgresSession.row(of: row)
             collected.lock.withLock { collected.rows.append(converted) }
         }.wait()
         return (collected.lock.withLock { collected.rows }, metadata.rows ?? 0)

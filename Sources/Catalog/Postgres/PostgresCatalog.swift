@@ -270,9 +270,7 @@ struct PostgresSession {
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Row] {
         var result: [Row] = []
         for try await row in sequence {
-            var values: [String: DatabaseValue] = [:]
-            for cell in row { values[cell.columnName] = try Self.value(of: cell) }
-            result.append(Row(values))
+            result.append(try Self.row(of: row))
         }
         return result
     }
@@ -336,8 +334,30 @@ struct PostgresSession {
     /// A cell as SQLite would hold it: integers, floats, text, bytes (booleans as 0/1).
     /// The catalog's columns have SQLite's affinities (integer, real, text, blob); any other type
     /// (numeric, timestamptz, arrays…) is refused rather than read as text from its binary form.
+    /// A PostgreSQL row as a GRDB `Row`. Built as GRDB's `Row(dictionary)` takes it (values as
+    /// `DatabaseValueConvertible`, so that GRDB does not copy the dictionary to convert it).
+    static func row(of row: PostgresRow) throws -> Row {
+        var values: [String: (any DatabaseValueConvertible)?] = Dictionary(minimumCapacity: row.count)
+        for cell in row { values[cell.columnName] = try value(of: cell) }
+        return Row(values)
+    }
+
     static func value(of cell: PostgresCell) throws -> DatabaseValue {
-        guard cell.bytes != nil else { return .null }
+        guard var bytes = cell.bytes else { return .null }
+        // The binary format of the types the catalog uses, read directly (postgres-nio's generic
+        // decoding costs several times more per cell); anything else below.
+        if cell.format == .binary {
+            switch cell.dataType {
+            case .int8 where bytes.readableBytes == 8:
+                if let value = bytes.readInteger(as: Int64.self) { return value.databaseValue }
+            case .int4 where bytes.readableBytes == 4:
+                if let value = bytes.readInteger(as: Int32.self) { return Int64(value).databaseValue }
+            case .text, .varchar, .name, .bpchar:
+                return (bytes.readString(length: bytes.readableBytes) ?? "").databaseValue
+            default:
+                break
+            }
+        }
         switch cell.dataType {
         case .int2, .int4, .int8: return try cell.decode(Int64.self).databaseValue
         case .float4, .float8: return try cell.decode(Double.self).databaseValue

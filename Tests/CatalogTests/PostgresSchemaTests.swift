@@ -47,7 +47,7 @@ struct PostgresSchemaTests {
                            WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_name = c.table_name
                              AND k.column_name = c.column_name) AS primary_key
             FROM information_schema.columns AS c
-            WHERE c.table_schema = current_schema() AND c.table_name <> 'tapelib_migrations'
+            WHERE c.table_schema = current_schema() AND c.table_name NOT IN ('tapelib_migrations', 'tapelib_element_changes')
             """)
         let columns = Set(rows.map { row in
             Column(table: row["table_name"], name: row["column_name"], notNull: (row["is_nullable"] as String) == "NO",

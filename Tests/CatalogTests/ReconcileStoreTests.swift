@@ -141,6 +141,68 @@ struct ReconcileStoreTests {
         #expect(moved > 0, "seed \(seed): no cartridge ever moved, so placements were never compared")
     }
 
+    @Test("PostgreSQL keeps a library's last sync while no element changed, and notices any change, by anyone",
+          arguments: [31, 32, 33] as [UInt64])
+    func postgresReconcileCache(seed: UInt64) async throws {
+        let pair = try await Pair.make()
+        defer { Task { [postgres = pair.postgres] in await postgres.close() } }
+        var random = ReconcileDigestTests.Random(state: seed)
+        let (sqliteLibrary, postgresLibrary) = pair.libraries[0]
+        var previous: InventorySnapshot?
+        func syncBoth(_ snapshot: InventorySnapshot, step: Int, _ note: String) async throws -> ReconcileSummary {
+            let now = Date(timeIntervalSince1970: 1_800_000_000 + Double(step))
+            let expected = try await pair.sqlite.reconcile(library: sqliteLibrary, snapshot: snapshot, now: now)
+            let summary = try await pair.postgres.reconcile(library: postgresLibrary, snapshot: snapshot, now: now)
+            #expect(summary == expected, "seed \(seed) step \(step) \(note)")
+            let sqliteState = try await Self.state(pair.sqlite)
+            let postgresState = try await Self.state(pair.postgres)
+            for query in Self.stateQueries {
+                #expect(postgresState[query.name] == sqliteState[query.name], "seed \(seed) step \(step) \(note): \(query.name)")
+            }
+            return summary
+        }
+        // Consecutive syncs of one library, nothing else written: each after the first uses the cache.
+        for step in 0..<12 {
+            let snapshot = ReconcileCacheTests.nextSnapshot(after: previous, step: step, &random)
+            previous = snapshot
+            let hits = pair.postgres.reconcileCache.hits
+            _ = try await syncBoth(snapshot, step: step, "consecutive")
+            #expect(pair.postgres.reconcileCache.hits == hits + (step == 0 ? 0 : 1), "seed \(seed) step \(step)")
+        }
+        let snapshot = try #require(previous)
+        // A write through the catalog (the same on both stores), then one outside it (psql on
+        // PostgreSQL, undone on SQLite's side the same way): neither sync may use the cache, and
+        // both put the catalog back as the changer reports it.
+        let cartridges = try await pair.postgres.listCartridges(ListQuery(limit: 1_000)).items
+        let placed = cartridges.first { $0.location == .slot }
+        #expect(placed != nil, "seed \(seed): no cartridge in a slot to move")
+        if let placed, case let tag = placed.volumeTag,
+           let sqliteCartridge = try await pair.sqlite.cartridge(volumeTag: tag) {
+            _ = try await pair.postgres.removeCartridgeFromLibrary(try #require(placed.id))
+            _ = try await pair.sqlite.removeCartridgeFromLibrary(try #require(sqliteCartridge.id))
+            let hits = pair.postgres.reconcileCache.hits
+            let repaired = try await syncBoth(snapshot, step: 100, "after an API write")
+            #expect(repaired.cartridgesMoved.map(\.volumeTag) == [tag])
+            #expect(pair.postgres.reconcileCache.hits == hits)
+
+            _ = try await PostgresTestServer.psql(pair.postgres.configuration.database,
+                                                  "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE volume_tag = '\(tag)'")
+            _ = try await pair.sqlite.removeCartridgeFromLibrary(try #require(sqliteCartridge.id))
+            let again = try await syncBoth(snapshot, step: 101, "after psql")
+            #expect(again.cartridgesMoved.map(\.volumeTag) == [tag])
+            #expect(pair.postgres.reconcileCache.hits == hits)
+        }
+        // The other library's sync changes elements too: the first library's entry no longer serves.
+        let hits = pair.postgres.reconcileCache.hits
+        let other = ReconcileDigestTests.randomSnapshot(&random)
+        _ = try await pair.postgres.reconcile(library: pair.libraries[1].postgres, snapshot: other)
+        _ = try await pair.sqlite.reconcile(library: pair.libraries[1].sqlite, snapshot: other)
+        #expect(pair.postgres.reconcileCache.hits == hits)
+        let hitsBefore = pair.postgres.reconcileCache.hits
+        _ = try await pair.postgres.reconcile(library: postgresLibrary, snapshot: snapshot)
+        #expect(pair.postgres.reconcileCache.hits == hitsBefore)
+    }
+
     @Test("slot pages from PostgreSQL's count cache and seek match SQLite's")
     func slotPagesMatch() async throws {
         let pair = try await Pair.make()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import NIOCore
 import PostgresNIO
@@ -21,16 +22,25 @@ extension PostgresCatalog {
         } catch {
             throw CatalogError(error)
         }
-        return try await transaction { session in
+        let (summary, staged) = try await transaction { session in
             var trace = PhaseTrace()
             try await session.execute("SELECT pg_advisory_xact_lock($1)", [Self.writerLock.databaseValue])
             guard try await !session.rows("SELECT id FROM tape_libraries WHERE id = $1 FOR UPDATE",
                                           [libraryID.databaseValue]).isEmpty else {
                 throw CatalogError.notFound(resource: "tape_libraries", identifier: String(libraryID))
             }
-            let storedSlots = try await PostgresReconcileStore.loadSlots(
-                session, library: libraryID, addressCapacity: (elements.last?.address ?? 0) + 1)
-            trace.mark("load slots")
+            // What the previous sync of this library committed, while no statement changed a
+            // library element since (in this catalog, by anyone): its slots need not be read.
+            let cached = reconcileCache.take(library: libraryID, elementChanges: try await Self.elementChanges(session))
+            let storedSlots: Reconciler.StoredSlots
+            if let cached {
+                storedSlots = cached
+                trace.mark("cached slots")
+            } else {
+                storedSlots = try await PostgresReconcileStore.loadSlots(
+                    session, library: libraryID, addressCapacity: (elements.last?.address ?? 0) + 1)
+                trace.mark("load slots")
+            }
             var reconciler = Reconciler(libraryID: libraryID, now: now)
             let first = try reconciler.firstPass(elements, storedSlots: storedSlots)
             trace.mark("digests")
@@ -40,9 +50,23 @@ extension PostgresCatalog {
             let summary = try reconciler.secondPass(first, elements, storedSlots: storedSlots, drives: snapshot.drives,
                                                     store: &store, trace: &trace)
             try await store.flush(session, trace: &trace)
+            // The count after this sync's own writes: nobody else can move it before the commit
+            // (each writer's trigger updates its one row, which this transaction now holds).
+            let changesAfter = try await Self.elementChanges(session)
             trace.report()
-            return summary
+            return (summary, reconciler.slotsAfter.map { (slots: $0, elementChanges: changesAfter) })
         }
+        // Committed: kept for the next sync.
+        if let (slots, changes) = staged { reconcileCache.install(library: libraryID, slots: slots, elementChanges: changes) }
+        return summary
+    }
+
+    static func elementChanges(_ session: PostgresSession) async throws -> Int64 {
+        guard let changes = try await session.rows("SELECT changes FROM tapelib_element_changes WHERE id = 1").first?["changes"]
+                as Int64? else {
+            throw CatalogError.storage("tapelib_element_changes has no row: the catalog's schema is damaged")
+        }
+        return changes
     }
 
     /// The key of the advisory lock the catalog's writers hold (any constant other tapelib locks do not use).
@@ -455,4 +479,37 @@ struct PostgresReconcileStore: ReconcileStore {
             WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.kind = d.kind AND u."full" = d.is_full AND u.block = d.block)
             """, binds)
     }
+}
+
+/// What each library's last sync committed on this node (its stored slots, as SQLite's
+/// `ReconcileCache` keeps them), with the element-change count read inside that sync after its
+/// writes (`tapelib_element_changes`, moved by a trigger on every statement that changes
+/// library_slots, tape_cartridges or library_tape_drives, whoever runs it). An entry serves the
+/// next sync of its library only when the count, read inside that sync's transaction under the
+/// writers' lock, still has the same value: then no element of any library changed in between.
+/// An entry is taken out when a sync begins and installed again only after its commit, so a
+/// failed or rolled-back sync leaves none.
+final class PostgresReconcileCache: Sendable {
+    private struct Entry: Sendable {
+        let slots: Reconciler.StoredSlots
+        let elementChanges: Int64
+    }
+
+    private let entries = Mutex<[Int64: Entry]>([:])
+    private let hitCount = Atomic<Int>(0)
+
+    func take(library: Int64, elementChanges: Int64) -> Reconciler.StoredSlots? {
+        entries.withLock { entries in
+            guard let entry = entries.removeValue(forKey: library), entry.elementChanges == elementChanges else { return nil }
+            hitCount.add(1, ordering: .relaxed)
+            return entry.slots
+        }
+    }
+
+    func install(library: Int64, slots: Reconciler.StoredSlots, elementChanges: Int64) {
+        entries.withLock { $0[library] = Entry(slots: slots, elementChanges: elementChanges) }
+    }
+
+    /// Syncs that used an entry instead of reading the catalog (for tests).
+    var hits: Int { hitCount.load(ordering: .relaxed) }
 }

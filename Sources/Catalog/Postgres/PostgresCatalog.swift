@@ -24,6 +24,8 @@ public final class PostgresCatalog: Sendable {
     /// Moves at every commit this process makes (after it, before the writer resumes) and, once
     /// `followExternalCommits()` runs, at every other connection's: the API's caches key on it.
     public let changes = CatalogChanges()
+    /// Each library's last sync on this node, while no library element changed since.
+    let reconcileCache = PostgresReconcileCache()
 
     /// The channel a task's queuing is announced on (payload: the task's library id, or empty).
     static let taskChannel = "tapelib_tasks"

@@ -504,7 +504,30 @@ enum PostgresSchema {
     /// notification per transaction (PostgreSQL folds identical ones). The tables are those of
     /// v1–v12, named here rather than looked up, so that this migration means the same on every
     /// catalog it is applied to.
+    ///
+    /// It also counts the statements that change a library's elements (slots, cartridges,
+    /// drives) in `tapelib_element_changes`, one row, moved by a statement trigger in the
+    /// changing transaction whoever writes (another node, psql): reconcile keeps what it
+    /// committed (`PostgresReconcileCache`) for as long as that count has not moved, as SQLite's
+    /// `ReconcileCache` does while `PRAGMA data_version` has not. The catalog's writers of these
+    /// tables hold the writers' lock already, so the row adds no waiting between them.
     static let v13: [String] = [
+        "CREATE TABLE tapelib_element_changes (id BIGINT PRIMARY KEY CHECK (id = 1), changes BIGINT NOT NULL)",
+        "INSERT INTO tapelib_element_changes (id, changes) VALUES (1, 0)",
+        """
+        CREATE FUNCTION tapelib_count_element_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE tapelib_element_changes SET changes = changes + 1 WHERE id = 1;
+            RETURN NULL;
+        END
+        $$
+        """,
+    ] + ["library_slots", "tape_cartridges", "library_tape_drives"].map { table in
+        """
+        CREATE TRIGGER tapelib_count_element_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table)
+            FOR EACH STATEMENT EXECUTE FUNCTION tapelib_count_element_change()
+        """
+    } + [
         """
         CREATE FUNCTION tapelib_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

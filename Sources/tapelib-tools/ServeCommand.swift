@@ -8,6 +8,7 @@ import API
 import HWSim
 import LibraryService
 import Logging
+import ServiceLifecycle
 
 /// `tapelib serve`: the media server's service — the udev hotplug monitor and the library task
 /// engine for every library the catalog has for this media server, until SIGTERM or SIGINT.
@@ -136,7 +137,13 @@ struct ServeCommand: AsyncParsableCommand {
         try await reportingFailures {
             let (configuration, apiConfiguration) = try configurations()
             let server = try await MediaServerService.open(configuration, logger: logger)
-            let api = noAPI ? [] : [try await APIServer.service(for: server, configuration: apiConfiguration, logger: logger)]
+            let api: [any Service]
+            do {
+                api = noAPI ? [] : [try await APIServer.service(for: server, configuration: apiConfiguration, logger: logger)]
+            } catch {
+                await server.close()
+                throw error
+            }
             try await server.run(with: api)
             logger.info("stopped")
         }

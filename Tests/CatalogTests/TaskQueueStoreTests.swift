@@ -243,8 +243,18 @@ struct PostgresWakeUpTests {
         let consumer = Task { for await libraryID in stream { await seen.record(libraryID) } }
         // The first element says the listener is in place.
         try await seen.wait { !$0.isEmpty }
-        _ = try await submitter.enqueue(LibraryTask(type: .sync, libraryId: library))
+        let queued = try #require(try await submitter.enqueue(LibraryTask(type: .sync, libraryId: library)).id)
         try await seen.wait { $0.contains(library) }
+        // Queued again by an operator on another node (continue after a pause, restart after an
+        // end): announced as a new task is.
+        _ = try await submitter.controlLibraryTask(queued, .pause)
+        let before = await seen.elements.count
+        _ = try await submitter.controlLibraryTask(queued, .continue)
+        try await seen.wait { $0.count > before && $0.last == library }
+        _ = try await submitter.controlLibraryTask(queued, .kill)
+        let beforeRestart = await seen.elements.count
+        _ = try await submitter.controlLibraryTask(queued, .restart)
+        try await seen.wait { $0.count > beforeRestart && $0.last == library }
         consumer.cancel()
         await submitter.close()
         await listener.close()

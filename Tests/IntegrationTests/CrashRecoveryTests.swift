@@ -281,6 +281,9 @@ final class CrashRig: @unchecked Sendable {
     var speed = CrashLibrary.speed
     /// The library the checks look at.
     var library: Int64 = 1
+    /// Seconds between the service's reads of the task queue (its fallback beside wake-ups).
+    var queuePoll = "0.1"
+    // These are set before the rig's processes start, and only read after.
     private let lock = NSLock()
     private var simulator: Process?
     private var service: Process?
@@ -319,7 +322,7 @@ final class CrashRig: @unchecked Sendable {
     func startService() async throws {
         let number = lock.withLock { starts += 1; return starts }
         let process = try launch(CLI.executable,
-                                 ["serve", "--hwsim", socket, "--queue-poll", "0.1", "--port", "0"] + catalogArguments,
+                                 ["serve", "--hwsim", socket, "--queue-poll", queuePoll, "--port", "0"] + catalogArguments,
                                  log: "serve-\(number).log")
         lock.withLock { service = process }
     }
@@ -346,6 +349,13 @@ final class CrashRig: @unchecked Sendable {
     var serviceLog: String {
         let number = lock.withLock { starts }
         return log("serve-\(number).log", tail: nil)
+    }
+
+    /// SIGTERM, and the wait for the service's exit.
+    func stopService() async throws {
+        guard let process = lock.withLock({ service }) else { return }
+        process.terminate()
+        try await waitForExit(process, seconds: 120)
     }
 
     func killService() async throws {

@@ -85,27 +85,31 @@ public struct Accounts: Sendable {
     static func bootstrap(catalog: TapeCatalog, name: String, password: String?, stateDirectory: String,
                           cost: UInt8, logger: Logger) async throws {
         guard try await catalog.userCount() == 0 else { return }
+        let path = stateDirectory + "/admin-password"
         let chosen: String
+        var createdFile = false
         if let password {
             chosen = password
         } else {
             let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
             let generated = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
-            let path = stateDirectory + "/admin-password"
-            // Written once: a file left by an earlier first start (a catalog removed since) keeps its password.
-            chosen = try await offPool {
-                try SecretFile.createOnce(path: path, contents: Data((generated + "\n").utf8))
+            // Written once, before the user exists (a crash in between leaves the password known):
+            // a file left by an earlier first start (a catalog removed since) keeps its password.
+            (chosen, createdFile) = try await offPool {
+                let created = try SecretFile.createOnce(path: path, contents: Data((generated + "\n").utf8))
                 let stored = try String(contentsOfFile: path, encoding: .utf8)
-                return stored.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? generated
+                return (stored.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? generated, created)
             }
-            logger.notice("created superuser \(name); its password is in \(path) (mode 0600)")
         }
         let hash = try await hash(chosen, cost: cost)
-        // Another media server starting on the same new catalog may have created its superuser meanwhile.
+        // Another media server starting on the same new catalog may have created its superuser
+        // meanwhile: then the password file this start wrote names no user, and goes.
         guard try await catalog.insertFirstUser(User(name: name, passwordHash: hash), roles: [Role.superuser.rawValue]) != nil else {
+            if createdFile { try? await offPool { try FileManager.default.removeItem(atPath: path) } }
             logger.notice("another media server created the catalog's first user meanwhile; no superuser created here")
             return
         }
+        if password == nil { logger.notice("created superuser \(name); its password is in \(path) (mode 0600)") }
         if password != nil { logger.notice("created superuser \(name) with the password from TAPELIB_ADMIN_PASSWORD") }
     }
 }

@@ -122,10 +122,12 @@ public struct TokenService: Sendable {
 /// Files that hold secrets: created once with mode 0600, never overwritten.
 enum SecretFile {
     /// Writes `contents` to `path` unless the file exists (O_EXCL); the mode is 0600 from the start.
-    static func createOnce(path: String, contents: Data) throws {
+    /// True when this call created the file, false when it existed.
+    @discardableResult
+    static func createOnce(path: String, contents: Data) throws -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 {
-            if errno == EEXIST { return }
+            if errno == EEXIST { return false }
             throw ServiceError(.internal, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
@@ -133,5 +135,6 @@ enum SecretFile {
         guard written == contents.count else {
             throw ServiceError(.internal, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
+        return true
     }
 }

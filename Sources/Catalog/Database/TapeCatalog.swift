@@ -76,6 +76,15 @@ public struct TapeCatalog: Sendable {
         }
     }
 
+    /// Claims media server `id` for this process on a shared catalog (false: another process
+    /// serves it); on SQLite the state directory's lock already does, and this is true.
+    public func holdMediaServerLock(_ id: Int64) async throws(CatalogError) -> Bool {
+        switch store {
+        case .sqlite: return true
+        case .postgres(let database): return try await database.holdMediaServerLock(id)
+        }
+    }
+
     /// Ends a PostgreSQL store's listeners and connections (SQLite's file closes with the last reference).
     public func close() async {
         if case .postgres(let database) = store { await database.close() }

@@ -50,7 +50,40 @@ extension PostgresCatalog {
             }
             ended()
         }
-        listeners.withLock { $0.append(listener) }
+        listeners.withLock { listeners in
+            listeners.removeAll { $0.isCancelled }
+            listeners.append(listener)
+        }
         return listener
     }
+
+    /// Takes the session-level advisory lock that names media server `id`, on a connection of
+    /// its own held until `close()` (or until this process dies: PostgreSQL then ends the session
+    /// and the lock with it). False when another process holds it: on a shared catalog the state
+    /// directory's lock no longer keeps two services off one media server, this does.
+    public func holdMediaServerLock(_ id: Int64) async throws(CatalogError) -> Bool {
+        let connection = try await Self.connection(configuration, logger: logger)
+        let key = Self.mediaServerLockClass << 32 | (id & 0xFFFF_FFFF)
+        do {
+            var binds = PostgresBindings()
+            binds.append(key)
+            var held = false
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_try_advisory_lock($1)", binds: binds),
+                                                            logger: logger) {
+                held = try row.decode(Bool.self)
+            }
+            guard held else {
+                try? await connection.close()
+                return false
+            }
+        } catch {
+            try? await connection.close()
+            throw CatalogError(postgres: error)
+        }
+        lockConnections.withLock { $0.append(connection) }
+        return true
+    }
+
+    /// The high half of a media server lock's key ("tlms").
+    static let mediaServerLockClass: Int64 = 0x746C_6D73
 }

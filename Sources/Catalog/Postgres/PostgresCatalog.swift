@@ -21,6 +21,8 @@ public final class PostgresCatalog: Sendable {
     let logger: Logger
     /// Tasks that listen for notifications on connections of their own; `close()` ends them.
     let listeners = Mutex<[Task<Void, Never>]>([])
+    /// Connections that hold session-level locks (`holdMediaServerLock`); `close()` ends them.
+    let lockConnections = Mutex<[PostgresConnection]>([])
     /// Moves at every commit this process makes (after it, before the writer resumes) and, once
     /// `followExternalCommits()` runs, at every other connection's: the API's caches key on it.
     public let changes = CatalogChanges()
@@ -91,6 +93,9 @@ public final class PostgresCatalog: Sendable {
         for listener in listening {
             listener.cancel()
             await listener.value
+        }
+        for connection in lockConnections.withLock({ connections in defer { connections.removeAll() }; return connections }) {
+            try? await connection.close()
         }
         runner.cancel()
         await runner.value

@@ -512,6 +512,7 @@ enum PostgresSchema {
     /// `ReconcileCache` does while `PRAGMA data_version` has not. The catalog's writers of these
     /// tables hold the writers' lock already, so the row adds no waiting between them.
     static let v13: [String] = [
+        String(format: SchemaV13.taskOwner, "BIGINT"),
         "CREATE TABLE tapelib_element_changes (id BIGINT PRIMARY KEY CHECK (id = 1), changes BIGINT NOT NULL)",
         "INSERT INTO tapelib_element_changes (id, changes) VALUES (1, 0)",
         """

@@ -84,17 +84,21 @@ extension CatalogStore {
     /// The cartridge a copy into tape pool `poolID` continues on: the pool's appendable
     /// cartridge, else one of its scratch cartridges, among those in a storage slot of a library
     /// (not in a drive or a mail slot), not in `excluding`; with its library.
-    public func writableCartridge(pool poolID: Int64, excluding: Set<Int64> = [])
+    /// `libraries`: only cartridges in these (the libraries the asking media server serves; nil: any).
+    public func writableCartridge(pool poolID: Int64, excluding: Set<Int64> = [], libraries: Set<Int64>? = nil)
         async throws(CatalogError) -> (cartridge: TapeCartridge, libraryID: Int64)? {
-        try await readSQL { sql in
+        if let libraries, libraries.isEmpty { return nil }
+        let inLibraries = libraries.map { " AND library_slots.library_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? ""
+        let arguments = [poolID.databaseValue] + (libraries?.sorted().map(\.databaseValue) ?? [])
+        return try await readSQL { sql in
             let rows = try sql.rows("""
                 SELECT tape_cartridges.id AS cartridge_id, library_slots.library_id AS library_id FROM tape_cartridges
                 JOIN library_slots ON library_slots.id = tape_cartridges.slot_id
                 WHERE tape_cartridges.pool_id = ? AND library_slots.kind = 'storage'
                   AND tape_cartridges.status IN ('append', 'scratch') AND tape_cartridges.write_protected = 0
-                  AND tape_cartridges.is_worm = 0
+                  AND tape_cartridges.is_worm = 0\(inLibraries)
                 ORDER BY CASE WHEN tape_cartridges.status = 'scratch' THEN 1 ELSE 0 END, tape_cartridges.id
-                """, [poolID.databaseValue])
+                """, arguments)
             for row in rows {
                 let id: Int64 = row["cartridge_id"]
                 guard !excluding.contains(id), let cartridge = try sql.record(TapeCartridge.self, id: id) else { continue }
@@ -133,7 +137,9 @@ extension CatalogStore {
 extension CatalogStore {
     /// Takes the oldest queued task of `types` (highest priority first), compare and set
     /// `new` → `start`; nil when none waits.
-    public func claimNextBackupTask(types: [BackupTaskType], now: Date = Date()) async throws(CatalogError) -> BackupTask? {
+    /// `mediaServer`: the claiming node, recorded on the task (`task_queue.media_server_id`).
+    public func claimNextBackupTask(types: [BackupTaskType], mediaServer: Int64? = nil, now: Date = Date())
+        async throws(CatalogError) -> BackupTask? {
         try await writeSQL { sql in
             let placeholders = types.map { _ in "?" }.joined(separator: ", ")
             guard var task = try sql.fetchOne(BackupTask.self, """
@@ -144,6 +150,9 @@ extension CatalogStore {
             task.startedAt = now
             task.phase = "starting"
             try sql.updateRecord(task)
+            if let mediaServer {
+                try sql.execute("UPDATE task_queue SET media_server_id = ? WHERE id = ?", [mediaServer.databaseValue, task.id.databaseValue])
+            }
             return task
         }
     }
@@ -174,15 +183,25 @@ extension CatalogStore {
     }
 
     /// Backup tasks left started by a service that stopped without ending them: `broken`.
-    public func breakInterruptedBackupTasks(now: Date = Date()) async throws(CatalogError) -> Int {
+    /// `mediaServer`: only the tasks that media server claimed (a node starting on a shared
+    /// catalog); nil: every started task (the catalog's only service). A copy left
+    /// `in_progress` by no running copy or move is failed.
+    public func breakInterruptedBackupTasks(mediaServer: Int64? = nil, now: Date = Date()) async throws(CatalogError) -> Int {
         try await writeSQL { sql in
             let count = try sql.execute("""
                 UPDATE task_queue SET status = 'broken', finished_at = ?,
                     error_message = COALESCE(error_message, 'the service stopped while the task ran')
                 WHERE (status IN ('start', 'execution', 'transmission') OR (status = 'suspended' AND started_at IS NOT NULL))
                   AND type IN ('copy', 'verify', 'restore', 'move')
-                """, [now.databaseValue])
-            try sql.execute("UPDATE repository_copies SET state = 'failed' WHERE state = 'in_progress'", [])
+                  AND (CAST(? AS BIGINT) IS NULL OR media_server_id = ?)
+                """, [now.databaseValue, mediaServer.databaseValue, mediaServer.databaseValue])
+            try sql.execute("""
+                UPDATE repository_copies SET state = 'failed'
+                WHERE state = 'in_progress' AND NOT EXISTS (
+                    SELECT 1 FROM task_queue AS t
+                    WHERE t.repository_id = repository_copies.repository_id AND t.target_pool_id = repository_copies.pool_id
+                      AND t.type IN ('copy', 'move') AND t.status IN ('start', 'execution', 'transmission', 'suspended'))
+                """, [])
             return count
         }
     }

@@ -87,6 +87,7 @@ extension CatalogStore {
                 task.status = .new
                 try sql.updateRecord(task)
                 try log("info", "continued by \(who)")
+                try Self.announceQueued(task, sql)
                 return .applied(task)
             case .restart:
                 guard [.error, .killed, .broken].contains(task.status) else {
@@ -111,9 +112,21 @@ extension CatalogStore {
                 task.errorCode = nil
                 task.senseKey = nil; task.asc = nil; task.ascq = nil; task.senseDescription = nil
                 try sql.updateRecord(task)
+                try Self.announceQueued(task, sql)
                 return .applied(task)
             }
         }
+    }
+}
+
+extension CatalogStore {
+    /// A task queued again (continued, restarted) wakes the engine that serves its library, as a
+    /// new one does: on PostgreSQL a notification on `tapelib_tasks`, delivered at commit (on
+    /// SQLite the engine is in the process that writes, and polls for others).
+    static func announceQueued(_ task: LibraryTask, _ sql: any CatalogSQL) throws {
+        guard sql.dialect == .postgres else { return }
+        _ = try sql.rows("SELECT pg_notify(?, ?)::text AS sent",
+                         [PostgresCatalog.taskChannel.databaseValue, (task.libraryId.map(String.init) ?? "").databaseValue])
     }
 }
 

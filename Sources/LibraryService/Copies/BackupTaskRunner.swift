@@ -11,24 +11,36 @@ public struct BackupTaskRunner: Service {
     let pollInterval: Duration
     let logger: Logger
 
-    public init(copier: RecordCopier, pollInterval: Duration = .seconds(2), logger: Logger) {
-        self.copier = copier; self.pollInterval = pollInterval; self.logger = logger
+    /// This media server's name in the catalog: its claims are recorded as its, and on a shared
+    /// catalog it breaks only its own interrupted tasks and claims nothing until it is a member.
+    let mediaServerName: String?
+
+    public init(copier: RecordCopier, pollInterval: Duration = .seconds(2), mediaServerName: String? = nil, logger: Logger) {
+        self.copier = copier; self.pollInterval = pollInterval; self.mediaServerName = mediaServerName; self.logger = logger
     }
 
     public func run() async throws {
         let catalog = copier.catalog
-        do {
-            let broken = try await catalog.breakInterruptedBackupTasks()
-            if broken > 0 { logger.warning("\(broken) copy or verification task(s) interrupted by the last stop are broken") }
-        } catch {
-            logger.error("marking interrupted backup tasks broken failed: \(error)")
-        }
         // Stops when the service shuts down (the sleep is cancelled); a catalog error while
         // reading the queue is logged and tried again, never the end of the service.
         try? await cancelWhenGracefulShutdown {
+            var ownID: Int64?
+            var recovered = false
             while !Task.isCancelled {
                 do {
-                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore]) {
+                    if ownID == nil, let name = mediaServerName { ownID = try await catalog.mediaServer(hostname: name)?.id }
+                    // On a shared catalog nothing is touched before this node is a media server
+                    // of it (it may be waiting for authorisation).
+                    if catalog.isShared && ownID == nil {
+                        try await Task.sleep(for: pollInterval)
+                        continue
+                    }
+                    if !recovered {
+                        let broken = try await catalog.breakInterruptedBackupTasks(mediaServer: catalog.isShared ? ownID : nil)
+                        if broken > 0 { logger.warning("\(broken) copy or verification task(s) interrupted by the last stop are broken") }
+                        recovered = true
+                    }
+                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore], mediaServer: ownID) {
                         await runOne(task)
                         continue
                     }

@@ -91,7 +91,9 @@ public struct RecordCopier: Sendable {
         var used: Set<Int64> = []
         let started = ContinuousClock.now
         repeat {
-            guard let (cartridge, libraryID) = try await catalog.writableCartridge(pool: poolID, excluding: used),
+            // Only a cartridge in a library this media server serves (another's robot is not ours to drive).
+            guard let (cartridge, libraryID) = try await catalog.writableCartridge(pool: poolID, excluding: used,
+                                                                                    libraries: await engine.attachedLibraries),
                   let cartridgeID = cartridge.id else {
                 throw TaskRunFailure(.noSlot, message: "pool \(pool.name) has no writable cartridge in a library for part \(part) of "
                                         + "record \(recordID) (\(record.sizeBytes - offset) bytes to go): import scratch cartridges into it")

@@ -115,6 +115,13 @@ public actor JobScheduler {
         do {
             for execution in try await catalog.runningExecutions() {
                 guard let executionID = execution.id else { continue }
+                // On a shared catalog only this media server's: a job of a library it serves.
+                // (Another node's execution is that node's to follow or to end; a job without a
+                // library may be any node's, and is left to the one that runs it.)
+                if catalog.isShared {
+                    guard let libraryID = try await catalog.scheduledJob(id: execution.jobId)?.libraryId,
+                          await engine.isAttached(libraryID) else { continue }
+                }
                 // Its task's outcome decides it, whether the task is still queued or ended meanwhile.
                 if let taskID = execution.tlTaskId, try await catalog.libraryTask(id: taskID) != nil,
                    let job = try await catalog.scheduledJob(id: execution.jobId) {

@@ -118,7 +118,13 @@ extension MediaServerService {
             // the candidates (changer and drives matched by serial).
             let devices = configuration.devices
             let attach: @Sendable (Int64) async throws -> [Int64] = { serverID in
-                switch devices {
+                // On a shared catalog one process serves a media server: a second `serve` under
+                // the same host name (another state directory) must not drive its hardware too.
+                guard try await catalog.holdMediaServerLock(serverID) else {
+                    throw ServiceError(.conflict, "media server \(host) is already served by another tapelib serve on catalog "
+                                       + "\(catalog.displayName): give this one another --hostname, or stop that one")
+                }
+                return switch devices {
                 case .host:
                     try await service.attachLibraries(ofMediaServer: host)
                 case .simulated(let profile, _):

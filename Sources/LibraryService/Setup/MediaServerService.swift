@@ -29,7 +29,8 @@ public struct MediaServerService: Sendable {
         self.driveRecovery = InterruptedDriveRecovery(catalog: catalog, engine: engine,
                                                       priority: settings.recoverySyncPriority, logger: logger)
         self.backupTasks = BackupTaskRunner(copier: RecordCopier(catalog: catalog, engine: engine, logger: logger),
-                                            pollInterval: settings.queuePollInterval, logger: logger)
+                                            pollInterval: settings.queuePollInterval, mediaServerName: settings.mediaServerName,
+                                            logger: logger)
         self.logger = logger
     }
 

@@ -180,6 +180,9 @@ public actor LibraryTaskEngine {
     /// Whether this engine serves `libraryID` (jobs for other libraries are not its business).
     public func isAttached(_ libraryID: Int64) -> Bool { bindings[libraryID] != nil }
 
+    /// The libraries this engine serves.
+    public var attachedLibraries: Set<Int64> { Set(bindings.keys) }
+
     // MARK: Queue
 
     /// Validates and queues a library task; the engine runs it when its devices are free.
@@ -189,6 +192,20 @@ public actor LibraryTaskEngine {
     public func submit(_ task: LibraryTask) async throws(LibraryServiceError) -> LibraryTask {
         var task = task
         if catalog.isShared, let libraryID = task.libraryId, bindings[libraryID] == nil {
+            // This media server's own library that is not attached (its changer missing) is
+            // refused as on SQLite; another media server's is queued for it.
+            let owner: MediaServer?
+            do {
+                guard let library = try await catalog.library(id: libraryID) else { throw LibraryServiceError.libraryNotFound(libraryID) }
+                owner = try await catalog.mediaServer(id: library.mediaServerId)
+            } catch let error as LibraryServiceError {
+                throw error
+            } catch let error as CatalogError {
+                throw .catalog(error)
+            } catch {
+                throw .catalog(.storage("\(error)"))
+            }
+            guard let owner, owner.hostname != settings.mediaServerName else { throw .libraryNotAttached(libraryID) }
             return try await LibraryTaskValidation.enqueue(task, catalog: catalog)
         }
         try validate(&task)
@@ -550,14 +567,6 @@ public actor LibraryTaskEngine {
                 logger.error("task \(id) could not be started: \(error)")
                 continue
             }
-            if let name = settings.mediaServerName {
-                do {
-                    try await catalog.appendLog(TaskLogEntry(tlTaskId: id, loggedAt: Date(), level: "info",
-                                                             message: "started on media server \(name) (process \(getpid()))"))
-                } catch {
-                    logger.warning("task \(id): its start could not be logged: \(error)")
-                }
-            }
             running[id]?.work = Task { await self.execute(task) }
             // Shutdown began during the claim: a long drive operation is stopped as stopDispatching
             // stops those already running (robot work runs to its end).
@@ -617,6 +626,11 @@ public actor LibraryTaskEngine {
         guard let id = task.id else { return }
         var failure: (any Error)?
         do {
+            // Which media server runs it (on a shared catalog, the one serving its library).
+            if let name = settings.mediaServerName {
+                try await catalog.appendLog(TaskLogEntry(tlTaskId: id, loggedAt: Date(), level: "info",
+                                                         message: "started on media server \(name) (process \(getpid()))"))
+            }
             try await perform(task, id: id)
             // A kill that came while the drive ran an operation SSC cannot stop (an IMMED
             // erase or format): the operation finished and its outcome is recorded; the task

@@ -294,6 +294,35 @@ struct PostgresWakeUpTests {
         await catalog.close()
     }
 
+    @Test("a listening connection that stops answering is replaced within its heartbeat, and the change number moves")
+    func silentListenerIsReplaced() async throws {
+        let configuration = try await PostgresTestServer.makeDatabase()
+        let catalog = TapeCatalog(try await PostgresCatalog.connect(configuration))
+        let changes = catalog.changes
+        let start = changes.current
+        let follower = Task { await catalog.followExternalCommits() }
+        try await Self.wait { changes.current > start }
+        // Every server process of this database but psql's own stops dead (SIGSTOP): its TCP
+        // connection stays open and says nothing, as a connection behind a dead route does.
+        let pids = try await PostgresTestServer.psql(configuration.database, """
+            SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """).split(separator: " ").compactMap { pid_t($0) }
+        #expect(!pids.isEmpty)
+        for pid in pids { kill(pid, SIGSTOP) }
+        defer { for pid in pids { kill(pid, SIGCONT) } }
+        let stopped = changes.current
+        // The heartbeat (10 s) finds it silent, and a new listening connection counts as a change.
+        try await Self.wait { changes.current > stopped }
+        // Commits are announced through the new connection.
+        let reconnected = changes.current
+        _ = try await PostgresTestServer.psql(configuration.database, "UPDATE global_configuration SET value = value")
+        try await Self.wait { changes.current > reconnected }
+        for pid in pids { kill(pid, SIGCONT) }
+        follower.cancel()
+        await follower.value
+        await catalog.close()
+    }
+
     /// Until `condition` holds (an event awaited, at most 60 s on a busy machine).
     static func wait(_ condition: @Sendable () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(60)

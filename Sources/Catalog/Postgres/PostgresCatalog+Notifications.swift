@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 extension PostgresCatalog {
@@ -35,7 +36,24 @@ extension PostgresCatalog {
                     do {
                         try await connection.listen(on: channel) { notifications in
                             received(nil)
-                            for try await notification in notifications { received(notification.payload) }
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                group.addTask {
+                                    for try await notification in notifications { received(notification.payload) }
+                                }
+                                // A connection that died without a word (a half-open TCP
+                                // connection) delivers nothing and raises nothing: a query every
+                                // `heartbeat` that must answer within it ends the listening, and
+                                // the loop connects again (the nil then says commits may have
+                                // gone unannounced).
+                                group.addTask {
+                                    while true {
+                                        try await Task.sleep(for: Self.heartbeat)
+                                        try await Self.answersWithin(Self.heartbeat, connection, logger: logger)
+                                    }
+                                }
+                                try await group.next()
+                                group.cancelAll()
+                            }
                         }
                     } catch {
                         try? await connection.close()
@@ -82,6 +100,41 @@ extension PostgresCatalog {
         }
         lockConnections.withLock { $0.append(connection) }
         return true
+    }
+
+    /// How often a listening connection is asked to answer, and how long it has to.
+    static let heartbeat: Duration = .seconds(10)
+
+    struct ConnectionSilent: Error, CustomStringConvertible {
+        var description: String { "the listening connection did not answer within \(PostgresCatalog.heartbeat)" }
+    }
+
+    /// `SELECT 1` on `connection`, answered within `limit`, else `ConnectionSilent`. The query
+    /// runs in a task of its own, not a child: a query on a dead connection may not end when
+    /// cancelled, and a task group would wait for it. It ends when the caller closes the
+    /// connection after the error.
+    static func answersWithin(_ limit: Duration, _ connection: PostgresConnection, logger: Logger) async throws {
+        let (outcomes, outcome) = AsyncStream<Bool>.makeStream()
+        let query = Task {
+            do {
+                for try await _ in try await connection.query("SELECT 1", logger: logger) {}
+                outcome.yield(true)
+            } catch {
+                outcome.yield(false)
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            outcome.yield(false)
+        }
+        var iterator = outcomes.makeAsyncIterator()
+        let answered = await iterator.next() ?? false
+        timer.cancel()
+        outcome.finish()
+        if !answered {
+            query.cancel()
+            throw ConnectionSilent()
+        }
     }
 
     /// The high half of a media server lock's key ("tlms").

@@ -338,9 +338,6 @@ struct PostgresSession {
         return binds
     }
 
-    /// A cell as SQLite would hold it: integers, floats, text, bytes (booleans as 0/1).
-    /// The catalog's columns have SQLite's affinities (integer, real, text, blob); any other type
-    /// (numeric, timestamptz, arrays…) is refused rather than read as text from its binary form.
     /// A PostgreSQL row as a GRDB `Row`. Built as GRDB's `Row(dictionary)` takes it (values as
     /// `DatabaseValueConvertible`, so that GRDB does not copy the dictionary to convert it).
     static func row(of row: PostgresRow) throws -> Row {
@@ -348,6 +345,12 @@ struct PostgresSession {
         for cell in row { values[cell.columnName] = try value(of: cell) }
         return Row(values)
     }
+
+    /// A cell as SQLite would hold it: integers, floats, text, bytes (booleans as 0/1).
+    /// The catalog's columns have SQLite's affinities (integer, real, text, blob); any other type
+    /// (numeric, timestamptz, arrays…) is refused rather than read as text from its binary form.
+    /// Text is decoded as postgres-nio decodes it (invalid UTF-8 repaired, never refused: the
+    /// server checks the database's encoding on the way in).
 
     static func value(of cell: PostgresCell) throws -> DatabaseValue {
         guard var bytes = cell.bytes else { return .null }

@@ -203,6 +203,33 @@ struct ReconcileStoreTests {
         #expect(pair.postgres.reconcileCache.hits == hitsBefore)
     }
 
+    @Test("chains of moves and swaps, placed by one statement on PostgreSQL, end as on SQLite")
+    func chainsAndSwaps() async throws {
+        let pair = try await Pair.make()
+        defer { Task { [postgres = pair.postgres] in await postgres.close() } }
+        let (sqliteLibrary, postgresLibrary) = pair.libraries[0]
+        let first = ReconcileTests.snapshot(storage: [1000: "AAA001L9", 1001: "AAA002L9", 1002: nil, 1003: "AAA003L9",
+                                                      1004: "AAA004L9", 1005: "AAA005L9", 1006: nil])
+        // A chain (001 into 002's slot, 002 into the empty one), a swap (003 and 004), and a
+        // chain into the slot a swap frees (005 into 1003 would not be free yet without it).
+        let second = ReconcileTests.snapshot(storage: [1000: nil, 1001: "AAA001L9", 1002: "AAA002L9", 1003: "AAA004L9",
+                                                       1004: "AAA005L9", 1005: "AAA003L9", 1006: nil])
+        let third = ReconcileTests.snapshot(storage: [1000: "AAA002L9", 1001: "AAA003L9", 1002: "AAA004L9", 1003: "AAA005L9",
+                                                      1004: nil, 1005: "AAA001L9", 1006: nil])
+        for (step, snapshot) in [first, second, third, first].enumerated() {
+            let now = Date(timeIntervalSince1970: 1_800_000_000 + Double(step))
+            let expected = try await pair.sqlite.reconcile(library: sqliteLibrary, snapshot: snapshot, now: now)
+            let summary = try await pair.postgres.reconcile(library: postgresLibrary, snapshot: snapshot, now: now)
+            #expect(summary == expected, "step \(step)")
+            #expect(step == 0 || !summary.cartridgesMoved.isEmpty, "step \(step)")
+            let sqliteState = try await Self.state(pair.sqlite)
+            let postgresState = try await Self.state(pair.postgres)
+            for query in Self.stateQueries {
+                #expect(postgresState[query.name] == sqliteState[query.name], "step \(step): \(query.name)")
+            }
+        }
+    }
+
     @Test("slot pages from PostgreSQL's count cache and seek match SQLite's")
     func slotPagesMatch() async throws {
         let pair = try await Pair.make()

@@ -75,8 +75,8 @@ extension PostgresCatalog {
 
 /// What reconcile's second pass reads, fetched before it, and what it writes, gathered for
 /// `flush`. The writes go out in an order that keeps every constraint true after each statement
-/// (PostgreSQL checks UNIQUE(slot_id) row by row within a statement, so a cartridge that moves is
-/// first taken out of every slot, then all are placed).
+/// (PostgreSQL checks UNIQUE(slot_id) row by row within a statement, so a cartridge still sitting
+/// in a slot that another is placed into is taken out first, then all are placed).
 struct PostgresReconcileStore: ReconcileStore {
     let libraryID: Int64
     private let details: [Int64: Reconciler.StoredDetail]
@@ -92,7 +92,7 @@ struct PostgresReconcileStore: ReconcileStore {
     private var newSlots: [(id: Int64, row: Reconciler.SlotRow)] = []
     private var slotUpdates: [(id: Int64, row: Reconciler.SlotRow)] = []
     private var digestUpdates: [(id: Int64, digest: Int64)] = []
-    /// Cartridges taken out of their slots (detached, or about to be placed elsewhere).
+    /// Cartridges taken out of their slots (detached; some are placed again below).
     private var vacated: [Int64] = []
     private var deletedSlots: [Int64] = []
     private var placements: [(id: Int64, slot: Int64, location: CartridgeLocation)] = []
@@ -322,7 +322,6 @@ struct PostgresReconcileStore: ReconcileStore {
     }
 
     mutating func placeCartridge(_ id: Int64, inSlot slotID: Int64, location: CartridgeLocation) throws {
-        vacated.append(id)
         placements.append((id, slotID, location))
     }
 
@@ -398,6 +397,17 @@ struct PostgresReconcileStore: ReconcileStore {
             binds.append(vacated)
             try await session.execute(
                 "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE id = ANY($1::bigint[])", binds)
+        }
+        if !placements.isEmpty {
+            // A cartridge placed in this sync that still sits in a slot another one is placed
+            // into (a chain of moves whose earlier link the pass already placed, so did not
+            // detach) is taken out first: the placements below are one statement, and PostgreSQL
+            // checks UNIQUE(slot_id) row by row within it. Other placed cartridges move in one update.
+            var binds = PostgresBindings()
+            binds.append(placements.map(\.id))
+            binds.append(placements.map(\.slot))
+            try await session.execute(
+                "UPDATE tape_cartridges SET slot_id = NULL, location = 'offline' WHERE id = ANY($1::bigint[]) AND slot_id = ANY($2::bigint[])", binds)
         }
         if !deletedSlots.isEmpty {
             var binds = PostgresBindings()

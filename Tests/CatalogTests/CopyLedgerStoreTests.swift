@@ -102,4 +102,34 @@ struct CopyLedgerStoreTests {
         #expect(again.state == .inProgress && copy.state == .inProgress)
         #expect(try await catalog.copies(of: record).map(\.state) == [.inProgress])
     }
+
+    @Test("on a shared catalog a media server that restarts breaks only the backup tasks it claimed, and fails only their copies",
+          arguments: QueueStore.allCases)
+    func interruptedOnOneNode(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let catalog = fixture.catalog
+        let other = try #require(try await catalog.insert(MediaServer(hostname: "media-2", hwid: "h2")).id)
+        let disk = try #require(try await catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tape = try #require(try await catalog.insert(Pool(name: "tape", type: .tapeLibrary)).id)
+        var records: [Int64] = []
+        for index in 0..<2 {
+            records.append(try #require(try await catalog.insert(BackupRecord(client: "c\(index)", resource: "/", resourceType: "File system",
+                                                                              backupType: .full, poolId: disk)).id))
+        }
+        let mine = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: records[0]))
+        let theirs = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: records[1]))
+        #expect(try await catalog.claimNextBackupTask(types: [.copy], mediaServer: fixture.serverID)?.id == mine.id)
+        #expect(try await catalog.claimNextBackupTask(types: [.copy], mediaServer: other)?.id == theirs.id)
+        _ = try await catalog.beginCopy(of: records[0], inPool: tape)
+        _ = try await catalog.beginCopy(of: records[1], inPool: tape)
+        // This media server starts again: its task and its copy end; the other's run on.
+        #expect(try await catalog.breakInterruptedBackupTasks(mediaServer: fixture.serverID) == 1)
+        #expect(try await catalog.backupTask(id: try #require(mine.id))?.status == .broken)
+        #expect(try await catalog.backupTask(id: try #require(theirs.id))?.status == .start)
+        #expect(try await catalog.copies(of: records[0]).map(\.state) == [.failed])
+        #expect(try await catalog.copies(of: records[1]).map(\.state) == [.inProgress])
+        // The catalog's only service (no media server named) breaks every started task.
+        #expect(try await catalog.breakInterruptedBackupTasks() == 1)
+        #expect(try await catalog.copies(of: records[1]).map(\.state) == [.failed])
+    }
 }

@@ -109,7 +109,10 @@ public struct Accounts: Sendable {
             logger.notice("another media server created the catalog's first user meanwhile; no superuser created here")
             return
         }
-        if password == nil { logger.notice("created superuser \(name); its password is in \(path) (mode 0600)") }
-        if password != nil { logger.notice("created superuser \(name) with the password from TAPELIB_ADMIN_PASSWORD") }
+        if password == nil {
+            logger.notice("created superuser \(name); its password is in \(path) (mode 0600)")
+        } else {
+            logger.notice("created superuser \(name) with the password from TAPELIB_ADMIN_PASSWORD")
+        }
     }
 }

@@ -351,7 +351,6 @@ struct PostgresSession {
     /// (numeric, timestamptz, arrays…) is refused rather than read as text from its binary form.
     /// Text is decoded as postgres-nio decodes it (invalid UTF-8 repaired, never refused: the
     /// server checks the database's encoding on the way in).
-
     static func value(of cell: PostgresCell) throws -> DatabaseValue {
         guard var bytes = cell.bytes else { return .null }
         // The binary format of the types the catalog uses, read directly (postgres-nio's generic

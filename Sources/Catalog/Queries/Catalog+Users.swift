@@ -71,13 +71,7 @@ extension CatalogStore {
     }
 
     public func insert(_ user: User, roles: [String]) async throws(CatalogError) -> User {
-        try await writeSQL { sql in
-            let row = try sql.insertRecord(user)
-            for role in roles {
-                try sql.execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", [row.id.databaseValue, role.databaseValue])
-            }
-            return row
-        }
+        try await writeSQL { sql in try Self.insert(user, roles: roles, sql) }
     }
 
     /// Adds the catalog's first user, unless there is one already (nil then): media servers that
@@ -85,12 +79,16 @@ extension CatalogStore {
     public func insertFirstUser(_ user: User, roles: [String]) async throws(CatalogError) -> User? {
         try await writeSQL { sql in
             guard try sql.value(Int.self, "SELECT COUNT(*) FROM users") == 0 else { return nil }
-            let row = try sql.insertRecord(user)
-            for role in roles {
-                try sql.execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", [row.id.databaseValue, role.databaseValue])
-            }
-            return row
+            return try Self.insert(user, roles: roles, sql)
         }
+    }
+
+    private static func insert(_ user: User, roles: [String], _ sql: any CatalogSQL) throws -> User {
+        let row = try sql.insertRecord(user)
+        for role in roles {
+            try sql.execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", [row.id.databaseValue, role.databaseValue])
+        }
+        return row
     }
 
     public func user(named name: String) async throws(CatalogError) -> User? {

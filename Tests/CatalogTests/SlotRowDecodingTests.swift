@@ -55,3 +55,42 @@ struct SlotRowDecodingTests {
         #expect(throws: (any Error).self) { try LibrarySlot(row: Row(nullFlag)) }
     }
 }
+
+/// PostgreSQL's rows decode by position: the positions found once from the statement's column
+/// names, in any order, then each row's values read through them.
+struct SlotValueRowDecodingTests {
+    @Test func valuesInAnyColumnOrderGiveTheSameSlot() throws {
+        let columns = [("tapelib_total", 40_000.databaseValue), ("tapelib_row", 1.databaseValue)]
+            + SlotRowDecodingTests.columns.reversed()
+        let slots = try PostgresSession.records(LibrarySlot.self, columns: columns.map(\.0), rows: [columns.map(\.1), columns.map(\.1)])
+        #expect(slots == [SlotRowDecodingTests.expected, SlotRowDecodingTests.expected])
+    }
+
+    @Test func aMissingColumnOrAWrongValueIsAnError() {
+        let columns = SlotRowDecodingTests.columns
+        let names = columns.map(\.0)
+        #expect(throws: CatalogError.self) {
+            try PostgresSession.records(LibrarySlot.self, columns: Array(names.dropLast()), rows: [columns.dropLast().map(\.1)])
+        }
+        for (column, wrong) in [("element_address", "4097".databaseValue), ("full", DatabaseValue.null),
+                                ("kind", "robot".databaseValue), ("volume_tag", 5.5.databaseValue)] {
+            let values = columns.map { $0.0 == column ? wrong : $0.1 }
+            #expect(throws: CatalogError.self, "\(column)") {
+                try PostgresSession.records(LibrarySlot.self, columns: names, rows: [values])
+            }
+        }
+    }
+
+    /// A record that is not positional is decoded from a GRDB row of each value row.
+    @Test func otherRecordsGoThroughAGRDBRow() throws {
+        struct Named: FetchableRecord, Equatable {
+            var id: Int64
+            var name: String
+            init(id: Int64, name: String) { self.id = id; self.name = name }
+            init(row: Row) throws { id = row["id"]; name = row["name"] }
+        }
+        let rows = [[1.databaseValue, "one".databaseValue], [2.databaseValue, "two".databaseValue]]
+        let named = try PostgresSession.records(Named.self, columns: ["id", "name"], rows: rows)
+        #expect(named == [Named(id: 1, name: "one"), Named(id: 2, name: "two")])
+    }
+}

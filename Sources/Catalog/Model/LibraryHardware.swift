@@ -123,50 +123,42 @@ public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    /// The columns `init(row:)` reads, in the order of its fields.
+    /// The columns it is decoded from, in the order of its fields.
     static let decodedColumns = ["id", "library_id", "element_address", "kind", "full", "volume_tag", "source_element",
                                  "accessible", "exception", "asc", "ascq"]
 
-    /// Decodes without Codable, and finds the columns in one pass over the row's names (the
-    /// first of a name wins, as in GRDB's lookups) rather than by a lookup per field: slot pages
-    /// are the hottest list, and GRDB finds a column of a row built from a dictionary (a
-    /// PostgreSQL row) by comparing lowercased names one after the other. The catalog's column
-    /// names are lowercase, as its SQL writes them. A missing column or a value of the wrong type
-    /// is an error, not a crash.
+    /// Decodes without Codable, by position (`PositionalRecord`): slot pages are the hottest list.
     public init(row: Row) throws {
-        // Where each field's column is (-1: not seen), on the stack: this runs for every row.
-        self = try withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.decodedColumns.count) { at in
-            at.initialize(repeating: -1)
-            for (index, name) in row.columnNames.enumerated() {
-                let field: Int
-                switch name {
-                case "id": field = 0
-                case "library_id": field = 1
-                case "element_address": field = 2
-                case "kind": field = 3
-                case "full": field = 4
-                case "volume_tag": field = 5
-                case "source_element": field = 6
-                case "accessible": field = 7
-                case "exception": field = 8
-                case "asc": field = 9
-                case "ascq": field = 10
-                default: continue
-                }
-                if at[field] < 0 { at[field] = index }
-            }
-            if let missing = at.firstIndex(of: -1) {
-                throw CatalogError.storage("library_slots row without column \(Self.decodedColumns[missing])")
-            }
-            guard let kind = SlotKind(rawValue: try row.decode(String.self, atIndex: at[3])) else {
-                throw CatalogError.storage("library_slots row with unknown kind")
-            }
-            return LibrarySlot(id: try row.decode(atIndex: at[0]), libraryId: try row.decode(atIndex: at[1]),
-                               elementAddress: try row.decode(atIndex: at[2]), kind: kind, full: try row.decode(atIndex: at[4]),
-                               volumeTag: try row.decode(atIndex: at[5]), sourceElement: try row.decode(atIndex: at[6]),
-                               accessible: try row.decode(atIndex: at[7]), exception: try row.decode(atIndex: at[8]),
-                               asc: try row.decode(atIndex: at[9]), ascq: try row.decode(atIndex: at[10]))
+        try self.init(positionalRow: row)
+    }
+}
+
+extension LibrarySlot: PositionalRecord {
+    static func field(ofColumn name: String) -> Int? {
+        switch name {
+        case "id": 0
+        case "library_id": 1
+        case "element_address": 2
+        case "kind": 3
+        case "full": 4
+        case "volume_tag": 5
+        case "source_element": 6
+        case "accessible": 7
+        case "exception": 8
+        case "asc": 9
+        case "ascq": 10
+        default: nil
         }
+    }
+
+    init<Source>(_ values: PositionalValues<Source>) throws {
+        guard let kind = SlotKind(rawValue: try values.required(3)) else {
+            throw CatalogError.storage("library_slots row with unknown kind")
+        }
+        self.init(id: try values.optional(0), libraryId: try values.required(1), elementAddress: try values.required(2),
+                  kind: kind, full: try values.required(4), volumeTag: try values.optional(5),
+                  sourceElement: try values.optional(6), accessible: try values.required(7),
+                  exception: try values.required(8), asc: try values.optional(9), ascq: try values.optional(10))
     }
 }
 

@@ -15,27 +15,29 @@ extension PostgresCatalog {
         let values = compiled.values
         let page = query.page
         let limit = compiled.limit
-        func pageSQL(_ whereClause: String) -> String {
-            "SELECT 1 AS tapelib_row, \(schema.table).* FROM \(schema.table) \(whereClause) \(compiled.orderClause) LIMIT ? OFFSET ?"
+        func pageSQL(_ whereClause: String, offset: String = "?") -> String {
+            "SELECT 1 AS tapelib_row, \(schema.table).* FROM \(schema.table) \(whereClause) \(compiled.orderClause) LIMIT ? OFFSET \(offset)"
         }
         if let seek = compiled.seek, compiled.offset > 0 {
-            // A deep page sorted by the blocked field: the block counts give the total and where
-            // the page starts; the page then skips fewer than a block's rows. Both from one snapshot.
-            return try await readOnlySnapshot { session in
-                let blocks = try await session.rows(Self.numbered(seek.blocksSQL), values)
-                let total = blocks.reduce(0) { $0 + ($1["slot_count"] as Int? ?? 0) }
-                var next = blocks.makeIterator()
-                guard let start = seek.start(offset: compiled.offset, nextBlock: {
-                    next.next().map { (block: $0["block"], count: $0["slot_count"]) }
-                }) else {
-                    return Page(items: [], total: total, page: page, limit: limit)
-                }
-                let whereClause = compiled.whereClause + (compiled.whereClause.isEmpty ? "WHERE " : " AND ") + start.condition
-                let items = try await session.fetchAll(
-                    Record.self, Self.numbered(pageSQL(whereClause)),
-                    values + [start.bound.databaseValue, limit.databaseValue, start.remainingOffset.databaseValue])
-                return Page(items: items, total: total, page: page, limit: limit)
-            }
+            // A deep page sorted by the blocked field: the block counts give the total and the
+            // block the page starts in (the first whose running count passes the offset); the page
+            // then skips fewer than a block's rows. SQLite's `SlotPageSeek.start` walks the same
+            // blocks in Swift; here one statement does it, so from one snapshot in one round trip.
+            let order = seek.ascending ? "ASC" : "DESC"
+            let bound = seek.ascending
+                ? "\(seek.sortSQL) >= (SELECT block FROM start) * \(seek.addressesPerBlock)"
+                : "\(seek.sortSQL) < ((SELECT block FROM start) + 1) * \(seek.addressesPerBlock)"
+            let whereClause = compiled.whereClause + (compiled.whereClause.isEmpty ? "WHERE " : " AND ") + bound
+            let sql = "WITH blocks AS (\(seek.blocksSQL)), "
+                + "running AS (SELECT block, slot_count, CAST(SUM(slot_count) OVER (ORDER BY block \(order) "
+                + "ROWS UNBOUNDED PRECEDING) AS BIGINT) AS through FROM blocks), "
+                + "start AS (SELECT block, CAST(? AS BIGINT) - (through - slot_count) AS skip FROM running "
+                + "WHERE through > CAST(? AS BIGINT) ORDER BY block \(order) LIMIT 1) "
+                + "SELECT (SELECT CAST(COALESCE(SUM(slot_count), 0) AS BIGINT) FROM blocks) AS tapelib_total, paged.* "
+                + "FROM (SELECT 1) one LEFT JOIN (\(pageSQL(whereClause, offset: "(SELECT skip FROM start)"))) paged ON TRUE"
+            let offset = compiled.offset.databaseValue
+            return try await self.page(Record.self, Self.numbered(sql), values + [offset, offset] + values + [limit.databaseValue],
+                                  page: page, limit: limit)
         }
         // The total (from the count cache when it can answer) and the page in one statement, so
         // from one snapshot without a transaction's extra round trips. An empty page is the one
@@ -45,49 +47,46 @@ extension PostgresCatalog {
                                      + "LEFT JOIN (\(pageSQL(compiled.whereClause))) paged ON TRUE")
         // Every condition is an equality bound in order, so the count cache takes the same values.
         let arguments = values + values + [limit.databaseValue, compiled.offset.databaseValue]
-        return try await autocommit { session in
-            let rows = try await session.rows(combined, arguments)
-            let total = rows.first.flatMap { $0["tapelib_total"] as Int? } ?? 0
-            let items = try rows.filter { !($0["tapelib_row"] as DatabaseValue).isNull }.map { try Record(row: $0) }
+        return try await self.page(Record.self, combined, arguments, page: page, limit: limit)
+    }
+
+    /// A page from a statement whose rows are the total (`tapelib_total`) and the page's rows (a
+    /// non-NULL `tapelib_row`), an empty page being one row with the total alone.
+    private func page<Record: FetchableRecord & Sendable>(_ type: Record.Type, _ sql: String, _ arguments: [DatabaseValue],
+                                                          page: Int, limit: Int) async throws(CatalogError) -> Page<Record> {
+        try await autocommit { session in
+            let (columns, rows) = try await session.valueRows(sql, arguments)
+            guard let totalColumn = columns.firstIndex(of: "tapelib_total"), let marker = columns.firstIndex(of: "tapelib_row") else {
+                return Page(items: [], total: 0, page: page, limit: limit)
+            }
+            let total = rows.first.flatMap { Int.fromDatabaseValue($0[totalColumn]) } ?? 0
+            let items = try PostgresSession.records(Record.self, columns: columns, rows: rows.lazy.filter { !$0[marker].isNull })
             return Page(items: items, total: total, page: page, limit: limit)
         }
     }
 
-    /// Runs `body` in a read-only REPEATABLE READ transaction begun by one statement (BEGIN with
-    /// its isolation level; postgres-nio's transactions need a second to set it).
-    func readOnlySnapshot<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws(CatalogError) -> T {
-        try await autocommit { session in
-            try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            do {
-                let result = try await body(session)
-                try await session.execute("COMMIT")
-                return result
-            } catch {
-                try? await session.execute("ROLLBACK")
-                throw error
-            }
-        }
-    }
-
     /// `?` placeholders numbered `$1`, `$2`… in order; a `?` inside a quoted literal or name stays.
+    /// Byte by byte: no byte of a multi-byte UTF-8 character is an ASCII one.
     static func numbered(_ sql: String) -> String {
-        var result = ""
+        var result: [UInt8] = []
+        result.reserveCapacity(sql.utf8.count + 16)
         var index = 0
-        var quote: Character?
-        for character in sql {
+        var quote: UInt8?
+        for byte in sql.utf8 {
             if let open = quote {
-                if character == open { quote = nil }
-                result.append(character)
-            } else if character == "'" || character == "\"" {
-                quote = character
-                result.append(character)
-            } else if character == "?" {
+                if byte == open { quote = nil }
+                result.append(byte)
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+                result.append(byte)
+            } else if byte == UInt8(ascii: "?") {
                 index += 1
-                result += "$\(index)"
+                result.append(UInt8(ascii: "$"))
+                result.append(contentsOf: String(index).utf8)
             } else {
-                result.append(character)
+                result.append(byte)
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 }

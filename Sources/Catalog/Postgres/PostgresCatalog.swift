@@ -176,7 +176,13 @@ public final class PostgresCatalog: Sendable {
                                                   database: configuration.database, tls: tls)
         result.options.maximumConnections = configuration.poolSize
         result.options.connectTimeout = .seconds(15)
-        result.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
+        // Only named (prepared) statements have cached plans, and the catalog prepares only
+        // list pages (`PreparedCatalogStatement`): equality and range filters over indexed
+        // columns, whose best plan does not depend on the values. In its default mode PostgreSQL
+        // keeps planning them at every run, a generic plan's estimate being no better than a
+        // custom one's; the page then costs the planning it was prepared to save.
+        result.options.additionalStartupParameters = [("application_name", configuration.applicationName),
+                                                      ("plan_cache_mode", "force_generic_plan")]
         return result
     }
 
@@ -272,6 +278,55 @@ struct PostgresSession {
         var binds = PostgresBindings()
         binds.append(texts)
         return try await rows(query(sql, binds))
+    }
+
+    /// A read's rows as values in its column order, and the column names once (empty when there
+    /// are no rows). The statement runs prepared; if that fails it runs once more unprepared — a
+    /// statement whose preparation failed stays failed on that connection (postgres-nio remembers),
+    /// and a prepared plan fails once another node's migration has changed its table — and a read
+    /// run twice repeats nothing.
+    func valueRows(_ sql: String, _ arguments: [DatabaseValue]) async throws -> (columns: [String], rows: [[DatabaseValue]]) {
+        do {
+            return try await valueRows(sql, arguments, prepared: true)
+        } catch let error as PSQLError where !Task.isCancelled {
+            logger.debug("catalog statement run unprepared after \(String(reflecting: error))")
+            return try await valueRows(sql, arguments, prepared: false)
+        }
+    }
+
+    private func valueRows(_ sql: String, _ arguments: [DatabaseValue], prepared: Bool) async throws
+        -> (columns: [String], rows: [[DatabaseValue]]) {
+        var columns: [String] = []
+        var rows: [[DatabaseValue]] = []
+        try await run(sql, arguments, prepared: prepared) { row in
+            if rows.isEmpty { columns = row.map(\.columnName) }
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(columns.count)
+            for cell in row { values.append(try Self.value(of: cell)) }
+            rows.append(values)
+        }
+        return (columns, rows)
+    }
+
+    /// Records from value rows: by position when the record is a `PositionalRecord` (the
+    /// positions found once), else through a GRDB row of each.
+    static func records<Record: FetchableRecord>(_ type: Record.Type, columns: [String], rows: some Collection<[DatabaseValue]>) throws -> [Record] {
+        guard let positional = Record.self as? any PositionalRecord.Type else {
+            return try rows.map { values in
+                var dictionary: [String: (any DatabaseValueConvertible)?] = Dictionary(minimumCapacity: columns.count)
+                for (name, value) in zip(columns, values) where dictionary[name] == nil { dictionary[name] = value }
+                return try Record(row: Row(dictionary))
+            }
+        }
+        return try positional.withPositions(of: columns) { positions in
+            try rows.map { values in
+                guard let record = try positional.init(PositionalValues(table: positional.databaseTableName, positions: positions,
+                                                                        source: values)) as? Record else {
+                    throw CatalogError.storage("\(positional.databaseTableName): a record of another type decoded")
+                }
+                return record
+            }
+        }
     }
 
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Row] {

@@ -352,6 +352,12 @@ final class CrashRig: @unchecked Sendable {
     }
 
     /// SIGTERM, and the wait for the service's exit.
+    /// The service's exit status once it has exited; nil while it runs (or was never started).
+    var serviceExitStatus: Int32? {
+        guard let process = lock.withLock({ service }), !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
     func stopService() async throws {
         guard let process = lock.withLock({ service }) else { return }
         process.terminate()

@@ -191,6 +191,34 @@ import Testing
             \(afterRestart.values.filter { $0 == "broken" }.count) broken; mismatches A \(checkA.mismatches.count) \
             B \(checkB.mismatches.count), stranded B \(checkB.stranded.count)
             """)
+
+        // Node A's claim lost: the connection holding its lock ends (as a server restart or a
+        // network failure would end it) and another process takes the lock before A takes it
+        // again (here the test, as a second `serve` under A's host name would first). A stops,
+        // with the conflict, and leaves no task running; B serves on.
+        let serverA = try #require(try await catalog.mediaServer(hostname: "node-a")?.id)
+        let claimant = try await PostgresCatalog.connect(database)
+        var claimed = false
+        for _ in 0..<20 where !claimed {
+            let holder = try await PostgresTestServer.psql(database.database, """
+                SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                    AND classid = \(PostgresCatalog.mediaServerLockClass) AND objid = \(serverA) AND objsubid = 1
+                """)
+            if !holder.isEmpty { _ = try await PostgresTestServer.psql(database.database, "SELECT pg_terminate_backend(\(holder))") }
+            // Until the terminated backend has let go; if A took it again first, terminate anew.
+            for _ in 0..<100 where !claimed {
+                claimed = try await claimant.holdMediaServerLock(serverA, lost: { _ in })
+                if !claimed { try await Task.sleep(for: .milliseconds(20)) }
+            }
+        }
+        #expect(claimed)
+        try await a.waitFor("node A to stop once its claim is lost", seconds: 120) { a.serviceExitStatus != nil }
+        #expect(a.serviceExitStatus != 0)
+        #expect(a.serviceLog.contains("now served by another tapelib serve"), "\(a.serviceLog.suffix(2_000))")
+        let runningA = try await catalog.pendingLibraryTasks(library: libraryA).filter { $0.status != .new }
+        #expect(runningA.isEmpty, "\(runningA.map { ($0.id, $0.status) })")
+        #expect(b.serviceExitStatus == nil)
+        await claimant.close()
         await catalog.close()
         try? FileManager.default.removeItem(at: directory)
     }

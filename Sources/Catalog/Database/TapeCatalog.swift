@@ -77,11 +77,13 @@ public struct TapeCatalog: Sendable {
     }
 
     /// Claims media server `id` for this process on a shared catalog (false: another process
-    /// serves it); on SQLite the state directory's lock already does, and this is true.
-    public func holdMediaServerLock(_ id: Int64) async throws(CatalogError) -> Bool {
+    /// serves it); on SQLite the state directory's lock already does, and this is true. `lost` is
+    /// called if another process takes the claim later (PostgreSQL: while this one's connection
+    /// was down), and this process must then stop serving the media server.
+    public func holdMediaServerLock(_ id: Int64, lost: @escaping @Sendable (CatalogError) -> Void) async throws(CatalogError) -> Bool {
         switch store {
         case .sqlite: return true
-        case .postgres(let database): return try await database.holdMediaServerLock(id)
+        case .postgres(let database): return try await database.holdMediaServerLock(id, lost: lost)
         }
     }
 

@@ -79,9 +79,63 @@ extension PostgresCatalog {
     /// its own held until `close()` (or until this process dies: PostgreSQL then ends the session
     /// and the lock with it). False when another process holds it: on a shared catalog the state
     /// directory's lock no longer keeps two services off one media server, this does.
-    public func holdMediaServerLock(_ id: Int64) async throws(CatalogError) -> Bool {
-        let connection = try await Self.connection(configuration, logger: logger)
+    ///
+    /// A connection that dies (the server restarted, the network failed) takes the lock with it:
+    /// every `interval` the holding connection must answer within `heartbeat`, and when it does
+    /// not, the lock is taken again on a new connection (retried each second while the catalog
+    /// cannot be reached). If another process took it meanwhile, `lost` is called once and the
+    /// watch ends: that process now serves the media server, and this one must stop.
+    public func holdMediaServerLock(_ id: Int64, checkEvery interval: Duration = heartbeat,
+                                    lost: @escaping @Sendable (CatalogError) -> Void) async throws(CatalogError) -> Bool {
         let key = Self.mediaServerLockClass << 32 | (id & 0xFFFF_FFFF)
+        guard let connection = try await Self.takeLock(key, configuration, logger: logger) else { return false }
+        lockConnections.add(connection)
+        // Not `self`: the catalog's deinit cancels its tasks.
+        let watch = Task { [configuration, logger, lockConnections] in
+            var holding = connection
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                    try await Self.answersWithin(Self.heartbeat, holding, logger: logger)
+                    continue
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.warning("the connection holding media server \(id)'s lock failed (\(error)): taking the lock again")
+                }
+                lockConnections.remove(holding)
+                try? await holding.close()
+                while !Task.isCancelled {
+                    do {
+                        guard let again = try await Self.takeLock(key, configuration, logger: logger) else {
+                            logger.error("media server \(id)'s lock was taken by another process while this one's connection was down")
+                            lost(.conflict("media server \(id) is now served by another tapelib serve: its lock was taken "
+                                           + "while this process's connection to the catalog was down"))
+                            return
+                        }
+                        holding = again
+                        lockConnections.add(again)
+                        logger.notice("media server \(id)'s lock is held again")
+                        break
+                    } catch {
+                        logger.warning("media server \(id)'s lock cannot be taken again yet: \(error)")
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                }
+            }
+        }
+        listeners.withLock { listeners in
+            listeners.removeAll { $0.isCancelled }
+            listeners.append(watch)
+        }
+        return true
+    }
+
+    /// `pg_try_advisory_lock(key)` on a connection of its own: the connection if the lock was
+    /// taken, nil (the connection closed) if another session holds it.
+    private static func takeLock(_ key: Int64, _ configuration: PostgresCatalogConfiguration, logger: Logger)
+        async throws(CatalogError) -> PostgresConnection? {
+        let connection = try await Self.connection(configuration, logger: logger)
         do {
             var binds = PostgresBindings()
             binds.append(key)
@@ -92,18 +146,17 @@ extension PostgresCatalog {
             }
             guard held else {
                 try? await connection.close()
-                return false
+                return nil
             }
+            return connection
         } catch {
             try? await connection.close()
             throw CatalogError(postgres: error)
         }
-        lockConnections.withLock { $0.append(connection) }
-        return true
     }
 
     /// How often a listening connection is asked to answer, and how long it has to.
-    static let heartbeat: Duration = .seconds(10)
+    public static let heartbeat: Duration = .seconds(10)
 
     struct ConnectionSilent: Error, CustomStringConvertible {
         var description: String { "the listening connection did not answer within \(PostgresCatalog.heartbeat)" }
@@ -138,5 +191,5 @@ extension PostgresCatalog {
     }
 
     /// The high half of a media server lock's key ("tlms").
-    static let mediaServerLockClass: Int64 = 0x746C_6D73
+    public static let mediaServerLockClass: Int64 = 0x746C_6D73
 }

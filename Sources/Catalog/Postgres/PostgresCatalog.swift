@@ -22,7 +22,7 @@ public final class PostgresCatalog: Sendable {
     /// Tasks that listen for notifications on connections of their own; `close()` ends them.
     let listeners = Mutex<[Task<Void, Never>]>([])
     /// Connections that hold session-level locks (`holdMediaServerLock`); `close()` ends them.
-    let lockConnections = Mutex<[PostgresConnection]>([])
+    let lockConnections = HeldConnections()
     /// Moves at every commit this process makes (after it, before the writer resumes) and, once
     /// `followExternalCommits()` runs, at every other connection's: the API's caches key on it.
     public let changes = CatalogChanges()
@@ -94,7 +94,7 @@ public final class PostgresCatalog: Sendable {
             listener.cancel()
             await listener.value
         }
-        for connection in lockConnections.withLock({ connections in defer { connections.removeAll() }; return connections }) {
+        for connection in lockConnections.takeAll() {
             try? await connection.close()
         }
         runner.cancel()
@@ -234,6 +234,26 @@ public final class PostgresCatalog: Sendable {
             }
         } catch {
             throw CatalogError(postgres: error)
+        }
+    }
+}
+
+/// Connections a process holds open beyond its pool (session-level locks), closed by `close()`.
+final class HeldConnections: Sendable {
+    private let connections = Mutex<[PostgresConnection]>([])
+
+    func add(_ connection: PostgresConnection) {
+        connections.withLock { $0.append(connection) }
+    }
+
+    func remove(_ connection: PostgresConnection) {
+        connections.withLock { $0.removeAll { $0 === connection } }
+    }
+
+    func takeAll() -> [PostgresConnection] {
+        connections.withLock { connections in
+            defer { connections.removeAll() }
+            return connections
         }
     }
 }

@@ -60,3 +60,27 @@ struct AuthorisationWait: Service {
         }
     }
 }
+
+/// Stops the service when another process takes this media server's claim on a shared catalog
+/// (`TapeCatalog.holdMediaServerLock`'s `lost`: this process's connection holding it was down
+/// meanwhile): that process now drives the hardware. The failure shuts the group down gracefully
+/// — robot work in flight finishes, nothing new starts — and `serve` exits with the error.
+final class MediaServerLockWatch: Service, Sendable {
+    private let losses: AsyncStream<CatalogError>
+    private let continuation: AsyncStream<CatalogError>.Continuation
+
+    init() {
+        (losses, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Called by the catalog when the claim is lost.
+    func lost(_ error: CatalogError) {
+        continuation.yield(error)
+    }
+
+    func run() async throws {
+        for await error in losses.cancelOnGracefulShutdown() {
+            throw ServiceError(.conflict, error.description)
+        }
+    }
+}

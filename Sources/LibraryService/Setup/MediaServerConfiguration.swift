@@ -117,10 +117,11 @@ extension MediaServerService {
             // A simulated library is registered on first start, as an operator would add it from
             // the candidates (changer and drives matched by serial).
             let devices = configuration.devices
+            let lockWatch = MediaServerLockWatch()
             let attach: @Sendable (Int64) async throws -> [Int64] = { serverID in
                 // On a shared catalog one process serves a media server: a second `serve` under
                 // the same host name (another state directory) must not drive its hardware too.
-                guard try await catalog.holdMediaServerLock(serverID) else {
+                guard try await catalog.holdMediaServerLock(serverID, lost: { lockWatch.lost($0) }) else {
                     throw ServiceError(.conflict, "media server \(host) is already served by another tapelib serve on catalog "
                                        + "\(catalog.displayName): give this one another --hostname, or stop that one")
                 }
@@ -156,7 +157,8 @@ extension MediaServerService {
             }
             return OpenedMediaServer(service: service, configuration: configuration, hostname: host,
                                      membership: membership, attachedLibraries: attached, stateDirectory: directory,
-                                     simulated: simulated, commandRelay: relay, authorisationWait: waiting, lock: lock)
+                                     simulated: simulated, commandRelay: relay, authorisationWait: waiting, lockWatch: lockWatch,
+                                     lock: lock)
         } catch {
             await opened?.close()
             lock.release()
@@ -181,6 +183,7 @@ public struct OpenedMediaServer: Sendable {
     public let commandRelay: SCSICommandRelay
     /// Set when the media server waits for authorisation: runs in the group until it is authorised.
     let authorisationWait: AuthorisationWait?
+    let lockWatch: MediaServerLockWatch
     let lock: ServiceInstanceLock
 
     /// This media server's id in the catalog; nil while it waits for authorisation.
@@ -200,7 +203,8 @@ public struct OpenedMediaServer: Sendable {
     public func run(with services: [any Service] = []) async throws {
         let waiting: [any Service] = authorisationWait.map { [$0] } ?? []
         do {
-            try await service.run(maximumShutdown: configuration.maximumShutdown, with: services, ending: waiting)
+            try await service.run(maximumShutdown: configuration.maximumShutdown, with: services, ending: waiting,
+                                  guards: [lockWatch])
             if let simulated { try await offPool { try simulated.save() } }
         } catch {
             await close()

@@ -64,15 +64,17 @@ public struct MediaServerService: Sendable {
     /// Runs until SIGTERM or SIGINT; then tasks in flight finish and the group returns.
     /// `services` (the API) join the group after the service's own parts, so on shutdown they
     /// stop first: no new requests while robot moves in flight finish. `ending` services may end
-    /// while the group runs on (waiting for authorisation).
+    /// while the group runs on (waiting for authorisation). A `guards` service that fails shuts
+    /// the group down gracefully (the media server's claim lost to another process).
     public func run(maximumShutdown: Duration = .seconds(15 * 60), with services: [any Service] = [],
-                    ending: [any Service] = []) async throws {
+                    ending: [any Service] = [], guards: [any Service] = []) async throws {
         // Shut down in reverse: the scheduler stops queuing, then the engine finishes its work.
         // The drive recovery ends once it has looked at each library after its first sync.
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: tracker), .init(service: engine), .init(service: backupTasks), .init(service: scheduler),
                        .init(service: driveRecovery, successTerminationBehavior: .ignore)]
                 + ending.map { .init(service: $0, successTerminationBehavior: .ignore) }
+                + guards.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup) }
                 + services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)

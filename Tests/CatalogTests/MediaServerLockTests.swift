@@ -1,0 +1,86 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Catalog
+import PostgresTestSupport
+
+/// A media server's claim on a shared catalog is a session-level advisory lock on a connection
+/// of its own. The connection dying (here: its backend terminated, as a server restart or a
+/// network failure would end it) takes the lock with it; the holder takes it again, or — when
+/// another process took it meanwhile — reports the claim lost.
+struct MediaServerLockTests {
+    /// Losses reported to `lost`.
+    final class Losses: Sendable {
+        let errors = Mutex<[CatalogError]>([])
+        func report(_ error: CatalogError) { errors.withLock { $0.append(error) } }
+        var count: Int { errors.withLock { $0.count } }
+    }
+
+    /// The backend holding media server `id`'s lock, if any (`pg_locks`: a bigint key's high half
+    /// is `classid`, its low half `objid`).
+    static func holder(_ database: String, id: Int64) async throws -> Int? {
+        Int(try await PostgresTestServer.psql(database, """
+            SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                AND classid = \(PostgresCatalog.mediaServerLockClass) AND objid = \(id) AND objsubid = 1
+            """))
+    }
+
+    static func terminate(_ database: String, _ pid: Int) async throws {
+        _ = try await PostgresTestServer.psql(database, "SELECT pg_terminate_backend(\(pid))")
+    }
+
+    /// Polls `condition` every 50 ms for up to a minute (a busy machine's bound, not a guess at
+    /// how long it takes).
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<1_200 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    @Test("a lock whose connection died is taken again on a new connection, and nothing is reported lost")
+    func retakenAfterTheConnectionDies() async throws {
+        let configuration = try await PostgresTestServer.makeDatabase()
+        let catalog = try await PostgresCatalog.connect(configuration)
+        let losses = Losses()
+        #expect(try await catalog.holdMediaServerLock(7, checkEvery: .milliseconds(100), lost: losses.report))
+        let first = try #require(try await Self.holder(configuration.database, id: 7))
+        try await Self.terminate(configuration.database, first)
+        #expect(try await Self.eventually {
+            guard let now = try await Self.holder(configuration.database, id: 7) else { return false }
+            return now != first
+        })
+        #expect(losses.count == 0)
+        // Still held by this process: another one is refused.
+        let other = try await PostgresCatalog.connect(configuration)
+        #expect(try await !other.holdMediaServerLock(7, lost: { _ in }))
+        await other.close()
+        await catalog.close()
+        #expect(try await Self.eventually { try await Self.holder(configuration.database, id: 7) == nil })
+    }
+
+    @Test("a lock another process took while the holder's connection was down is reported lost, once")
+    func reportedLostWhenTakenMeanwhile() async throws {
+        let configuration = try await PostgresTestServer.makeDatabase()
+        let holder = try await PostgresCatalog.connect(configuration)
+        let losses = Losses()
+        // The holder looks at its connection every 5 s: the other process takes the lock first.
+        #expect(try await holder.holdMediaServerLock(9, checkEvery: .seconds(5), lost: losses.report))
+        let first = try #require(try await Self.holder(configuration.database, id: 9))
+        try await Self.terminate(configuration.database, first)
+        let other = try await PostgresCatalog.connect(configuration)
+        let otherLosses = Losses()
+        #expect(try await Self.eventually { try await other.holdMediaServerLock(9, lost: otherLosses.report) })
+        #expect(try await Self.eventually { losses.count > 0 })
+        let error = try #require(losses.errors.withLock { $0.first })
+        guard case .conflict = error else {
+            Issue.record("expected a conflict, got \(error)")
+            return
+        }
+        #expect(losses.count == 1)
+        #expect(otherLosses.count == 0)
+        await holder.close()
+        await other.close()
+    }
+}

@@ -132,4 +132,53 @@ struct CopyLedgerStoreTests {
         #expect(try await catalog.breakInterruptedBackupTasks() == 1)
         #expect(try await catalog.copies(of: records[1]).map(\.state) == [.failed])
     }
+
+    @Test("on a shared catalog a media server claims the copies, verifications and restores whose tapes are in its libraries",
+          arguments: QueueStore.allCases)
+    func claimsFollowTheTapes(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let catalog = fixture.catalog
+        let mine = fixture.serverID
+        let other = try #require(try await catalog.insert(MediaServer(hostname: "media-2", hwid: "h2")).id)
+        let otherLibrary = try #require(try await catalog.insert(TapeLibrary(mediaServerId: other)).id)
+        let disk = try #require(try await catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tape = try #require(try await catalog.insert(Pool(name: "tape", type: .tapeLibrary)).id)
+        let empty = try #require(try await catalog.insert(Pool(name: "empty", type: .tapeLibrary)).id)
+        _ = try await catalog.reconcile(library: otherLibrary, snapshot: InventorySnapshot(elements: [
+            InventoryElement(address: 1000, kind: .storage, isFull: true, volumeTag: "BBB001L9"),
+            InventoryElement(address: 1001, kind: .storage, isFull: true, volumeTag: "BBB002L9"),
+        ]), now: Date())
+        try await catalog.registerCartridges(["BBB001L9", "BBB002L9"], pool: tape)
+        let onOthers = try #require(try await catalog.cartridge(volumeTag: "BBB001L9")?.id)
+        let record = try #require(try await catalog.insert(BackupRecord(client: "c", resource: "/", resourceType: "File system",
+                                                                        backupType: .full, poolId: disk, sizeBytes: 100)).id)
+
+        // A copy onto `tape`: its writable cartridges are all in the other media server's library.
+        let copyTask = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: record))
+        #expect(try await catalog.claimNextBackupTask(types: [.copy, .move], mediaServer: mine, shared: true) == nil)
+        #expect(try await catalog.claimNextBackupTask(types: [.copy, .move], mediaServer: other, shared: true)?.id == copyTask.id)
+        // A copy onto a pool with no cartridge in any library is anyone's (it fails saying so).
+        let nowhere = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: empty, repositoryId: record))
+        #expect(try await catalog.claimNextBackupTask(types: [.copy], mediaServer: mine, shared: true)?.id == nowhere.id)
+
+        // The copy written on the other's cartridge: its verification and a restore from it are the other's.
+        let copy = try #require(try await catalog.beginCopy(of: record, inPool: tape).id)
+        _ = try await catalog.recordPartWritten(RepositoryCopyExtent(copyId: copy, partIndex: 0, cartridgeId: onOthers, tapeFileNumber: 0,
+                                                                     firstBlock: 0, lastBlock: 1, byteOffset: 0, byteCount: 100),
+                                                bytesOnTape: 1_024, cartridgeFull: false)
+        let verify = try await catalog.enqueue(BackupTask(type: .verify, poolId: disk, targetPoolId: tape, repositoryId: record))
+        let restore = try await catalog.enqueue(BackupTask(type: .restore, targetPoolId: tape, repositoryId: record,
+                                                           targetPath: "/srv/restore/archive.tar"))
+        // Until the copy is complete it holds nothing to read: anyone's.
+        let early = try #require(try await catalog.claimNextBackupTask(types: [.verify], mediaServer: mine, shared: true))
+        #expect(early.id == verify.id)
+        _ = try await catalog.finishCopy(copy, state: .complete, verified: false)
+        #expect(try await catalog.claimNextBackupTask(types: [.verify, .restore], mediaServer: mine, shared: true) == nil)
+        #expect(try await catalog.claimNextBackupTask(types: [.verify, .restore], mediaServer: other, shared: true)?.id == restore.id)
+
+        // The catalog's only service claims whatever waits first.
+        let second = try await catalog.enqueue(BackupTask(type: .verify, poolId: disk, targetPoolId: tape, repositoryId: record))
+        #expect(try await catalog.claimNextBackupTask(types: [.verify], mediaServer: mine, shared: true) == nil)
+        #expect(try await catalog.claimNextBackupTask(types: [.verify], mediaServer: mine)?.id == second.id)
+    }
 }

@@ -138,14 +138,19 @@ extension CatalogStore {
     /// Takes the oldest queued task of `types` (highest priority first), compare and set
     /// `new` → `start`; nil when none waits.
     /// `mediaServer`: the claiming node, recorded on the task (`task_queue.media_server_id`).
-    public func claimNextBackupTask(types: [BackupTaskType], mediaServer: Int64? = nil, now: Date = Date())
+    /// `shared`: the catalog has other nodes, and this one leaves them the tasks whose tapes are
+    /// all in their libraries (`Self.leftToOthers`).
+    public func claimNextBackupTask(types: [BackupTaskType], mediaServer: Int64? = nil, shared: Bool = false, now: Date = Date())
         async throws(CatalogError) -> BackupTask? {
-        try await writeSQL { sql in
+        let leaving = shared ? mediaServer : nil
+        return try await writeSQL { sql in
             let placeholders = types.map { _ in "?" }.joined(separator: ", ")
             guard var task = try sql.fetchOne(BackupTask.self, """
-                SELECT * FROM task_queue WHERE status = 'new' AND type IN (\(placeholders))
+                SELECT * FROM task_queue t WHERE status = 'new' AND type IN (\(placeholders))
+                    \(leaving == nil ? "" : "AND NOT \(Self.leftToOthers)")
                 ORDER BY priority DESC, id LIMIT 1
-                """, types.map(\.rawValue.databaseValue)) else { return nil }
+                """, types.map(\.rawValue.databaseValue) + (leaving.map { [$0.databaseValue, $0.databaseValue] } ?? []))
+            else { return nil }
             task.status = .start
             task.startedAt = now
             task.phase = "starting"
@@ -155,6 +160,32 @@ extension CatalogStore {
             }
             return task
         }
+    }
+
+    /// A queued task (`t`) another media server should run: the tapes it needs — for a copy or a
+    /// move the target pool's writable cartridges (`writableCartridge`), for a verification or a
+    /// restore those holding the record's complete copies in its pool — are in libraries, and
+    /// none in one of media server `?`'s (the condition takes that id twice). A node drives only
+    /// its own robots, so the owner of the tapes claims the task. A task whose tapes are in no
+    /// library is anyone's: it fails saying what is missing.
+    static var leftToOthers: String {
+        let writable = """
+            FROM tape_cartridges c JOIN library_slots s ON s.id = c.slot_id
+                JOIN tape_libraries l ON l.id = s.library_id
+            WHERE t.type IN ('copy', 'move') AND c.pool_id = t.target_pool_id AND s.kind = 'storage'
+              AND c.status IN ('append', 'scratch') AND c.write_protected = 0 AND c.is_worm = 0
+            """
+        let holding = """
+            FROM repository_copies rc JOIN repository_copy_extents e ON e.copy_id = rc.id
+                JOIN tape_cartridges c ON c.id = e.cartridge_id JOIN library_slots s ON s.id = c.slot_id
+                JOIN tape_libraries l ON l.id = s.library_id
+            WHERE t.type IN ('verify', 'restore') AND rc.repository_id = t.repository_id
+              AND rc.pool_id = COALESCE(t.target_pool_id, t.pool_id) AND rc.state = 'complete'
+            """
+        return """
+            ((EXISTS (SELECT 1 \(writable)) AND NOT EXISTS (SELECT 1 \(writable) AND l.media_server_id = ?))
+             OR (EXISTS (SELECT 1 \(holding)) AND NOT EXISTS (SELECT 1 \(holding) AND l.media_server_id = ?)))
+            """
     }
 
     /// Updates a running backup task's phase and percent (0…100), with a log line when given.

@@ -40,7 +40,8 @@ public struct BackupTaskRunner: Service {
                         if broken > 0 { logger.warning("\(broken) copy or verification task(s) interrupted by the last stop are broken") }
                         recovered = true
                     }
-                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore], mediaServer: ownID) {
+                    if let task = try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore], mediaServer: ownID,
+                                                                        shared: catalog.isShared) {
                         await runOne(task)
                         continue
                     }

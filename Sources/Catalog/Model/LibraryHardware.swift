@@ -129,7 +129,7 @@ public struct LibrarySlot: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 
     /// Decodes without Codable, by position (`PositionalRecord`): slot pages are the hottest list.
     public init(row: Row) throws {
-        try self.init(positionalRow: row)
+        self = try Self.decoding(row) { try Self(decoding: $0) }
     }
 }
 
@@ -151,7 +151,11 @@ extension LibrarySlot: PositionalRecord {
         }
     }
 
-    init<Source>(_ values: PositionalValues<Source>) throws {
+    init(values: PositionalValues<[DatabaseValue]>) throws {
+        try self.init(decoding: values)
+    }
+
+    private init<Source>(decoding values: PositionalValues<Source>) throws {
         guard let kind = SlotKind(rawValue: try values.required(3)) else {
             throw CatalogError.storage("library_slots row with unknown kind")
         }

@@ -10,7 +10,9 @@ protocol PositionalRecord: FetchableRecord, TableRecord {
     static var decodedColumns: [String] { get }
     /// The field a column holds, if any (a `switch`: this runs for every column of every GRDB row).
     static func field(ofColumn name: String) -> Int?
-    init<Source>(_ values: PositionalValues<Source>) throws
+    /// Decodes PostgreSQL's values. Not generic over the source: called through the protocol
+    /// (`PostgresSession.records`), a generic initializer would run unspecialized.
+    init(values: PositionalValues<[DatabaseValue]>) throws
 }
 
 /// Where a row's values come from: a GRDB row (decoded as GRDB decodes, straight from SQLite's
@@ -76,10 +78,10 @@ extension PositionalRecord {
         }
     }
 
-    /// Decodes a GRDB row through the same positions.
-    init(positionalRow row: Row) throws {
-        self = try Self.withPositions(of: row.columnNames) { positions in
-            try Self(PositionalValues(table: Self.databaseTableName, positions: positions, source: row))
+    /// Runs `decode` on a GRDB row's values through the same positions.
+    static func decoding(_ row: Row, _ decode: (PositionalValues<Row>) throws -> Self) throws -> Self {
+        try withPositions(of: row.columnNames) { positions in
+            try decode(PositionalValues(table: databaseTableName, positions: positions, source: row))
         }
     }
 }

@@ -340,8 +340,8 @@ struct PostgresSession {
         }
         return try positional.withPositions(of: columns) { positions in
             try rows.map { values in
-                guard let record = try positional.init(PositionalValues(table: positional.databaseTableName, positions: positions,
-                                                                        source: values)) as? Record else {
+                guard let record = try positional.init(values: PositionalValues(table: positional.databaseTableName, positions: positions,
+                                                                                source: values)) as? Record else {
                     throw CatalogError.storage("\(positional.databaseTableName): a record of another type decoded")
                 }
                 return record

@@ -159,7 +159,7 @@ let package = Package(
                                    "tapelib-tools"],
                     path: "Tests/ConformanceTests"),
         .testTarget(name: "LibraryServiceTests", dependencies: [
-            "LibraryService", "Catalog", "Discovery", "TapeHardware", "HWSim", "SCSI",
+            "LibraryService", "Catalog", "Discovery", "TapeHardware", "HWSim", "SCSI", "PostgresTestSupport",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/LibraryServiceTests"),

@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import LibraryService
+import PostgresTestSupport
 import Testing
 
 @Suite("Scheduled jobs run through the task engine")
@@ -92,6 +93,41 @@ struct JobSchedulerTests {
             #expect(runs.map(\.status) == [.success], "\(runs)")
             #expect(try await executions(rig, job: #require(orphan.id)).first { $0.id == stale.id }?.status == .failed)
         }
+    }
+
+    /// On a shared catalog an execution of a job without a library may have been started by a
+    /// node that stopped since: a node that starts follows it once it has a task, and the first
+    /// end recorded stands. One without a task yet is left as it is (a live node may be queuing).
+    @Test func onASharedCatalogANodeThatStartsFollowsExecutionsOfJobsWithoutALibrary() async throws {
+        let catalog = TapeCatalog(try await PostgresTestServer.makeCatalog())
+        #expect(catalog.isShared)
+        let rig = try await TestRig.make(catalog: catalog)
+        let disk = try #require(try await catalog.insert(Pool(name: "disk", type: .fileSystem)).id)
+        let tape = try #require(try await catalog.insert(Pool(name: "tape", type: .tapeLibrary)).id)
+        let record = try #require(try await catalog.insert(BackupRecord(client: "c", resource: "/", resourceType: "File system",
+                                                                        backupType: .full, poolId: disk)).id)
+        let copyJob = try #require(try await catalog.insert(ScheduledJob(name: "copy", kind: .copyToTape, poolId: tape,
+                                                                         sourcePoolId: disk)).id)
+        let otherJob = try #require(try await catalog.insert(ScheduledJob(name: "copy 2", kind: .copyToTape, poolId: tape,
+                                                                          sourcePoolId: disk)).id)
+        // Another node started an execution, queued its copy and stopped; the copy ended since.
+        let start = Date().addingTimeInterval(-60)
+        let copy = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: record,
+                                                        createdAt: start))
+        let copyID = try #require(copy.id)
+        let followed = try #require(try await catalog.startExecution(job: copyJob, taskID: copyID, now: start).id)
+        try await catalog.updateBackupTask(copyID, status: .done)
+        // Another started one and has queued nothing yet.
+        let bare = try #require(try await catalog.startExecution(job: otherJob, now: start).id)
+
+        await JobScheduler(catalog: catalog, engine: rig.engine).pass(now: Date())
+        #expect(try await executions(rig, job: copyJob).map(\.status) == [.success])
+        #expect(try await executions(rig, job: otherJob).first { $0.id == bare }?.status == .running)
+        // A later end (the node that started it, still following it) does not change the first.
+        let again = try await catalog.finishExecution(followed, status: .failed, message: "late")
+        #expect(again.status == .success)
+        #expect(try await executions(rig, job: copyJob).map(\.status) == [.success])
+        await catalog.close()
     }
 
     @Test func aCrontabThatNeverMatchesDeactivatesItsJob() async throws {

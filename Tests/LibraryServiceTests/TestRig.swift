@@ -113,7 +113,8 @@ struct TestRig {
     static func make(advancePerNotReady: Duration = .seconds(60), drivePollInterval: Duration = .milliseconds(2),
                      cleaningUses: Int = 3, driveGenerations: [HWSim.LTOGeneration] = [.lto9, .lto9],
                      extra: [CartridgeProfile] = [], registerCartridges: Bool = true,
-                     queuePollInterval: Duration = .seconds(5), capacityScale: Double = 1) async throws -> TestRig {
+                     queuePollInterval: Duration = .seconds(5), capacityScale: Double = 1,
+                     catalog given: TapeCatalog? = nil) async throws -> TestRig {
         let simulated = try SimulatedLibrary(profile: profile(cleaningUses: cleaningUses,
                                                               driveGenerations: driveGenerations, extra: extra,
                                                               capacityScale: capacityScale))
@@ -128,7 +129,7 @@ struct TestRig {
             source.add(path: drivePath(index), address: SCSIAddress(host: 4, channel: 0, target: 2 + index, lun: 0),
                        transport: device)
         }
-        let catalog = TapeCatalog(try CatalogDatabase.inMemory())
+        let catalog = try given ?? TapeCatalog(try CatalogDatabase.inMemory())
         let server = try await catalog.insert(MediaServer(hostname: "media-1", hwid: "hw-1"))
         let serverID = try #require(server.id)
         let changer = try await catalog.insert(Catalog.MediumChanger(

@@ -109,6 +109,9 @@ extension CatalogStore {
             guard var execution = try sql.record(JobExecution.self, id: id) else {
                 throw CatalogError.notFound(resource: "job_executions", identifier: String(id))
             }
+            // The first end recorded stands: on a shared catalog every node that starts follows
+            // the executions of jobs without a library, and each records the end it sees.
+            guard execution.status == .running else { return execution }
             execution.status = status
             execution.finishedAt = now
             execution.message = message

@@ -115,12 +115,18 @@ public actor JobScheduler {
         do {
             for execution in try await catalog.runningExecutions() {
                 guard let executionID = execution.id else { continue }
-                // On a shared catalog only this media server's: a job of a library it serves.
-                // (Another node's execution is that node's to follow or to end; a job without a
-                // library may be any node's, and is left to the one that runs it.)
+                // On a shared catalog a job of a library is the node's that serves the library:
+                // another node's execution is that node's to follow or to end. An execution of a
+                // job without a library (a copy job) may have been started by any node, which
+                // may have stopped since: every node that starts follows it once it has a task,
+                // and the first to see its tasks end records the end (`finishExecution` keeps
+                // the first). One without a task yet is being started by a live node, or was
+                // left by a node that stopped before queuing anything: it is not failed here.
+                var anyNodes = false
                 if catalog.isShared {
-                    guard let libraryID = try await catalog.scheduledJob(id: execution.jobId)?.libraryId,
-                          await engine.isAttached(libraryID) else { continue }
+                    let libraryID = try await catalog.scheduledJob(id: execution.jobId)?.libraryId
+                    if let libraryID, !(await engine.isAttached(libraryID)) { continue }
+                    anyNodes = libraryID == nil
                 }
                 // Its task's outcome decides it, whether the task is still queued or ended meanwhile.
                 if let taskID = execution.tlTaskId, try await catalog.libraryTask(id: taskID) != nil,
@@ -133,7 +139,7 @@ public actor JobScheduler {
                         .items.filter { ($0.id ?? 0) >= taskID && $0.targetPoolId == job.poolId && $0.createdAt >= execution.startedAt }
                         .compactMap(\.id)
                     running[execution.jobId] = Execution(id: executionID, job: job, taskIDs: later.isEmpty ? [taskID] : later, backup: true)
-                } else {
+                } else if !anyNodes {
                     unrecorded.append((executionID, .failed, "the service stopped while this execution ran"))
                 }
             }

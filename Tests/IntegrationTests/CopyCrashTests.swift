@@ -41,12 +41,14 @@ import Testing
         try await rig.startService()
         try await rig.waitForRecovery(catalog: catalog, since: serviceStart)
 
-        // Each drive command waits 3 ms, so each phase lasts about a second whatever the machine's
-        // speed: at the simulator's data rate alone, a fast machine ended the copy between two
-        // polls of its phase (CI saw "the copy ended done before it could be killed").
+        // Each drive command waits 15 ms, so each phase lasts about three seconds whatever the
+        // machine's speed: at the simulator's data rate alone, a fast machine ended the copy
+        // between two polls of its phase (CI saw "the copy ended done before it could be
+        // killed"), and at 3 ms (about half a second a phase) a fresh-clone run with the whole
+        // suite beside it still missed the writing phase once, its poll starved that long.
         let devices = try await rig.simulatorDeviceCount()
         for device in 1..<devices {
-            try await rig.control(ControlRequest(op: "latency", device: device, args: ["ms": "3"]))
+            try await rig.control(ControlRequest(op: "latency", device: device, args: ["ms": "15"]))
         }
         let queued = try await CLI.run(["repository", "copy", "--record", "1", "--pool", "tapes"] + rig.catalogArguments)
         let taskText = try #require(queued.stdout.split(separator: ":").first?.split(separator: " ").last.map(String.init), "\(queued.stdout)")

@@ -60,6 +60,34 @@ struct MediaServerLockTests {
         #expect(try await Self.eventually { try await Self.holder(configuration.database, id: 7) == nil })
     }
 
+    /// A network failure the server has not noticed: the holding backend is stopped (SIGSTOP),
+    /// so the connection does not answer while its session still holds the lock. The holder
+    /// gives up on it, finds its own stale session holding the lock, ends it, and takes the lock
+    /// again — not "lost". (The stopped backend acts on the termination once continued: the
+    /// test continues it when the new connection has asked for it.)
+    @Test("a lock still held by this process's stale session is taken back, not reported lost")
+    func staleSessionTakenBack() async throws {
+        let configuration = try await PostgresTestServer.makeDatabase()
+        let catalog = try await PostgresCatalog.connect(configuration)
+        let losses = Losses()
+        #expect(try await catalog.holdMediaServerLock(11, checkEvery: .milliseconds(100), lost: losses.report))
+        let first = try #require(try await Self.holder(configuration.database, id: 11))
+        #expect(kill(pid_t(first), SIGSTOP) == 0)
+        let asked = try await Self.eventually {
+            try await PostgresTestServer.psql(configuration.database, """
+                SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_terminate_backend%' AND pid <> pg_backend_pid()
+                """) != "0"
+        }
+        #expect(kill(pid_t(first), SIGCONT) == 0)
+        #expect(asked)
+        #expect(try await Self.eventually {
+            guard let now = try await Self.holder(configuration.database, id: 11) else { return false }
+            return now != first
+        })
+        #expect(losses.count == 0)
+        await catalog.close()
+    }
+
     @Test("a lock another process took while the holder's connection was down is reported lost, once")
     func reportedLostWhenTakenMeanwhile() async throws {
         let configuration = try await PostgresTestServer.makeDatabase()

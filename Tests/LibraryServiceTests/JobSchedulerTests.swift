@@ -97,7 +97,8 @@ struct JobSchedulerTests {
 
     /// On a shared catalog an execution of a job without a library may have been started by a
     /// node that stopped since: a node that starts follows it once it has a task, and the first
-    /// end recorded stands. One without a task yet is left as it is (a live node may be queuing).
+    /// end recorded stands. One without a task yet is left as it is (a live node may be
+    /// queuing), unless it is far older than a start takes.
     @Test func onASharedCatalogANodeThatStartsFollowsExecutionsOfJobsWithoutALibrary() async throws {
         let catalog = TapeCatalog(try await PostgresTestServer.makeCatalog())
         #expect(catalog.isShared)
@@ -117,15 +118,16 @@ struct JobSchedulerTests {
         let copyID = try #require(copy.id)
         let followed = try #require(try await catalog.startExecution(job: copyJob, taskID: copyID, now: start).id)
         try await catalog.updateBackupTask(copyID, status: .done)
-        // Another started one and has queued nothing yet.
+        // Another started one and has queued nothing yet; one was left without a task an hour ago.
         let bare = try #require(try await catalog.startExecution(job: otherJob, now: start).id)
+        let abandoned = try #require(try await catalog.startExecution(job: otherJob, now: start.addingTimeInterval(-3_600)).id)
 
         await JobScheduler(catalog: catalog, engine: rig.engine).pass(now: Date())
         #expect(try await executions(rig, job: copyJob).map(\.status) == [.success])
         #expect(try await executions(rig, job: otherJob).first { $0.id == bare }?.status == .running)
+        #expect(try await executions(rig, job: otherJob).first { $0.id == abandoned }?.status == .failed)
         // A later end (the node that started it, still following it) does not change the first.
-        let again = try await catalog.finishExecution(followed, status: .failed, message: "late")
-        #expect(again.status == .success)
+        #expect(try await !catalog.finishExecution(followed, status: .failed, message: "late"))
         #expect(try await executions(rig, job: copyJob).map(\.status) == [.success])
         await catalog.close()
     }

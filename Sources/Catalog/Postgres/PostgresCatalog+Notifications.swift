@@ -88,33 +88,34 @@ extension PostgresCatalog {
     public func holdMediaServerLock(_ id: Int64, checkEvery interval: Duration = heartbeat,
                                     lost: @escaping @Sendable (CatalogError) -> Void) async throws(CatalogError) -> Bool {
         let key = Self.mediaServerLockClass << 32 | (id & 0xFFFF_FFFF)
-        guard let connection = try await Self.takeLock(key, configuration, logger: logger) else { return false }
-        lockConnections.add(connection)
+        guard let first = try await Self.takeLock(key, configuration, logger: logger) else { return false }
+        lockConnections.add(first.connection)
         // Not `self`: the catalog's deinit cancels its tasks.
         let watch = Task { [configuration, logger, lockConnections] in
-            var holding = connection
+            var holding = first
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: interval)
-                    try await Self.answersWithin(Self.heartbeat, holding, logger: logger)
+                    try await Self.answersWithin(Self.heartbeat, holding.connection, logger: logger)
                     continue
                 } catch is CancellationError {
                     break
                 } catch {
+                    if Task.isCancelled { break }
                     logger.warning("the connection holding media server \(id)'s lock failed (\(error)): taking the lock again")
                 }
-                lockConnections.remove(holding)
-                try? await holding.close()
+                lockConnections.remove(holding.connection)
+                try? await holding.connection.close()
                 while !Task.isCancelled {
                     do {
-                        guard let again = try await Self.takeLock(key, configuration, logger: logger) else {
+                        guard let again = try await Self.takeLock(key, configuration, replacing: holding.session, logger: logger) else {
                             logger.error("media server \(id)'s lock was taken by another process while this one's connection was down")
                             lost(.conflict("media server \(id) is now served by another tapelib serve: its lock was taken "
                                            + "while this process's connection to the catalog was down"))
                             return
                         }
                         holding = again
-                        lockConnections.add(again)
+                        lockConnections.add(again.connection)
                         logger.notice("media server \(id)'s lock is held again")
                         break
                     } catch {
@@ -131,24 +132,60 @@ extension PostgresCatalog {
         return true
     }
 
-    /// `pg_try_advisory_lock(key)` on a connection of its own: the connection if the lock was
-    /// taken, nil (the connection closed) if another session holds it.
-    private static func takeLock(_ key: Int64, _ configuration: PostgresCatalogConfiguration, logger: Logger)
-        async throws(CatalogError) -> PostgresConnection? {
+    /// A lock's holding session: its backend's pid and start time (a pid alone may be reused).
+    struct LockSession: Equatable, Sendable {
+        var pid: Int32
+        var started: String
+    }
+
+    /// `pg_try_advisory_lock(key)` on a connection of its own: the connection and its session if
+    /// the lock was taken, nil (the connection closed) if another session holds it.
+    ///
+    /// `replacing`: the session that held it on a connection this process has given up on. After
+    /// a network failure the server may not know that connection is dead (until its TCP
+    /// keepalives say so), and that session still holds the lock: it is this process's, so it is
+    /// ended (`pg_terminate_backend`) and the lock taken once it has let go, within 10 s.
+    private static func takeLock(_ key: Int64, _ configuration: PostgresCatalogConfiguration, replacing stale: LockSession? = nil,
+                                 logger: Logger) async throws(CatalogError) -> (connection: PostgresConnection, session: LockSession)? {
         let connection = try await Self.connection(configuration, logger: logger)
         do {
-            var binds = PostgresBindings()
-            binds.append(key)
-            var held = false
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_try_advisory_lock($1)", binds: binds),
-                                                            logger: logger) {
-                held = try row.decode(Bool.self)
+            func rows(_ sql: String, _ values: [Int64]) async throws -> [PostgresRow] {
+                var binds = PostgresBindings()
+                for value in values { binds.append(value) }
+                var result: [PostgresRow] = []
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                    result.append(row)
+                }
+                return result
             }
-            guard held else {
-                try? await connection.close()
-                return nil
+            let deadline = ContinuousClock.now + .seconds(10)
+            while true {
+                let taken = try await rows("""
+                    SELECT pg_try_advisory_lock($1), pg_backend_pid(),
+                        CAST((SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS TEXT)
+                    """, [key])
+                if let row = taken.first {
+                    let (held, pid, started) = try row.decode((Bool, Int32, String?).self)
+                    if held { return (connection, LockSession(pid: pid, started: started ?? "")) }
+                }
+                // Who holds it: a bigint key is classid (high half) and objid (low half).
+                let holders = try await rows("""
+                    SELECT l.pid, CAST(a.backend_start AS TEXT) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1
+                    """, [key >> 32, key & 0xFFFF_FFFF])
+                let holder = try holders.first.map { row in
+                    let (pid, started) = try row.decode((Int32, String?).self)
+                    return LockSession(pid: pid, started: started ?? "")
+                }
+                // Held by another process's session; or by this process's stale one, ended here
+                // (then, as when nobody holds it any more, the lock is tried again).
+                if (holder != nil && holder != stale) || ContinuousClock.now > deadline {
+                    try? await connection.close()
+                    return nil
+                }
+                if let holder { _ = try await rows("SELECT pg_terminate_backend(CAST($1 AS INTEGER))", [Int64(holder.pid)]) }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            return connection
         } catch {
             try? await connection.close()
             throw CatalogError(postgres: error)
@@ -159,7 +196,7 @@ extension PostgresCatalog {
     public static let heartbeat: Duration = .seconds(10)
 
     struct ConnectionSilent: Error, CustomStringConvertible {
-        var description: String { "the listening connection did not answer within \(PostgresCatalog.heartbeat)" }
+        var description: String { "the connection did not answer within \(PostgresCatalog.heartbeat)" }
     }
 
     /// `SELECT 1` on `connection`, answered within `limit`, else `ConnectionSilent`. The query

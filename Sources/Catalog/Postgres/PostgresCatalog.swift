@@ -133,7 +133,12 @@ public final class PostgresCatalog: Sendable {
                                                        username: configuration.user, password: configuration.password,
                                                        database: configuration.database, tls: tls)
         options.options.connectTimeout = .seconds(15)
-        options.options.additionalStartupParameters = [("application_name", configuration.applicationName)]
+        // These connections (listeners, media-server locks) live as long as the process: the
+        // server probes them after 15 s of silence and drops a dead one within about 30 s, which
+        // ends the session and releases its lock (the kernel's default waits two hours).
+        options.options.additionalStartupParameters = [("application_name", configuration.applicationName),
+                                                       ("tcp_keepalives_idle", "15"), ("tcp_keepalives_interval", "5"),
+                                                       ("tcp_keepalives_count", "3")]
         do {
             return try await PostgresConnection.connect(configuration: options, id: 0, logger: logger)
         } catch {
@@ -176,11 +181,13 @@ public final class PostgresCatalog: Sendable {
                                                   database: configuration.database, tls: tls)
         result.options.maximumConnections = configuration.poolSize
         result.options.connectTimeout = .seconds(15)
-        // Only named (prepared) statements have cached plans, and the catalog prepares only
-        // list pages (`PreparedCatalogStatement`): equality and range filters over indexed
-        // columns, whose best plan does not depend on the values. In its default mode PostgreSQL
-        // keeps planning them at every run, a generic plan's estimate being no better than a
-        // custom one's; the page then costs the planning it was prepared to save.
+        // Prepared list pages (`PreparedCatalogStatement`) are equality and range filters over
+        // indexed columns, whose best plan does not depend on the values; in its default mode
+        // PostgreSQL kept planning them at every run (a generic plan's estimate being no better
+        // than a custom one's), and the page cost the planning it was prepared to save. The
+        // setting is the session's: every parameterized statement of the pool is planned
+        // generically too (postgres-nio's unnamed statements go through the plan cache), which
+        // the reconcile and claim benchmarks did not show to cost anything (docs/performance.md).
         result.options.additionalStartupParameters = [("application_name", configuration.applicationName),
                                                       ("plan_cache_mode", "force_generic_plan")]
         return result

@@ -101,22 +101,23 @@ extension CatalogStore {
         }
     }
 
+    /// Records an execution's end; true when this call recorded it. The first end recorded
+    /// stands (false: the execution had ended already): on a shared catalog every node that
+    /// starts follows the executions of jobs without a library, and each records the end it sees.
     @discardableResult
     public func finishExecution(_ id: Int64, status: ExecutionStatus, message: String = "",
-                                now: Date = Date()) async throws(CatalogError) -> JobExecution {
+                                now: Date = Date()) async throws(CatalogError) -> Bool {
         guard status != .running else { throw .invalidArgument("an execution cannot finish as RUNNING") }
         return try await writeSQL { sql in
             guard var execution = try sql.record(JobExecution.self, id: id) else {
                 throw CatalogError.notFound(resource: "job_executions", identifier: String(id))
             }
-            // The first end recorded stands: on a shared catalog every node that starts follows
-            // the executions of jobs without a library, and each records the end it sees.
-            guard execution.status == .running else { return execution }
+            guard execution.status == .running else { return false }
             execution.status = status
             execution.finishedAt = now
             execution.message = message
             try sql.updateRecord(execution)
-            return execution
+            return true
         }
     }
 }

@@ -108,6 +108,11 @@ public actor JobScheduler {
         }
     }
 
+    /// Seconds after which an execution of a job without a library that has no task yet is taken
+    /// for abandoned on a shared catalog: a node records an execution and queues its tasks in
+    /// one pass, in well under a second.
+    static let abandonedAfter: TimeInterval = 600
+
     /// Executions left RUNNING: followed again when their task is still in the queue (the outcome
     /// of the task decides them), else ended as FAILED. Returns false when the catalog could not
     /// be read (tried again next pass).
@@ -121,7 +126,8 @@ public actor JobScheduler {
                 // may have stopped since: every node that starts follows it once it has a task,
                 // and the first to see its tasks end records the end (`finishExecution` keeps
                 // the first). One without a task yet is being started by a live node, or was
-                // left by a node that stopped before queuing anything: it is not failed here.
+                // left by a node that stopped before queuing anything: it is failed only once it
+                // is older than a start takes by far (`abandonedAfter`).
                 var anyNodes = false
                 if catalog.isShared {
                     let libraryID = try await catalog.scheduledJob(id: execution.jobId)?.libraryId
@@ -139,7 +145,7 @@ public actor JobScheduler {
                         .items.filter { ($0.id ?? 0) >= taskID && $0.targetPoolId == job.poolId && $0.createdAt >= execution.startedAt }
                         .compactMap(\.id)
                     running[execution.jobId] = Execution(id: executionID, job: job, taskIDs: later.isEmpty ? [taskID] : later, backup: true)
-                } else if !anyNodes {
+                } else if !anyNodes || now.timeIntervalSince(execution.startedAt) > Self.abandonedAfter {
                     unrecorded.append((executionID, .failed, "the service stopped while this execution ran"))
                 }
             }
@@ -160,10 +166,14 @@ public actor JobScheduler {
         unrecorded = still
     }
 
-    private func finish(_ executionID: Int64, _ status: ExecutionStatus, _ message: String, now: Date) async {
-        do { try await catalog.finishExecution(executionID, status: status, message: message, now: now) } catch {
+    /// Records an execution's end; false when another node had recorded one first (that node
+    /// then also rescheduled the job). An end that cannot be written now is written later.
+    @discardableResult
+    private func finish(_ executionID: Int64, _ status: ExecutionStatus, _ message: String, now: Date) async -> Bool {
+        do { return try await catalog.finishExecution(executionID, status: status, message: message, now: now) } catch {
             logger.error("execution \(executionID) could not be recorded yet: \(error)")
             unrecorded.append((executionID, status, message))
+            return true
         }
     }
 
@@ -300,8 +310,10 @@ public actor JobScheduler {
             let succeeded = failures.isEmpty
             let message = succeeded ? "task(s) \(execution.taskIDs.map(String.init).joined(separator: ", ")) done"
                 : failures.joined(separator: "; ")
-            await finish(execution.id, succeeded ? .success : .failed, message, now: now)
-            await ranToEnd(execution.job, due: execution.job.nextRunAt, succeeded: succeeded, now: now)
+            // Rescheduled (a retry, the next run) by the node whose end stands.
+            if await finish(execution.id, succeeded ? .success : .failed, message, now: now) {
+                await ranToEnd(execution.job, due: execution.job.nextRunAt, succeeded: succeeded, now: now)
+            }
         }
     }
 

@@ -63,18 +63,23 @@ struct AuthorisationWait: Service {
 
 /// Stops the service when another process takes this media server's claim on a shared catalog
 /// (`TapeCatalog.holdMediaServerLock`'s `lost`: this process's connection holding it was down
-/// meanwhile): that process now drives the hardware. The failure shuts the group down gracefully
-/// — robot work in flight finishes, nothing new starts — and `serve` exits with the error.
+/// meanwhile): that process now drives the hardware. At once nothing new starts (`stopClaiming`:
+/// the engine dispatches no further task, though its turn in the shutdown comes last); the
+/// failure then shuts the group down gracefully — robot work in flight finishes — and `serve`
+/// exits with the error.
 final class MediaServerLockWatch: Service, Sendable {
     private let losses: AsyncStream<CatalogError>
     private let continuation: AsyncStream<CatalogError>.Continuation
+    private let stopClaiming: @Sendable () -> Void
 
-    init() {
+    init(stopClaiming: @escaping @Sendable () -> Void) {
         (losses, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.stopClaiming = stopClaiming
     }
 
     /// Called by the catalog when the claim is lost.
     func lost(_ error: CatalogError) {
+        stopClaiming()
         continuation.yield(error)
     }
 

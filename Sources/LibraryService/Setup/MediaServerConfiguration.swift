@@ -117,7 +117,7 @@ extension MediaServerService {
             // A simulated library is registered on first start, as an operator would add it from
             // the candidates (changer and drives matched by serial).
             let devices = configuration.devices
-            let lockWatch = MediaServerLockWatch()
+            let lockWatch = MediaServerLockWatch(stopClaiming: { [engine = service.engine] in engine.requestShutdown() })
             let attach: @Sendable (Int64) async throws -> [Int64] = { serverID in
                 // On a shared catalog one process serves a media server: a second `serve` under
                 // the same host name (another state directory) must not drive its hardware too.

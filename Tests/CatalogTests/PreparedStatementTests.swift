@@ -20,6 +20,12 @@ struct PreparedStatementTests {
         #expect(other != first)
         #expect(names.name(sql: "SELECT 2", types: []) == nil)
         #expect(names.name(sql: "SELECT $1", types: [.int8]) == first)
+        // A text forgotten gets a name never given before.
+        names.forget(sql: "SELECT $1", types: [.int8])
+        let renamed = names.name(sql: "SELECT $1", types: [.int8])
+        #expect(renamed != nil)
+        #expect(renamed != first)
+        #expect(renamed != other)
     }
 
     @Test("parameter types are those the values are bound with; NULL leaves the type to the server")
@@ -56,5 +62,8 @@ struct PreparedStatementTests {
         #expect(after.total == 15)
         #expect(after.items.map(\.elementAddress) == [1008, 1010, 1012, 1014])
         #expect(after.items.map(\.volumeTag) == ["PRE008L8", "NEWPRE010L8", "PRE012L8", "PRE014L8"])
+        // Its text's name was dropped: prepared anew under another name, against the table as it is now.
+        let again = try await catalog.listSlots(query)
+        #expect(again.items.map(\.volumeTag) == after.items.map(\.volumeTag))
     }
 }

@@ -311,12 +311,14 @@ struct PostgresSession {
     /// are no rows). The statement runs prepared; if that fails it runs once more unprepared — a
     /// statement whose preparation failed stays failed on that connection (postgres-nio remembers),
     /// and a prepared plan fails once another node's migration has changed its table — and a read
-    /// run twice repeats nothing.
+    /// run twice repeats nothing. Its text's name is then dropped, so that its next run is
+    /// prepared anew (against the table as it is now) under another name.
     func valueRows(_ sql: String, _ arguments: [DatabaseValue]) async throws -> (columns: [String], rows: [[DatabaseValue]]) {
         do {
             return try await valueRows(sql, arguments, prepared: true)
         } catch let error as PSQLError where !Task.isCancelled {
             logger.debug("catalog statement run unprepared after \(String(reflecting: error))")
+            PreparedCatalogStatement.names.forget(sql: sql, types: PreparedCatalogStatement.types(of: arguments))
             return try await valueRows(sql, arguments, prepared: false)
         }
     }

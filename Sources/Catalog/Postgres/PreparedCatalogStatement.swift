@@ -50,10 +50,11 @@ struct PreparedCatalogStatement: PostgresPreparedStatement {
     }
 }
 
-/// Names of prepared statements' texts, assigned at first use, at most `limit` of them.
+/// Names of prepared statements' texts, assigned at first use, at most `limit` of them. A name is
+/// never given twice: a text forgotten (its prepared plan no longer runs) gets a new one.
 final class PreparedStatementNames: Sendable {
     let limit: Int
-    private let names = Mutex<[String: String]>([:])
+    private let state = Mutex<(names: [String: String], issued: Int)>(([:], 0))
 
     init(limit: Int) {
         self.limit = limit
@@ -61,14 +62,25 @@ final class PreparedStatementNames: Sendable {
 
     /// The name of a statement's text; nil once `limit` texts have names.
     func name(sql: String, types: [PostgresDataType]) -> String? {
-        let key = types.map { String($0.rawValue) }.joined(separator: ",") + ";" + sql
-        return names.withLock { names in
-            if let name = names[key] { return name }
-            guard names.count < limit else { return nil }
-            let name = "tapelib_\(names.count + 1)"
-            names[key] = name
+        let key = Self.key(sql, types)
+        return state.withLock { state in
+            if let name = state.names[key] { return name }
+            guard state.names.count < limit else { return nil }
+            state.issued += 1
+            let name = "tapelib_\(state.issued)"
+            state.names[key] = name
             return name
         }
+    }
+
+    /// Drops a text's name: its next run is prepared anew, under another name, on each connection.
+    func forget(sql: String, types: [PostgresDataType]) {
+        let key = Self.key(sql, types)
+        _ = state.withLock { $0.names.removeValue(forKey: key) }
+    }
+
+    private static func key(_ sql: String, _ types: [PostgresDataType]) -> String {
+        types.map { String($0.rawValue) }.joined(separator: ",") + ";" + sql
     }
 }
 

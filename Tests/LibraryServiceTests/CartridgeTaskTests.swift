@@ -144,7 +144,7 @@ struct CartridgeTaskTests {
             let running = try #require(try await rig.catalog.libraryTask(id: eraseID))
             let chosen = try #require(running.driveId)
             let driveIndex = try #require(rig.driveIDs.firstIndex(of: chosen))
-            rig.driveDevices[driveIndex].freeze()
+            try await rig.freezeOnceErasing(drive: driveIndex)
             let fill = try await rig.waitForTask(try await rig.submit(.move, source: rig.slotAddress(1),
                                                                       target: rig.slotAddress(2)).id)
             #expect(fill.status == .done, "\(fill.errorMessage ?? "")")

@@ -47,7 +47,7 @@ import Testing
         // The erase stays in progress however long the rest takes on a loaded machine (each
         // poll of a busy simulated drive moves the shared virtual clock on by a quarter of its
         // operation, the cleaning's polls included).
-        rig.driveDevices[1].freeze()
+        try await rig.freezeOnceErasing(drive: 1)
         let clean = try await rig.submit(.clean, drive: 0)
         try await rig.waitForTask(clean.id, "to be cleaning") { $0.phase == "cleaning" }
 

@@ -38,6 +38,9 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
     /// without reaching the simulator: an IMMED operation stays in progress whatever the other
     /// devices do to the shared virtual clock (each poll of a busy simulated drive moves it on).
     func freeze() { lock.withLock { frozen = true } }
+    /// Whether a command with `opcode` has reached the simulator and been answered.
+    func hasPassed(_ opcode: UInt8) -> Bool { lock.withLock { passed.contains(opcode) } }
+    private var passed: Set<UInt8> = []
     func thaw() { lock.withLock { frozen = false } }
     private var frozen = false
     func plugBackIn() { lock.withLock { unplugged = false } }
@@ -58,6 +61,7 @@ final class PluggableDevice: SCSITransport, @unchecked Sendable {
         }
         if before > .zero { library.advanceClock(by: before) }
         let result = try await library.execute(device: device, command)
+        lock.withLock { _ = passed.insert(command.operationCode) }
         if step > .zero, result.status == .checkCondition, result.senseData?.senseKey == .notReady {
             library.advanceClock(by: step)
         }
@@ -185,6 +189,14 @@ struct TestRig {
         let erase = try await submit(.erase, drive: drive, longErase: true)
         try await waitForTask(erase.id, "to run its long erase") { $0.phase == "long erase" }
         return erase
+    }
+
+    /// Freezes drive `index` once its long erase is under way: the engine announces the phase
+    /// just before it sends the ERASE (6), and a drive frozen before the command reached it
+    /// would refuse the command itself (NOT READY, in progress) rather than a poll of it.
+    func freezeOnceErasing(drive index: Int) async throws {
+        try await eventually("drive \(index) has taken the ERASE") { driveDevices[index].hasPassed(0x19) }
+        driveDevices[index].freeze()
     }
 
     /// Polls `condition` until it holds (120 s at most, for a loaded machine).

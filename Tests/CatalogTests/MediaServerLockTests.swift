@@ -16,13 +16,12 @@ struct MediaServerLockTests {
         var count: Int { errors.withLock { $0.count } }
     }
 
-    /// The backend holding media server `id`'s lock, if any (`pg_locks`: a bigint key's high half
-    /// is `classid`, its low half `objid`).
-    static func holder(_ database: String, id: Int64) async throws -> Int? {
-        Int(try await PostgresTestServer.psql(database, """
-            SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-                AND classid = \(PostgresCatalog.mediaServerLockClass) AND objid = \(id) AND objsubid = 1
-            """))
+    /// Whether a backend other than `first` holds media server `id`'s lock, within a minute.
+    static func heldAnew(_ database: String, id: Int64, after first: Int) async throws -> Bool {
+        try await eventually {
+            guard let now = try await PostgresTestServer.mediaServerLockHolder(database, id: id) else { return false }
+            return now != first
+        }
     }
 
     static func terminate(_ database: String, _ pid: Int) async throws {
@@ -45,19 +44,16 @@ struct MediaServerLockTests {
         let catalog = try await PostgresCatalog.connect(configuration)
         let losses = Losses()
         #expect(try await catalog.holdMediaServerLock(7, checkEvery: .milliseconds(100), lost: losses.report))
-        let first = try #require(try await Self.holder(configuration.database, id: 7))
+        let first = try #require(try await PostgresTestServer.mediaServerLockHolder(configuration.database, id: 7))
         try await Self.terminate(configuration.database, first)
-        #expect(try await Self.eventually {
-            guard let now = try await Self.holder(configuration.database, id: 7) else { return false }
-            return now != first
-        })
+        #expect(try await Self.heldAnew(configuration.database, id: 7, after: first))
         #expect(losses.count == 0)
         // Still held by this process: another one is refused.
         let other = try await PostgresCatalog.connect(configuration)
         #expect(try await !other.holdMediaServerLock(7, lost: { _ in }))
         await other.close()
         await catalog.close()
-        #expect(try await Self.eventually { try await Self.holder(configuration.database, id: 7) == nil })
+        #expect(try await Self.eventually { try await PostgresTestServer.mediaServerLockHolder(configuration.database, id: 7) == nil })
     }
 
     /// A network failure the server has not noticed: the holding backend is stopped (SIGSTOP),
@@ -71,7 +67,7 @@ struct MediaServerLockTests {
         let catalog = try await PostgresCatalog.connect(configuration)
         let losses = Losses()
         #expect(try await catalog.holdMediaServerLock(11, checkEvery: .milliseconds(100), lost: losses.report))
-        let first = try #require(try await Self.holder(configuration.database, id: 11))
+        let first = try #require(try await PostgresTestServer.mediaServerLockHolder(configuration.database, id: 11))
         #expect(kill(pid_t(first), SIGSTOP) == 0)
         let asked = try await Self.eventually {
             try await PostgresTestServer.psql(configuration.database, """
@@ -80,10 +76,7 @@ struct MediaServerLockTests {
         }
         #expect(kill(pid_t(first), SIGCONT) == 0)
         #expect(asked)
-        #expect(try await Self.eventually {
-            guard let now = try await Self.holder(configuration.database, id: 11) else { return false }
-            return now != first
-        })
+        #expect(try await Self.heldAnew(configuration.database, id: 11, after: first))
         #expect(losses.count == 0)
         await catalog.close()
     }
@@ -100,7 +93,7 @@ struct MediaServerLockTests {
         let otherLosses = Losses()
         var taken = false
         for _ in 0..<20 where !taken {
-            if let pid = try await Self.holder(configuration.database, id: 9) { try await Self.terminate(configuration.database, pid) }
+            if let pid = try await PostgresTestServer.mediaServerLockHolder(configuration.database, id: 9) { try await Self.terminate(configuration.database, pid) }
             for _ in 0..<100 where !taken {
                 taken = try await other.holdMediaServerLock(9, lost: otherLosses.report)
                 if !taken { try await Task.sleep(for: .milliseconds(20)) }

@@ -200,11 +200,9 @@ import Testing
         let claimant = try await PostgresCatalog.connect(database)
         var claimed = false
         for _ in 0..<20 where !claimed {
-            let holder = try await PostgresTestServer.psql(database.database, """
-                SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-                    AND classid = \(PostgresCatalog.mediaServerLockClass) AND objid = \(serverA) AND objsubid = 1
-                """)
-            if !holder.isEmpty { _ = try await PostgresTestServer.psql(database.database, "SELECT pg_terminate_backend(\(holder))") }
+            if let holder = try await PostgresTestServer.mediaServerLockHolder(database.database, id: serverA) {
+                _ = try await PostgresTestServer.psql(database.database, "SELECT pg_terminate_backend(\(holder))")
+            }
             // Until the terminated backend has let go; if A took it again first, terminate anew.
             for _ in 0..<100 where !claimed {
                 claimed = try await claimant.holdMediaServerLock(serverA, lost: { _ in })

@@ -65,6 +65,15 @@ public enum PostgresTestServer {
         try await PostgresCatalog.connect(try await makeDatabase())
     }
 
+    /// The backend holding media server `id`'s lock in `database`, if any (`pg_locks`: a bigint
+    /// key's high half is `classid`, its low half `objid`).
+    public static func mediaServerLockHolder(_ database: String, id: Int64) async throws -> Int? {
+        Int(try await psql(database, """
+            SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                AND classid = \(PostgresCatalog.mediaServerLockClass) AND objid = \(id) AND objsubid = 1
+            """))
+    }
+
     /// psql's answer to one query (`-tA`: bare values).
     public static func psql(_ database: String, _ sql: String) async throws -> String {
         let server = try await offPool { Self.server }.get()

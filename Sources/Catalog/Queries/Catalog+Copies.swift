@@ -81,6 +81,16 @@ extension CatalogStore {
         }
     }
 
+    /// The cartridges (`c`) a copy may write, in storage slots (`s`) of libraries (`l`): the one
+    /// definition, for `writableCartridge` and for the claims (`leftToOthers`); conditions
+    /// follow with AND.
+    static var writableCartridges: String {
+        """
+        FROM tape_cartridges c JOIN library_slots s ON s.id = c.slot_id JOIN tape_libraries l ON l.id = s.library_id
+        WHERE s.kind = 'storage' AND c.status IN ('append', 'scratch') AND c.write_protected = 0 AND c.is_worm = 0
+        """
+    }
+
     /// The cartridge a copy into tape pool `poolID` continues on: the pool's appendable
     /// cartridge, else one of its scratch cartridges, among those in a storage slot of a library
     /// (not in a drive or a mail slot), not in `excluding`; with its library.
@@ -88,16 +98,12 @@ extension CatalogStore {
     public func writableCartridge(pool poolID: Int64, excluding: Set<Int64> = [], libraries: Set<Int64>? = nil)
         async throws(CatalogError) -> (cartridge: TapeCartridge, libraryID: Int64)? {
         if let libraries, libraries.isEmpty { return nil }
-        let inLibraries = libraries.map { " AND library_slots.library_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? ""
+        let inLibraries = libraries.map { " AND s.library_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? ""
         let arguments = [poolID.databaseValue] + (libraries?.sorted().map(\.databaseValue) ?? [])
         return try await readSQL { sql in
             let rows = try sql.rows("""
-                SELECT tape_cartridges.id AS cartridge_id, library_slots.library_id AS library_id FROM tape_cartridges
-                JOIN library_slots ON library_slots.id = tape_cartridges.slot_id
-                WHERE tape_cartridges.pool_id = ? AND library_slots.kind = 'storage'
-                  AND tape_cartridges.status IN ('append', 'scratch') AND tape_cartridges.write_protected = 0
-                  AND tape_cartridges.is_worm = 0\(inLibraries)
-                ORDER BY CASE WHEN tape_cartridges.status = 'scratch' THEN 1 ELSE 0 END, tape_cartridges.id
+                SELECT c.id AS cartridge_id, s.library_id AS library_id \(Self.writableCartridges) AND c.pool_id = ?\(inLibraries)
+                ORDER BY CASE WHEN c.status = 'scratch' THEN 1 ELSE 0 END, c.id
                 """, arguments)
             for row in rows {
                 let id: Int64 = row["cartridge_id"]
@@ -169,12 +175,7 @@ extension CatalogStore {
     /// its own robots, so the owner of the tapes claims the task. A task whose tapes are in no
     /// library is anyone's: it fails saying what is missing.
     static var leftToOthers: String {
-        let writable = """
-            FROM tape_cartridges c JOIN library_slots s ON s.id = c.slot_id
-                JOIN tape_libraries l ON l.id = s.library_id
-            WHERE t.type IN ('copy', 'move') AND c.pool_id = t.target_pool_id AND s.kind = 'storage'
-              AND c.status IN ('append', 'scratch') AND c.write_protected = 0 AND c.is_worm = 0
-            """
+        let writable = "\(writableCartridges) AND t.type IN ('copy', 'move') AND c.pool_id = t.target_pool_id"
         let holding = """
             FROM repository_copies rc JOIN repository_copy_extents e ON e.copy_id = rc.id
                 JOIN tape_cartridges c ON c.id = e.cartridge_id JOIN library_slots s ON s.id = c.slot_id

@@ -106,6 +106,39 @@ struct APIRouteTests {
         }
     }
 
+    @Test("the CSRF token is the login session's (another session's is refused, a refresh keeps it); the signing key is the catalog's, so another node's API takes the session")
+    func sessionsAreTheCatalogs() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.close() }
+        // What another media server's API over the same catalog holds.
+        let otherNode = await TokenService(signingKey: try await TokenService.signingKey(catalog: harness.catalog), catalog: harness.catalog)
+        try await harness.test { client in
+            let first = try await client.login()
+            let second = try await client.login()
+            #expect(first.csrf != second.csrf)
+            #expect(first.csrf.count == 64)
+            var crossed = first
+            crossed.csrf = second.csrf
+            let refused = try await client.call(.get, "/api/v1/tape_libraries", session: crossed)
+            #expect(refused.status == 403 && refused.code == "forbidden")
+            #expect(try await client.call(.get, "/api/v1/tape_libraries", session: second).status == 200)
+
+            var bearerRefresh = HTTPFields()
+            bearerRefresh[.authorization] = "Bearer \(first.refresh)"
+            let refreshed = try await client.call(.post, "/api/v1/auth/refresh", headers: bearerRefresh)
+            #expect(refreshed.status == 200)
+            let data = try #require(refreshed.data as? [String: Any])
+            #expect(data["csrf_token"] as? String == first.csrf)
+
+            let claims = try await otherNode.verify(first.access, kind: .access)
+            #expect(otherNode.csrfMatches(first.csrf, claims: claims))
+            #expect(!otherNode.csrfMatches(second.csrf, claims: claims))
+            let issuedThere = try await otherNode.issue(userID: try #require(claims.userID), name: claims.name)
+            let there = Session(access: issuedThere.access, refresh: issuedThere.refresh, csrf: issuedThere.csrf)
+            #expect(try await client.call(.get, "/api/v1/tape_libraries", session: there).status == 200)
+        }
+    }
+
     @Test("errors are envelopes: 404 unknown path and id, 405 wrong method with Allow, 400 malformed, unknown field, wrong type, 413 oversized")
     func badInput() async throws {
         let harness = try await APIHarness.make()

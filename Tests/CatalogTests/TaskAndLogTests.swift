@@ -137,4 +137,23 @@ import Testing
         #expect(try await fixture.catalog.globalConfiguration()["auto_clean_tape_drives"] == "yes")
         await #expect(throws: CatalogError.self) { try await fixture.catalog.setConfiguration(["no_such_key": "1"]) }
     }
+
+    @Test(arguments: QueueStore.allCases) func apiSecretsAreMadeOnce(_ store: QueueStore) async throws {
+        let fixture = try await StoreFixture.make(store)
+        let first = String(repeating: "a1", count: 64), second = String(repeating: "b2", count: 64)
+        // Asked at once by many (two nodes starting together): one proposal is stored, all get it.
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<8 {
+                group.addTask { try await fixture.catalog.apiSecret("jwt_signing_key", proposed: index % 2 == 0 ? first : second) }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(answers.count == 1)
+        let stored = try #require(answers.first)
+        #expect(stored == first || stored == second)
+        #expect(try await fixture.catalog.apiSecret("jwt_signing_key", proposed: String(repeating: "c3", count: 64)) == stored)
+        #expect(try await fixture.catalog.apiSecret("other", proposed: second) == second)
+        // The table refuses a secret too short to be one.
+        await #expect(throws: CatalogError.self) { _ = try await fixture.catalog.apiSecret("short", proposed: "abc") }
+    }
 }

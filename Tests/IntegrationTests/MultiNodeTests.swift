@@ -76,6 +76,25 @@ import Testing
         try await b.waitForRecovery(catalog: catalog, since: startB)
         #expect(libraryA != libraryB)
 
+        // One session for every node (the signing key is the catalog's): a session opened on A
+        // is taken by B with its CSRF token, and a logout through B ends it on A too (A learns
+        // of the revocation from B's commit, so the test waits for that, within a bound).
+        var roaming = LiveAPITests.Client(base: clientA.base)
+        try await roaming.login(password: ServeProcess.adminPassword)
+        var roamingOnB = roaming
+        roamingOnB.base = clientB.base
+        let onB = try await roamingOnB.call("GET", "/api/v1/tape_libraries")
+        #expect(onB.status == 200, "\(onB.json)")
+        #expect(try await roaming.call("GET", "/api/v1/tape_libraries").status == 200)
+        var wrongCSRF = roamingOnB
+        wrongCSRF.csrf = clientB.csrf
+        #expect(try await wrongCSRF.call("GET", "/api/v1/tape_libraries").status == 403)
+        #expect(try await roamingOnB.call("DELETE", "/api/v1/auth/logout").status == 200)
+        let loggedOut = roaming
+        try await a.waitFor("node A to refuse the session logged out on B", seconds: 60) {
+            try await loggedOut.call("GET", "/api/v1/tape_libraries").status == 401
+        }
+
         // A second process under a host name another one serves is refused (another state
         // directory, so the state directory's lock does not stop it; the catalog's lock does).
         let duplicate = try await CLI.run(["serve", "--sim", "autoloader", "--no-api", "--catalog", url, "--hostname", "node-a",

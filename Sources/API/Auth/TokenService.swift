@@ -1,15 +1,18 @@
 import Catalog
+import Crypto
 import Foundation
 import JWTKit
 import LibraryService
 
-/// A token's claims: HS256, with `jti` (revocation) and `type` (access or refresh).
+/// A token's claims: HS256, with `jti` (revocation), `type` (access or refresh) and `sid`, the
+/// login session the token belongs to (kept by refreshes; the session's CSRF token is derived from it).
 struct TokenClaims: JWTPayload, Equatable {
     enum Kind: String, Codable, Sendable { case access, refresh }
 
     var sub: SubjectClaim
     var jti: IDClaim
     var type: Kind
+    var sid: String
     var name: String
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
@@ -21,63 +24,89 @@ struct TokenClaims: JWTPayload, Equatable {
     var userID: Int64? { Int64(sub.value) }
 }
 
-/// Issues and checks the API's tokens: access (15 min) and refresh (24 h) JWTs signed with a key
-/// generated once per state directory (0600), and the CSRF token, valid until the service
-/// restarts. Revocations (logout) are kept in the catalog, so they survive a restart.
+/// Issues and checks the API's tokens: access (15 min) and refresh (24 h) JWTs signed with the
+/// catalog's key (`CatalogStore.apiSecret`, made by the first node that serves the API, so a
+/// token is good on every media server of a shared catalog), and each login session's CSRF token,
+/// an HMAC of the session's id under that key: the same on every node, for as long as the
+/// session is refreshed, and nothing to store. Revocations (logout) are kept in the catalog too.
 public struct TokenService: Sendable {
     public static let accessLifetime: TimeInterval = 15 * 60
     public static let refreshLifetime: TimeInterval = 24 * 60 * 60
+    static let signingKeyName = "jwt_signing_key"
 
     let keys: JWTKeyCollection
-    /// Random per service start.
-    public let csrfToken: String
+    let csrfKey: SymmetricKey
     let catalog: TapeCatalog
 
-    init(signingKey: [UInt8], catalog: TapeCatalog, csrfToken: String = TokenService.randomToken()) async {
+    init(signingKey: [UInt8], catalog: TapeCatalog) async {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: signingKey), digestAlgorithm: .sha256)
         self.keys = keys
-        self.csrfToken = csrfToken
+        self.csrfKey = SymmetricKey(data: signingKey)
         self.catalog = catalog
     }
 
-    /// The state directory's signing key, created on first use (64 random bytes, mode 0600).
-    static func signingKey(stateDirectory: String) throws(ServiceError) -> [UInt8] {
-        let path = stateDirectory + "/api-signing.key"
-        let bytes = (0..<64).map { _ in UInt8.random(in: .min ... .max) }
+    /// The catalog's signing key: 64 random bytes (hex) made by the first node to ask.
+    static func signingKey(catalog: TapeCatalog) async throws(ServiceError) -> [UInt8] {
+        let proposed = (0..<64).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+        let stored: String
         do {
-            try SecretFile.createOnce(path: path, contents: Data(bytes))
-            let stored = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard stored.count >= 32 else { throw ServiceError(.internal, "\(path) holds \(stored.count) bytes; a signing key needs 32 or more") }
-            return [UInt8](stored)
-        } catch let error as ServiceError {
-            throw error
+            stored = try await catalog.apiSecret(signingKeyName, proposed: proposed)
         } catch {
-            throw ServiceError(.internal, "cannot read the API signing key \(path): \(error.localizedDescription)")
+            throw ServiceError(error)
         }
+        guard let bytes = hexBytes(stored), bytes.count >= 32 else {
+            throw ServiceError(.internal, "the catalog's \(signingKeyName) (api_secrets) is not 32 or more bytes in hex")
+        }
+        return bytes
     }
 
     static func randomToken() -> String {
         (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
     }
 
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
     struct Pair: Sendable {
         var access: String
         var refresh: String
+        /// The session's CSRF token.
+        var csrf: String
         var accessExpires: Date
         var refreshExpires: Date
     }
 
-    func issue(userID: Int64, name: String, now: Date = Date()) async throws -> Pair {
+    /// A new pair for login session `session` (nil: a new session, at login).
+    func issue(userID: Int64, name: String, session: String? = nil, now: Date = Date()) async throws -> Pair {
+        let session = session ?? UUID().uuidString
         let accessExpires = now.addingTimeInterval(Self.accessLifetime)
         let refreshExpires = now.addingTimeInterval(Self.refreshLifetime)
         let access = TokenClaims(sub: .init(value: String(userID)), jti: .init(value: UUID().uuidString), type: .access,
-                                 name: name, iat: .init(value: now), exp: .init(value: accessExpires))
+                                 sid: session, name: name, iat: .init(value: now), exp: .init(value: accessExpires))
         var refresh = access
         refresh.type = .refresh
         refresh.jti = .init(value: UUID().uuidString)
         refresh.exp = .init(value: refreshExpires)
-        return Pair(access: try await keys.sign(access), refresh: try await keys.sign(refresh),
+        return Pair(access: try await keys.sign(access), refresh: try await keys.sign(refresh), csrf: csrfToken(session: session),
                     accessExpires: accessExpires, refreshExpires: refreshExpires)
     }
 
@@ -108,8 +137,16 @@ public struct TokenService: Sendable {
         try await catalog.revokeToken(claims.jti.value, expiresAt: claims.exp.value)
     }
 
-    /// Whether a presented CSRF token is this start's (constant time).
-    func csrfMatches(_ presented: String) -> Bool { Self.constantTimeEquals(presented, csrfToken) }
+    /// The CSRF token of login session `session`: HMAC-SHA256 of its id under the signing key, in hex.
+    func csrfToken(session: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data("tapelib-csrf:\(session)".utf8), using: csrfKey)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether a presented CSRF token is the one of the token's session (constant time).
+    func csrfMatches(_ presented: String, claims: TokenClaims) -> Bool {
+        Self.constantTimeEquals(presented, csrfToken(session: claims.sid))
+    }
 
     /// Compares secrets without an early exit on the first differing byte.
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {

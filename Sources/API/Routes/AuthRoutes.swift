@@ -56,7 +56,7 @@ extension RouteTable {
                 let loggedIn = try await state.accounts.login(name: body.rubackupUser, password: body.password)
                 guard let id = loggedIn.user.id else { throw APIError(.internal, "user without id") }
                 let pair = try await state.tokens.issue(userID: id, name: loggedIn.user.name)
-                let answer = LoginAnswer(accessToken: pair.access, refreshToken: pair.refresh, csrfToken: state.tokens.csrfToken,
+                let answer = LoginAnswer(accessToken: pair.access, refreshToken: pair.refresh, csrfToken: pair.csrf,
                                          role: loggedIn.roles, userName: loggedIn.user.name,
                                          lastSuccessLogin: loggedIn.user.lastSuccessLogin, lastFailLogin: loggedIn.user.lastFailedLogin,
                                          packageVersion: TapelibVersion.current, rubackupServerAddress: state.server.hostname)
@@ -76,8 +76,8 @@ extension RouteTable {
                     ?? cookie(call.request, "access_token_cookie") {
                     try await coded { try await state.tokens.revoke(access) }
                 }
-                let pair = try await state.tokens.issue(userID: id, name: claims.name)
-                return try .envelope(TokenAnswer(accessToken: pair.access, refreshToken: pair.refresh, csrfToken: state.tokens.csrfToken),
+                let pair = try await state.tokens.issue(userID: id, name: claims.name, session: claims.sid)
+                return try .envelope(TokenAnswer(accessToken: pair.access, refreshToken: pair.refresh, csrfToken: pair.csrf),
                                      headers: cookies(pair, state: state))
             },
             Route(method: .delete, path: "/api/v1/auth/logout", access: .tokenOnly) { call in

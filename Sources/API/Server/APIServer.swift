@@ -48,8 +48,7 @@ public enum APIServer {
         let authLog = Logger(label: "tapelib.api.auth")
         try await Accounts.bootstrap(catalog: server.catalog, name: configuration.adminUser, password: configuration.adminPassword,
                                      stateDirectory: server.stateDirectory, cost: configuration.bcryptCost, logger: logger)
-        let directory = server.stateDirectory
-        let key = try await offPool { try TokenService.signingKey(stateDirectory: directory) }
+        let key = try await TokenService.signingKey(catalog: server.catalog)
         let tokens = await TokenService(signingKey: key, catalog: server.catalog)
         let accounts = try await Accounts(catalog: server.catalog, cost: configuration.bcryptCost, authLog: authLog)
         if !configuration.isLoopback && !configuration.usesTLS {

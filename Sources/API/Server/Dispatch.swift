@@ -33,10 +33,10 @@ extension RouteTable {
             if let cached = state.tokenCache.lookup(token, generation: generation) {
                 claims = cached.claims
                 caller = cached.identity
-                try checkCSRF(request, state: state)
+                try checkCSRF(request, claims: claims, state: state)
             } else {
                 claims = try await state.tokens.verify(token, kind: .access)
-                try checkCSRF(request, state: state)
+                try checkCSRF(request, claims: claims, state: state)
                 caller = try await loadIdentity(claims, state: state)
                 state.tokenCache.store(token, generation: generation,
                                        entry: TokenCache.Entry(claims: claims, identity: caller, expires: claims.exp.value))
@@ -74,8 +74,8 @@ extension RouteTable {
 
     static let csrfHeader = HTTPField.Name("X-CSRF-TOKEN")!
 
-    static func checkCSRF(_ request: Request, state: APIState) throws(APIError) {
-        guard let presented = request.headers[csrfHeader], state.tokens.csrfMatches(presented) else {
+    static func checkCSRF(_ request: Request, claims: TokenClaims, state: APIState) throws(APIError) {
+        guard let presented = request.headers[csrfHeader], state.tokens.csrfMatches(presented, claims: claims) else {
             throw APIError(.forbidden, "missing or wrong X-CSRF-TOKEN header (the csrf_token of the login answer)")
         }
     }

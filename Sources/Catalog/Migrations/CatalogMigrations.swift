@@ -17,11 +17,13 @@ enum CatalogMigrations {
         migrator.registerMigration(SchemaV11.identifier, migrate: SchemaV11.migrate)
         migrator.registerMigration(SchemaV12.identifier, migrate: SchemaV12.migrate)
         migrator.registerMigration(SchemaV13.identifier, migrate: SchemaV13.migrate)
+        migrator.registerMigration(SchemaV14.identifier, migrate: SchemaV14.migrate)
         return migrator
     }
 
     static var identifiers: [String] { [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier, SchemaV4.identifier,
                                          SchemaV5.identifier, SchemaV6.identifier, SchemaV7.identifier,
                                          SchemaV8.identifier, SchemaV9.identifier, SchemaV10.identifier,
-                                         SchemaV11.identifier, SchemaV12.identifier, SchemaV13.identifier] }
+                                         SchemaV11.identifier, SchemaV12.identifier, SchemaV13.identifier,
+                                         SchemaV14.identifier] }
 }

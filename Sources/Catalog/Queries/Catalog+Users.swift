@@ -159,6 +159,20 @@ extension CatalogStore {
         }
     }
 
+    /// The API's secret `name` (`SchemaV14`): the stored one, else `proposed`, stored now. The
+    /// first node to ask makes it and every other gets the same; it is never replaced (two nodes
+    /// starting at once both read the one that was inserted first).
+    public func apiSecret(_ name: String, proposed: String, now: Date = Date()) async throws(CatalogError) -> String {
+        try await writeSQL { sql in
+            try sql.execute("INSERT INTO api_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                            [name.databaseValue, proposed.databaseValue, now.databaseValue])
+            guard let value = try sql.value(String.self, "SELECT value FROM api_secrets WHERE name = ?", [name.databaseValue]) else {
+                throw CatalogError.notFound(resource: "api_secrets", identifier: name)
+            }
+            return value
+        }
+    }
+
     // MARK: Global configuration
 
     public func globalConfiguration() async throws(CatalogError) -> [String: String] {

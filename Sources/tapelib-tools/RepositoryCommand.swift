@@ -18,6 +18,10 @@ struct RepositoryCommand: AsyncParsableCommand {
         @OptionGroup var catalog: TaskCommand.Catalog
         @Option(name: .long, help: "The pool (name) the records belong to; not a tape pool.") var pool: String
         @Option(name: .long, help: "The client the records are of (default: this host).") var client: String?
+        @Option(name: .customLong("media-server"),
+                help: ArgumentHelp("The media server (host name) whose host holds the files: its service copies them "
+                                   + "(default: this host's name, when it is a media server of the catalog).", valueName: "name"))
+        var mediaServer: String?
         @Argument(help: "Archive files.") var files: [String]
 
         func run() async throws {
@@ -28,6 +32,17 @@ struct RepositoryCommand: AsyncParsableCommand {
                 }
                 guard target.type != .tapeLibrary else {
                     throw CommandFailure("pool \(pool) is a tape pool: records are added to a disk pool and copied onto tape")
+                }
+                // The archive's host, so that on a shared catalog the media server that can read
+                // the files is the one that copies them.
+                let host = try await database.mediaServer(hostname: mediaServer ?? ServiceHost.name())?.id
+                if let mediaServer, host == nil {
+                    throw CommandFailure("no media server \(mediaServer) in the catalog")
+                }
+                if host == nil && database.isShared {
+                    FileHandle.standardError.write(Data(("\(ServiceHost.name()) is no media server of this catalog: the records' archive host is "
+                                                         + "not recorded, and their copies go to the media server holding the target pool's "
+                                                         + "tapes (give --media-server)\n").utf8))
                 }
                 for file in files {
                     let path = URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path
@@ -41,7 +56,7 @@ struct RepositoryCommand: AsyncParsableCommand {
                     bar.finish()
                     let record = try await database.insert(BackupRecord(
                         client: client ?? ServiceHost.name(), resource: path, resourceType: "File", backupType: .full,
-                        poolId: poolID, sizeBytes: archive.size, sha256: sha, path: path))
+                        poolId: poolID, sizeBytes: archive.size, sha256: sha, path: path, archiveMediaServerId: host))
                     print("record \(record.id ?? 0): \(path), \(archive.size) bytes, SHA-256 \(sha)")
                 }
             }

@@ -72,10 +72,12 @@ struct CopyLedgerStoreTests {
         #expect(moved.poolId == tape && moved.path == nil)
         try await catalog.updateBackupTask(try #require(task.id), status: .done)
         #expect(try await catalog.backupTask(id: try #require(task.id))?.progressPercent == 100)
-        let restored = try await catalog.adoptRestoredArchive(record: recordID, pool: disk, path: "/srv/a/archive-1.tar")
+        let restored = try await catalog.adoptRestoredArchive(record: recordID, pool: disk, path: "/srv/a/archive-1.tar",
+                                                              mediaServer: fixture.serverID)
         #expect(restored.poolId == disk && restored.path == "/srv/a/archive-1.tar")
+        #expect(try await catalog.record(id: recordID)?.archiveMediaServerId == fixture.serverID)
         await #expect(throws: CatalogError.self) {
-            _ = try await catalog.adoptRestoredArchive(record: recordID, pool: disk, path: "/srv/a/again.tar")
+            _ = try await catalog.adoptRestoredArchive(record: recordID, pool: disk, path: "/srv/a/again.tar", mediaServer: nil)
         }
     }
 
@@ -180,5 +182,24 @@ struct CopyLedgerStoreTests {
         let second = try await catalog.enqueue(BackupTask(type: .verify, poolId: disk, targetPoolId: tape, repositoryId: record))
         #expect(try await catalog.claimNextBackupTask(types: [.verify], mediaServer: mine, shared: true) == nil)
         #expect(try await catalog.claimNextBackupTask(types: [.verify], mediaServer: mine)?.id == second.id)
+
+        // A record whose archive is on this media server's host: its copies and moves are this
+        // one's, even onto a pool whose tapes are all the other's (and fail here saying so); the
+        // other leaves them. Verifications still follow the tapes.
+        let here = try #require(try await catalog.insert(BackupRecord(client: "c", resource: "/a", resourceType: "File", backupType: .full,
+                                                                      poolId: disk, sizeBytes: 10, path: "/srv/a.tar",
+                                                                      archiveMediaServerId: mine)).id)
+        let copyHere = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape, repositoryId: here))
+        let moveHere = try await catalog.enqueue(BackupTask(type: .move, poolId: disk, targetPoolId: empty, repositoryId: here))
+        #expect(try await catalog.claimNextBackupTask(types: [.copy, .move], mediaServer: other, shared: true) == nil)
+        #expect(try await catalog.claimNextBackupTask(types: [.copy, .move], mediaServer: mine, shared: true)?.id == copyHere.id)
+        #expect(try await catalog.claimNextBackupTask(types: [.copy, .move], mediaServer: mine, shared: true)?.id == moveHere.id)
+        // One on the other's host is the other's, even onto a pool with no tape anywhere.
+        let there = try #require(try await catalog.insert(BackupRecord(client: "c", resource: "/b", resourceType: "File", backupType: .full,
+                                                                       poolId: disk, sizeBytes: 10, path: "/srv/b.tar",
+                                                                       archiveMediaServerId: other)).id)
+        let copyThere = try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: empty, repositoryId: there))
+        #expect(try await catalog.claimNextBackupTask(types: [.copy], mediaServer: mine, shared: true) == nil)
+        #expect(try await catalog.claimNextBackupTask(types: [.copy], mediaServer: other, shared: true)?.id == copyThere.id)
     }
 }

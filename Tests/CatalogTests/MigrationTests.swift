@@ -41,7 +41,7 @@ import Testing
                 == [SchemaV1.identifier, SchemaV2.identifier, SchemaV3.identifier, SchemaV4.identifier,
                     SchemaV5.identifier, SchemaV6.identifier, SchemaV7.identifier, SchemaV8.identifier,
                     SchemaV9.identifier, SchemaV10.identifier, SchemaV11.identifier, SchemaV12.identifier,
-                    SchemaV13.identifier, SchemaV14.identifier])
+                    SchemaV13.identifier, SchemaV14.identifier, SchemaV15.identifier])
         let cartridge = try #require(try await catalog.cartridge(volumeTag: "FIX001L9"))
         #expect(cartridge.location == .slot)
         let libraries = try await catalog.listLibraries(ListQuery())

@@ -225,6 +225,25 @@ import Testing
             for extent in extents {
                 #expect(try await rig.catalog.cartridge(id: extent.cartridgeId)?.status == .full)
             }
+
+            // A scratch cartridge of the pool in another media server's library is not this
+            // one's to load: the copy fails saying where the pool's tapes are.
+            let other = try #require(try await rig.catalog.insert(MediaServer(hostname: "media-2", hwid: "h2")).id)
+            let otherLibrary = try #require(try await rig.catalog.insert(TapeLibrary(mediaServerId: other)).id)
+            _ = try await rig.catalog.reconcile(library: otherLibrary, snapshot: InventorySnapshot(elements: [
+                InventoryElement(address: 1000, kind: .storage, isFull: true, volumeTag: "F00001L9"),
+            ]), now: Date())
+            _ = try await rig.catalog.registerCartridge(volumeTag: "F00001L9", poolName: "tapes")
+            let (small, smallPath) = try await addRecord(setup, size: 1_000, seed: 5)
+            defer { try? FileManager.default.removeItem(atPath: smallPath) }
+            let smallTask = try await backupTask(setup, .copy, record: small)
+            do {
+                try await setup.copier.copy(record: try #require(small.id), toPool: try #require(setup.pool.id), taskID: smallTask)
+                Issue.record("a copy was recorded onto another media server's cartridge")
+            } catch {
+                #expect("\(error)".contains("F00001L9") && "\(error)".contains("of another media server"), "\(error)")
+            }
+            #expect(try await rig.catalog.cartridge(volumeTag: "F00001L9")?.status == .scratch)
         }
     }
 }

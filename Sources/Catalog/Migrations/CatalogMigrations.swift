@@ -18,6 +18,7 @@ enum CatalogMigrations {
         migrator.registerMigration(SchemaV12.identifier, migrate: SchemaV12.migrate)
         migrator.registerMigration(SchemaV13.identifier, migrate: SchemaV13.migrate)
         migrator.registerMigration(SchemaV14.identifier, migrate: SchemaV14.migrate)
+        migrator.registerMigration(SchemaV15.identifier, migrate: SchemaV15.migrate)
         return migrator
     }
 
@@ -25,5 +26,5 @@ enum CatalogMigrations {
                                          SchemaV5.identifier, SchemaV6.identifier, SchemaV7.identifier,
                                          SchemaV8.identifier, SchemaV9.identifier, SchemaV10.identifier,
                                          SchemaV11.identifier, SchemaV12.identifier, SchemaV13.identifier,
-                                         SchemaV14.identifier] }
+                                         SchemaV14.identifier, SchemaV15.identifier] }
 }

@@ -18,13 +18,16 @@ public struct BackupRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var storeUntil: Date?
     /// Where the archive is on this host, for a record of a local-catalog pool (schema v10).
     public var path: String?
+    /// The media server whose host holds `path` (schema v15); nil: not known.
+    public var archiveMediaServerId: Int64?
 
     public init(id: Int64? = nil, client: String, resource: String, resourceType: String,
                 backupType: BackupType, poolId: Int64, sizeBytes: Int64 = 0, sha256: String? = nil,
-                createdAt: Date = Date(), storeUntil: Date? = nil, path: String? = nil) {
+                createdAt: Date = Date(), storeUntil: Date? = nil, path: String? = nil, archiveMediaServerId: Int64? = nil) {
         self.id = id; self.client = client; self.resource = resource; self.resourceType = resourceType
         self.backupType = backupType; self.poolId = poolId; self.sizeBytes = sizeBytes; self.sha256 = sha256
         self.createdAt = createdAt; self.storeUntil = storeUntil; self.path = path
+        self.archiveMediaServerId = archiveMediaServerId
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

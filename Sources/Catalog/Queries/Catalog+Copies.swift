@@ -144,8 +144,8 @@ extension CatalogStore {
     /// Takes the oldest queued task of `types` (highest priority first), compare and set
     /// `new` → `start`; nil when none waits.
     /// `mediaServer`: the claiming node, recorded on the task (`task_queue.media_server_id`).
-    /// `shared`: the catalog has other nodes, and this one leaves them the tasks whose tapes are
-    /// all in their libraries (`Self.leftToOthers`).
+    /// `shared`: the catalog has other nodes, and this one leaves them the tasks whose archive is
+    /// on another's host or whose tapes are all in their libraries (`Self.leftToOthers`).
     public func claimNextBackupTask(types: [BackupTaskType], mediaServer: Int64? = nil, shared: Bool = false, now: Date = Date())
         async throws(CatalogError) -> BackupTask? {
         let leaving = shared ? mediaServer : nil
@@ -155,7 +155,7 @@ extension CatalogStore {
                 SELECT * FROM task_queue t WHERE status = 'new' AND type IN (\(placeholders))
                     \(leaving == nil ? "" : "AND NOT \(Self.leftToOthers)")
                 ORDER BY priority DESC, id LIMIT 1
-                """, types.map(\.rawValue.databaseValue) + (leaving.map { [$0.databaseValue, $0.databaseValue] } ?? []))
+                """, types.map(\.rawValue.databaseValue) + (leaving.map { Array(repeating: $0.databaseValue, count: 3) } ?? []))
             else { return nil }
             task.status = .start
             task.startedAt = now
@@ -168,12 +168,16 @@ extension CatalogStore {
         }
     }
 
-    /// A queued task (`t`) another media server should run: the tapes it needs — for a copy or a
-    /// move the target pool's writable cartridges (`writableCartridge`), for a verification or a
-    /// restore those holding the record's complete copies in its pool — are in libraries, and
-    /// none in one of media server `?`'s (the condition takes that id twice). A node drives only
-    /// its own robots, so the owner of the tapes claims the task. A task whose tapes are in no
-    /// library is anyone's: it fails saying what is missing.
+    /// A queued task (`t`) another media server should run (the condition takes media server
+    /// `?`'s id three times):
+    /// - a copy or a move of a record whose archive is known to be on another media server's host
+    ///   (`archive_media_server_id`): only that one can read the file;
+    /// - otherwise, when the tapes it needs — for a copy or a move the target pool's writable
+    ///   cartridges (`writableCartridge`), for a verification or a restore those holding the
+    ///   record's complete copies in its pool — are in libraries, and none in one of `?`'s: a node
+    ///   drives only its own robots, so the owner of the tapes claims the task.
+    /// A task whose tapes are in no library is anyone's, and one whose archive is on one media
+    /// server and tapes with another is the archive's: either fails saying what is missing.
     static var leftToOthers: String {
         let writable = "\(writableCartridges) AND t.type IN ('copy', 'move') AND c.pool_id = t.target_pool_id"
         let holding = """
@@ -183,9 +187,11 @@ extension CatalogStore {
             WHERE t.type IN ('verify', 'restore') AND rc.repository_id = t.repository_id
               AND rc.pool_id = COALESCE(t.target_pool_id, t.pool_id) AND rc.state = 'complete'
             """
+        let archiveHost = "(SELECT r.archive_media_server_id FROM repository r WHERE r.id = t.repository_id)"
         return """
-            ((EXISTS (SELECT 1 \(writable)) AND NOT EXISTS (SELECT 1 \(writable) AND l.media_server_id = ?))
-             OR (EXISTS (SELECT 1 \(holding)) AND NOT EXISTS (SELECT 1 \(holding) AND l.media_server_id = ?)))
+            (CASE WHEN t.type IN ('copy', 'move') AND \(archiveHost) IS NOT NULL THEN \(archiveHost) <> ?
+             ELSE ((EXISTS (SELECT 1 \(writable)) AND NOT EXISTS (SELECT 1 \(writable) AND l.media_server_id = ?))
+                   OR (EXISTS (SELECT 1 \(holding)) AND NOT EXISTS (SELECT 1 \(holding) AND l.media_server_id = ?))) END)
             """
     }
 
@@ -290,15 +296,18 @@ extension CatalogStore {
             }
             record.poolId = poolID
             record.path = nil
+            record.archiveMediaServerId = nil
             try sql.updateRecord(record)
             return record
         }
     }
 
     /// Gives record `recordID`, which has no archive on this host, the archive a restore wrote to
-    /// `path` inside a local catalog of pool `poolID`: the record is that pool's again.
+    /// `path` inside a local catalog of pool `poolID` on media server `mediaServer`'s host: the
+    /// record is that pool's again.
     @discardableResult
-    public func adoptRestoredArchive(record recordID: Int64, pool poolID: Int64, path: String) async throws(CatalogError) -> BackupRecord {
+    public func adoptRestoredArchive(record recordID: Int64, pool poolID: Int64, path: String, mediaServer: Int64?)
+        async throws(CatalogError) -> BackupRecord {
         try await writeSQL { sql in
             guard var record = try sql.record(BackupRecord.self, id: recordID) else {
                 throw CatalogError.notFound(resource: "repository", identifier: String(recordID))
@@ -308,6 +317,7 @@ extension CatalogStore {
             }
             record.poolId = poolID
             record.path = path
+            record.archiveMediaServerId = mediaServer
             try sql.updateRecord(record)
             return record
         }

@@ -42,7 +42,7 @@ public struct BackupTaskRunner: Service {
                     }
                     if let task = try await catalog.claimNextBackupTask(types: [.copy, .move, .verify, .restore], mediaServer: ownID,
                                                                         shared: catalog.isShared) {
-                        await runOne(task)
+                        await runOne(task, mediaServer: ownID)
                         continue
                     }
                 } catch {
@@ -54,8 +54,9 @@ public struct BackupTaskRunner: Service {
         }
     }
 
-    /// Runs one claimed task to its end and records the end.
-    public func runOne(_ task: BackupTask) async {
+    /// Runs one claimed task to its end and records the end. `mediaServer`: this node's (an
+    /// archive a restore makes is recorded on its host).
+    public func runOne(_ task: BackupTask, mediaServer: Int64? = nil) async {
         guard let id = task.id else { return }
         let catalog = copier.catalog
         do {
@@ -86,7 +87,7 @@ public struct BackupTaskRunner: Service {
                    let pool = try await catalog.pool(id: into), pool.type != .tapeLibrary,
                    case let directories = try await catalog.localCatalogDirectories(pool: into),
                    try await offPool({ directories.contains(where: { ArchivePlacement.contains($0, path) }) }) {
-                    try await catalog.adoptRestoredArchive(record: recordID, pool: into, path: path)
+                    try await catalog.adoptRestoredArchive(record: recordID, pool: into, path: path, mediaServer: mediaServer)
                     line += "; the record is pool \(pool.name)'s again with this archive"
                 }
                 try await catalog.updateBackupTask(id, status: .done, log: line)

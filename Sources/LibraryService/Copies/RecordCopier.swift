@@ -92,9 +92,15 @@ public struct RecordCopier: Sendable {
         let started = ContinuousClock.now
         repeat {
             // Only a cartridge in a library this media server serves (another's robot is not ours to drive).
-            guard let (cartridge, libraryID) = try await catalog.writableCartridge(pool: poolID, excluding: used,
-                                                                                    libraries: await engine.attachedLibraries),
+            let own = await engine.attachedLibraries
+            guard let (cartridge, libraryID) = try await catalog.writableCartridge(pool: poolID, excluding: used, libraries: own),
                   let cartridgeID = cartridge.id else {
+                if let (elsewhere, library) = try await catalog.writableCartridge(pool: poolID, excluding: used), !own.contains(library) {
+                    throw TaskRunFailure(.noSlot, message: "pool \(pool.name)'s writable cartridges (\(elsewhere.volumeTag)…) are in library "
+                                            + "\(library) of another media server, and record \(recordID)'s archive is on this one's host: "
+                                            + "tapelib does not send archives between media servers; import scratch cartridges "
+                                            + "of the pool into a library of this media server")
+                }
                 throw TaskRunFailure(.noSlot, message: "pool \(pool.name) has no writable cartridge in a library for part \(part) of "
                                         + "record \(recordID) (\(record.sizeBytes - offset) bytes to go): import scratch cartridges into it")
             }

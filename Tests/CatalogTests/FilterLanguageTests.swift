@@ -182,6 +182,30 @@ import Testing
                                     direction: .descending))
     }
 
+    @Test("on PostgreSQL an equality with a closed set's member (an enumeration's, a flag's) is written into the text; every other value stays a placeholder, and SQLite binds them all")
+    func closedSetValuesAreWrittenOnPostgreSQL() throws {
+        let query = ListQuery(filter: #"library_id="3", kind="storage", full="true", volume_tag="A'1", element_address>"10""#)
+        let postgres = try CompiledListQuery(query, schema: ResourceSchemas.librarySlots, dialect: .postgres)
+        #expect(postgres.whereClause.contains("library_slots.kind = 'storage'"), "\(postgres.whereClause)")
+        #expect(postgres.whereClause.contains("library_slots.full = 1"), "\(postgres.whereClause)")
+        #expect(postgres.whereClause.contains("library_slots.library_id = ?"))
+        #expect(postgres.values == [Int64(3).databaseValue, "A'1".databaseValue, Int64(10).databaseValue])
+        #expect(!postgres.whereClause.contains("A'1"))
+        let sqlite = try CompiledListQuery(query, schema: ResourceSchemas.librarySlots)
+        #expect(sqlite.values.count == 5 && !sqlite.whereClause.contains("'storage'"))
+
+        // The count cache and the block seek compare the same: the arguments stay in step.
+        let counted = try CompiledListQuery(ListQuery(filter: #"kind="import_export", library_id="3", full="no""#, page: 3),
+                                            schema: ResourceSchemas.librarySlots, dialect: .postgres)
+        #expect(counted.values == [Int64(3).databaseValue])
+        let cacheSQL = try #require(counted.cachedCountSQL)
+        #expect(cacheSQL.hasSuffix(#"WHERE kind = 'import_export' AND library_id = ? AND "full" = 0"#), "\(cacheSQL)")
+        #expect(try #require(counted.seek).blocksSQL.contains(#"kind = 'import_export' AND library_id = ? AND "full" = 0"#))
+        // A status filter of the task list: the rare value is in the text.
+        let queued = try CompiledListQuery(ListQuery(filter: #"status="new""#), schema: ResourceSchemas.libraryTasks, dialect: .postgres)
+        #expect(queued.values.isEmpty && queued.whereClause.contains("= 'new'"), "\(queued.whereClause)")
+    }
+
     @Test func otherResourcesHaveTheirOwnWhitelist() async throws {
         let fixture = try await CatalogFixture()
         _ = try await fixture.catalog.insert(Pool(name: "tape_pool", type: .tapeLibrary))

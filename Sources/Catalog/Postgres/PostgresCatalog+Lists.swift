@@ -15,8 +15,16 @@ extension PostgresCatalog {
         let values = compiled.values
         let page = query.page
         let limit = compiled.limit
-        func pageSQL(_ whereClause: String, offset: String = "?") -> String {
-            "SELECT 1 AS tapelib_row, \(schema.table).* FROM \(schema.table) \(whereClause) \(compiled.orderClause) LIMIT ? OFFSET \(offset)"
+        // LIMIT is written into the text (a validated integer, 1…maximumLimit: few distinct
+        // texts), and so is a first page's OFFSET 0: with them as parameters a generic plan is
+        // costed for an unknown limit (a tenth of the rows), so PostgreSQL keeps planning the
+        // prepared page at every run; with them known, its generic plan costs what a custom one
+        // does and is kept after the fifth run. Another page's offset stays a parameter: its
+        // text is shared by every page number, and those plans stay custom (PostgreSQL's
+        // `auto`: a plan for the values at hand, so a filter on a rare value is not planned as
+        // if it were common).
+        func pageSQL(_ whereClause: String, offset: String) -> String {
+            "SELECT 1 AS tapelib_row, \(schema.table).* FROM \(schema.table) \(whereClause) \(compiled.orderClause) LIMIT \(limit) OFFSET \(offset)"
         }
         if let seek = compiled.seek, compiled.offset > 0 {
             // A deep page sorted by the blocked field: the block counts give the total and the
@@ -36,17 +44,17 @@ extension PostgresCatalog {
                 + "SELECT (SELECT CAST(COALESCE(SUM(slot_count), 0) AS BIGINT) FROM blocks) AS tapelib_total, paged.* "
                 + "FROM (SELECT 1) one LEFT JOIN (\(pageSQL(whereClause, offset: "(SELECT skip FROM start)"))) paged ON TRUE"
             let offset = compiled.offset.databaseValue
-            return try await self.page(Record.self, Self.numbered(sql), values + [offset, offset] + values + [limit.databaseValue],
-                                  page: page, limit: limit)
+            return try await self.page(Record.self, Self.numbered(sql), values + [offset, offset] + values, page: page, limit: limit)
         }
         // The total (from the count cache when it can answer) and the page in one statement, so
         // from one snapshot without a transaction's extra round trips. An empty page is the one
         // row whose tapelib_row is NULL.
         let countSQL = compiled.cachedCountSQL ?? "SELECT COUNT(*) AS total FROM \(schema.table) \(compiled.whereClause)"
+        let first = compiled.offset == 0
         let combined = Self.numbered("SELECT counted.total AS tapelib_total, paged.* FROM (\(countSQL)) counted "
-                                     + "LEFT JOIN (\(pageSQL(compiled.whereClause))) paged ON TRUE")
+                                     + "LEFT JOIN (\(pageSQL(compiled.whereClause, offset: first ? "0" : "?"))) paged ON TRUE")
         // Every condition is an equality bound in order, so the count cache takes the same values.
-        let arguments = values + values + [limit.databaseValue, compiled.offset.databaseValue]
+        let arguments = values + values + (first ? [] : [compiled.offset.databaseValue])
         return try await self.page(Record.self, combined, arguments, page: page, limit: limit)
     }
 

@@ -88,6 +88,7 @@ struct RepositoryCommand: AsyncParsableCommand {
                                  text.joined(separator: "; ")])
                     objects.append(["id": record.id ?? 0, "pool_id": record.poolId, "size_bytes": record.sizeBytes,
                                     "path": record.path.map { $0 as Any } ?? NSNull(), "sha256": record.sha256.map { $0 as Any } ?? NSNull(),
+                                    "archive_media_server_id": record.archiveMediaServerId.map { $0 as Any } ?? NSNull(),
                                     "copies": copies.map { ["pool_id": $0.poolId, "state": $0.state.rawValue, "verified": $0.verified] }])
                 }
                 if json {

@@ -99,10 +99,17 @@ struct APIRouteTests {
             #expect(try await client.call(.get, "/api/v1/tl_task_queue", session: renewed).status == 200)
             var bearerAccess = HTTPFields()
             bearerAccess[.authorization] = "Bearer \(newAccess)"
+            let other = try await client.login()
             let logout = try await client.call(.delete, "/api/v1/auth/logout", headers: bearerAccess)
             #expect(logout.status == 200)
             #expect(logout.message == "Authentication data has been revoked")
             #expect(try await client.call(.get, "/api/v1/tl_task_queue", session: renewed).status == 401)
+            // The logout sent the access token alone, and ended its session: the session's refresh
+            // token, not presented, refreshes nothing. Another login session goes on.
+            var renewedRefresh = HTTPFields()
+            renewedRefresh[.authorization] = "Bearer \(renewed.refresh)"
+            #expect(try await client.call(.post, "/api/v1/auth/refresh", headers: renewedRefresh).status == 401)
+            #expect(try await client.call(.get, "/api/v1/tl_task_queue", session: other).status == 200)
         }
     }
 

@@ -129,6 +129,9 @@ import Testing
         // Revoked again: the later expiry wins (an upsert on both stores).
         try await fixture.catalog.revokeToken("jti-1", expiresAt: Date(timeIntervalSince1970: 100))
         #expect(try await fixture.catalog.isTokenRevoked("jti-1"))
+        #expect(try await fixture.catalog.isAnyTokenRevoked(["jti-0", "jti-1"]))
+        #expect(try await fixture.catalog.isAnyTokenRevoked(["jti-0", "session:x"]) == false)
+        #expect(try await fixture.catalog.isAnyTokenRevoked([]) == false)
         try await fixture.catalog.purgeRevokedTokens(now: Date(timeIntervalSince1970: 60))
         #expect(try await fixture.catalog.isTokenRevoked("jti-1"))
         try await fixture.catalog.purgeRevokedTokens(now: Date(timeIntervalSince1970: 200))

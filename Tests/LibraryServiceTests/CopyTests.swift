@@ -241,7 +241,7 @@ import Testing
                 try await setup.copier.copy(record: try #require(small.id), toPool: try #require(setup.pool.id), taskID: smallTask)
                 Issue.record("a copy was recorded onto another media server's cartridge")
             } catch {
-                #expect("\(error)".contains("F00001L9") && "\(error)".contains("of another media server"), "\(error)")
+                #expect("\(error)".contains("F00001L9") && "\(error)".contains("of media server media-2"), "\(error)")
             }
             #expect(try await rig.catalog.cartridge(volumeTag: "F00001L9")?.status == .scratch)
         }

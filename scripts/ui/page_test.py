@@ -224,6 +224,28 @@ def midsize(driver):
         driver.find_element(By.CSS_SELECTOR, "#joblog-form button").click()
         wait(driver, lambda d: "nightly sync" not in d.find_element(By.ID, "joblog-table").text, "FAILED hides the successful run")
 
+        # Signed out and in again in another tab: the browser's cookies are a new session's, and
+        # this tab goes on with that session's CSRF token (the session is the browser's, not the
+        # tab's) instead of being refused.
+        first = driver.current_window_handle
+        driver.switch_to.new_window("tab")
+        driver.get(server.base + "/")
+        wait(driver, lambda d: d.execute_script("return document.body.dataset.painted") == "map", "the other tab signed in already")
+        driver.find_element(By.ID, "signout").click()
+        wait(driver, lambda d: d.find_element(By.ID, "signin-user").is_displayed(), "the other tab signed out")
+        sign_in_form = driver.find_element(By.ID, "signin-user")
+        sign_in_form.send_keys("admin")
+        driver.find_element(By.ID, "signin-password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "signin-submit").click()
+        wait(driver, lambda d: d.find_element(By.ID, "whoami").text.startswith("admin"), "the other tab signed in again")
+        driver.close()
+        driver.switch_to.window(first)
+        Select(driver.find_element(By.ID, "joblog-status")).select_by_value("SUCCESS")
+        driver.find_element(By.CSS_SELECTOR, "#joblog-form button").click()
+        wait(driver, lambda d: "nightly sync" in d.find_element(By.ID, "joblog-table").text, "the job log read with the new session")
+        box = driver.find_element(By.ID, "notice")
+        check(not (box.is_displayed() and "error" in (box.get_attribute("class") or "")), f"no refusal in the first tab: {box.text}")
+
         # Sign out: the sign-in form again, and the cookie no longer opens the API.
         driver.find_element(By.ID, "signout").click()
         wait(driver, lambda d: d.find_element(By.ID, "signin-user").is_displayed(), "the sign-in form after sign-out")

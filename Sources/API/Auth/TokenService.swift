@@ -27,8 +27,9 @@ struct TokenClaims: JWTPayload, Equatable {
 /// Issues and checks the API's tokens: access (15 min) and refresh (24 h) JWTs signed with the
 /// catalog's key (`CatalogStore.apiSecret`, made by the first node that serves the API, so a
 /// token is good on every media server of a shared catalog), and each login session's CSRF token,
-/// an HMAC of the session's id under that key: the same on every node, for as long as the
-/// session is refreshed, and nothing to store. Revocations (logout) are kept in the catalog too.
+/// an HMAC of the session's id under a key derived from it: the same on every node, for as long
+/// as the session is refreshed, and nothing to store. Revocations (logout: a token, and its
+/// whole session) are kept in the catalog too.
 public struct TokenService: Sendable {
     public static let accessLifetime: TimeInterval = 15 * 60
     public static let refreshLifetime: TimeInterval = 24 * 60 * 60
@@ -42,7 +43,9 @@ public struct TokenService: Sendable {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: signingKey), digestAlgorithm: .sha256)
         self.keys = keys
-        self.csrfKey = SymmetricKey(data: signingKey)
+        // A key of its own for the CSRF tokens, derived from the signing key (HKDF, labelled).
+        self.csrfKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: signingKey),
+                                              info: Data("tapelib CSRF token key".utf8), outputByteCount: 32)
         self.catalog = catalog
     }
 
@@ -123,7 +126,7 @@ public struct TokenService: Sendable {
         }
         let revoked: Bool
         do {
-            revoked = try await catalog.isTokenRevoked(claims.jti.value)
+            revoked = try await catalog.isAnyTokenRevoked([claims.jti.value, Self.sessionRevocation(claims.sid)])
         } catch {
             throw APIError(ServiceError(error))
         }
@@ -131,13 +134,21 @@ public struct TokenService: Sendable {
         return claims
     }
 
-    /// Revokes a token until its own expiry; a token that does not verify is ignored.
-    func revoke(_ token: String) async throws {
+    /// Revokes a token until its own expiry (a refresh uses its refresh token up); with
+    /// `session`, its whole login session too (a logout): every token of it, whichever was
+    /// presented, refused on every node. A token that does not verify is ignored.
+    func revoke(_ token: String, session: Bool = false, now: Date = Date()) async throws {
         guard let claims = try? await keys.verify(token, as: TokenClaims.self) else { return }
         try await catalog.revokeToken(claims.jti.value, expiresAt: claims.exp.value)
+        // Every token of the session was issued by now, so none outlives a refresh token's life from now.
+        if session { try await catalog.revokeToken(Self.sessionRevocation(claims.sid), expiresAt: now.addingTimeInterval(Self.refreshLifetime)) }
     }
 
-    /// The CSRF token of login session `session`: HMAC-SHA256 of its id under the signing key, in hex.
+    /// A session's entry among the revoked tokens (token ids are UUIDs, so the two never meet).
+    static func sessionRevocation(_ sid: String) -> String { "session:" + sid }
+
+    /// The CSRF token of login session `session`: HMAC-SHA256 of its id under a key derived from
+    /// the signing key, in hex.
     func csrfToken(session: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data("tapelib-csrf:\(session)".utf8), using: csrfKey)
             .map { String(format: "%02x", $0) }.joined()

@@ -28,21 +28,22 @@ function el(tag, props = {}, ...children) {
 
 // MARK: session and API
 
+// The session is the browser's, as its cookies are: every tab reads the CSRF token (the login
+// session's) at each call, so a sign-in in another tab, whose cookies replace this tab's, brings
+// its token along instead of leaving this tab refused.
 const session = {
-  csrf: sessionStorage.getItem('tapelib.csrf'),
-  user: sessionStorage.getItem('tapelib.user'),
-  roles: JSON.parse(sessionStorage.getItem('tapelib.roles') || '[]'),
+  get csrf() { return localStorage.getItem('tapelib.csrf'); },
+  get user() { return localStorage.getItem('tapelib.user'); },
+  get roles() { return JSON.parse(localStorage.getItem('tapelib.roles') || '[]'); },
   get signedIn() { return !!this.csrf && !!this.user; },
   get canAct() { return this.roles.some((r) => r !== 'supervisor'); },
   save(csrf, user, roles) {
-    Object.assign(this, { csrf, user, roles });
-    sessionStorage.setItem('tapelib.csrf', csrf);
-    sessionStorage.setItem('tapelib.user', user);
-    sessionStorage.setItem('tapelib.roles', JSON.stringify(roles));
+    localStorage.setItem('tapelib.csrf', csrf);
+    localStorage.setItem('tapelib.user', user);
+    localStorage.setItem('tapelib.roles', JSON.stringify(roles));
   },
   clear() {
-    Object.assign(this, { csrf: null, user: null, roles: [] });
-    for (const key of ['tapelib.csrf', 'tapelib.user', 'tapelib.roles']) sessionStorage.removeItem(key);
+    for (const key of ['tapelib.csrf', 'tapelib.user', 'tapelib.roles']) localStorage.removeItem(key);
   },
 };
 

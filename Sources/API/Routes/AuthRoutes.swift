@@ -84,15 +84,15 @@ extension RouteTable {
                 let presented = [bearer(call.request), bearer(call.request, header: HTTPField.Name("Authorization-Access-Token")!),
                                  cookie(call.request, "access_token_cookie"), cookie(call.request, "refresh_token_cookie")].compactMap { $0 }
                 guard !presented.isEmpty else { throw APIError(.unauthenticated, "no token to revoke") }
-                // Both tokens of the session: the one presented and, from its claims, nothing more can be
-                // derived, so every token presented (header and cookies) is revoked.
+                // The login session of every token presented (header and cookies) ends: its
+                // tokens, those presented and the others, are refused from now on, on every node.
                 var verified = 0
                 for token in presented {
                     let asAccess = try? await state.tokens.verify(token, kind: .access)
                     let asRefresh = asAccess == nil ? try? await state.tokens.verify(token, kind: .refresh) : nil
                     if asAccess != nil || asRefresh != nil {
                         verified += 1
-                        try await coded { try await state.tokens.revoke(token) }
+                        try await coded { try await state.tokens.revoke(token, session: true) }
                     }
                 }
                 guard verified > 0 else { throw APIError(.unauthenticated, "the token is invalid, expired or already revoked") }

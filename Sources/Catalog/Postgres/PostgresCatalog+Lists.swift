@@ -15,16 +15,17 @@ extension PostgresCatalog {
         let values = compiled.values
         let page = query.page
         let limit = compiled.limit
-        // LIMIT is written into the text (a validated integer, 1…maximumLimit: few distinct
-        // texts), and so is a first page's OFFSET 0: with them as parameters a generic plan is
-        // costed for an unknown limit (a tenth of the rows), so PostgreSQL keeps planning the
-        // prepared page at every run; with them known, its generic plan costs what a custom one
-        // does and is kept after the fifth run. Another page's offset stays a parameter: its
-        // text is shared by every page number, and those plans stay custom (PostgreSQL's
-        // `auto`: a plan for the values at hand, so a filter on a rare value is not planned as
-        // if it were common).
+        // A usual LIMIT is written into the text, and so is a first page's OFFSET 0: with them as
+        // parameters a generic plan is costed for an unknown limit (a tenth of the rows), so
+        // PostgreSQL keeps planning the prepared page at every run; with them known, its generic
+        // plan costs what a custom one does and is kept after the fifth run. Other limits and a
+        // later page's offset stay parameters, so that a client paging or varying the limit does
+        // not make a text (and a prepared statement) per value; those plans stay custom
+        // (PostgreSQL's `auto`: made for the values at hand).
+        let limitText = Self.writtenLimits.contains(limit) ? String(limit) : "?"
+        let limitArgument = limitText == "?" ? [limit.databaseValue] : []
         func pageSQL(_ whereClause: String, offset: String) -> String {
-            "SELECT 1 AS tapelib_row, \(schema.table).* FROM \(schema.table) \(whereClause) \(compiled.orderClause) LIMIT \(limit) OFFSET \(offset)"
+            "SELECT 1 AS tapelib_row, \(schema.table).* FROM \(schema.table) \(whereClause) \(compiled.orderClause) LIMIT \(limitText) OFFSET \(offset)"
         }
         if let seek = compiled.seek, compiled.offset > 0 {
             // A deep page sorted by the blocked field: the block counts give the total and the
@@ -44,7 +45,8 @@ extension PostgresCatalog {
                 + "SELECT (SELECT CAST(COALESCE(SUM(slot_count), 0) AS BIGINT) FROM blocks) AS tapelib_total, paged.* "
                 + "FROM (SELECT 1) one LEFT JOIN (\(pageSQL(whereClause, offset: "(SELECT skip FROM start)"))) paged ON TRUE"
             let offset = compiled.offset.databaseValue
-            return try await self.page(Record.self, Self.numbered(sql), values + [offset, offset] + values, page: page, limit: limit)
+            return try await self.page(Record.self, Self.numbered(sql), values + [offset, offset] + values + limitArgument,
+                                       page: page, limit: limit)
         }
         // The total (from the count cache when it can answer) and the page in one statement, so
         // from one snapshot without a transaction's extra round trips. An empty page is the one
@@ -54,9 +56,12 @@ extension PostgresCatalog {
         let combined = Self.numbered("SELECT counted.total AS tapelib_total, paged.* FROM (\(countSQL)) counted "
                                      + "LEFT JOIN (\(pageSQL(compiled.whereClause, offset: first ? "0" : "?"))) paged ON TRUE")
         // Every condition is an equality bound in order, so the count cache takes the same values.
-        let arguments = values + values + (first ? [] : [compiled.offset.databaseValue])
+        let arguments = values + values + limitArgument + (first ? [] : [compiled.offset.databaseValue])
         return try await self.page(Record.self, combined, arguments, page: page, limit: limit)
     }
+
+    /// The limits written into a page's text (the API's default, the web page's and the CLI's).
+    static let writtenLimits: Set<Int> = [10, 20, 25, 50, 100, 200, 500, 1_000]
 
     /// A page from a statement whose rows are the total (`tapelib_total`) and the page's rows (a
     /// non-NULL `tapelib_row`), an empty page being one row with the total alone.

@@ -147,8 +147,15 @@ extension CatalogStore {
     }
 
     public func isTokenRevoked(_ tokenID: String) async throws(CatalogError) -> Bool {
-        try await readSQL { sql in
-            try sql.value(Int64.self, "SELECT 1 FROM revoked_tokens WHERE token_id = ?", [tokenID.databaseValue]) != nil
+        try await isAnyTokenRevoked([tokenID])
+    }
+
+    /// Whether any of `tokenIDs` is revoked (a token's own id and its session's, in one read).
+    public func isAnyTokenRevoked(_ tokenIDs: [String]) async throws(CatalogError) -> Bool {
+        guard !tokenIDs.isEmpty else { return false }
+        return try await readSQL { sql in
+            try sql.value(Int64.self, "SELECT 1 FROM revoked_tokens WHERE token_id IN (\(tokenIDs.map { _ in "?" }.joined(separator: ", "))) LIMIT 1",
+                          tokenIDs.map(\.databaseValue)) != nil
         }
     }
 
@@ -164,9 +171,13 @@ extension CatalogStore {
     /// starting at once both read the one that was inserted first).
     public func apiSecret(_ name: String, proposed: String, now: Date = Date()) async throws(CatalogError) -> String {
         try await writeSQL { sql in
+            let select = "SELECT value FROM api_secrets WHERE name = ?"
+            if let stored = try sql.value(String.self, select, [name.databaseValue]) { return stored }
+            // Written only when missing: on PostgreSQL any INSERT statement, even one that adds
+            // nothing, is announced to every node, whose caches it empties.
             try sql.execute("INSERT INTO api_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
                             [name.databaseValue, proposed.databaseValue, now.databaseValue])
-            guard let value = try sql.value(String.self, "SELECT value FROM api_secrets WHERE name = ?", [name.databaseValue]) else {
+            guard let value = try sql.value(String.self, select, [name.databaseValue]) else {
                 throw CatalogError.notFound(resource: "api_secrets", identifier: name)
             }
             return value

@@ -96,10 +96,12 @@ public struct RecordCopier: Sendable {
             guard let (cartridge, libraryID) = try await catalog.writableCartridge(pool: poolID, excluding: used, libraries: own),
                   let cartridgeID = cartridge.id else {
                 if let (elsewhere, library) = try await catalog.writableCartridge(pool: poolID, excluding: used), !own.contains(library) {
+                    var server: MediaServer?
+                    if let owner = try await catalog.library(id: library)?.mediaServerId { server = try await catalog.mediaServer(id: owner) }
                     throw TaskRunFailure(.noSlot, message: "pool \(pool.name)'s writable cartridges (\(elsewhere.volumeTag)…) are in library "
-                                            + "\(library) of another media server, and record \(recordID)'s archive is on this one's host: "
-                                            + "tapelib does not send archives between media servers; import scratch cartridges "
-                                            + "of the pool into a library of this media server")
+                                            + "\(library) of media server \(server?.hostname ?? "?"), which this service does not drive, and "
+                                            + "record \(recordID)'s archive is read here: tapelib does not send archives between media "
+                                            + "servers; import scratch cartridges of the pool into a library this service drives")
                 }
                 throw TaskRunFailure(.noSlot, message: "pool \(pool.name) has no writable cartridge in a library for part \(part) of "
                                         + "record \(recordID) (\(record.sizeBytes - offset) bytes to go): import scratch cartridges into it")

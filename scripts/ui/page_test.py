@@ -237,7 +237,8 @@ def midsize(driver):
         sign_in_form.send_keys("admin")
         driver.find_element(By.ID, "signin-password").send_keys(PASSWORD)
         driver.find_element(By.ID, "signin-submit").click()
-        wait(driver, lambda d: d.find_element(By.ID, "whoami").text.startswith("admin"), "the other tab signed in again")
+        wait(driver, lambda d: d.execute_script("return localStorage.getItem('tapelib.user')") == "admin"
+             and not d.find_element(By.ID, "signin-user").is_displayed(), "the other tab signed in again")
         driver.close()
         driver.switch_to.window(first)
         Select(driver.find_element(By.ID, "joblog-status")).select_by_value("SUCCESS")

@@ -317,6 +317,8 @@ import Testing
         #expect(addedOwned.stdout.hasPrefix("record 2: "), "\(addedOwned.stdout)\(addedOwned.stderr)")
         let owned = try #require(try await client.call("GET", "/api/v1/repository/2").json["data"] as? [String: Any])
         #expect(owned["archive_media_server_id"] as? Int == serverID, "\(owned)")
+        let onThisHost = try await client.call("GET", "/api/v1/repository?filter_data=archive_media_server_id%3D%22\(serverID)%22")
+        #expect((onThisHost.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [2], "\(onThisHost.json)")
         let refusedMove = try await CLI.run(["repository", "move", "--record", "1", "--pool", "tapes"] + catalog)
         #expect(refusedMove.status != 0 && refusedMove.stderr.contains("not inside a local catalog"), "\(refusedMove.stderr)")
         let moved = try await CLI.run(["repository", "move", "--record", "2", "--pool", "tapes", "--wait"] + catalog)

@@ -231,6 +231,7 @@ enum ResourceSchemas {
         column("repository", "size_bytes", .integer),
         column("repository", "created_at", .timestamp),
         column("repository", "store_until", .timestamp),
+        column("repository", "archive_media_server_id", .integer),
     ])
 
     static let tapeTypes = ResourceSchema(resource: "tape_types", table: "tape_types", fields: [

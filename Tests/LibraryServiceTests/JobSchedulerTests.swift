@@ -122,13 +122,30 @@ struct JobSchedulerTests {
         let bare = try #require(try await catalog.startExecution(job: otherJob, now: start).id)
         let abandoned = try #require(try await catalog.startExecution(job: otherJob, now: start.addingTimeInterval(-3_600)).id)
 
-        await JobScheduler(catalog: catalog, engine: rig.engine).pass(now: Date())
+        let scheduler = JobScheduler(catalog: catalog, engine: rig.engine)
+        let now = Date()
+        await scheduler.pass(now: now)
         #expect(try await executions(rig, job: copyJob).map(\.status) == [.success])
         #expect(try await executions(rig, job: otherJob).first { $0.id == bare }?.status == .running)
         #expect(try await executions(rig, job: otherJob).first { $0.id == abandoned }?.status == .failed)
         // A later end (the node that started it, still following it) does not change the first.
         #expect(try await !catalog.finishExecution(followed, status: .failed, message: "late"))
         #expect(try await executions(rig, job: copyJob).map(\.status) == [.success])
+
+        // This node runs on, and other nodes stop meanwhile: one left an execution whose copy
+        // ended since. It is followed at the next check (not at every pass), and `bare`, which
+        // never got a task, is failed once it is old enough.
+        let thirdJob = try #require(try await catalog.insert(ScheduledJob(name: "copy 3", kind: .copyToTape, poolId: tape,
+                                                                          sourcePoolId: disk)).id)
+        let later = try #require(try await catalog.enqueue(BackupTask(type: .copy, poolId: disk, targetPoolId: tape,
+                                                                       repositoryId: record, createdAt: now)).id)
+        let leftBehind = try #require(try await catalog.startExecution(job: thirdJob, taskID: later, now: now).id)
+        try await catalog.updateBackupTask(later, status: .done)
+        await scheduler.pass(now: now.addingTimeInterval(60))
+        #expect(try await executions(rig, job: thirdJob).first { $0.id == leftBehind }?.status == .running)
+        await scheduler.pass(now: now.addingTimeInterval(JobScheduler.abandonedAfter))
+        #expect(try await executions(rig, job: thirdJob).first { $0.id == leftBehind }?.status == .success)
+        #expect(try await executions(rig, job: otherJob).first { $0.id == bare }?.status == .failed)
         await catalog.close()
     }
 

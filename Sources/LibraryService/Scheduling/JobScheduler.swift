@@ -88,7 +88,14 @@ public actor JobScheduler {
     /// One round: (once) take over executions a previous run left RUNNING, follow running
     /// executions, then start the jobs that are due.
     public func pass(now: Date) async {
-        if !recovered { recovered = await recoverExecutions(now: now) }
+        if !recovered {
+            recovered = await recoverExecutions(now: now)
+            lastOrphanCheck = now
+        } else if catalog.isShared, now.timeIntervalSince(lastOrphanCheck) >= Self.orphanCheckInterval {
+            // Nodes stop while this one runs: what they left of jobs without a library is
+            // looked at again now and then, not only when a node starts.
+            if await recoverExecutions(now: now, withoutLibraryOnly: true) { lastOrphanCheck = now }
+        }
         await recordUnrecorded()
         await followRunning(now: now)
         let jobs: [ScheduledJob]
@@ -111,15 +118,27 @@ public actor JobScheduler {
     /// Seconds after which an execution of a job without a library that has no task yet is taken
     /// for abandoned on a shared catalog: a node records an execution and queues its tasks in
     /// one pass, in well under a second.
-    static let abandonedAfter: TimeInterval = 600
+    public static let abandonedAfter: TimeInterval = 600
+
+    /// How often a running node on a shared catalog looks again for executions of jobs without
+    /// a library that no node follows (their node stopped): it follows those with tasks, so that
+    /// their end is recorded, and fails those without one once `abandonedAfter` old.
+    public static let orphanCheckInterval: TimeInterval = 300
+    private var lastOrphanCheck = Date.distantPast
 
     /// Executions left RUNNING: followed again when their task is still in the queue (the outcome
     /// of the task decides them), else ended as FAILED. Returns false when the catalog could not
-    /// be read (tried again next pass).
-    private func recoverExecutions(now: Date) async -> Bool {
+    /// be read (tried again next pass). `withoutLibraryOnly`: the later checks, which leave alone
+    /// the jobs of libraries (this node's own it follows already, others' are their nodes') and
+    /// the executions this node follows.
+    private func recoverExecutions(now: Date, withoutLibraryOnly: Bool = false) async -> Bool {
         do {
             for execution in try await catalog.runningExecutions() {
                 guard let executionID = execution.id else { continue }
+                if withoutLibraryOnly {
+                    if running.values.contains(where: { $0.id == executionID }) { continue }
+                    guard try await catalog.scheduledJob(id: execution.jobId)?.libraryId == nil else { continue }
+                }
                 // On a shared catalog a job of a library is the node's that serves the library:
                 // another node's execution is that node's to follow or to end. An execution of a
                 // job without a library (a copy job) may have been started by any node, which

@@ -49,45 +49,26 @@ public struct TokenService: Sendable {
         self.catalog = catalog
     }
 
-    /// The catalog's signing key: 64 random bytes (hex) made by the first node to ask.
+    /// The catalog's signing key: 64 random bytes (base64) made by the first node to ask.
     static func signingKey(catalog: TapeCatalog) async throws(ServiceError) -> [UInt8] {
-        let proposed = (0..<64).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+        let proposed = Data(randomBytes(64)).base64EncodedString()
         let stored: String
         do {
             stored = try await catalog.apiSecret(signingKeyName, proposed: proposed)
         } catch {
             throw ServiceError(error)
         }
-        guard let bytes = hexBytes(stored), bytes.count >= 32 else {
-            throw ServiceError(.internal, "the catalog's \(signingKeyName) (api_secrets) is not 32 or more bytes in hex")
+        guard let bytes = Data(base64Encoded: stored), bytes.count >= 32 else {
+            throw ServiceError(.internal, "the catalog's \(signingKeyName) (api_secrets) is not 32 or more bytes in base64")
         }
-        return bytes
+        return [UInt8](bytes)
     }
 
-    static func randomToken() -> String {
-        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
-    }
+    static func randomToken() -> String { hex(randomBytes(32)) }
 
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
+    static func randomBytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: .min ... .max) } }
 
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     struct Pair: Sendable {
         var access: String
@@ -150,8 +131,7 @@ public struct TokenService: Sendable {
     /// The CSRF token of login session `session`: HMAC-SHA256 of its id under a key derived from
     /// the signing key, in hex.
     func csrfToken(session: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data("tapelib-csrf:\(session)".utf8), using: csrfKey)
-            .map { String(format: "%02x", $0) }.joined()
+        Self.hex(HMAC<SHA256>.authenticationCode(for: Data("tapelib-csrf:\(session)".utf8), using: csrfKey))
     }
 
     /// Whether a presented CSRF token is the one of the token's session (constant time).

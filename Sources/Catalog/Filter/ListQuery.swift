@@ -114,7 +114,8 @@ struct CompiledListQuery {
             }
             let value = try Self.bindable(condition.value, comparison: condition.comparison, for: field)
             let ordered = Self.ordered(field, dialect)
-            let operand = condition.comparison == .equals ? Self.literal(value, of: field, dialect) ?? "?" : "?"
+            let literal = condition.comparison == .equals ? Self.literal(value, of: field, dialect) : nil
+            let operand = literal ?? "?"
             operands.append(operand)
             switch condition.comparison {
             case .equals: clauses.append("\(field.sql) = \(operand)")
@@ -124,7 +125,7 @@ struct CompiledListQuery {
             }
             if condition.comparison == .contains {
                 values.append(Self.likePattern(condition.value).databaseValue)
-            } else if operand == "?" {
+            } else if literal == nil {
                 values.append(value)
             }
         }

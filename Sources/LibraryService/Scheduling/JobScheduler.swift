@@ -135,10 +135,9 @@ public actor JobScheduler {
         do {
             for execution in try await catalog.runningExecutions() {
                 guard let executionID = execution.id else { continue }
-                if withoutLibraryOnly {
-                    if running.values.contains(where: { $0.id == executionID }) { continue }
-                    guard try await catalog.scheduledJob(id: execution.jobId)?.libraryId == nil else { continue }
-                }
+                if withoutLibraryOnly, running.values.contains(where: { $0.id == executionID }) { continue }
+                let job = try await catalog.scheduledJob(id: execution.jobId)
+                if withoutLibraryOnly, job?.libraryId != nil { continue }
                 // On a shared catalog a job of a library is the node's that serves the library:
                 // another node's execution is that node's to follow or to end. An execution of a
                 // job without a library (a copy job) may have been started by any node, which
@@ -149,16 +148,13 @@ public actor JobScheduler {
                 // is older than a start takes by far (`abandonedAfter`).
                 var anyNodes = false
                 if catalog.isShared {
-                    let libraryID = try await catalog.scheduledJob(id: execution.jobId)?.libraryId
-                    if let libraryID, !(await engine.isAttached(libraryID)) { continue }
-                    anyNodes = libraryID == nil
+                    if let libraryID = job?.libraryId, !(await engine.isAttached(libraryID)) { continue }
+                    anyNodes = job?.libraryId == nil
                 }
                 // Its task's outcome decides it, whether the task is still queued or ended meanwhile.
-                if let taskID = execution.tlTaskId, try await catalog.libraryTask(id: taskID) != nil,
-                   let job = try await catalog.scheduledJob(id: execution.jobId) {
+                if let taskID = execution.tlTaskId, try await catalog.libraryTask(id: taskID) != nil, let job {
                     running[execution.jobId] = Execution(id: executionID, job: job, taskIDs: [taskID])
-                } else if let taskID = execution.taskId, try await catalog.backupTask(id: taskID) != nil,
-                          let job = try await catalog.scheduledJob(id: execution.jobId) {
+                } else if let taskID = execution.taskId, try await catalog.backupTask(id: taskID) != nil, let job {
                     // A copy job's copies: that first one and the copies into the job's pool queued with it.
                     let later = try await catalog.listBackupTasks(ListQuery(filter: "type=\"copy\"", limit: ListQuery.maximumLimit))
                         .items.filter { ($0.id ?? 0) >= taskID && $0.targetPoolId == job.poolId && $0.createdAt >= execution.startedAt }
